@@ -1,0 +1,1 @@
+"""One module per ``kms-conformance`` subcommand: ``register(subparsers)`` sets ``func``."""

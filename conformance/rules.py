@@ -1,0 +1,296 @@
+"""The rule catalogue: one normative statement of a document, made executable.
+
+A spec module declares each rule with :func:`rule`, then attaches a static check
+(``@RULE.config``: decidable from the setup a user supplies) and/or a scenario
+(``@RULE.behavior``: what a service does, observed on a target). The catalogue is the
+registry that ``kms-conformance rules``, ``check``, ``run`` and the pytest plugin select from.
+
+Words (DESIGN.md): *rule*, *document*, *target*, *verdict*. Severity ``must`` is a requirement,
+``should`` a recommendation. Kind ``config`` and/or ``behavior``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+if TYPE_CHECKING:
+    from hypothesis.strategies import SearchStrategy
+
+    from conformance.setup import Setup
+    from conformance.targets.base import Target
+
+Severity = Literal["must", "should"]
+Kind = Literal["config", "behavior"]
+
+#: A static check: returns the concrete reasons the setup breaks the rule (empty: it holds).
+ConfigCheck = Callable[["Setup"], list[str]]
+#: Whether a config rule applies to a setup at all (for example only when a customer key is used).
+Applies = Callable[["Setup"], bool]
+#: A scenario: runs on a target with one generated example and returns the facts that matter.
+Scenario = Callable[["Target", Any], Mapping[str, Any]]
+#: Compares expected (the reference model's facts) with observed; returns why they differ, or None.
+Compare = Callable[[Mapping[str, Any], Mapping[str, Any]], "str | None"]
+
+#: The spec modules, in catalogue order. Importing one registers its rules.
+SPEC_MODULES: tuple[str, ...] = (
+    "conformance.specs.kms",
+    "conformance.specs.forecast",
+    "conformance.specs.feature_store",
+    "conformance.specs.opensearch_serverless",
+    "conformance.specs.mwaa",
+)
+
+#: Document file names (../shared/docs) to the short names users pass as ``--doc``.
+DOCS: Mapping[str, str] = {
+    "004_1f23ff3028fec3c5.txt": "forecast",
+    "000_e5ea019ba961ed74.txt": "forecast-ko",
+    "001_33dc1ec0c5fdd4cf.txt": "feature-store",
+    "002_c2442b383cdbec83.txt": "opensearch-serverless",
+    "003_38db2e13c46896ae.txt": "mwaa",
+}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a rule comes from: the document file name, the section heading as it stands in the
+    page, and a short quote of the sentence it encodes."""
+
+    doc: str
+    section: str
+    quote: str
+
+
+def _default_compare(expected: Mapping[str, Any], observed: Mapping[str, Any]) -> str | None:
+    """Facts differ when any key the reference produced has another value on the target."""
+    diffs = [
+        f"{key}: expected {expected[key]!r}, observed {observed.get(key, '<missing>')!r}"
+        for key in expected
+        if observed.get(key) != expected[key]
+    ]
+    return "; ".join(diffs) or None
+
+
+@dataclass(frozen=True)
+class Behavior:
+    """The behavioural half of a rule: a scenario, the strategy of its examples, a comparison."""
+
+    scenario: Scenario
+    examples: Callable[[], SearchStrategy[Any]]
+    compare: Compare = _default_compare
+    #: Stateful/lifecycle scenarios are slower; the runner gives them fewer examples.
+    lifecycle: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One normative statement of a document, made executable."""
+
+    id: str
+    title: str
+    service: str
+    citation: Citation
+    severity: Severity
+    operations: tuple[str, ...]
+    note: str = ""
+    check: ConfigCheck | None = None
+    applies: Applies | None = None
+    behavior: Behavior | None = None
+
+    @property
+    def kinds(self) -> tuple[Kind, ...]:
+        kinds: list[Kind] = []
+        if self.check is not None:
+            kinds.append("config")
+        if self.behavior is not None:
+            kinds.append("behavior")
+        return tuple(kinds)
+
+    @property
+    def doc(self) -> str:
+        return self.citation.doc
+
+    def summary(self) -> dict[str, Any]:
+        """The machine form ``kms-conformance rules --json`` prints."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "doc": self.citation.doc,
+            "section": self.citation.section,
+            "quote": self.citation.quote,
+            "severity": self.severity,
+            "kind": list(self.kinds),
+            "operations": list(self.operations),
+            "service": self.service,
+        }
+
+
+@dataclass
+class RuleBuilder:
+    """Mutable while a spec module is being imported; frozen into a :class:`Rule` by the catalogue."""
+
+    id: str
+    title: str
+    service: str
+    citation: Citation
+    severity: Severity
+    operations: tuple[str, ...]
+    check: ConfigCheck | None = None
+    applies: Applies | None = None
+    behavior: Behavior | None = None
+    note: str = ""
+    _docs: list[str] = field(default_factory=list)
+
+    def config(self, fn: ConfigCheck | None = None, *, applies: Applies | None = None) -> Any:
+        """Attach the static check. Use as ``@RULE.config`` or ``@RULE.config(applies=...)``."""
+
+        def attach(check: ConfigCheck) -> ConfigCheck:
+            if self.check is not None:
+                raise ValueError(f"{self.id}: config check attached twice")
+            self.check = check
+            self.applies = applies
+            if check.__doc__:
+                self._docs.append(check.__doc__)
+            return check
+
+        return attach(fn) if fn is not None else attach
+
+    def behavior_(
+        self,
+        *,
+        examples: Callable[[], SearchStrategy[Any]],
+        compare: Compare | None = None,
+        lifecycle: bool = False,
+    ) -> Callable[[Scenario], Scenario]:
+        """Attach the scenario. Use as ``@RULE.behavior_(examples=strategy_fn)``."""
+
+        def attach(scenario: Scenario) -> Scenario:
+            if self.behavior is not None:
+                raise ValueError(f"{self.id}: scenario attached twice")
+            self.behavior = Behavior(scenario, examples, compare or _default_compare, lifecycle)
+            if scenario.__doc__:
+                self._docs.append(scenario.__doc__)
+            return scenario
+
+        return attach
+
+    def freeze(self) -> Rule:
+        if self.check is None and self.behavior is None:
+            raise ValueError(f"{self.id}: a rule needs a config check or a scenario")
+        return Rule(
+            id=self.id,
+            title=self.title,
+            service=self.service,
+            citation=self.citation,
+            severity=self.severity,
+            operations=self.operations,
+            note=self.note or "\n".join(self._docs),
+            check=self.check,
+            applies=self.applies,
+            behavior=self.behavior,
+        )
+
+
+_REGISTRY: dict[str, RuleBuilder] = {}
+
+
+def rule(
+    id: str,
+    title: str,
+    *,
+    service: str,
+    doc: str,
+    section: str,
+    quote: str,
+    severity: Severity = "must",
+    operations: Iterable[str] = (),
+    note: str = "",
+) -> RuleBuilder:
+    """Declare a rule. Ids are stable (``AOSS-06``) and unique across the catalogue."""
+    if id in _REGISTRY:
+        raise ValueError(f"rule {id} declared twice")
+    if doc not in DOCS:
+        raise ValueError(f"{id}: unknown document {doc!r}")
+    builder = RuleBuilder(id, title, service, Citation(doc, section, quote), severity, tuple(operations), note=note)
+    _REGISTRY[id] = builder
+    return builder
+
+
+def catalogue() -> tuple[Rule, ...]:
+    """Every rule of every spec module, in module order then declaration order."""
+    for module in SPEC_MODULES:
+        importlib.import_module(module)
+    return tuple(builder.freeze() for builder in _REGISTRY.values())
+
+
+def select(
+    rules: Iterable[Rule],
+    *,
+    ids: Iterable[str] = (),
+    docs: Iterable[str] = (),
+    severity: str | None = None,
+    kind: str | None = None,
+    service: str | None = None,
+) -> tuple[Rule, ...]:
+    """Filter the catalogue. ``ids`` accepts exact ids or prefixes ending in ``*`` (``AOSS-*``);
+    ``docs`` accepts file names or the short names of :data:`DOCS`. Unknown ids raise ValueError."""
+    rules = tuple(rules)
+    wanted = [i.strip().upper() for i in ids if i.strip()]
+    if wanted:
+        known = {r.id for r in rules}
+        for w in wanted:
+            if not w.endswith("*") and w not in known:
+                raise ValueError(f"unknown rule id {w!r} (see `kms-conformance rules`)")
+        rules = tuple(
+            r for r in rules if any(r.id == w or (w.endswith("*") and r.id.startswith(w[:-1])) for w in wanted)
+        )
+    doc_names = {d.strip() for d in docs if d.strip()}
+    if doc_names:
+        by_short = {short: f for f, short in DOCS.items()}
+        files = set()
+        for d in doc_names:
+            if d in DOCS:
+                files.add(d)
+            elif d in by_short:
+                files.add(by_short[d])
+            else:
+                raise ValueError(f"unknown document {d!r}; one of: {', '.join(sorted(by_short))}")
+        rules = tuple(r for r in rules if r.citation.doc in files or (
+            "004_1f23ff3028fec3c5.txt" in files and r.citation.doc == "000_e5ea019ba961ed74.txt"))
+    if severity:
+        rules = tuple(r for r in rules if r.severity == severity)
+    if kind:
+        rules = tuple(r for r in rules if kind in r.kinds)
+    if service:
+        rules = tuple(r for r in rules if r.service == service)
+    return rules
+
+
+@dataclass(frozen=True)
+class ServiceSpec:
+    """What the runner and the property tests need to exercise a service's config rules:
+    a strategy of compliant setups (dicts in the ``check`` file format) and, per rule id,
+    a mutator that breaks exactly that rule (returns a strategy, so it may draw)."""
+
+    name: str
+    compliant: Callable[[], SearchStrategy[dict[str, Any]]]
+    mutators: Mapping[str, Callable[[dict[str, Any]], SearchStrategy[dict[str, Any]]]]
+    #: Validates and parses ``setup.request``; raises ``InputError`` naming the JSON path.
+    parse_request: Callable[[Setup], Any]
+
+
+_SERVICES: dict[str, ServiceSpec] = {}
+
+
+def register_service(spec: ServiceSpec) -> ServiceSpec:
+    """Called once by each spec module; ``service`` names match ``Rule.service``."""
+    _SERVICES[spec.name] = spec
+    return spec
+
+
+def services() -> Mapping[str, ServiceSpec]:
+    """Every registered service spec (imports the spec modules first)."""
+    catalogue()
+    return dict(_SERVICES)
