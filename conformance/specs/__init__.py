@@ -1,0 +1,1 @@
+"""Executable specifications: one module per source page (see ``conformance.rules.SPEC_MODULES``)."""
