@@ -103,3 +103,25 @@ def new_key(
 def kms(target: Target, operation: str, params: Mapping[str, Any], principal: str | None = None) -> Outcome:
     """One KMS call as ``principal`` (a role ARN; None: the administrator)."""
     return target.call("kms", operation, params, principal=principal)
+
+
+def fill(template: Any, values: Mapping[str, str]) -> Any:
+    """Substitute ``<<NAME>>`` placeholders in a generated document (strings anywhere inside dicts
+    and lists) with run-time values such as the ARN of a role the scenario just created.
+
+    Strategies cannot know the ids a target assigns, so behaviour examples are templates:
+    ``{"Principal": {"AWS": "<<ROLE>>"}}`` filled with ``{"ROLE": role_arn}``.
+    Unknown placeholders are left as they are.
+
+    >>> fill({"a": ["<<ROLE>>/x"]}, {"ROLE": "arn:aws:iam::1:role/r"})
+    {'a': ['arn:aws:iam::1:role/r/x']}
+    """
+    if isinstance(template, str):
+        for name, value in values.items():
+            template = template.replace(f"<<{name}>>", value)
+        return template
+    if isinstance(template, Mapping):
+        return {fill(k, values): fill(v, values) for k, v in template.items()}
+    if isinstance(template, list | tuple):
+        return [fill(v, values) for v in template]
+    return template
