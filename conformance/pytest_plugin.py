@@ -1,1 +1,447 @@
-"""pytest plugin placeholder (the REPORTS + PYTEST PLUGIN engineer replaces this file)."""
+"""The pytest plugin of kms-conformance (entry point ``pytest11: kms_conformance``).
+
+Installing the kit loads this module into every pytest run, so it is **inert unless asked**: at
+import it needs only pytest and the standard library (the fixtures module is as light), it adds
+its command-line options (seen in ``--help`` only) and its fixtures (which do nothing until a test
+requests them), and nothing else. Everything else starts with ``--kms-conformance``:
+
+* one pytest item per rule of the catalogue, node id ``kms-conformance::AOSS-06``, selectable
+  with ``-k``, ``-m kms_conformance``, ``-x``, ``--lf``, and run under pytest-xdist (``-n 2``);
+* verdicts become outcomes: conformant passes; nonconformant fails with the explanation (rule,
+  quote, expected, observed, counterexample, replay command); error is a pytest *error*;
+  unsupported and skipped are *skipped* with the reason; a known divergence of the baseline is
+  *xfailed* with its reason. Nothing but ``conformant`` is ever a pass;
+* the run writes the same reports as ``kms-conformance run`` (``report.json``, ``junit.xml``,
+  ``report.md``, ``report.html``) in ``--kms-report-dir``, merged across xdist workers (each
+  worker hands its results to the controller through ``workeroutput``).
+
+The Hypothesis settings profiles ``kms-dev``, ``kms-ci`` and ``kms-nightly`` (the runner's
+``PROFILES``) are registered only when the plugin is active or ``--hypothesis-profile`` names one
+of them: registering imports Hypothesis and the runner, which an unrelated test run must not pay
+for. :func:`register_profiles` registers them on demand (in a ``conftest.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+# Fixtures for users' own tests; the module is as light as this one (see its docstring).
+from conformance.fixtures import (  # noqa: F401  (registered with the plugin by being in its namespace)
+    assert_conformant,
+    kms_key,
+    kms_principal,
+    kms_target,
+    options_target_config,
+)
+
+if TYPE_CHECKING:
+    from conformance.rules import Rule
+    from conformance.targets.base import Target
+    from conformance.verdicts import RuleResult
+
+COLLECTOR_NAME = "kms-conformance"
+MARKER = "kms_conformance"
+PLUGIN_NAME = "kms-conformance-session"
+_WORKER_KEY = "kms_conformance_report"
+_RUN_ID_KEY = "kms_conformance_run_id"
+TARGETS = ("model", "moto", "aws")
+RUN_PROFILES = ("dev", "ci", "nightly")
+HYPOTHESIS_PREFIX = "kms-"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """The options mirror ``kms-conformance run``; all are inert without ``--kms-conformance``
+    (the target options also configure the ``kms_target`` fixture)."""
+    group = parser.getgroup("kms-conformance", "kms-conformance: run the rule catalogue as tests")
+    group.addoption("--kms-conformance", action="store_true", default=False,
+                    help="collect one test per rule of the kms-conformance catalogue (node ids kms-conformance::ID)")
+    group.addoption("--kms-target", choices=TARGETS, default="moto",
+                    help="where the rules (and the kms_target fixture) run: model, moto (in-process, default, "
+                         "as the CLI) or aws (any endpoint; real AWS only if allow-listed)")
+    group.addoption("--kms-endpoint-url", default=None, help="endpoint of the aws target (a moto server, LocalStack)")
+    group.addoption("--kms-region", default="us-east-1", help="region (default us-east-1)")
+    group.addoption("--kms-aws-profile", default=None, help="named profile of the AWS shared config")
+    group.addoption("--kms-profile", choices=RUN_PROFILES, default=None,
+                    help="run profile (examples per rule): dev, ci, nightly; default: the one --hypothesis-profile "
+                         "kms-* names, else dev")
+    group.addoption("--kms-rules", action="append", default=[], metavar="IDS",
+                    help="rule ids or prefixes (AOSS-06, MWAA-*), comma separated, repeatable")
+    group.addoption("--kms-doc", action="append", default=[], metavar="DOC",
+                    help="only the rules of this document (file name or short name), repeatable")
+    group.addoption("--kms-seed", type=int, default=0, help="seed of the example generation (default 0)")
+    group.addoption("--kms-report-dir", default="reports", help="where the reports go (default ./reports)")
+    group.addoption("--kms-baseline", default=None, help="known divergences (baseline file)")
+    group.addoption("--kms-allow-account", action="append", default=[], metavar="ID",
+                    help="account id the aws target may write to (also KMS_CONFORMANCE_ALLOW_ACCOUNTS)")
+    group.addoption("--kms-role-arn", default=None, help="role the aws target assumes before the run")
+    group.addoption("--kms-max-keys", type=int, default=None, help="cap on KMS keys the run may create")
+    group.addoption("--kms-retry-mode", choices=("standard", "adaptive"), default="standard",
+                    help="botocore retry mode of the boto3 targets (default standard)")
+    group.addoption("--kms-force-production", action="store_true", default=False,
+                    help="write even to an account whose alias looks like production")
+
+
+@pytest.hookimpl(tryfirst=True)  # before Hypothesis' own plugin loads --hypothesis-profile
+def pytest_configure(config: pytest.Config) -> None:
+    active = bool(config.getoption("kms_conformance"))
+    hyp_profile = config.getoption("hypothesis_profile", None)
+    if active or (isinstance(hyp_profile, str) and hyp_profile.startswith(HYPOTHESIS_PREFIX)):
+        register_profiles()
+    if not active:
+        return
+    config.addinivalue_line("markers", f"{MARKER}: one rule of the kms-conformance catalogue (--kms-conformance)")
+    config.pluginmanager.register(ConformanceSession(config), PLUGIN_NAME)
+
+
+def register_profiles() -> None:
+    """Register ``kms-dev``, ``kms-ci``, ``kms-nightly`` with Hypothesis, from the runner's PROFILES
+    (examples per test, deadline, example database), for users' own ``@given`` tests."""
+    from hypothesis import settings
+
+    from conformance.runner import PROFILES
+
+    for name, profile in PROFILES.items():
+        extra: dict[str, Any] = {} if profile.database else {"database": None}
+        settings.register_profile(
+            f"{HYPOTHESIS_PREFIX}{name}",
+            max_examples=profile.max_examples,
+            deadline=profile.deadline_ms,
+            **extra,
+        )
+
+
+def run_profile_name(config: pytest.Config) -> str:
+    """``--kms-profile``, else the run profile a ``--hypothesis-profile kms-*`` names, else ``dev``."""
+    explicit = config.getoption("kms_profile")
+    if explicit:
+        return str(explicit)
+    hyp = config.getoption("hypothesis_profile", None)
+    if isinstance(hyp, str) and hyp.startswith(HYPOTHESIS_PREFIX) and hyp[len(HYPOTHESIS_PREFIX):] in RUN_PROFILES:
+        return hyp[len(HYPOTHESIS_PREFIX):]
+    return "dev"
+
+
+def _split(values: Sequence[str]) -> tuple[str, ...]:
+    return tuple(part.strip() for value in values for part in value.split(",") if part.strip())
+
+
+def explain(result: RuleResult) -> str:
+    """What a failing rule item shows: the same text as the junit report's failure body."""
+    from conformance.report.junit import failure_text
+
+    first = result.detail.splitlines()[0] if result.detail else "the target differs from the reference model"
+    return f"{result.rule_id} nonconformant: {first}\n\n" + failure_text(result)
+
+
+def skip_reason(result: RuleResult) -> str:
+    """Why a rule was not tested: ``unsupported: the target lacks mwaa:GetEnvironment (...)``."""
+    from conformance.verdicts import Verdict
+
+    if result.verdict is Verdict.UNSUPPORTED:
+        detail = result.detail or f"the target lacks {result.unsupported_operation or 'an operation'}"
+        return f"unsupported: {detail}"
+    return f"{result.verdict.value}: {result.detail}" if result.detail else result.verdict.value
+
+
+class RuleFailed(Exception):
+    """A nonconformant verdict (shown without a Python traceback: the explanation is the message)."""
+
+
+class RuleCollector(pytest.Collector):
+    """The virtual parent of the rule items (node id ``kms-conformance``); it has no file."""
+
+    def collect(self) -> Iterator[pytest.Item | pytest.Collector]:  # pragma: no cover - items are made directly
+        return iter(())
+
+
+class RuleItem(pytest.Item):
+    """One rule of the catalogue as a pytest test. The rule runs in ``setup`` (so that a verdict
+    ``error`` is a pytest error, not a failure); ``runtest`` turns the verdict into the outcome."""
+
+    def __init__(self, *, rule: Rule, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        from conformance.rules import DOCS
+
+        self.rule = rule
+        self.result: RuleResult | None = None
+        self.add_marker(MARKER)
+        self.extra_keyword_matches.update(
+            {rule.service, rule.severity, *rule.kinds, DOCS.get(rule.citation.doc, rule.citation.doc)})
+
+    def _session(self) -> ConformanceSession:
+        plugin = self.config.pluginmanager.get_plugin(PLUGIN_NAME)
+        assert isinstance(plugin, ConformanceSession)
+        return plugin
+
+    def setup(self) -> None:
+        from conformance.verdicts import Verdict
+
+        self.result = self._session().run_rule(self.rule)
+        if self.result.verdict is Verdict.ERROR:
+            replay = f"\nreplay: {self.result.replay}" if self.result.replay else ""
+            pytest.fail(f"{self.rule.id} error (the kit or the environment failed; never counted as conformant): "
+                        f"{self.result.detail}{replay}", pytrace=False)
+
+    def runtest(self) -> None:
+        from conformance.report.summary import reason_text
+        from conformance.verdicts import Verdict
+
+        result = self.result
+        assert result is not None
+        if result.verdict is Verdict.CONFORMANT:
+            return
+        if result.verdict is Verdict.NONCONFORMANT:
+            if result.known is not None:
+                pytest.xfail(reason_text(result))
+            raise RuleFailed(explain(result))
+        # unsupported, skipped: never a pass. The skip is reported at the item, not in this module.
+        raise pytest.skip.Exception(f"{result.rule_id} {skip_reason(result)}", _use_item_location=True)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> Any:
+        if isinstance(excinfo.value, RuleFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style=style)
+
+    def reportinfo(self) -> tuple[Any, int | None, str]:
+        """Where the rule is written: its scenario (or check) in the spec module."""
+        import inspect
+
+        fn = self.rule.behavior.scenario if self.rule.behavior is not None else self.rule.check
+        try:
+            code = inspect.unwrap(fn).__code__  # type: ignore[arg-type, union-attr]
+            return Path(code.co_filename), code.co_firstlineno - 1, f"{COLLECTOR_NAME}::{self.rule.id}"
+        except (AttributeError, TypeError):
+            return self.path, 0, f"{COLLECTOR_NAME}::{self.rule.id}"
+
+
+class ConformanceSession:
+    """The plugin's state for one pytest process (the controller, a worker, or a plain run)."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.is_worker = hasattr(config, "workerinput")
+        self.is_controller = False  # known at session start, once xdist has registered its scheduler
+        inherited = config.workerinput.get(_RUN_ID_KEY) if self.is_worker else None  # type: ignore[attr-defined]
+        self.run_id: str = inherited or _new_run_id()
+        self.started = _now()
+        self.profile = run_profile_name(config)
+        self.seed = int(config.getoption("kms_seed"))
+        self.rules: tuple[Rule, ...] = ()
+        self.results: list[RuleResult] = []
+        self.worker_reports: list[dict[str, Any]] = []
+        self.worker_crashed = False
+        self.expected: int | None = None  # rule items selected (after -k, -m, --lf)
+        self.report_paths: dict[str, Path] = {}
+        self.described: dict[str, Any] = {}
+        self.account: str | None = None
+        self._target: Target | None = None
+        self._reference: Target | None = None
+        self._baseline: Any = None
+
+    # -- session ---------------------------------------------------------------------------
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        from conformance.errors import InputError, UsageError
+        from conformance.rules import catalogue, select
+
+        self.is_controller = self.config.pluginmanager.has_plugin("dsession")
+        try:
+            self.rules = select(catalogue(), ids=_split(self.config.getoption("kms_rules")),
+                                docs=_split(self.config.getoption("kms_doc")))
+            baseline = self.config.getoption("kms_baseline")
+            if baseline:
+                from conformance.baseline import load_baseline
+
+                self._baseline = load_baseline(Path(baseline))
+            if self.is_worker or self.config.option.collectonly:
+                return
+            # The safety checks (allow-list, production alias) run here, once, before any test: a
+            # refusal stops the session with a usage error before anything is written.
+            target = self._build_target()
+        except (UsageError, InputError, ValueError) as exc:
+            raise pytest.UsageError(f"kms-conformance: {exc}") from None
+        except Exception as exc:  # the environment (no credentials, endpoint down): stop cleanly
+            raise pytest.UsageError(f"kms-conformance: cannot reach the target: {type(exc).__name__}: {exc}") from None
+        if self.is_controller:  # the workers build their own targets
+            target.close()
+            self._target = None
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_configure_node(self, node: Any) -> None:
+        """xdist (controller): the workers share the run id, so every resource of the run carries one."""
+        node.workerinput[_RUN_ID_KEY] = self.run_id
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_testnodedown(self, node: Any, error: Any) -> None:
+        """xdist (controller): collect a worker's results."""
+        data = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
+        if data:
+            self.worker_reports.append(json.loads(data))
+        if error:
+            self.worker_crashed = True
+
+    @pytest.hookimpl(tryfirst=True)  # before -k/-m deselection; inside --lf's wrapper
+    def pytest_collection_modifyitems(self, session: pytest.Session, config: pytest.Config,
+                                      items: list[pytest.Item]) -> None:
+        collector = RuleCollector.from_parent(session, name=COLLECTOR_NAME, nodeid=COLLECTOR_NAME)
+        items.extend(RuleItem.from_parent(collector, name=r.id, rule=r) for r in self.rules)
+
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.expected = sum(1 for item in session.items if isinstance(item, RuleItem))
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: Sequence[str]) -> None:
+        """xdist (controller): how many rule items the run selected (the same on every worker)."""
+        self.expected = sum(1 for nodeid in ids if nodeid.startswith(f"{COLLECTOR_NAME}::"))
+
+    def pytest_report_header(self, config: pytest.Config) -> str:
+        endpoint = config.getoption("kms_endpoint_url")
+        return (f"kms-conformance: target {config.getoption('kms_target')}"
+                + (f" at {endpoint}" if endpoint else "")
+                + f", profile {self.profile}, seed {self.seed}, {len(self.rules)} rules, run id {self.run_id}")
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        from conformance.verdicts import Report, report_to_dict
+
+        try:
+            if self.is_worker:
+                report = Report(meta=self._meta(session, exitstatus), results=tuple(self.results))
+                self.config.workeroutput[_WORKER_KEY] = json.dumps(report_to_dict(report))  # type: ignore[attr-defined]
+                return
+            report = self._merged_report(session, exitstatus)
+            if report is None:
+                return
+            from conformance.report import write_reports
+
+            self.report_paths = write_reports(report, Path(self.config.getoption("kms_report_dir")))
+        finally:
+            if self._target is not None:
+                self._target.close()
+                self._target = None
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.report_paths:
+            where = ", ".join(str(p) for p in self.report_paths.values())
+            terminalreporter.write_line(f"kms-conformance: run {self.run_id}: reports written: {where}")
+
+    # -- running one rule --------------------------------------------------------------------
+    def _build_target(self) -> Target:
+        if self._target is None:
+            from conformance.targets import make_target
+
+            self._target = make_target(options_target_config(self.config, run_id=self.run_id))
+            self.described = dict(self._target.describe())
+            self.account = self._target.account
+        return self._target
+
+    def _reference_target(self, target: Target) -> Target:
+        if self._reference is None:
+            from conformance.targets.model import ModelTarget
+
+            self._reference = ModelTarget(account=target.account, region=target.region)
+        return self._reference
+
+    def replay_command(self, rule_id: str) -> str:
+        from conformance.runner import RunOptions, replay_command
+
+        config = options_target_config(self.config, run_id=self.run_id)
+        return replay_command(rule_id, RunOptions(target=config, profile=self.profile, seed=self.seed))
+
+    def run_rule(self, rule: Rule) -> RuleResult:
+        """Run one rule on this process's target; the raw result is kept for the reports, the one
+        returned has the baseline applied (a known divergence is xfailed)."""
+        from conformance.runner import PROFILES, run_rule
+
+        try:
+            target = self._build_target()
+            result = run_rule(rule, target, self._reference_target(target), profile=PROFILES[self.profile],
+                              seed=self.seed, replay=self.replay_command(rule.id))
+        except Exception as exc:  # run_rule turns failures into verdicts; building the target may fail
+            result = _error_result(rule, f"{type(exc).__name__}: {exc}", self.replay_command(rule.id))
+        self.results.append(result)
+        return self._with_baseline([result])[0][0]
+
+    def _with_baseline(self, results: Sequence[RuleResult]) -> tuple[tuple[RuleResult, ...], tuple[str, ...]]:
+        if not self._baseline:
+            return tuple(results), ()
+        from conformance.baseline import apply_baseline
+
+        return apply_baseline(results, self._baseline, str(self.config.getoption("kms_target")),
+                              datetime.now(UTC).date())
+
+    # -- the report ----------------------------------------------------------------------------
+    def _meta(self, session: pytest.Session, exitstatus: int) -> Any:
+        from conformance import __version__
+        from conformance.verdicts import RunMeta
+
+        interrupted = int(exitstatus) == int(pytest.ExitCode.INTERRUPTED) or bool(session.shouldstop)
+        if not self.is_worker and self.expected is not None:  # -x, a crash: rules without a result
+            ran = len(self.results) + sum(len(d.get("results", ())) for d in self.worker_reports)
+            interrupted = interrupted or ran < self.expected
+        return RunMeta(
+            kit_version=__version__,
+            target=str(self.config.getoption("kms_target")),
+            target_version=str(self.described.get("version", "")),
+            endpoint=self.described.get("endpoint") or self.config.getoption("kms_endpoint_url"),
+            region=str(self.config.getoption("kms_region")),
+            account=self.account,
+            seed=self.seed,
+            profile=self.profile,
+            started=self.started,
+            finished=_now(),
+            host=socket.gethostname(),
+            incomplete=interrupted or self.worker_crashed,
+            argv=("pytest", *self.config.invocation_params.args),
+            target_notes=tuple(str(n) for n in self.described.get("notes", ()) or ()),
+        )
+
+    def _merged_report(self, session: pytest.Session, exitstatus: int) -> Any:
+        """This process's results plus every worker's, in catalogue order, the baseline applied once
+        over all of them (so that its notes about stale entries see the whole run)."""
+        from dataclasses import replace
+
+        from conformance.verdicts import Report, report_from_dict
+
+        results = list(self.results)
+        meta = self._meta(session, exitstatus)
+        for data in self.worker_reports:
+            part = report_from_dict(data)
+            results.extend(part.results)
+            if not meta.target_version and part.meta.target_version:
+                meta = replace(meta, target_version=part.meta.target_version, endpoint=part.meta.endpoint,
+                               account=part.meta.account, target_notes=part.meta.target_notes)
+            if part.meta.incomplete:
+                meta = replace(meta, incomplete=True)
+        if not results and not self.rules:
+            return None
+        order = {r.id: i for i, r in enumerate(self.rules)}
+        results.sort(key=lambda r: order.get(r.rule_id, len(order)))
+        final, notes = self._with_baseline(results)
+        return Report(meta=replace(meta, baseline_notes=notes), results=final)
+
+
+def _error_result(rule: Rule, detail: str, replay: str) -> RuleResult:
+    from conformance.verdicts import RuleResult, Verdict
+
+    return RuleResult(rule_id=rule.id, title=rule.title, doc=rule.citation.doc, section=rule.citation.section,
+                      quote=rule.citation.quote, severity=rule.severity, kind=tuple(rule.kinds),
+                      verdict=Verdict.ERROR, detail=detail, replay=replay)
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _new_run_id() -> str:
+    return f"pytest-{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.urandom(3).hex()}"
+
+
+__all__ = ["assert_conformant", "register_profiles"]

@@ -82,6 +82,8 @@ class RunMeta:
     incomplete: bool = False
     argv: tuple[str, ...] = ()
     baseline_notes: tuple[str, ...] = ()  # expired or no-longer-observed baseline entries
+    #: What the target did to run faster or differently (e.g. moto's lazy private keys); added by H6.
+    target_notes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
     return {
         "schema": report.schema,
         "meta": {**asdict(report.meta), "argv": list(report.meta.argv),
-                 "baseline_notes": list(report.meta.baseline_notes)},
+                 "baseline_notes": list(report.meta.baseline_notes),
+                 "target_notes": list(report.meta.target_notes)},
         "summary": {
             "counts": counts,
             "rules": len(report.results),
@@ -128,6 +131,7 @@ def report_from_dict(data: Mapping[str, Any]) -> Report:
     meta_raw = dict(data["meta"])
     meta_raw["argv"] = tuple(meta_raw.get("argv", ()))
     meta_raw["baseline_notes"] = tuple(meta_raw.get("baseline_notes", ()))
+    meta_raw["target_notes"] = tuple(meta_raw.get("target_notes", ()))
     meta = RunMeta(**meta_raw)
     results = []
     for raw in data["results"]:

@@ -1,1 +1,181 @@
-"""Where scenarios run: ``model`` (the reference), ``moto`` (in-process) and ``aws`` (any endpoint)."""
+"""Where scenarios run: ``model`` (the reference), ``moto`` (in-process) and ``aws`` (any endpoint).
+
+:func:`make_target` builds one from a :class:`TargetConfig`. ``moto`` and ``aws`` are the same
+boto3 implementation (:mod:`conformance.targets.boto`); they differ only in the session and the
+endpoint: ``moto`` starts ``moto.mock_aws()`` once for the run, ``aws`` uses a profile (optionally
+assuming ``--role-arn``) against real AWS or ``--endpoint-url`` (a moto server, LocalStack), and
+checks the account against the allow-list before anything is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from conformance.targets.base import Target
+
+TargetName = Literal["model", "moto", "aws"]
+TARGETS: tuple[str, ...] = ("model", "moto", "aws")
+
+#: moto's CreateKey builds an RSA-2048 private key for every key, symmetric ones included
+#: (about 70 ms on the reference machine, measured 2026-11-24): most of a moto run. The moto target
+#: makes that key lazy: generated on first use (Sign/Verify/GetPublicKey), so behaviour is unchanged.
+MOTO_LAZY_KEYS_NOTE = ("moto's per-key RSA private key is generated lazily, on first use "
+                       "(Sign/Verify/GetPublicKey): same behaviour, ~70 ms less per CreateKey")
+
+
+@dataclass(frozen=True)
+class TargetConfig:
+    """How to build a target (``kms-conformance run`` options). Never holds credentials."""
+
+    name: str = "moto"
+    region: str = "us-east-1"
+    endpoint_url: str | None = None
+    aws_profile: str | None = None
+    role_arn: str | None = None
+    run_id: str = "local"
+    allow_accounts: frozenset[str] = field(default_factory=frozenset)
+    force_production: bool = False
+    max_keys: int | None = None
+    retry_mode: str = "standard"
+    max_attempts: int = 5
+    rate_limit: float | None = None
+    dry_run: bool = False
+
+
+def make_target(config: TargetConfig, *, session_factory: Callable[..., Any] | None = None) -> Target:
+    """Build the target. ``session_factory(**kwargs)`` (same keywords as ``boto3.session.Session``) replaces
+    ``boto3.session.Session`` (tests use it to hand in a fake STS without any network)."""
+    from conformance.errors import UsageError
+
+    if config.name == "model":
+        from conformance.targets.model import ModelTarget
+
+        return ModelTarget(region=config.region)
+    if config.name == "moto":
+        if config.endpoint_url:
+            raise UsageError("--endpoint-url goes with --target aws (a moto server is `--target aws --endpoint-url`)")
+        return _moto_target(config)
+    if config.name == "aws":
+        return _aws_target(config, session_factory=session_factory)
+    raise UsageError(f"unknown target {config.name!r}; one of: {', '.join(TARGETS)}")
+
+
+def _client_config(config: TargetConfig) -> Any:
+    from botocore.config import Config
+
+    if config.retry_mode not in ("standard", "adaptive", "legacy"):
+        from conformance.errors import UsageError
+
+        raise UsageError(f"--retry-mode is standard or adaptive, got {config.retry_mode!r}")
+    retries: Any = {"mode": config.retry_mode, "max_attempts": config.max_attempts}
+    # A custom endpoint (moto server, LocalStack) has no per-operation host names: botocore's host
+    # prefix (MWAA's ``api.``/``env.``) would send the call to ``api.127.0.0.1``.
+    return Config(region_name=config.region, retries=retries, inject_host_prefix=not config.endpoint_url)
+
+
+class _LazyPrivateKey:
+    """Stands in for moto's ``AbstractPrivateKey``: builds the real key on first attribute use."""
+
+    def __init__(self, build: Callable[[], Any]) -> None:
+        self._build = build
+        self._real: Any = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._real is None:
+            self._real = self._build()
+        return getattr(self._real, name)
+
+
+def _patch_moto_keys() -> Callable[[], None]:
+    """Make moto's per-key private key lazy; returns the function that undoes it."""
+    import moto.kms.models as kms_models
+
+    original = kms_models.generate_private_key
+
+    def lazy(key_spec: str) -> Any:
+        return _LazyPrivateKey(lambda: original(key_spec))
+
+    kms_models.generate_private_key = lazy
+
+    def undo() -> None:
+        kms_models.generate_private_key = original
+
+    return undo
+
+
+def _moto_target(config: TargetConfig) -> Target:
+    import boto3
+    import moto
+    from moto import mock_aws
+
+    from conformance.targets.boto import BotoTarget
+
+    mock = mock_aws()
+    mock.start()
+    undo = _patch_moto_keys()
+
+    def stop() -> None:
+        undo()
+        mock.stop()
+
+    try:
+        session = boto3.session.Session(region_name=config.region)
+        identity = session.client("sts", region_name=config.region).get_caller_identity()
+    except BaseException:
+        stop()
+        raise
+    return BotoTarget(
+        "moto", session, region=config.region, run_id=config.run_id, account=str(identity["Account"]),
+        client_config=_client_config(config), max_keys=config.max_keys, rate_limit=config.rate_limit,
+        cleanup=False,  # the mock is discarded at the end of the run
+        version=f"moto {moto.__version__} (in-process)", notes=(MOTO_LAZY_KEYS_NOTE,), stop=stop)
+
+
+def _aws_target(config: TargetConfig, *, session_factory: Callable[..., Any] | None) -> Target:
+    import boto3
+    import botocore
+
+    from conformance.errors import UsageError
+    from conformance.safety import guard_account, is_loopback
+    from conformance.targets.boto import BotoTarget, TargetUnavailable, scrub
+
+    factory = session_factory or boto3.session.Session
+    try:
+        session = factory(profile_name=config.aws_profile, region_name=config.region)
+    except botocore.exceptions.ProfileNotFound as exc:
+        raise UsageError(f"--aws-profile: {exc}") from None
+    client_config = _client_config(config)
+
+    def client(sess: Any, service: str) -> Any:
+        return sess.client(service, region_name=config.region, endpoint_url=config.endpoint_url,
+                           config=client_config)
+
+    try:
+        if config.role_arn:
+            creds = client(session, "sts").assume_role(
+                RoleArn=config.role_arn, RoleSessionName=f"kmsc-{config.run_id}"[:64])["Credentials"]
+            session = factory(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
+                              aws_session_token=creds["SessionToken"], region_name=config.region)
+        identity = client(session, "sts").get_caller_identity()
+    except botocore.exceptions.ClientError as exc:
+        err = exc.response.get("Error", {})
+        raise TargetUnavailable(f"sts: {err.get('Code')}: {scrub(str(err.get('Message', '')))}") from None
+    except botocore.exceptions.BotoCoreError as exc:
+        raise TargetUnavailable(f"sts: {type(exc).__name__}: {scrub(str(exc))}") from None
+    aliases: list[str] = []
+    if not is_loopback(config.endpoint_url):
+        try:
+            aliases = list(client(session, "iam").list_account_aliases().get("AccountAliases", []))
+        except Exception:
+            aliases = []
+    # Before any write (DESIGN.md principle 5).
+    guard_account(identity, allow_accounts=set(config.allow_accounts), endpoint_url=config.endpoint_url,
+                  force=config.force_production, account_aliases=aliases)
+    version = f"botocore {botocore.__version__}" + (f" -> {config.endpoint_url}" if config.endpoint_url else "")
+    return BotoTarget(
+        "aws", session, region=config.region, run_id=config.run_id, account=str(identity["Account"]),
+        endpoint_url=config.endpoint_url, client_config=client_config, max_keys=config.max_keys,
+        rate_limit=config.rate_limit, cleanup=True, version=version,
+        assume_retry_seconds=0.0 if is_loopback(config.endpoint_url) else 30.0)

@@ -1,0 +1,185 @@
+"""KMS authorization of one request by one principal (AWS KMS Developer Guide: "Key policies in
+AWS KMS" / "Determining access to an AWS KMS key", "Default key policy", "Allowing users in other
+accounts to use a KMS key", "Grants in AWS KMS", "Retiring and revoking grants").
+
+The decision procedure, in full:
+
+1. An explicit ``Deny`` that matches, in the key policy or in an identity policy of the caller,
+   denies. Grants do not override it.
+2. The key policy must allow the request. A statement allows *directly* when its ``Principal``
+   names the caller (its ARN, its role for a role session, or ``"*"``); it *delegates* when it
+   names only the caller's account (``arn:aws:iam::A:root`` or ``A``), and then an identity
+   policy of the caller must allow too ("Default key policy": the root statement "allows IAM
+   policies to allow access to the KMS key"). The account root itself is allowed directly.
+3. A caller of another account needs both: the key policy must allow it (directly or through
+   its account) and its own identity policy must allow ("Allowing users in other accounts to
+   use a KMS key").
+4. Otherwise a grant for the caller on this key allows exactly its operations, when its
+   encryption context constraint is met ("GrantConstraints"); a grant never allows anything
+   outside :data:`GRANT_OPERATIONS` (ListGrants, RevokeGrant, PutKeyPolicy, ...), and a grantee
+   who got CreateGrant from a grant may only create grants at most as permissive.
+5. RetireGrant is authorized by the grant, not the key policy ("Retiring and revoking grants"):
+   its retiring principal; its grantee if it lists RetireGrant; the account that issued it; IAM
+   principals of the key's account to whom that account delegated ``kms:RetireGrant`` in an
+   identity policy (an identity-policy Deny of ``kms:RetireGrant`` still wins; the key policy
+   is "not effective" for it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import lru_cache
+
+from conformance.kms.context import KmsRequest, principal_account, request_context
+from conformance.kms.grants import GRANT_OPERATIONS, Grant, at_least_as_strict, constraints_met
+from conformance.policy import (
+    Decision,
+    Evaluation,
+    Match,
+    Policy,
+    Request,
+    evaluate_policy,
+    make_request,
+    principal_matches,
+)
+from conformance.policy.model import PrincipalBlock, Statement
+
+
+def _is_account(value: str) -> bool:
+    return (len(value) == 12 and value.isdigit()) or (value.startswith("arn:") and value.endswith(":root"))
+
+
+def names_directly(statement: Statement, caller: str) -> bool:
+    """Whether the statement's Principal names the caller itself, not only the caller's account
+    (a statement naming the account delegates to the account's IAM policies)."""
+    block = statement.principal
+    if block is None:  # NotPrincipal: a principal not excluded is allowed as such
+        return True
+    return _names_directly(block, caller)
+
+
+@lru_cache(maxsize=65536)
+def _names_directly(block: PrincipalBlock, caller: str) -> bool:
+    if block.everyone:
+        return True
+    if _is_account(caller):
+        return principal_matches(block, caller)
+    direct = replace(block, aws=tuple(v for v in block.aws if not _is_account(v)))
+    return principal_matches(direct, caller)
+
+
+def grantee_matches(grantee: str, caller: str) -> bool:
+    """A grant's grantee against the caller: a role grantee covers its sessions; a service
+    principal matches itself; an account grantee covers the account's principals."""
+    if grantee == caller:
+        return True
+    if "." in grantee and not grantee.startswith("arn:"):
+        return False
+    return principal_matches(PrincipalBlock(aws=(grantee,)), caller)
+
+
+def _grant_match(grant: Grant, why: str) -> Match:
+    return Match(policy=f"grant {grant.grant_id}", index=0, sid=grant.name, effect=f"Allow ({why})")
+
+
+def _statement(policy: Policy, index: int) -> Statement | None:
+    if index < len(policy.statements) and policy.statements[index].index == index:
+        return policy.statements[index]
+    for s in policy.statements:
+        if s.index == index:
+            return s
+    return None
+
+
+def policy_request(req: KmsRequest) -> Request:
+    """The request the key policy and identity policies are evaluated against."""
+    return make_request(req.action, req.key.arn, req.caller, request_context(req),
+                        resource_account=req.key.account)
+
+
+def authorize(req: KmsRequest, *, identity_policies: Sequence[Policy] = (), grants: Sequence[Grant] = ()) -> Evaluation:
+    """Decide one KMS request (see the module docstring for the procedure and its sources).
+    ``identity_policies`` are the caller's; ``grants`` any grants (those of other keys or other
+    grantees are ignored)."""
+    request = policy_request(req)
+    if req.operation == "RetireGrant" and req.grant is not None:
+        return _authorize_retire(req, request, identity_policies)
+    key = req.key
+    evals = [evaluate_policy(p, request, check_principal=False) for p in identity_policies]
+    kp_eval = evaluate_policy(key.policy, request, check_principal=True) if key.policy is not None else None
+    denies = tuple(m for e in [kp_eval, *evals] if e is not None and e.decision is Decision.EXPLICITLY_DENIED
+                   for m in e.matched if m.effect == "Deny")
+    if denies:
+        return Evaluation(Decision.EXPLICITLY_DENIED, denies, "an explicit Deny matches")
+    id_allow = tuple(m for e in evals if e.allowed for m in e.matched)
+    caller_account = principal_account(req.caller)
+    same_account = caller_account is None or caller_account == key.account
+    reason = "the key policy does not allow the caller"
+    if kp_eval is not None and kp_eval.allowed and key.policy is not None:
+        kp_allow = kp_eval.matched
+        direct = tuple(m for m in kp_allow if (s := _statement(key.policy, m.index)) is not None
+                       and names_directly(s, req.caller))
+        if same_account:
+            if direct:
+                return Evaluation(Decision.ALLOWED, direct, "the key policy allows the caller")
+            if id_allow:
+                return Evaluation(Decision.ALLOWED, kp_allow + id_allow,
+                                  "the key policy delegates to the account and an identity policy allows")
+            reason = "the key policy delegates to the account, but no identity policy of the caller allows"
+        else:
+            if id_allow:
+                return Evaluation(Decision.ALLOWED, kp_allow + id_allow,
+                                  "cross-account: the key policy and the caller's identity policy both allow")
+            reason = "cross-account: the key policy allows, but no identity policy of the caller allows"
+    elif not same_account and id_allow:
+        reason = "cross-account: the caller's identity policy allows, but the key policy does not"
+    granted = _by_grant(req, grants, bool(id_allow))
+    if granted is not None:
+        return Evaluation(Decision.ALLOWED, (granted,), "a grant allows the operation")
+    return Evaluation(Decision.IMPLICITLY_DENIED, (), reason)
+
+
+def _by_grant(req: KmsRequest, grants: Sequence[Grant], identity_allows: bool) -> Match | None:
+    """The first grant that allows the request, as a Match; None when none does."""
+    op = req.operation
+    if op not in GRANT_OPERATIONS or op == "RetireGrant":
+        return None
+    for g in grants:
+        if g.key_arn != req.key.arn or op not in g.operations or not grantee_matches(g.grantee, req.caller):
+            continue
+        if _is_account(g.grantee) and g.grantee != req.caller and not identity_allows:
+            continue  # a grant to an account is used by its principals through their IAM policies
+        if not constraints_met(g, op, req.encryption_context):
+            continue
+        if op == "CreateGrant" and req.grant is not None and not at_least_as_strict(req.grant, g):
+            continue
+        return _grant_match(g, op)
+    return None
+
+
+def _authorize_retire(req: KmsRequest, request: Request, identity_policies: Sequence[Policy]) -> Evaluation:
+    grant = req.grant
+    assert grant is not None
+    evals = [evaluate_policy(p, request, check_principal=False) for p in identity_policies]
+    denies = tuple(m for e in evals if e.decision is Decision.EXPLICITLY_DENIED for m in e.matched
+                   if m.effect == "Deny")
+    if denies:
+        return Evaluation(Decision.EXPLICITLY_DENIED, denies, "an identity policy denies kms:RetireGrant")
+    caller = req.caller
+    if grant.retiring_principal is not None and grantee_matches(grant.retiring_principal, caller) \
+            and not (_is_account(grant.retiring_principal) and grant.retiring_principal != caller
+                     and not any(e.allowed for e in evals)):
+        return Evaluation(Decision.ALLOWED, (_grant_match(grant, "retiring principal"),),
+                          "the caller is the grant's retiring principal")
+    if "RetireGrant" in grant.operations and grantee_matches(grant.grantee, caller):
+        return Evaluation(Decision.ALLOWED, (_grant_match(grant, "grantee with RetireGrant"),),
+                          "the caller is the grantee and the grant includes RetireGrant")
+    issuing = principal_account(grant.issuing_account) if grant.issuing_account else None
+    if _is_account(caller) and principal_account(caller) == issuing:
+        return Evaluation(Decision.ALLOWED, (_grant_match(grant, "issuing account"),),
+                          "the account that created the grant may retire it")
+    allow = tuple(m for e in evals if e.allowed for m in e.matched)
+    if allow and principal_account(caller) in (req.key.account, issuing):
+        return Evaluation(Decision.ALLOWED, allow, "the key's account delegated kms:RetireGrant in an identity policy")
+    return Evaluation(Decision.IMPLICITLY_DENIED, (), "the caller may not retire this grant")

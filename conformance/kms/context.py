@@ -1,0 +1,103 @@
+"""One KMS request and the KMS condition keys it carries (AWS KMS Developer Guide, "AWS KMS
+condition keys"; "kms:ViaService"; "kms:GrantIsForAWSResource"; "kms:EncryptionContext:context-key").
+
+The global keys (aws:PrincipalArn, aws:PrincipalAccount, ...) are derived by
+``conformance.policy.make_request`` from the principal; this module adds what only KMS knows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from conformance.kms.grants import ENCRYPTION_CONTEXT_OPERATIONS, Grant
+from conformance.kms.keys import Key
+from conformance.policy import principal_account as _principal_account
+
+#: Operations for which kms:GrantIsForAWSResource is evaluated ("kms:GrantIsForAWSResource").
+GRANT_RESOURCE_OPERATIONS = ("CreateGrant", "ListGrants", "RevokeGrant")
+
+
+
+def principal_account(principal: str) -> str | None:
+    """The account of an IAM/STS principal ARN or a bare account id; None for a service principal."""
+    return _principal_account(principal)
+
+
+@dataclass(frozen=True)
+class KmsRequest:
+    """One request to KMS. ``operation`` is the IAM action without ``kms:`` (``Decrypt``;
+    ReEncrypt is two requests, ``ReEncryptFrom`` on the source key and ``ReEncryptTo`` on the
+    destination key). ``grant`` is the grant being created (CreateGrant) or retired (RetireGrant).
+    ``extra_context`` adds or overrides condition keys (``kms:RequestAlias``, ``aws:SourceIp``...)."""
+
+    operation: str
+    caller: str
+    key: Key
+    encryption_context: Mapping[str, str] = field(default_factory=dict)
+    via_service: str | None = None
+    grant: Grant | None = None
+    extra_context: Mapping[str, str | tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def action(self) -> str:
+        return "kms:" + self.operation
+
+
+def _bool(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def request_context(req: KmsRequest) -> dict[str, str | tuple[str, ...]]:
+    """The KMS condition keys of the request ("AWS KMS condition keys"):
+
+    - ``kms:CallerAccount``: the caller's account (absent for a service principal).
+    - ``kms:ViaService``: only when a service calls on the principal's behalf (``via_service``).
+    - ``kms:GrantIsForAWSResource``: for CreateGrant, ListGrants and RevokeGrant; true only when
+      an integrated service sends the request on the principal's behalf.
+    - ``kms:EncryptionContext:<key>`` / ``kms:EncryptionContextKeys``: the request's encryption
+      context on operations that take one; for CreateGrant, the context of the grant's constraint
+      (the condition key names are case-insensitive, as all condition key names; values keep case).
+    - ``kms:GrantOperations`` (multivalued), ``kms:GranteePrincipal``, ``kms:RetiringPrincipal``,
+      ``kms:GrantConstraintType`` for CreateGrant.
+    - ``kms:KeySpec``, ``kms:KeyUsage``, ``kms:KeyOrigin``, ``kms:MultiRegion``,
+      ``kms:MultiRegionKeyType`` (multi-Region keys), ``kms:ResourceAliases`` (multivalued).
+    """
+    key = req.key
+    ctx: dict[str, str | tuple[str, ...]] = {}
+    account = principal_account(req.caller)
+    if account is not None:
+        ctx["kms:CallerAccount"] = account
+    if req.via_service:
+        ctx["kms:ViaService"] = req.via_service
+    if req.operation in GRANT_RESOURCE_OPERATIONS:
+        ctx["kms:GrantIsForAWSResource"] = _bool(bool(req.via_service))
+    pairs: Mapping[str, str] = {}
+    if req.operation in ENCRYPTION_CONTEXT_OPERATIONS:
+        pairs = req.encryption_context
+    elif req.operation == "CreateGrant" and req.grant is not None:
+        pairs = dict(req.grant.encryption_context_equals or req.grant.encryption_context_subset or ())
+    for k, v in pairs.items():
+        ctx[f"kms:EncryptionContext:{k}"] = v
+    if pairs:
+        ctx["kms:EncryptionContextKeys"] = tuple(pairs)
+    if req.operation == "CreateGrant" and req.grant is not None:
+        g = req.grant
+        ctx["kms:GrantOperations"] = g.operations
+        ctx["kms:GranteePrincipal"] = g.grantee
+        if g.retiring_principal is not None:
+            ctx["kms:RetiringPrincipal"] = g.retiring_principal
+        if g.encryption_context_equals is not None:
+            ctx["kms:GrantConstraintType"] = "EncryptionContextEquals"
+        elif g.encryption_context_subset is not None:
+            ctx["kms:GrantConstraintType"] = "EncryptionContextSubset"
+    ctx["kms:KeySpec"] = key.key_spec
+    ctx["kms:KeyUsage"] = key.key_usage
+    ctx["kms:KeyOrigin"] = key.origin
+    ctx["kms:MultiRegion"] = _bool(key.multi_region)
+    if key.multi_region:
+        ctx["kms:MultiRegionKeyType"] = "PRIMARY"
+    if key.aliases:
+        ctx["kms:ResourceAliases"] = tuple(key.aliases)
+    ctx.update(req.extra_context)
+    return ctx

@@ -1,0 +1,872 @@
+"""The reference model's KMS, IAM and STS operations: parameters and responses in the AWS API
+(boto3) shape, errors named as AWS names them, every call authorized as
+:mod:`conformance.kms.authorize` says. Sources: the AWS KMS API Reference page of each
+operation; "Key states of AWS KMS keys" (which state fails which operation, and how);
+"Key policies in AWS KMS" (the policy lockout safety check of CreateKey and PutKeyPolicy);
+"Controlling access to aliases"; the IAM and STS API References for roles and GetCallerIdentity.
+
+Importing this module registers one model handler per operation with
+``conformance.targets.base.model_operation``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import unquote
+
+from conformance.kms.authorize import authorize
+from conformance.kms.context import KmsRequest, principal_account
+from conformance.kms.errors import AwsError, access_denied
+from conformance.kms.grants import Grant, parse_grant
+from conformance.kms.keys import (
+    DEFAULT_KEY_USAGE,
+    Key,
+    algorithms,
+    check_key_spec,
+    default_key_policy,
+)
+from conformance.kms.world import Role, World
+from conformance.policy import Policy, PolicyError, evaluate, make_request, parse_policy
+from conformance.targets.base import MODEL_OPERATIONS, UnsupportedOperation, model_operation
+
+KmsHandler = Callable[[World, str, Mapping[str, Any], "str | None"], dict[str, Any]]
+KMS_HANDLERS: dict[str, KmsHandler] = {}
+IAM_HANDLERS: dict[str, Callable[[World, str, Mapping[str, Any]], dict[str, Any]]] = {}
+
+#: Operations a Disabled key refuses with DisabledException, a PendingDeletion key with
+#: KMSInvalidStateException ("Key states of AWS KMS keys", notes [1] and [3]).
+_USE_OPERATIONS = ("Encrypt", "Decrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
+                   "ReEncryptFrom", "ReEncryptTo", "CreateGrant")
+#: Operations a PendingDeletion key refuses with KMSInvalidStateException (note [3]).
+_NOT_PENDING_DELETION = ("CreateAlias", "DisableKey", "EnableKey", "ScheduleKeyDeletion", "TagResource",
+                         "UntagResource", "UpdateKeyDescription", "ReplicateKey", "UpdateAlias")
+_CIPHERTEXT_MAGIC = b"\x01KMSC"
+_ALIAS_NAME = re.compile(r"^alias/[a-zA-Z0-9/_-]{1,250}$")
+_GRANT_ID = re.compile(r"^[0-9a-f]{64}$")
+_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
+
+
+def kms_operation(name: str) -> Callable[[KmsHandler], KmsHandler]:
+    def register(handler: KmsHandler) -> KmsHandler:
+        KMS_HANDLERS[name] = handler
+        return handler
+    return register
+
+
+def kms_call(world: World, caller: str, operation: str, params: Mapping[str, Any], *,
+             via_service: str | None = None) -> dict[str, Any]:
+    """One KMS operation as ``caller`` (a role, session, account or service principal), optionally
+    sent by an AWS service on the caller's behalf (``via_service``: ``forecast.us-east-1.amazonaws.com``,
+    which sets kms:ViaService). Raises :class:`AwsError`; an operation the model lacks raises
+    ``UnsupportedOperation``."""
+    handler = KMS_HANDLERS.get(operation)
+    if handler is None:
+        raise UnsupportedOperation("kms", operation, "not in the reference model")
+    return handler(world, caller, params, via_service)
+
+
+def iam_call(world: World, caller: str, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """One IAM operation (roles and their inline policies) or sts:GetCallerIdentity."""
+    handler = IAM_HANDLERS.get(operation)
+    if handler is None:
+        raise UnsupportedOperation("iam", operation, "not in the reference model")
+    return handler(world, caller, params)
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _date(ts: float | None) -> datetime | None:
+    return None if ts is None else datetime.fromtimestamp(ts, UTC)
+
+
+def _str(params: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
+    value = params.get(name)
+    if value is None:
+        if required:
+            raise AwsError("ValidationException", f"1 validation error detected: {name} must not be null")
+        return None
+    if not isinstance(value, str) or not value:
+        raise AwsError("ValidationException", f"{name} must be a non-empty string")
+    return value
+
+
+def _context_param(params: Mapping[str, Any], name: str = "EncryptionContext") -> dict[str, str]:
+    ctx = params.get(name) or {}
+    if not isinstance(ctx, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in ctx.items()):
+        raise AwsError("ValidationException", f"{name} must map strings to strings")
+    return dict(ctx)
+
+
+def _bytes(value: Any, name: str) -> bytes:
+    if isinstance(value, str):
+        value = value.encode()
+    if not isinstance(value, (bytes, bytearray)):
+        raise AwsError("ValidationException", f"{name} must be bytes")
+    return bytes(value)
+
+
+def _authz(world: World, caller: str, operation: str, key: Key, *, via_service: str | None,
+           context: Mapping[str, str] | None = None, grant: Grant | None = None,
+           extra: Mapping[str, str | tuple[str, ...]] | None = None, dry_run: Any = False) -> None:
+    req = KmsRequest(operation=operation, caller=caller, key=key, encryption_context=context or {},
+                     via_service=via_service, grant=grant, extra_context=extra or {})
+    decision = authorize(req, identity_policies=world.identity_policies(caller), grants=world.grants_of(key))
+    if not decision.allowed:
+        raise access_denied(caller, req.action, key.arn, decision.reason)
+    if dry_run:
+        raise AwsError("DryRunOperationException", "The request would have succeeded, but the DryRun flag is set.")
+
+
+def _iam_allowed(world: World, caller: str, action: str, resource: str,
+                 context: Mapping[str, str | tuple[str, ...]] | None = None) -> bool:
+    request = make_request(action, resource, caller, dict(context or {}))
+    return evaluate(request, identity_policies=world.identity_policies(caller)).allowed
+
+
+def _state(key: Key, operation: str) -> None:
+    """Key state rules of "Key states of AWS KMS keys"."""
+    if operation in _USE_OPERATIONS:
+        if key.state == "Disabled":
+            raise AwsError("DisabledException", f"{key.arn} is disabled.")
+        if key.state != "Enabled":
+            raise AwsError("KMSInvalidStateException", f"{key.arn} is {_state_words(key.state)}.")
+    elif operation in _NOT_PENDING_DELETION and key.state == "PendingDeletion":
+        raise AwsError("KMSInvalidStateException", f"{key.arn} is pending deletion.")
+
+
+def _state_words(state: str) -> str:
+    return re.sub(r"(?<!^)([A-Z])", lambda m: " " + m.group(1).lower(), state).lower()
+
+
+def _alias_extra(world: World, key_ref: str) -> dict[str, str | tuple[str, ...]]:
+    """kms:RequestAlias when the request names the key by an alias ("kms:RequestAlias")."""
+    if key_ref.startswith("alias/"):
+        return {"kms:RequestAlias": key_ref}
+    if key_ref.startswith("arn:") and ":alias/" in key_ref:
+        return {"kms:RequestAlias": key_ref.split(":", 5)[5]}
+    return {}
+
+
+def _parse_key_policy(world: World, text: Any) -> tuple[Policy, str]:
+    if isinstance(text, Mapping):
+        text = json.dumps(text)
+    if not isinstance(text, str) or not text.strip():
+        raise AwsError("MalformedPolicyDocumentException", "The key policy must be a JSON document.")
+    try:
+        policy = parse_policy(text, origin="key policy")
+    except PolicyError as exc:
+        raise AwsError("MalformedPolicyDocumentException", f"{exc.path}: {exc.message}") from None
+    for s in policy.statements:
+        if s.principal is None and s.not_principal is None:
+            raise AwsError("MalformedPolicyDocumentException",
+                           f"Statement[{s.index}]: a key policy statement must have a Principal")
+    return policy, text
+
+
+def _lockout_check(world: World, caller: str, key: Key) -> None:
+    """The policy lockout safety check ("Key policies in AWS KMS"; CreateKey and PutKeyPolicy,
+    BypassPolicyLockoutSafetyCheck): the new policy must let the caller make a later
+    PutKeyPolicy request on the key."""
+    req = KmsRequest(operation="PutKeyPolicy", caller=caller, key=key)
+    if not authorize(req, identity_policies=world.identity_policies(caller)).allowed:
+        raise AwsError("MalformedPolicyDocumentException",
+                       "The new key policy will not allow you to update the key policy in the future.")
+
+
+def key_metadata(key: Key) -> dict[str, Any]:
+    """DescribeKey's KeyMetadata."""
+    meta: dict[str, Any] = {
+        "AWSAccountId": key.account, "KeyId": key.key_id, "Arn": key.arn,
+        "CreationDate": _date(key.creation_date), "Enabled": key.state == "Enabled",
+        "Description": key.description, "KeyUsage": key.key_usage, "KeyState": key.state,
+        "Origin": key.origin, "KeyManager": "CUSTOMER", "CustomerMasterKeySpec": key.key_spec,
+        "KeySpec": key.key_spec, "MultiRegion": key.multi_region, **algorithms(key),
+    }
+    if key.multi_region:
+        meta["MultiRegionConfiguration"] = {
+            "MultiRegionKeyType": "PRIMARY",
+            "PrimaryKey": {"Arn": key.arn, "Region": key.region}, "ReplicaKeys": []}
+    if key.deletion_date is not None:
+        meta["DeletionDate"] = _date(key.deletion_date)
+        meta["PendingDeletionWindowInDays"] = key.pending_window_days
+    return meta
+
+
+def _tags(raw: Any) -> tuple[tuple[str, str], ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise AwsError("ValidationException", "Tags must be a list of {TagKey, TagValue}")
+    out = []
+    for t in raw:
+        if not isinstance(t, Mapping) or not isinstance(t.get("TagKey"), str) or not isinstance(t.get("TagValue"), str):
+            raise AwsError("TagException", "each tag needs a TagKey and a TagValue string")
+        out.append((t["TagKey"], t["TagValue"]))
+    return tuple(out)
+
+
+# --- keys ----------------------------------------------------------------------------------------
+
+
+@kms_operation("CreateKey")
+def _create_key(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    spec = params.get("KeySpec") or params.get("CustomerMasterKeySpec") or "SYMMETRIC_DEFAULT"
+    usage = params.get("KeyUsage") or DEFAULT_KEY_USAGE
+    check_key_spec(spec, usage)
+    origin = params.get("Origin") or "AWS_KMS"
+    if origin not in ("AWS_KMS", "EXTERNAL"):
+        raise UnsupportedOperation("kms", "CreateKey", f"Origin {origin} (custom key stores) is not modelled")
+    multi = bool(params.get("MultiRegion", False))
+    ctx = {"kms:KeySpec": spec, "kms:KeyUsage": usage, "kms:KeyOrigin": origin,
+           "kms:MultiRegion": "true" if multi else "false"}
+    account = principal_account(caller)
+    if account:
+        ctx["kms:CallerAccount"] = account
+    if via:
+        ctx["kms:ViaService"] = via
+    if not _iam_allowed(world, caller, "kms:CreateKey", "*", ctx):
+        raise access_denied(caller, "kms:CreateKey", "*")
+    raw_policy = params.get("Policy")
+    policy, text = _parse_key_policy(
+        world, raw_policy if raw_policy is not None else json.dumps(default_key_policy(world.account, world.partition)))
+    key_id = world.new_id("mrk" if multi else "key")
+    key = Key(arn=world.key_arn(key_id), key_id=key_id, account=world.account, region=world.region,
+              key_spec=spec, key_usage=usage, origin=origin, multi_region=multi,
+              state="PendingImport" if origin == "EXTERNAL" else "Enabled", policy=policy, policy_text=text,
+              description=str(params.get("Description") or ""), tags=_tags(params.get("Tags")),
+              creation_date=world.now())
+    if raw_policy is not None and not params.get("BypassPolicyLockoutSafetyCheck"):
+        _lockout_check(world, caller, key)
+    world.keys[key_id] = key
+    return {"KeyMetadata": key_metadata(key)}
+
+
+@kms_operation("DescribeKey")
+def _describe_key(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    ref = _str(params, "KeyId")
+    assert ref is not None
+    key = world.resolve_key(ref)
+    _authz(world, caller, "DescribeKey", key, via_service=via, extra=_alias_extra(world, ref))
+    return {"KeyMetadata": key_metadata(key)}
+
+
+@kms_operation("GetKeyPolicy")
+def _get_key_policy(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    key = world.resolve_key(str(_str(params, "KeyId")), allow_alias=False)
+    name = params.get("PolicyName", "default")
+    _authz(world, caller, "GetKeyPolicy", key, via_service=via)
+    if name != "default":
+        raise AwsError("NotFoundException", f"No such policy: {name}")
+    return {"Policy": key.policy_text, "PolicyName": "default"}
+
+
+@kms_operation("ListKeyPolicies")
+def _list_key_policies(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    """Always ``["default"]``: a key has exactly one key policy ("ListKeyPolicies")."""
+    key = world.resolve_key(str(_str(params, "KeyId")), allow_alias=False)
+    _authz(world, caller, "ListKeyPolicies", key, via_service=via)
+    return {"PolicyNames": ["default"], "Truncated": False}
+
+
+@kms_operation("ListKeys")
+def _list_keys(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    """Authorized by the caller's IAM policy only (resource ``*``), "ListKeys"."""
+    if not _iam_allowed(world, caller, "kms:ListKeys", "*"):
+        raise access_denied(caller, "kms:ListKeys", "*")
+    return {"Keys": [{"KeyId": k.key_id, "KeyArn": k.arn} for k in world.keys.values()], "Truncated": False}
+
+
+@kms_operation("UpdateKeyDescription")
+def _update_key_description(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    text = params.get("Description")
+    if not isinstance(text, str):
+        raise AwsError("ValidationException", "Description must be a string")
+    _set_state(world, caller, params, via, "UpdateKeyDescription", _no_check, lambda k: replace(k, description=text))
+    return {}
+
+
+@kms_operation("PutKeyPolicy")
+def _put_key_policy(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    key = world.resolve_key(str(_str(params, "KeyId")), allow_alias=False)
+    name = params.get("PolicyName", "default")
+    _authz(world, caller, "PutKeyPolicy", key, via_service=via)
+    if name != "default":
+        raise AwsError("ValidationException", "PolicyName must be 'default'")
+    policy, text = _parse_key_policy(world, params.get("Policy"))
+    new = replace(key, policy=policy, policy_text=text)
+    if not params.get("BypassPolicyLockoutSafetyCheck"):
+        _lockout_check(world, caller, new)
+    world.keys[key.key_id] = new
+    return {}
+
+
+def _set_state(world: World, caller: str, params: Mapping[str, Any], via: str | None, operation: str,
+               check: Callable[[Key], None], change: Callable[[Key], Key]) -> Key:
+    key = world.resolve_key(str(_str(params, "KeyId")), allow_alias=False)
+    _authz(world, caller, operation, key, via_service=via)
+    _state(key, operation)
+    check(key)
+    new = change(key)
+    world.keys[key.key_id] = new
+    return new
+
+
+def _no_check(_key: Key) -> None:
+    return None
+
+
+@kms_operation("DisableKey")
+def _disable_key(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    _set_state(world, caller, params, via, "DisableKey", _no_check, lambda k: replace(k, state="Disabled"))
+    return {}
+
+
+@kms_operation("EnableKey")
+def _enable_key(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    _set_state(world, caller, params, via, "EnableKey", _no_check, lambda k: replace(k, state="Enabled"))
+    return {}
+
+
+@kms_operation("ScheduleKeyDeletion")
+def _schedule_key_deletion(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    days = params.get("PendingWindowInDays", 30)
+    if not isinstance(days, int) or isinstance(days, bool) or not 7 <= days <= 30:
+        raise AwsError("ValidationException", "PendingWindowInDays must be between 7 and 30")
+    now = world.now()
+    key = _set_state(world, caller, params, via, "ScheduleKeyDeletion", _no_check,
+                     lambda k: replace(k, state="PendingDeletion", deletion_date=now + days * 86400,
+                                       pending_window_days=days))
+    return {"KeyId": key.arn, "DeletionDate": _date(key.deletion_date), "KeyState": "PendingDeletion",
+            "PendingWindowInDays": days}
+
+
+def _must_be_pending(key: Key) -> None:
+    if key.state != "PendingDeletion":
+        raise AwsError("KMSInvalidStateException", f"{key.arn} is not pending deletion.")
+
+
+@kms_operation("CancelKeyDeletion")
+def _cancel_key_deletion(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    key = _set_state(world, caller, params, via, "CancelKeyDeletion", _must_be_pending,
+                     lambda k: replace(k, state="Disabled", deletion_date=None, pending_window_days=None))
+    return {"KeyId": key.arn}
+
+
+@kms_operation("TagResource")
+def _tag_resource(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    tags = _tags(params.get("Tags"))
+
+    def change(k: Key) -> Key:
+        merged = dict(k.tags)
+        merged.update(dict(tags))
+        return replace(k, tags=tuple(merged.items()))
+    _set_state(world, caller, params, via, "TagResource", _no_check, change)
+    return {}
+
+
+@kms_operation("UntagResource")
+def _untag_resource(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    drop = set(params.get("TagKeys") or ())
+    _set_state(world, caller, params, via, "UntagResource", _no_check,
+               lambda k: replace(k, tags=tuple((a, b) for a, b in k.tags if a not in drop)))
+    return {}
+
+
+@kms_operation("ListResourceTags")
+def _list_resource_tags(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    key = world.resolve_key(str(_str(params, "KeyId")), allow_alias=False)
+    _authz(world, caller, "ListResourceTags", key, via_service=via)
+    return {"Tags": [{"TagKey": k, "TagValue": v} for k, v in key.tags], "Truncated": False}
+
+
+# --- aliases -------------------------------------------------------------------------------------
+
+
+def _alias_name(params: Mapping[str, Any]) -> str:
+    name = _str(params, "AliasName")
+    assert name is not None
+    if not _ALIAS_NAME.match(name):
+        raise AwsError("InvalidAliasNameException",
+                       f"{name} must begin with alias/ followed by letters, digits, /, _ or -")
+    if name.startswith("alias/aws/"):
+        raise AwsError("NotAuthorizedException", "alias/aws/ is reserved for AWS managed keys")
+    return name
+
+
+def _alias_arn(world: World, name: str) -> str:
+    return f"arn:{world.partition}:kms:{world.region}:{world.account}:{name}"
+
+
+@kms_operation("CreateAlias")
+def _create_alias(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    """Needs kms:CreateAlias on the alias (IAM policy) and on the key (key policy), "Controlling
+    access to aliases"."""
+    name = _alias_name(params)
+    key = world.resolve_key(str(_str(params, "TargetKeyId")), allow_alias=False)
+    if not _iam_allowed(world, caller, "kms:CreateAlias", _alias_arn(world, name)):
+        raise access_denied(caller, "kms:CreateAlias", _alias_arn(world, name))
+    _authz(world, caller, "CreateAlias", key, via_service=via)
+    _state(key, "CreateAlias")
+    if name in world.aliases:
+        raise AwsError("AlreadyExistsException", f"An alias with the name {_alias_arn(world, name)} already exists")
+    world.aliases[name] = key.key_id
+    world.keys[key.key_id] = replace(key, aliases=(*key.aliases, name))
+    return {}
+
+
+@kms_operation("DeleteAlias")
+def _delete_alias(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    name = _str(params, "AliasName")
+    assert name is not None
+    key_id = world.aliases.get(name)
+    if key_id is None:
+        raise AwsError("NotFoundException", f"Alias {_alias_arn(world, name)} is not found.")
+    key = world.keys[key_id]
+    if not _iam_allowed(world, caller, "kms:DeleteAlias", _alias_arn(world, name)):
+        raise access_denied(caller, "kms:DeleteAlias", _alias_arn(world, name))
+    _authz(world, caller, "DeleteAlias", key, via_service=via)
+    del world.aliases[name]
+    world.keys[key_id] = replace(key, aliases=tuple(a for a in key.aliases if a != name))
+    return {}
+
+
+@kms_operation("ListAliases")
+def _list_aliases(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    if not _iam_allowed(world, caller, "kms:ListAliases", "*"):
+        raise access_denied(caller, "kms:ListAliases", "*")
+    only = params.get("KeyId")
+    key_id = world.resolve_key(only, allow_alias=False).key_id if only else None
+    return {"Aliases": [{"AliasName": n, "AliasArn": _alias_arn(world, n), "TargetKeyId": k}
+                        for n, k in sorted(world.aliases.items()) if key_id is None or k == key_id],
+            "Truncated": False}
+
+
+# --- cryptography ----------------------------------------------------------------------------------
+
+
+def _seal(key: Key, context: Mapping[str, str], plaintext: bytes) -> bytes:
+    """An opaque ciphertext blob binding the key and the encryption context to the plaintext."""
+    body = {"k": key.arn, "c": dict(sorted(context.items())), "p": base64.b64encode(plaintext).decode(),
+            "n": base64.b64encode(os.urandom(12)).decode()}
+    return _CIPHERTEXT_MAGIC + base64.b64encode(json.dumps(body).encode())
+
+
+def _open(blob: Any) -> tuple[str, dict[str, str], bytes]:
+    data = _bytes(blob, "CiphertextBlob")
+    try:
+        if not data.startswith(_CIPHERTEXT_MAGIC):
+            raise ValueError
+        body = json.loads(base64.b64decode(data[len(_CIPHERTEXT_MAGIC):], validate=True))
+        return str(body["k"]), dict(body["c"]), base64.b64decode(body["p"])
+    except (ValueError, KeyError, TypeError):
+        raise AwsError("InvalidCiphertextException", "The ciphertext is not valid.") from None
+
+
+def _symmetric(key: Key, operation: str) -> None:
+    if key.key_usage != "ENCRYPT_DECRYPT":
+        raise AwsError("InvalidKeyUsageException", f"{key.arn} key usage is {key.key_usage} which is not valid "
+                                                   f"for {operation}.")
+    if not key.symmetric:
+        raise UnsupportedOperation("kms", operation, "asymmetric encryption is not modelled")
+
+
+@kms_operation("Encrypt")
+def _encrypt(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    ref = str(_str(params, "KeyId"))
+    key = world.resolve_key(ref)
+    plaintext = _bytes(params.get("Plaintext"), "Plaintext")
+    if not 1 <= len(plaintext) <= 4096:
+        raise AwsError("ValidationException", "Plaintext must be 1 to 4096 bytes")
+    ctx = _context_param(params)
+    _authz(world, caller, "Encrypt", key, via_service=via, context=ctx, extra=_alias_extra(world, ref),
+           dry_run=params.get("DryRun"))
+    _state(key, "Encrypt")
+    _symmetric(key, "Encrypt")
+    return {"CiphertextBlob": _seal(key, ctx, plaintext), "KeyId": key.arn, "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
+
+
+def _data_key_size(params: Mapping[str, Any]) -> int:
+    n, spec = params.get("NumberOfBytes"), params.get("KeySpec")
+    if (n is None) == (spec is None):
+        raise AwsError("ValidationException", "Specify either KeySpec or NumberOfBytes, not both and not neither")
+    if spec is not None:
+        if spec not in ("AES_128", "AES_256"):
+            raise AwsError("ValidationException", f"KeySpec {spec!r} must be AES_128 or AES_256")
+        return 16 if spec == "AES_128" else 32
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= 1024:
+        raise AwsError("ValidationException", "NumberOfBytes must be between 1 and 1024")
+    return n
+
+
+def _generate(world: World, caller: str, params: Mapping[str, Any], via: str | None, operation: str) -> dict[str, Any]:
+    ref = str(_str(params, "KeyId"))
+    key = world.resolve_key(ref)
+    size = _data_key_size(params)
+    ctx = _context_param(params)
+    _authz(world, caller, operation, key, via_service=via, context=ctx, extra=_alias_extra(world, ref),
+           dry_run=params.get("DryRun"))
+    _state(key, operation)
+    _symmetric(key, operation)
+    plaintext = os.urandom(size)
+    out: dict[str, Any] = {"CiphertextBlob": _seal(key, ctx, plaintext), "KeyId": key.arn}
+    if operation == "GenerateDataKey":
+        out["Plaintext"] = plaintext
+    return out
+
+
+@kms_operation("GenerateDataKey")
+def _generate_data_key(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    return _generate(world, caller, params, via, "GenerateDataKey")
+
+
+@kms_operation("GenerateDataKeyWithoutPlaintext")
+def _generate_data_key_wp(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    return _generate(world, caller, params, via, "GenerateDataKeyWithoutPlaintext")
+
+
+def _open_for(world: World, params: Mapping[str, Any], blob_name: str, key_param: str,
+              ctx_name: str) -> tuple[Key, dict[str, str], bytes, dict[str, str], str | None]:
+    """The key, request context and plaintext of a ciphertext, checking KeyId ("Decrypt": a
+    KeyId that is not the ciphertext's key is IncorrectKeyException)."""
+    arn, sealed_ctx, plaintext = _open(params.get(blob_name))
+    ctx = _context_param(params, ctx_name)
+    ref = params.get(key_param)
+    key = world.keys.get(arn.rsplit("/", 1)[1])
+    if key is None or key.arn != arn:
+        raise AwsError("InvalidCiphertextException", "The ciphertext refers to a key that does not exist.")
+    if ref is not None and world.resolve_key(str(ref)).arn != key.arn:
+        raise AwsError("IncorrectKeyException", "The key ID in the request does not identify the key that "
+                                                "encrypted the ciphertext.")
+    return key, ctx, plaintext, sealed_ctx, ref if isinstance(ref, str) else None
+
+
+@kms_operation("Decrypt")
+def _decrypt(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    """The encryption context must be an exact, case-sensitive match of the one used to encrypt
+    ("Encryption context"); a mismatch is InvalidCiphertextException."""
+    key, ctx, plaintext, sealed_ctx, ref = _open_for(world, params, "CiphertextBlob", "KeyId", "EncryptionContext")
+    _authz(world, caller, "Decrypt", key, via_service=via, context=ctx,
+           extra=_alias_extra(world, ref) if ref else None, dry_run=params.get("DryRun"))
+    _state(key, "Decrypt")
+    if ctx != sealed_ctx:
+        raise AwsError("InvalidCiphertextException", "The encryption context does not match.")
+    return {"KeyId": key.arn, "Plaintext": plaintext, "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
+
+
+@kms_operation("ReEncrypt")
+def _re_encrypt(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    """kms:ReEncryptFrom on the source key and kms:ReEncryptTo on the destination key."""
+    source, ctx, plaintext, sealed_ctx, ref = _open_for(world, params, "CiphertextBlob", "SourceKeyId",
+                                                        "SourceEncryptionContext")
+    dest_ref = str(_str(params, "DestinationKeyId"))
+    dest = world.resolve_key(dest_ref)
+    dest_ctx = _context_param(params, "DestinationEncryptionContext")
+    _authz(world, caller, "ReEncryptFrom", source, via_service=via, context=ctx,
+           extra=_alias_extra(world, ref) if ref else None)
+    _authz(world, caller, "ReEncryptTo", dest, via_service=via, context=dest_ctx,
+           extra=_alias_extra(world, dest_ref), dry_run=params.get("DryRun"))
+    _state(source, "ReEncryptFrom")
+    _state(dest, "ReEncryptTo")
+    _symmetric(dest, "ReEncrypt")
+    if ctx != sealed_ctx:
+        raise AwsError("InvalidCiphertextException", "The encryption context does not match.")
+    return {"CiphertextBlob": _seal(dest, dest_ctx, plaintext), "SourceKeyId": source.arn, "KeyId": dest.arn,
+            "SourceEncryptionAlgorithm": "SYMMETRIC_DEFAULT", "DestinationEncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
+
+
+# --- grants --------------------------------------------------------------------------------------
+
+
+@kms_operation("CreateGrant")
+def _create_grant(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    """CreateGrant takes a key id or key ARN, not an alias ("CreateGrant", KeyId)."""
+    key = world.resolve_key(str(_str(params, "KeyId")), allow_alias=False)
+    raw = {k: v for k, v in params.items() if k not in ("GrantTokens", "DryRun")}
+    try:
+        grant = parse_grant(raw, key_arn=key.arn, key_usage=key.key_usage)
+    except ValueError as exc:
+        raise AwsError("ValidationException", str(exc)) from None
+    _authz(world, caller, "CreateGrant", key, via_service=via, grant=grant, dry_run=params.get("DryRun"))
+    _state(key, "CreateGrant")
+    if grant.name is not None:  # same name and parameters: the same grant ("CreateGrant", Name)
+        for old in world.grants_of(key):
+            if replace(old, grant_id="", creation_date=0.0, issuing_account="") == \
+                    replace(grant, grant_id="", creation_date=0.0, issuing_account=""):
+                token = world.new_id("token")
+                world.grant_tokens[token] = old.grant_id
+                return {"GrantToken": token, "GrantId": old.grant_id}
+    grant = replace(grant, grant_id=world.new_id("grant"), creation_date=world.now(),
+                    issuing_account=f"arn:{world.partition}:iam::{world.account}:root")
+    world.grants[grant.grant_id] = grant
+    token = world.new_id("token")
+    world.grant_tokens[token] = grant.grant_id
+    return {"GrantToken": token, "GrantId": grant.grant_id}
+
+
+def _grant_entry(grant: Grant) -> dict[str, Any]:
+    entry = grant.to_api()
+    entry["CreationDate"] = _date(grant.creation_date)
+    return entry
+
+
+@kms_operation("ListGrants")
+def _list_grants(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    key = world.resolve_key(str(_str(params, "KeyId")), allow_alias=False)
+    _authz(world, caller, "ListGrants", key, via_service=via)
+    only_id, only_grantee = params.get("GrantId"), params.get("GranteePrincipal")
+    grants = [g for g in sorted(world.grants_of(key), key=lambda g: g.creation_date)
+              if (only_id is None or g.grant_id == only_id) and (only_grantee is None or g.grantee == only_grantee)]
+    return {"Grants": [_grant_entry(g) for g in grants], "Truncated": False}
+
+
+@kms_operation("ListRetirableGrants")
+def _list_retirable_grants(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    """Authorized by the caller's IAM policy on the retiring principal ("ListRetirableGrants")."""
+    who = str(_str(params, "RetiringPrincipal"))
+    if not _iam_allowed(world, caller, "kms:ListRetirableGrants", who):
+        raise access_denied(caller, "kms:ListRetirableGrants", who)
+    grants = sorted((g for g in world.grants.values() if g.retiring_principal == who), key=lambda g: g.creation_date)
+    return {"Grants": [_grant_entry(g) for g in grants], "Truncated": False}
+
+
+def _find_grant(world: World, params: Mapping[str, Any], *, token_ok: bool) -> Grant:
+    token = params.get("GrantToken") if token_ok else None
+    if token is not None:
+        grant_id = world.grant_tokens.get(token) if isinstance(token, str) else None
+        if grant_id is None or grant_id not in world.grants:
+            raise AwsError("InvalidGrantTokenException", "The grant token is not valid.")
+        return world.grants[grant_id]
+    ref, grant_id = params.get("KeyId"), params.get("GrantId")
+    if not ref or not grant_id:
+        raise AwsError("ValidationException", "Give a GrantToken, or both KeyId and GrantId"
+                       if token_ok else "KeyId and GrantId are required")
+    key = world.resolve_key(str(ref), allow_alias=False)
+    if not isinstance(grant_id, str) or not _GRANT_ID.match(grant_id):
+        raise AwsError("InvalidGrantIdException", f"{grant_id!r} is not a valid grant id")
+    grant = world.grants.get(grant_id)
+    if grant is None or grant.key_arn != key.arn:
+        raise AwsError("NotFoundException", f"Grant ID {grant_id} not found")
+    return grant
+
+
+def _forget(world: World, grant: Grant) -> None:
+    del world.grants[grant.grant_id]
+    for token in [t for t, g in world.grant_tokens.items() if g == grant.grant_id]:
+        del world.grant_tokens[token]
+
+
+@kms_operation("RetireGrant")
+def _retire_grant(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    grant = _find_grant(world, params, token_ok=True)
+    key = world.resolve_key(grant.key_arn, allow_alias=False)
+    _authz(world, caller, "RetireGrant", key, via_service=via, grant=grant, dry_run=params.get("DryRun"))
+    _forget(world, grant)
+    return {}
+
+
+@kms_operation("RevokeGrant")
+def _revoke_grant(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    """Authorized by kms:RevokeGrant in the key policy (or IAM, when delegated); never by a grant."""
+    key = world.resolve_key(str(_str(params, "KeyId")), allow_alias=False)
+    _authz(world, caller, "RevokeGrant", key, via_service=via, dry_run=params.get("DryRun"))
+    _forget(world, _find_grant(world, params, token_ok=False))
+    return {}
+
+
+# --- IAM and STS -----------------------------------------------------------------------------------
+
+
+def _iam_error(code: str, message: str) -> AwsError:
+    return AwsError(code, message)
+
+
+def _iam_authz(world: World, caller: str, action: str, resource: str) -> None:
+    if not _iam_allowed(world, caller, action, resource):
+        raise _iam_error("AccessDenied", f"User: {caller} is not authorized to perform: {action} on resource: "
+                                         f"{resource}")
+
+
+def _role_arn(world: World, name: str, path: str = "/") -> str:
+    return f"arn:{world.partition}:iam::{world.account}:role{path}{name}"
+
+
+def _role_by_name(world: World, name: Any) -> Role:
+    for role in world.roles.values():
+        if role.name == name:
+            return role
+    raise _iam_error("NoSuchEntity", f"The role with name {name} cannot be found.")
+
+
+def _iam_policy(text: Any, origin: str, *, trust: bool) -> tuple[Policy, str]:
+    if isinstance(text, Mapping):
+        text = json.dumps(text)
+    if not isinstance(text, str):
+        raise _iam_error("MalformedPolicyDocument", "The policy document must be a JSON string")
+    text = unquote(text) if text.lstrip().startswith("%7B") else text
+    try:
+        policy = parse_policy(text, origin=origin)
+    except PolicyError as exc:
+        raise _iam_error("MalformedPolicyDocument", f"{exc.path}: {exc.message}") from None
+    for s in policy.statements:
+        has_principal = s.principal is not None or s.not_principal is not None
+        if trust and not has_principal:
+            raise _iam_error("MalformedPolicyDocument", "Missing required field Principal")
+        if not trust and has_principal:
+            raise _iam_error("MalformedPolicyDocument", "Policy document should not specify a principal.")
+    return policy, text
+
+
+def _role_api(role: Role) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "Path": role.path, "RoleName": role.name, "RoleId": role.role_id, "Arn": role.arn,
+        "CreateDate": _date(role.create_date), "AssumeRolePolicyDocument": json.loads(role.trust_text),
+        "MaxSessionDuration": 3600,
+    }
+    if role.description:
+        out["Description"] = role.description
+    if role.tags:
+        out["Tags"] = [{"Key": k, "Value": v} for k, v in role.tags]
+    return out
+
+
+def _iam_operation(name: str) -> Callable[[Callable[[World, str, Mapping[str, Any]], dict[str, Any]]],
+                                          Callable[[World, str, Mapping[str, Any]], dict[str, Any]]]:
+    def register(handler: Callable[[World, str, Mapping[str, Any]], dict[str, Any]]
+                 ) -> Callable[[World, str, Mapping[str, Any]], dict[str, Any]]:
+        IAM_HANDLERS[name] = handler
+        return handler
+    return register
+
+
+@_iam_operation("CreateRole")
+def _create_role(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    name = params.get("RoleName")
+    if not isinstance(name, str) or not _ROLE_NAME.match(name):
+        raise _iam_error("ValidationError", f"RoleName {name!r} must be 1-64 characters of [\\w+=,.@-]")
+    path = params.get("Path") or "/"
+    arn = _role_arn(world, name, path)
+    _iam_authz(world, caller, "iam:CreateRole", arn)
+    if any(r.name == name for r in world.roles.values()):
+        raise _iam_error("EntityAlreadyExists", f"Role with name {name} already exists.")
+    trust, text = _iam_policy(params.get("AssumeRolePolicyDocument"), f"{name} trust policy", trust=True)
+    tags = tuple((t["Key"], t["Value"]) for t in params.get("Tags") or ())
+    role = Role(arn=arn, name=name, trust=trust, trust_text=text, tags=tags, path=path,
+                role_id=world.new_id("role"), description=str(params.get("Description") or ""),
+                create_date=world.now())
+    world.roles[arn] = role
+    return {"Role": _role_api(role)}
+
+
+@_iam_operation("GetRole")
+def _get_role(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    role = _role_by_name(world, params.get("RoleName"))
+    _iam_authz(world, caller, "iam:GetRole", role.arn)
+    return {"Role": _role_api(role)}
+
+
+@_iam_operation("ListRoles")
+def _list_roles(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    _iam_authz(world, caller, "iam:ListRoles", "*")
+    prefix = params.get("PathPrefix") or "/"
+    return {"Roles": [_role_api(r) for r in world.roles.values() if r.path.startswith(prefix)], "IsTruncated": False}
+
+
+@_iam_operation("PutRolePolicy")
+def _put_role_policy(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    role = _role_by_name(world, params.get("RoleName"))
+    _iam_authz(world, caller, "iam:PutRolePolicy", role.arn)
+    name = params.get("PolicyName")
+    if not isinstance(name, str) or not re.fullmatch(r"[\w+=,.@-]{1,128}", name):
+        raise _iam_error("ValidationError", f"PolicyName {name!r} is not valid")
+    policy, text = _iam_policy(params.get("PolicyDocument"), f"{role.name}/{name}", trust=False)
+    world.roles[role.arn] = replace(role, inline={**role.inline, name: policy},
+                                    inline_text={**role.inline_text, name: text})
+    return {}
+
+
+@_iam_operation("GetRolePolicy")
+def _get_role_policy(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    role = _role_by_name(world, params.get("RoleName"))
+    _iam_authz(world, caller, "iam:GetRolePolicy", role.arn)
+    name = params.get("PolicyName")
+    if name not in role.inline_text:
+        raise _iam_error("NoSuchEntity", f"The role policy with name {name} cannot be found.")
+    return {"RoleName": role.name, "PolicyName": name, "PolicyDocument": json.loads(role.inline_text[str(name)])}
+
+
+@_iam_operation("ListRolePolicies")
+def _list_role_policies(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    role = _role_by_name(world, params.get("RoleName"))
+    _iam_authz(world, caller, "iam:ListRolePolicies", role.arn)
+    return {"PolicyNames": sorted(role.inline), "IsTruncated": False}
+
+
+@_iam_operation("DeleteRolePolicy")
+def _delete_role_policy(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    role = _role_by_name(world, params.get("RoleName"))
+    _iam_authz(world, caller, "iam:DeleteRolePolicy", role.arn)
+    name = params.get("PolicyName")
+    if name not in role.inline:
+        raise _iam_error("NoSuchEntity", f"The role policy with name {name} cannot be found.")
+    world.roles[role.arn] = replace(role, inline={k: v for k, v in role.inline.items() if k != name},
+                                    inline_text={k: v for k, v in role.inline_text.items() if k != name})
+    return {}
+
+
+@_iam_operation("DeleteRole")
+def _delete_role(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    role = _role_by_name(world, params.get("RoleName"))
+    _iam_authz(world, caller, "iam:DeleteRole", role.arn)
+    if role.inline:
+        raise _iam_error("DeleteConflict", "Cannot delete entity, must delete policies first.")
+    del world.roles[role.arn]
+    return {}
+
+
+def get_caller_identity(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """sts:GetCallerIdentity: needs no permission; a role caller is reported as its session."""
+    role = world.role_of(caller)
+    arn = world.session_arn(caller) if caller in world.roles else caller
+    account = principal_account(caller) or world.account
+    user_id = f"{role.role_id}:kms-conformance" if role is not None else account
+    return {"UserId": user_id, "Account": account, "Arn": arn}
+
+
+# --- registration --------------------------------------------------------------------------------
+
+
+def _kms_handler(operation: str) -> Callable[[Any, str, Mapping[str, Any]], Mapping[str, Any]]:
+    def handler(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        return kms_call(world, caller, operation, params)
+    handler.__name__ = f"kms_{operation}"
+    return handler
+
+
+def _iam_handler(operation: str) -> Callable[[Any, str, Mapping[str, Any]], Mapping[str, Any]]:
+    def handler(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
+        return iam_call(world, caller, operation, params)
+    handler.__name__ = f"iam_{operation}"
+    return handler
+
+
+def register_model_handlers() -> None:
+    """Register the KMS, IAM and STS handlers with the model target's registry (once)."""
+    for op in KMS_HANDLERS:
+        if ("kms", op) not in MODEL_OPERATIONS:
+            model_operation("kms", op)(_kms_handler(op))
+    for op in IAM_HANDLERS:
+        if ("iam", op) not in MODEL_OPERATIONS:
+            model_operation("iam", op)(_iam_handler(op))
+    if ("sts", "GetCallerIdentity") not in MODEL_OPERATIONS:
+        model_operation("sts", "GetCallerIdentity")(get_caller_identity)
+
+
+register_model_handlers()

@@ -1,0 +1,156 @@
+"""The mutable state of one simulated AWS account: IAM roles, KMS keys, aliases and grants.
+
+The model target owns one :class:`World`; every model handler gets it. Values inside are frozen
+(``Key``, ``Grant``, ``Role``) and replaced on change, so a handler never half-updates one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from conformance.kms.errors import AwsError
+from conformance.kms.grants import Grant
+from conformance.kms.keys import Key, parse_alias_arn, parse_key_arn
+from conformance.policy import Policy, parse_policy
+
+ADMIN_ROLE = "kms-conformance-admin"
+SESSION_NAME = "kms-conformance"
+_ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+
+
+@dataclass(frozen=True)
+class Role:
+    """An IAM role: its trust policy and inline identity policies (parsed, and as written)."""
+
+    arn: str
+    name: str
+    trust: Policy
+    inline: Mapping[str, Policy] = field(default_factory=dict)
+    tags: tuple[tuple[str, str], ...] = ()
+    trust_text: str = ""
+    inline_text: Mapping[str, str] = field(default_factory=dict)
+    path: str = "/"
+    role_id: str = ""
+    description: str = ""
+    create_date: float = 0.0
+
+
+@dataclass
+class World:
+    """One account in one Region. ``admin`` is the caller when a target call has no principal:
+    a role with an inline policy allowing ``*`` on ``*``."""
+
+    account: str = "111122223333"
+    region: str = "us-east-1"
+    partition: str = "aws"
+    roles: dict[str, Role] = field(default_factory=dict)
+    keys: dict[str, Key] = field(default_factory=dict)
+    aliases: dict[str, str] = field(default_factory=dict)
+    grants: dict[str, Grant] = field(default_factory=dict)
+    grant_tokens: dict[str, str] = field(default_factory=dict)
+    services: dict[str, Any] = field(default_factory=dict)
+    admin: str = ""
+    clock: float = 1_700_000_000.0
+    _counter: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.admin:
+            self.admin = f"arn:{self.partition}:iam::{self.account}:role/{ADMIN_ROLE}"
+        if self.admin not in self.roles and ":role/" in self.admin:
+            name = self.admin.rsplit("/", 1)[1]
+            trust = {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Principal": {"AWS": f"arn:{self.partition}:iam::{self.account}:root"},
+                "Action": "sts:AssumeRole"}]}
+            self.roles[self.admin] = Role(
+                arn=self.admin, name=name, trust=parse_policy(trust, origin=f"{name} trust policy"),
+                inline={"admin": parse_policy(_ADMIN_POLICY, origin=f"{name}/admin")},
+                trust_text=json.dumps(trust), inline_text={"admin": json.dumps(_ADMIN_POLICY)},
+                role_id=self.new_id("role"), create_date=self.clock)
+
+    def now(self) -> float:
+        """A monotonically increasing clock (seconds), so creation dates order events."""
+        self.clock += 1.0
+        return self.clock
+
+    def new_id(self, kind: str) -> str:
+        """A fresh, deterministic identifier: ``key`` (UUID form), ``mrk`` (``mrk-`` + 32 hex),
+        ``grant`` (64 hex), ``token`` (a grant token), ``role`` (``AROA`` + 17 characters)."""
+        self._counter += 1
+        digest = hashlib.sha256(f"{self.account}:{self.region}:{kind}:{self._counter}".encode()).hexdigest()
+        if kind == "key":
+            return f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+        if kind == "mrk":
+            return "mrk-" + digest[:32]
+        if kind == "grant":
+            return digest
+        if kind == "token":
+            return "AQpAM" + hashlib.sha256(digest.encode()).hexdigest() + digest
+        if kind == "role":
+            return "AROA" + digest[:17].upper()
+        return digest[:32]
+
+    def session_arn(self, role_arn: str) -> str:
+        """The assumed-role session ARN of a role: ``arn:aws:sts::A:assumed-role/NAME/kms-conformance``."""
+        name = role_arn.rsplit("/", 1)[1]
+        account = role_arn.split(":")[4]
+        return f"arn:{self.partition}:sts::{account}:assumed-role/{name}/{SESSION_NAME}"
+
+    def role_of(self, principal: str) -> Role | None:
+        """The role of a role ARN or of one of its sessions (None when unknown)."""
+        if principal in self.roles:
+            return self.roles[principal]
+        parts = principal.split(":", 5)
+        if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
+            name = parts[5].split("/")[1]
+            for role in self.roles.values():
+                if role.name == name and role.arn.split(":")[4] == parts[4]:
+                    return role
+        return None
+
+    def identity_policies(self, principal: str) -> tuple[Policy, ...]:
+        """The identity policies of a principal: a role's (or its session's) inline policies."""
+        role = self.role_of(principal)
+        return tuple(role.inline.values()) if role is not None else ()
+
+    def key_arn(self, key_id: str) -> str:
+        return f"arn:{self.partition}:kms:{self.region}:{self.account}:key/{key_id}"
+
+    def resolve_key(self, key_ref: str, *, allow_alias: bool = True) -> Key:
+        """The key named by a key id, key ARN, alias name or alias ARN ("Key identifiers
+        (KeyId)"); NotFoundException when there is none (or an alias where ``allow_alias`` is
+        False: operations such as CreateGrant take only a key id or key ARN)."""
+        if not isinstance(key_ref, str) or not key_ref:
+            raise AwsError("ValidationException", "KeyId must be a non-empty string")
+        key_id: str | None = None
+        if key_ref.startswith("alias/") or parse_alias_arn(key_ref):
+            if not allow_alias:
+                raise AwsError("NotFoundException", f"Invalid keyId {key_ref}: this operation takes no alias")
+            alias = key_ref
+            parsed = parse_alias_arn(key_ref)
+            if parsed is not None:
+                partition, region, account, alias = parsed
+                if (partition, region, account) != (self.partition, self.region, self.account):
+                    raise AwsError("NotFoundException", f"Alias {key_ref} is not found.")
+            key_id = self.aliases.get(alias)
+            if key_id is None:
+                raise AwsError("NotFoundException", f"Alias {key_ref} is not found.")
+        elif key_ref.startswith("arn:"):
+            parsed_key = parse_key_arn(key_ref)
+            if parsed_key is None:
+                raise AwsError("NotFoundException", f"Invalid arn {key_ref}")
+            partition, region, account, key_id = parsed_key
+            if (partition, region, account) != (self.partition, self.region, self.account):
+                raise AwsError("NotFoundException", f"Key '{key_ref}' does not exist")
+        else:
+            key_id = key_ref
+        key = self.keys.get(key_id)
+        if key is None:
+            raise AwsError("NotFoundException", f"Key '{self.key_arn(key_id)}' does not exist")
+        return key
+
+    def grants_of(self, key: Key) -> tuple[Grant, ...]:
+        return tuple(g for g in self.grants.values() if g.key_arn == key.arn)

@@ -1,0 +1,70 @@
+"""The IAM policy language: parse policy documents, match requests, decide.
+
+Public API (docs/interfaces.md, section ``conformance.policy``)::
+
+    policy = parse_policy(text_or_dict, origin="key policy")
+    request = make_request("kms:Decrypt", key_arn, role_arn, {"kms:ViaService": "..."})
+    evaluate_policy(policy, request, check_principal=True).decision   # Decision.ALLOWED ...
+    evaluate(request, resource_policy=policy, identity_policies=[...])
+
+Semantics follow "Policy evaluation logic", "IAM JSON policy elements reference", "IAM JSON policy
+elements: Condition operators" and "Single-valued vs. multivalued context keys" (IAM User Guide).
+"""
+
+from conformance.policy.actions import KMS_ACTIONS, expand_kms_actions
+from conformance.policy.conditions import OPERATORS, compile_condition, split_operator
+from conformance.policy.evaluate import evaluate, evaluate_policy, resource_account_of, statement_applies
+from conformance.policy.match import (
+    PrincipalInfo,
+    not_principal_excludes,
+    principal_account,
+    principal_info,
+    principal_matches,
+    wildcard_match,
+)
+from conformance.policy.model import (
+    Condition,
+    Decision,
+    Evaluation,
+    Match,
+    Policy,
+    PolicyError,
+    PrincipalBlock,
+    Request,
+    Statement,
+)
+from conformance.policy.parse import parse_policy, policy_to_dict, serialize_policy, statement_to_dict
+from conformance.policy.request import derived_context, make_request
+
+__all__ = [
+    "KMS_ACTIONS",
+    "OPERATORS",
+    "Condition",
+    "Decision",
+    "Evaluation",
+    "Match",
+    "Policy",
+    "PolicyError",
+    "PrincipalBlock",
+    "PrincipalInfo",
+    "Request",
+    "Statement",
+    "compile_condition",
+    "derived_context",
+    "evaluate",
+    "evaluate_policy",
+    "expand_kms_actions",
+    "make_request",
+    "not_principal_excludes",
+    "parse_policy",
+    "policy_to_dict",
+    "principal_account",
+    "principal_info",
+    "principal_matches",
+    "resource_account_of",
+    "serialize_policy",
+    "split_operator",
+    "statement_applies",
+    "statement_to_dict",
+    "wildcard_match",
+]

@@ -1,0 +1,383 @@
+"""Condition operators ("IAM JSON policy elements: Condition operators", IAM User Guide) and the
+set qualifiers ``ForAnyValue:`` / ``ForAllValues:`` ("Single-valued vs. multivalued context keys").
+
+:func:`compile_condition` turns one (operator, key, values) entry into a predicate over the request
+context (a mapping of case-folded key names to tuples of values). The semantics implemented:
+
+- Several values for one key are ORed: the key matches when it matches any value. For a negated
+  operator (``StringNotEquals``, ``StringNotEqualsIgnoreCase``, ``StringNotLike``,
+  ``NumericNotEquals``, ``DateNotEquals``, ``ArnNotEquals``, ``ArnNotLike``, ``NotIpAddress``) the
+  key must match none of them (NOR).
+- A key missing from the context: the condition is false for a positive operator and true for a
+  negated one ("Condition operators": "If the key that you specify in a policy condition is not
+  present in the request context, the values do not match..."); ``...IfExists`` makes it true
+  for every operator. ``Null`` tests presence: ``"true"`` holds when the key is absent.
+- ``ForAnyValue:`` holds when at least one context value satisfies the operator (false when the
+  key is missing or empty); ``ForAllValues:`` when every context value does (true when the key is
+  missing or empty).
+- A context key with several values but no set qualifier: AWS says to use a set operator on such
+  keys and documents no other behaviour; here a positive operator holds when any context value
+  matches, a negated one when none does.
+- Condition key names are case-insensitive; values compare case-sensitively except for
+  ``...IgnoreCase`` and ``Bool``.
+- Policy values that are numbers or booleans in JSON were turned into their string forms by the
+  parser; Numeric/Date/IpAddress/Binary/Bool/Null values that cannot mean anything for their
+  operator are rejected when the policy is parsed.
+- ``ArnEquals`` and ``ArnLike`` behave alike (the page documents both as case-sensitive,
+  component-wise matching with ``*``/``?`` in each of the six colon-delimited components): a
+  wildcard in the first five components never crosses a ``:``; in the sixth (the resource, which
+  may contain colons) it matches anything. A policy value of fewer than six components is not a
+  full ARN; its last component is taken as the resource component, so ``"*"`` matches every value
+  and ``arn:aws:logs:*:g`` matches only values of exactly that shape.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import ipaddress
+import re
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from functools import lru_cache
+
+from conformance.policy.match import compile_wildcard, string_set_matcher
+from conformance.policy.model import Condition
+from conformance.policy.variables import Piece, Template, parse_template, plain
+
+Context = Mapping[str, tuple[str, ...]]
+Hit = Callable[[str, Context], bool]
+
+#: base operator -> (family, negated)
+OPERATORS: dict[str, tuple[str, bool]] = {
+    "StringEquals": ("String", False),
+    "StringNotEquals": ("String", True),
+    "StringEqualsIgnoreCase": ("String", False),
+    "StringNotEqualsIgnoreCase": ("String", True),
+    "StringLike": ("String", False),
+    "StringNotLike": ("String", True),
+    "NumericEquals": ("Numeric", False),
+    "NumericNotEquals": ("Numeric", True),
+    "NumericLessThan": ("Numeric", False),
+    "NumericLessThanEquals": ("Numeric", False),
+    "NumericGreaterThan": ("Numeric", False),
+    "NumericGreaterThanEquals": ("Numeric", False),
+    "DateEquals": ("Date", False),
+    "DateNotEquals": ("Date", True),
+    "DateLessThan": ("Date", False),
+    "DateLessThanEquals": ("Date", False),
+    "DateGreaterThan": ("Date", False),
+    "DateGreaterThanEquals": ("Date", False),
+    "Bool": ("Bool", False),
+    "BinaryEquals": ("Binary", False),
+    "IpAddress": ("IpAddress", False),
+    "NotIpAddress": ("IpAddress", True),
+    "ArnEquals": ("Arn", False),
+    "ArnLike": ("Arn", False),
+    "ArnNotEquals": ("Arn", True),
+    "ArnNotLike": ("Arn", True),
+    "Null": ("Null", False),
+}
+_CANONICAL = {name.lower(): name for name in OPERATORS}
+_QUALIFIERS = {"foranyvalue": "ForAnyValue", "forallvalues": "ForAllValues"}
+
+
+class ConditionError(ValueError):
+    """A bad condition entry; ``where`` is ``"operator"``, ``"key"`` or ``"value"`` (with index)."""
+
+    def __init__(self, message: str, where: str | int = "operator") -> None:
+        super().__init__(message)
+        self.where = where
+
+
+def split_operator(operator: str) -> tuple[str, str, bool]:
+    """``"ForAnyValue:StringLikeIfExists"`` -> ``("ForAnyValue", "StringLike", True)``. Operator
+    and qualifier names are matched case-insensitively and returned in their documented spelling.
+    Raises ConditionError for an unknown operator."""
+    qualifier = ""
+    name = operator
+    if ":" in operator:
+        prefix, name = operator.split(":", 1)
+        if prefix.lower() not in _QUALIFIERS:
+            raise ConditionError(f"unknown set qualifier {prefix!r} (ForAnyValue or ForAllValues)")
+        qualifier = _QUALIFIERS[prefix.lower()]
+    if_exists = False
+    base = _CANONICAL.get(name.lower())
+    if base is None and name.lower().endswith("ifexists"):
+        base = _CANONICAL.get(name[: -len("IfExists")].lower())
+        if_exists = True
+    if base is None:
+        raise ConditionError(f"unknown condition operator {operator!r}")
+    if base == "Null" and (if_exists or qualifier):
+        raise ConditionError(f"{operator!r}: Null takes neither IfExists nor a set qualifier")
+    return qualifier, base, if_exists
+
+
+# --- value parsing -----------------------------------------------------------------------------------
+
+_NUMBER_RE = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?")
+_EPOCH_RE = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def parse_number(text: str) -> float | None:
+    text = text.strip()
+    return float(text) if _NUMBER_RE.fullmatch(text) else None
+
+
+@lru_cache(maxsize=16384)
+def parse_date(text: str) -> float | None:
+    """ISO 8601 (``2024-01-31``, ``2024-01-31T12:00:00Z``, with fractions or offsets) or epoch
+    seconds, as a POSIX timestamp; None when it is neither. A time without offset is UTC."""
+    text = text.strip()
+    if _EPOCH_RE.fullmatch(text):
+        return float(text)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+def parse_ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip())
+    except ValueError:
+        try:
+            net = ipaddress.ip_network(text.strip(), strict=False)
+        except ValueError:
+            return None
+        return net.network_address if net.num_addresses == 1 else None
+
+
+def _b64(text: str) -> bytes | None:
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+# --- per-family "does this context value match any policy value" ------------------------------------
+
+@lru_cache(maxsize=16384)
+def _pieces_regex(pieces: tuple[Piece, ...], ignore_case: bool = False) -> re.Pattern[str]:
+    out = []
+    for text, is_pattern in pieces:
+        out.append(compile_wildcard(text).pattern if is_pattern else re.escape(text))
+    return re.compile("".join(out), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+
+
+@lru_cache(maxsize=16384)
+def arn_regex(pieces: tuple[Piece, ...]) -> re.Pattern[str]:
+    """Component-aware ARN pattern: in the first five ``:``-separated components ``*`` is
+    ``[^:]*`` and ``?`` is ``[^:]``; in the sixth (resource) component, which may itself hold
+    colons, they match anything. A pattern of fewer components treats its last one as the
+    resource component (so ``"*"`` matches every value)."""
+    colons = min(sum(text.count(":") for text, _ in pieces), 5)
+    out = []
+    seen = 0
+    for text, is_pattern in pieces:
+        for ch in text:
+            last = seen >= colons
+            if ch == ":":
+                seen += 1
+                out.append(":")
+            elif is_pattern and ch == "*":
+                out.append(".*" if last else "[^:]*")
+            elif is_pattern and ch == "?":
+                out.append("." if last else "[^:]")
+            else:
+                out.append(re.escape(ch))
+    return re.compile("".join(out), re.DOTALL)
+
+
+def _templated(values: Sequence[str], allow: bool) -> tuple[list[str], list[Template]]:
+    plain_values: list[str] = []
+    templates: list[Template] = []
+    for v in values:
+        t = parse_template(v) if allow else None
+        if t is None:
+            plain_values.append(v)
+        else:
+            templates.append(t)
+    return plain_values, templates
+
+
+def _string_hit(base: str, values: Sequence[str], variables: bool) -> Hit:
+    fixed, templates = _templated(values, variables)
+    if base in ("StringEquals", "StringNotEquals"):
+        exact = frozenset(fixed)
+        if not templates:
+            return lambda v, _c: v in exact
+        return lambda v, c: v in exact or any(
+            (p := t.resolve(c)) is not None and plain(p) == v for t in templates)
+    if base in ("StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase"):
+        folded = frozenset(x.casefold() for x in fixed)
+        if not templates:
+            return lambda v, _c: v.casefold() in folded
+        return lambda v, c: v.casefold() in folded or any(
+            (p := t.resolve(c)) is not None and plain(p).casefold() == v.casefold() for t in templates)
+    like = string_set_matcher(fixed, ignore_case=False) if fixed else (lambda _v: False)
+    if not templates:
+        return lambda v, _c: like(v)
+    return lambda v, c: like(v) or any(
+        (p := t.resolve(c)) is not None and _pieces_regex(p).fullmatch(v) is not None for t in templates)
+
+
+def _arn_hit(values: Sequence[str], variables: bool) -> Hit:
+    fixed, templates = _templated(values, variables)
+    regexes = [arn_regex(((v, True),)) for v in fixed]
+
+    def hit(v: str, c: Context) -> bool:
+        for r in regexes:
+            if r.fullmatch(v) is not None:
+                return True
+        for t in templates:
+            p = t.resolve(c)
+            if p is not None and arn_regex(p).fullmatch(v) is not None:
+                return True
+        return False
+
+    return hit
+
+
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "Equals": lambda a, b: a == b,
+    "NotEquals": lambda a, b: a == b,  # negated around the hit
+    "LessThan": lambda a, b: a < b,
+    "LessThanEquals": lambda a, b: a <= b,
+    "GreaterThan": lambda a, b: a > b,
+    "GreaterThanEquals": lambda a, b: a >= b,
+}
+
+
+def _ordered_hit(family: str, base: str, values: Sequence[str]) -> Hit:
+    parse = parse_number if family == "Numeric" else parse_date
+    compare = _COMPARE[base[len(family):]]
+    bounds = []
+    for i, v in enumerate(values):
+        b = parse(v)
+        if b is None:
+            kind = "a number" if family == "Numeric" else "an ISO 8601 date or epoch seconds"
+            raise ConditionError(f"{base} value {v!r} is not {kind}", i)
+        bounds.append(b)
+
+    def hit(v: str, _c: Context) -> bool:
+        x = parse(v)
+        return x is not None and any(compare(x, b) for b in bounds)
+
+    return hit
+
+
+def _bool_hit(values: Sequence[str]) -> Hit:
+    for i, v in enumerate(values):
+        if v.lower() not in ("true", "false"):
+            raise ConditionError(f"Bool value {v!r} is not true or false", i)
+    wanted = frozenset(v.lower() for v in values)
+    return lambda v, _c: v.lower() in wanted
+
+
+def _binary_hit(values: Sequence[str]) -> Hit:
+    wanted = set()
+    for i, v in enumerate(values):
+        raw = _b64(v)
+        if raw is None:
+            raise ConditionError(f"BinaryEquals value {v!r} is not base64", i)
+        wanted.add(raw)
+
+    def hit(v: str, _c: Context) -> bool:
+        raw = _b64(v)
+        return raw is not None and raw in wanted
+
+    return hit
+
+
+def _ip_hit(values: Sequence[str]) -> Hit:
+    nets = []
+    for i, v in enumerate(values):
+        try:
+            nets.append(ipaddress.ip_network(v.strip(), strict=False))
+        except ValueError:
+            raise ConditionError(f"IP address value {v!r} is not an IPv4/IPv6 address or CIDR block", i) from None
+
+    def hit(v: str, _c: Context) -> bool:
+        addr = parse_ip(v)
+        return addr is not None and any(addr.version == n.version and addr in n for n in nets)
+
+    return hit
+
+
+def _hit(family: str, base: str, values: Sequence[str], variables: bool) -> Hit:
+    if family == "String":
+        return _string_hit(base, values, variables)
+    if family == "Arn":
+        return _arn_hit(values, variables)
+    if family in ("Numeric", "Date"):
+        return _ordered_hit(family, base, values)
+    if family == "Bool":
+        return _bool_hit(values)
+    if family == "Binary":
+        return _binary_hit(values)
+    return _ip_hit(values)
+
+
+def compile_condition(operator: str, key: str, values: Sequence[str], *, variables: bool) -> Condition:
+    """One condition entry as a :class:`Condition` with its predicate. ``variables`` enables
+    policy variables (policy Version 2012-10-17; String and ARN operators only)."""
+    qualifier, base, if_exists = split_operator(operator)
+    family, negated = OPERATORS[base]
+    lkey = key.lower()
+    vals = tuple(values)
+    test: Callable[[Context], bool]
+    if family == "Null":
+        for i, v in enumerate(vals):
+            if v.lower() not in ("true", "false"):
+                raise ConditionError(f"Null value {v!r} is not true or false", i)
+        want_absent = frozenset(v.lower() == "true" for v in vals)
+
+        def test(ctx: Context) -> bool:
+            return (not ctx.get(lkey)) in want_absent
+
+        return Condition(operator, key, vals, base, qualifier, False, test)
+
+    hit = _hit(family, base, vals, variables)
+
+    def satisfied(v: str, ctx: Context) -> bool:
+        return hit(v, ctx) != negated
+
+    if qualifier == "ForAllValues":
+        def test(ctx: Context) -> bool:
+            present = ctx.get(lkey)
+            if not present:
+                return True
+            return all(satisfied(v, ctx) for v in present)
+    elif qualifier == "ForAnyValue":
+        def test(ctx: Context) -> bool:
+            present = ctx.get(lkey)
+            if not present:
+                return if_exists
+            return any(satisfied(v, ctx) for v in present)
+    else:
+        missing = if_exists or negated
+
+        if negated:
+            def test(ctx: Context) -> bool:
+                present = ctx.get(lkey)
+                if not present:
+                    return missing
+                for v in present:  # noqa: SIM110  (a loop is faster than all() on the hot path)
+                    if hit(v, ctx):
+                        return False
+                return True
+        else:
+            def test(ctx: Context) -> bool:
+                present = ctx.get(lkey)
+                if not present:
+                    return missing
+                for v in present:  # noqa: SIM110
+                    if hit(v, ctx):
+                        return True
+                return False
+
+    return Condition(operator, key, vals, base, qualifier, if_exists, test)

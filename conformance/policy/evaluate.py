@@ -1,0 +1,166 @@
+"""Decisions ("Policy evaluation logic", IAM User Guide).
+
+:func:`evaluate_policy` decides one policy: a matching Deny statement gives ``ExplicitlyDenied``,
+else a matching Allow gives ``Allowed``, else ``ImplicitlyDenied``. A statement matches when its
+principal (resource-based policies only), action, resource and every condition entry match.
+
+:func:`evaluate` combines a resource-based policy with the caller's identity-based policies by the
+general rule: an explicit Deny in any of them wins; within one account (the principal's account is
+the resource's) an Allow in either the identity policies or the resource policy allows; across
+accounts both must allow. A service principal is not an IAM principal of any account: identity
+policies do not apply to it, only the resource policy decides. (KMS's own rule, "the key policy
+must allow", is built on :func:`evaluate_policy` in ``conformance.kms``.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from conformance.policy.match import not_principal_excludes, principal_info, principal_matches
+from conformance.policy.model import Decision, Evaluation, Match, Policy, Request, Statement
+
+_CACHE_LIMIT = 4096
+
+_Pair = tuple[Statement, Match]
+
+
+def _principal_ok(stmt: Statement, principal: str) -> bool:
+    if stmt.principal is not None:
+        return principal_matches(stmt.principal, principal)
+    if stmt.not_principal is not None:
+        return not not_principal_excludes(stmt.not_principal, principal)
+    return False  # a resource-based policy statement names whom it applies to
+
+
+_PAIRS = object()  # cache key of a policy's (statement, Match) pairs
+
+
+def _candidates(policy: Policy, action: str, principal: str | None) -> tuple[_Pair, ...]:
+    """The statements (with their Match) whose Action/NotAction covers ``action`` and, when
+    ``principal`` is given, whose Principal/NotPrincipal covers the principal. Cached per policy
+    (by action, and by action and principal); what is cached depends only on the policy, the
+    action and the principal, never on the context."""
+    cache = policy.cache
+    key: str | tuple[str, str] = action if principal is None else (action, principal)
+    found: tuple[_Pair, ...] | None = cache.get(key)
+    if found is not None:
+        return found
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    by_action: tuple[_Pair, ...] | None = cache.get(action)
+    if by_action is None:
+        pairs: tuple[_Pair, ...] | None = cache.get(_PAIRS)
+        if pairs is None:
+            pairs = tuple((s, Match(policy.name, s.index, s.sid, s.effect)) for s in policy.statements)
+            cache[_PAIRS] = pairs
+        by_action = tuple(pair for pair in pairs if pair[0].action_test(action))
+        cache[action] = by_action
+    if principal is None:
+        return by_action
+    found = tuple(pair for pair in by_action if _principal_ok(pair[0], principal))
+    cache[key] = found
+    return found
+
+
+def statement_applies(stmt: Statement, request: Request, *, check_principal: bool) -> bool:
+    """Does one statement match the request (principal when asked, action, resource, conditions)?"""
+    if not stmt.action_test(request.action):
+        return False
+    if check_principal and not _principal_ok(stmt, request.principal):
+        return False
+    return _rest_applies(stmt, request)
+
+
+def _rest_applies(stmt: Statement, request: Request) -> bool:
+    ctx = request.context
+    if not stmt.resource_test(request.resource, ctx):
+        return False
+    for cond in stmt.conditions:  # noqa: SIM110  (a loop is faster than all() here)
+        if not cond.test(ctx):
+            return False
+    return True
+
+
+def _scan(policy: Policy, request: Request, check_principal: bool) -> tuple[list[Match], list[Match]]:
+    """The matching Allow and Deny statements of one policy."""
+    allows: list[Match] = []
+    denies: list[Match] = []
+    for stmt, match in _candidates(policy, request.action, request.principal if check_principal else None):
+        if _rest_applies(stmt, request):
+            (denies if stmt.effect == "Deny" else allows).append(match)
+    return allows, denies
+
+
+def evaluate_policy(policy: Policy, request: Request, *, check_principal: bool) -> Evaluation:
+    """Decide one policy. ``check_principal=True`` for a resource-based policy (a key policy):
+    a statement then applies only to the principals its Principal/NotPrincipal names; False for
+    an identity-based policy, whose statements apply to the principal it is attached to."""
+    allows, denies = _scan(policy, request, check_principal)
+    if denies:
+        return Evaluation(Decision.EXPLICITLY_DENIED, tuple(denies),
+                          f"{policy.name}: a Deny statement matches {request.action}")
+    if allows:
+        return Evaluation(Decision.ALLOWED, tuple(allows),
+                          f"{policy.name}: an Allow statement matches {request.action}")
+    return Evaluation(Decision.IMPLICITLY_DENIED, (),
+                      f"{policy.name}: no statement allows {request.action} for {request.principal}")
+
+
+def resource_account_of(request: Request) -> str | None:
+    """``request.resource_account``, else the account field of the resource ARN (None if neither)."""
+    if request.resource_account:
+        return request.resource_account
+    parts = request.resource.split(":", 5)
+    if len(parts) == 6 and parts[0] == "arn" and parts[4]:
+        return parts[4]
+    return None
+
+
+def evaluate(
+    request: Request,
+    *,
+    resource_policy: Policy | None = None,
+    identity_policies: Sequence[Policy] = (),
+) -> Evaluation:
+    """Decide a request under a resource-based policy and the caller's identity-based policies
+    ("Policy evaluation logic": "Determining whether a request is allowed or denied within an
+    account" and "Cross-account policy evaluation logic"). When the resource's account is not
+    known (no ``resource_account``, no account in the resource ARN) the request is taken as
+    same-account."""
+    who = principal_info(request.principal)
+    service = who.kind == "Service"
+    resource_allow: tuple[Match, ...] = ()
+    denies: list[Match] = []
+    if resource_policy is not None:
+        allows, denies = _scan(resource_policy, request, True)
+        resource_allow = tuple(allows)
+    identity_list: list[Match] = []
+    if not service:
+        for p in identity_policies:
+            allows, deny = _scan(p, request, False)
+            identity_list += allows
+            denies += deny
+    if denies:
+        return Evaluation(Decision.EXPLICITLY_DENIED, tuple(denies), "an explicit Deny matches; it overrides any Allow")
+    resource_allows = bool(resource_allow)
+    identity_allow = tuple(identity_list)
+    if service:
+        if resource_allows:
+            return Evaluation(Decision.ALLOWED, resource_allow, "the resource policy allows the service principal")
+        return Evaluation(Decision.IMPLICITLY_DENIED, (),
+                          "a service principal is allowed only by the resource policy, which does not allow it")
+    res_account = resource_account_of(request)
+    same = res_account is None or res_account == who.account
+    if same:
+        if identity_allow or resource_allows:
+            which = "an identity policy" if identity_allow else "the resource policy"
+            return Evaluation(Decision.ALLOWED, identity_allow + resource_allow,
+                              f"same account: {which} allows and nothing denies")
+        return Evaluation(Decision.IMPLICITLY_DENIED, (), "same account: no identity or resource policy allows")
+    if identity_allow and resource_allows:
+        return Evaluation(Decision.ALLOWED, identity_allow + resource_allow,
+                          "cross account: both the identity policy and the resource policy allow")
+    missing = "the resource policy" if identity_allow else (
+        "an identity policy" if resource_allows else "both the identity and the resource policy")
+    return Evaluation(Decision.IMPLICITLY_DENIED, (),
+                      f"cross account ({who.account} -> {res_account}): {missing} must allow and does not")

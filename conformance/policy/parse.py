@@ -1,0 +1,318 @@
+"""Parsing policy documents ("IAM JSON policy elements reference", IAM User Guide) into frozen
+:class:`~conformance.policy.model.Policy` values, and serializing them back.
+
+Accepted, as AWS accepts them: JSON text or a mapping; ``Statement`` as one object or a list;
+``Action``/``NotAction``/``Resource``/``NotResource`` and each principal type as one string or a
+list; ``Principal: "*"``; ``{"AWS"|"Service"|"Federated"|"CanonicalUser": ...}``; bare 12-digit
+account ids as AWS principals; ``Sid``; ``Id``; ``Version`` 2012-10-17 or 2008-10-17 (or absent,
+which AWS reads as 2008-10-17: policy variables are then plain text). Condition values may be
+strings, numbers or booleans (compared as their JSON string forms) or lists of them.
+
+A statement without ``Resource``/``NotResource`` is accepted and applies to every resource (role
+trust policies have none); every other malformation raises :class:`PolicyError` naming the JSON
+path and the problem.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from conformance.errors import json_path
+from conformance.policy.conditions import ConditionError, _pieces_regex, compile_condition
+from conformance.policy.match import string_set_matcher
+from conformance.policy.model import Condition, Policy, PolicyError, PrincipalBlock, Statement
+from conformance.policy.variables import parse_template
+
+VERSIONS = ("2012-10-17", "2008-10-17")
+_TOP_KEYS = ("Version", "Id", "Statement")
+_STATEMENT_KEYS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource",
+                   "NotResource", "Condition")
+_PRINCIPAL_TYPES = {"AWS": "aws", "Service": "service", "Federated": "federated",
+                    "CanonicalUser": "canonical_user"}
+
+Path = list[str | int]
+
+
+class _Parser:
+    def __init__(self, origin: str) -> None:
+        self.origin = origin
+
+    def fail(self, path: Path, message: str) -> PolicyError:
+        return PolicyError(message, json_path(path), source=self.origin)
+
+    # --- elements -----------------------------------------------------------------------------
+    def strings(self, value: Any, path: Path, what: str) -> tuple[str, ...]:
+        if isinstance(value, str):
+            return (value,)
+        if isinstance(value, list):
+            if not value:
+                raise self.fail(path, f"{what} is an empty list")
+            for i, item in enumerate(value):
+                if not isinstance(item, str):
+                    raise self.fail([*path, i], f"{what} entries must be strings, not {type(item).__name__}")
+            return tuple(value)
+        raise self.fail(path, f"{what} must be a string or a list of strings, not {type(value).__name__}")
+
+    def actions(self, value: Any, path: Path) -> tuple[str, ...]:
+        acts = self.strings(value, path, path[-1] if isinstance(path[-1], str) else "Action")
+        for i, a in enumerate(acts):
+            if a != "*" and (":" not in a or not a.split(":", 1)[0] or not a.split(":", 1)[1]):
+                where = [*path, i] if isinstance(value, list) else path
+                raise self.fail(where, f"action {a!r} is not '*' or 'service:Action'")
+        return acts
+
+    def principal(self, value: Any, path: Path) -> PrincipalBlock:
+        if value == "*":
+            return PrincipalBlock(everyone=True, star_form=True)
+        if isinstance(value, str):
+            raise self.fail(path, f"a principal string must be '*'; write {{\"AWS\": {value!r}}} for an ARN or account")
+        if not isinstance(value, Mapping) or not value:
+            raise self.fail(path, "Principal must be '*' or a non-empty map of principal types")
+        fields: dict[str, tuple[str, ...]] = {}
+        for kind, names in value.items():
+            if kind not in _PRINCIPAL_TYPES:
+                raise self.fail([*path, kind],
+                                f"unknown principal type {kind!r} (AWS, Service, Federated, CanonicalUser)")
+            vals = self.strings(names, [*path, kind], f"Principal {kind}")
+            for i, v in enumerate(vals):
+                if not v.strip():
+                    raise self.fail([*path, kind, i] if isinstance(names, list) else [*path, kind],
+                                    "empty principal")
+            fields[_PRINCIPAL_TYPES[kind]] = vals
+        return PrincipalBlock(
+            everyone="*" in fields.get("aws", ()), aws=fields.get("aws", ()), service=fields.get("service", ()),
+            federated=fields.get("federated", ()), canonical_user=fields.get("canonical_user", ()))
+
+    def condition_value(self, value: Any, path: Path) -> str:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int):
+            return str(value)
+        if isinstance(value, float):
+            if not math.isfinite(value):
+                raise self.fail(path, "condition values must be finite numbers")
+            return json.dumps(value)
+        if isinstance(value, str):
+            return value
+        raise self.fail(path, f"condition values must be strings, numbers or booleans, not {type(value).__name__}")
+
+    def conditions(self, value: Any, path: Path, variables: bool) -> tuple[Condition, ...]:
+        if not isinstance(value, Mapping):
+            raise self.fail(path, "Condition must be a map of operators")
+        out: list[Condition] = []
+        for operator, block in value.items():
+            opath = [*path, operator]
+            if not isinstance(block, Mapping) or not block:
+                raise self.fail(opath, f"operator {operator!r} must map condition keys to values")
+            for key, raw in block.items():
+                kpath = [*opath, key]
+                if not isinstance(key, str) or not key:
+                    raise self.fail(kpath, "empty condition key")
+                if isinstance(raw, list):
+                    vals = tuple(self.condition_value(v, [*kpath, i]) for i, v in enumerate(raw))
+                else:
+                    vals = (self.condition_value(raw, kpath),)
+                try:
+                    out.append(compile_condition(operator, key, vals, variables=variables))
+                except ConditionError as exc:
+                    where = opath if exc.where == "operator" else (
+                        [*kpath, exc.where] if isinstance(raw, list) and isinstance(exc.where, int) else kpath)
+                    raise self.fail(where, str(exc)) from None
+                except ValueError as exc:  # a malformed policy variable
+                    raise self.fail(kpath, str(exc)) from None
+        return tuple(out)
+
+    def statement(self, raw: Any, path: Path, index: int, variables: bool) -> Statement:
+        if not isinstance(raw, Mapping):
+            raise self.fail(path, f"a statement must be an object, not {type(raw).__name__}")
+        for k in raw:
+            if k not in _STATEMENT_KEYS:
+                raise self.fail([*path, k], f"unknown statement element {k!r}")
+        sid = raw.get("Sid")
+        if sid is not None and not isinstance(sid, str):
+            raise self.fail([*path, "Sid"], "Sid must be a string")
+        effect = raw.get("Effect")
+        if effect is None:
+            raise self.fail(path, "missing Effect")
+        if effect not in ("Allow", "Deny"):
+            raise self.fail([*path, "Effect"], f"Effect must be 'Allow' or 'Deny', not {effect!r}")
+        both = [("Principal", "NotPrincipal"), ("Action", "NotAction"), ("Resource", "NotResource")]
+        for a, b in both:
+            if a in raw and b in raw:
+                raise self.fail(path, f"a statement cannot have both {a} and {b}")
+        if "NotPrincipal" in raw and effect != "Deny":
+            # "AWS JSON policy elements: NotPrincipal": it must be used with "Effect": "Deny".
+            raise self.fail([*path, "NotPrincipal"], "NotPrincipal is supported only with \"Effect\": \"Deny\"")
+        if "Action" not in raw and "NotAction" not in raw:
+            raise self.fail(path, "missing Action (or NotAction)")
+        principal = self.principal(raw["Principal"], [*path, "Principal"]) if "Principal" in raw else None
+        not_principal = (self.principal(raw["NotPrincipal"], [*path, "NotPrincipal"])
+                         if "NotPrincipal" in raw else None)
+        action = self.actions(raw["Action"], [*path, "Action"]) if "Action" in raw else None
+        not_action = self.actions(raw["NotAction"], [*path, "NotAction"]) if "NotAction" in raw else None
+        resource = self.strings(raw["Resource"], [*path, "Resource"], "Resource") if "Resource" in raw else None
+        not_resource = (self.strings(raw["NotResource"], [*path, "NotResource"], "NotResource")
+                        if "NotResource" in raw else None)
+        conditions = self.conditions(raw["Condition"], [*path, "Condition"], variables) if "Condition" in raw else ()
+        try:
+            resource_test = _resource_matcher(resource, not_resource, variables)
+        except ValueError as exc:
+            raise self.fail([*path, "Resource" if resource is not None else "NotResource"], str(exc)) from None
+        return Statement(
+            sid=sid, effect=effect, principal=principal, not_principal=not_principal,
+            action=action, not_action=not_action, resource=resource, not_resource=not_resource,
+            conditions=conditions, index=index,
+            action_test=_action_matcher(action, not_action),
+            resource_test=resource_test,
+        )
+
+    def policy(self, doc: Any) -> Policy:
+        if not isinstance(doc, Mapping):
+            raise self.fail([], f"a policy must be a JSON object, not {type(doc).__name__}")
+        for k in doc:
+            if k not in _TOP_KEYS:
+                raise self.fail([k], f"unknown policy element {k!r} (Version, Id, Statement)")
+        version = doc.get("Version")
+        if version is not None and version not in VERSIONS:
+            raise self.fail(["Version"], f"Version must be one of {', '.join(VERSIONS)}, not {version!r}")
+        pid = doc.get("Id")
+        if pid is not None and not isinstance(pid, str):
+            raise self.fail(["Id"], "Id must be a string")
+        if "Statement" not in doc:
+            raise self.fail([], "missing Statement")
+        raw = doc["Statement"]
+        variables = version == "2012-10-17"
+        stmts: tuple[Statement, ...]
+        if isinstance(raw, Mapping):
+            stmts = (self.statement(raw, ["Statement"], 0, variables),)
+            single = True
+        elif isinstance(raw, list):
+            if not raw:
+                raise self.fail(["Statement"], "Statement is an empty list")
+            stmts = tuple(self.statement(s, ["Statement", i], i, variables) for i, s in enumerate(raw))
+            single = False
+        else:
+            raise self.fail(["Statement"], "Statement must be an object or a list of objects")
+        sids = [s.sid for s in stmts if s.sid is not None]
+        if len(set(sids)) != len(sids):
+            dup = next(s for s in sids if sids.count(s) > 1)
+            raise self.fail(["Statement"], f"duplicate Sid {dup!r}: statement ids must be unique")
+        return Policy(version, stmts, self.origin, pid, single)
+
+
+def _action_matcher(action: tuple[str, ...] | None, not_action: tuple[str, ...] | None) -> Callable[[str], bool]:
+    """Action names are case-insensitive (service prefix and name): "IAM JSON policy elements: Action"."""
+    if action is not None:
+        return string_set_matcher(action, ignore_case=True)
+    assert not_action is not None
+    inner = string_set_matcher(not_action, ignore_case=True)
+    return lambda a: not inner(a)
+
+
+def _resource_matcher(
+    resource: tuple[str, ...] | None, not_resource: tuple[str, ...] | None, variables: bool
+) -> Callable[[str, Mapping[str, tuple[str, ...]]], bool]:
+    """Resource ARNs match case-sensitively with ``*``/``?`` over the whole ARN; policy variables
+    are substituted under Version 2012-10-17 ("IAM JSON policy elements: Resource")."""
+    patterns = resource if resource is not None else not_resource
+    if patterns is None:
+        return lambda _r, _c: True
+    fixed = []
+    templates = []
+    for p in patterns:
+        t = parse_template(p) if variables else None
+        if t is None:
+            fixed.append(p)
+        else:
+            templates.append(t)
+    base = string_set_matcher(fixed, ignore_case=False) if fixed else (lambda _v: False)
+
+    def matches(r: str, ctx: Mapping[str, tuple[str, ...]]) -> bool:
+        if base(r):
+            return True
+        for t in templates:
+            pieces = t.resolve(ctx)
+            if pieces is not None and _pieces_regex(pieces).fullmatch(r) is not None:
+                return True
+        return False
+
+    if resource is not None:
+        return matches if templates else (lambda r, _c: base(r))
+    return lambda r, c: not matches(r, c)
+
+
+def parse_policy(doc: str | bytes | Mapping[str, Any], *, origin: str = "policy") -> Policy:
+    """Parse a policy document (JSON text or an already-decoded mapping).
+
+    Raises :class:`PolicyError` with the JSON path and the problem when the document is malformed.
+    ``origin`` names the policy in errors and in explanations of decisions.
+    """
+    parser = _Parser(origin)
+    if isinstance(doc, str | bytes):
+        try:
+            decoded = json.loads(doc)
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise PolicyError(f"not valid JSON: {exc}", "$", source=origin) from None
+    else:
+        decoded = doc
+    return parser.policy(decoded)
+
+
+def _one_or_list(values: tuple[str, ...]) -> str | list[str]:
+    return values[0] if len(values) == 1 else list(values)
+
+
+def _principal_json(block: PrincipalBlock) -> str | dict[str, Any]:
+    if block.everyone and block.star_form:
+        return "*"
+    out: dict[str, Any] = {}
+    for name, attr in _PRINCIPAL_TYPES.items():
+        vals: tuple[str, ...] = getattr(block, attr)
+        if vals:
+            out[name] = _one_or_list(vals)
+    return out
+
+
+def statement_to_dict(stmt: Statement) -> dict[str, Any]:
+    """One statement in JSON form (strings for single values, lists otherwise)."""
+    out: dict[str, Any] = {}
+    if stmt.sid is not None:
+        out["Sid"] = stmt.sid
+    out["Effect"] = stmt.effect
+    if stmt.principal is not None:
+        out["Principal"] = _principal_json(stmt.principal)
+    if stmt.not_principal is not None:
+        out["NotPrincipal"] = _principal_json(stmt.not_principal)
+    for name, vals in (("Action", stmt.action), ("NotAction", stmt.not_action),
+                       ("Resource", stmt.resource), ("NotResource", stmt.not_resource)):
+        if vals is not None:
+            out[name] = _one_or_list(vals)
+    if stmt.conditions:
+        block: dict[str, dict[str, Any]] = {}
+        for c in stmt.conditions:
+            block.setdefault(c.operator, {})[c.key] = list(c.values)
+        out["Condition"] = block
+    return out
+
+
+def policy_to_dict(policy: Policy) -> dict[str, Any]:
+    """The policy as a JSON-ready dict; ``parse_policy(policy_to_dict(p), origin=p.name) == p``."""
+    out: dict[str, Any] = {}
+    if policy.version is not None:
+        out["Version"] = policy.version
+    if policy.id is not None:
+        out["Id"] = policy.id
+    stmts = [statement_to_dict(s) for s in policy.statements]
+    out["Statement"] = stmts[0] if policy.single_statement else stmts
+    return out
+
+
+def serialize_policy(policy: Policy) -> str:
+    """The policy as compact JSON text."""
+    return json.dumps(policy_to_dict(policy), separators=(",", ":"))
+
+
+__all__ = ["VERSIONS", "parse_policy", "policy_to_dict", "serialize_policy", "statement_to_dict"]

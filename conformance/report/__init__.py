@@ -1,0 +1,115 @@
+"""Conformance reports: ``report.json`` (the source of truth, schema ``kms-conformance/report@1``
+in ``report.schema.json``), ``junit.xml``, ``report.md`` and ``report.html`` rendered from it, and
+``compare`` between two reports.
+
+Every format is rendered from the report after :func:`~conformance.report.scrub.scrub_report`, so
+no credential reaches a file; files are written atomically (temporary file + ``os.replace``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Literal
+
+from conformance.errors import InputError
+from conformance.report.compare import Change, Comparison, compare, format_comparison
+from conformance.report.html import render_html
+from conformance.report.junit import render_junit
+from conformance.report.markdown import render_markdown
+from conformance.report.schema import validate_report_dict
+from conformance.report.scrub import scrub_report
+from conformance.verdicts import Report, report_from_dict, report_to_dict
+
+__all__ = ["FILES", "Change", "Comparison", "compare", "format_comparison", "load_report", "render",
+           "write_atomic", "write_reports"]
+
+Format = Literal["json", "junit", "md", "html"]
+FORMATS: tuple[str, ...] = ("json", "junit", "md", "html")
+#: The file each format is written to in the report directory.
+FILES = {"json": "report.json", "junit": "junit.xml", "md": "report.md", "html": "report.html"}
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report_to_dict(report), indent=2, ensure_ascii=False, default=str) + "\n"
+
+
+_RENDERERS: dict[str, Callable[[Report], str]] = {
+    "json": render_json, "junit": render_junit, "md": render_markdown, "html": render_html,
+}
+
+
+def render(report: Report, fmt: str) -> str:
+    """The report in one format (credentials scrubbed). ``fmt``: json, junit, md or html."""
+    try:
+        renderer = _RENDERERS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown report format {fmt!r}; one of {', '.join(FORMATS)}") from None
+    return renderer(scrub_report(report))
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same directory and ``os.replace``,
+    so a reader never sees a half-written file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_reports(report: Report, directory: Path, formats: Iterable[str] = FORMATS) -> dict[str, Path]:
+    """Write the report in each format to ``directory`` (report.json first); returns format -> path."""
+    wanted = list(dict.fromkeys(formats))
+    for fmt in wanted:
+        if fmt not in _RENDERERS:
+            raise ValueError(f"unknown report format {fmt!r}; one of {', '.join(FORMATS)}")
+    if "json" in wanted:
+        wanted.remove("json")
+        wanted.insert(0, "json")
+    clean = scrub_report(report)
+    written: dict[str, Path] = {}
+    for fmt in wanted:
+        path = Path(directory) / FILES[fmt]
+        write_atomic(path, _RENDERERS[fmt](clean))
+        written[fmt] = path
+    return written
+
+
+def load_report(path: str | Path) -> Report:
+    """Read a ``report.json``; a malformed or wrong-schema file raises ``InputError`` naming the file
+    and the JSON path of the first problem."""
+    source = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("no such file", source=source) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"cannot read: {exc}", source=source) from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", source=source) from None
+    if isinstance(data, dict) and "schema" in data and data["schema"] != "kms-conformance/report@1":
+        raise InputError(f"not a kms-conformance report of a known version: schema is {data['schema']!r}, "
+                         "this kit reads 'kms-conformance/report@1'", source=source, path="schema")
+    problems = validate_report_dict(data)
+    if problems:
+        where, what = problems[0]
+        more = f" (and {len(problems) - 1} more problem(s))" if len(problems) > 1 else ""
+        raise InputError(what + more, source=source, path=where)
+    try:
+        return report_from_dict(data)
+    except (KeyError, ValueError, TypeError) as exc:
+        raise InputError(f"not a valid report: {exc}", source=source) from None

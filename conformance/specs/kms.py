@@ -1,0 +1,915 @@
+"""The AWS KMS semantics the four service pages rely on, made executable (rules ``KMS-01``...).
+
+The catalogue knows five documents: 004_1f23ff3028fec3c5.txt (Amazon Forecast, "Data Protection
+in Amazon Forecast"), its Korean translation 000, 001_33dc1ec0c5fdd4cf.txt (SageMaker Feature Store,
+Indonesian), 002_c2442b383cdbec83.txt (OpenSearch Serverless, Korean) and 003_38db2e13c46896ae.txt
+(Amazon MWAA, Korean). Each rule here cites the sentence of one of them that states, or depends
+on, a KMS behaviour; the AWS KMS Developer Guide page that makes the behaviour precise is named in
+the rule's docstring ("Key policies in AWS KMS", "Grants in AWS KMS", "Retiring and revoking
+grants", "AWS KMS condition keys", "Key states of AWS KMS keys", "Default key policy").
+
+Rules with ``service="kms"`` apply to every setup: their config checks say "not applicable" when
+the setup has nothing they judge. Behaviour scenarios use only plain KMS and IAM calls (CreateKey,
+PutKeyPolicy, CreateGrant, Encrypt/Decrypt/GenerateDataKey as a role, RevokeGrant, RetireGrant,
+ListGrants, DisableKey...) and compare outcome codes only: these are the rules where emulators
+that do not enforce key policies or grants (moto 5.2) differ from AWS, so the reference model
+decides and the facts are exact, request-determined values (see ``strategies.kms_scenarios``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
+
+from conformance.kms import OPERATIONS_BY_KEY_USAGE, KmsRequest, authorize
+from conformance.kms.errors import AwsError
+from conformance.policy import evaluate_policy as _evaluate_policy
+from conformance.policy import make_request, parse_policy, wildcard_match
+from conformance.rules import ServiceSpec, register_service, rule
+from conformance.setup import SERVICES, KeySetup, Setup
+from conformance.specs import steps
+from conformance.specs.access import evaluate_access, key_policy
+from conformance.targets.base import MODEL_OPERATIONS, Outcome, Target, model_operation
+from strategies import kms_scenarios as ks
+
+FORECAST = "004_1f23ff3028fec3c5.txt"
+FEATURE_STORE = "001_33dc1ec0c5fdd4cf.txt"
+AOSS = "002_c2442b383cdbec83.txt"
+MWAA = "003_38db2e13c46896ae.txt"
+
+PLAINTEXT = b"kms-conformance"
+
+# --- shared scenario steps ---------------------------------------------------------------------
+
+
+def use_key(target: Target, call: str, key_arn: str, principal: str | None, *,
+            context: Mapping[str, str] | None = None, grant_tokens: list[str] | None = None,
+            ciphertext: bytes | None = None) -> Outcome:
+    """One use of a symmetric encryption key as ``principal``: ``Encrypt``, ``Decrypt`` (of
+    ``ciphertext``), ``GenerateDataKey``, ``GenerateDataKeyWithoutPlaintext`` or ``DescribeKey``,
+    with the encryption context and grant tokens given (a grant token makes a new grant effective
+    at once: "Grant tokens", AWS KMS Developer Guide)."""
+    params: dict[str, Any] = {"KeyId": key_arn}
+    if call == "Encrypt":
+        params["Plaintext"] = PLAINTEXT
+    elif call == "Decrypt":
+        params["CiphertextBlob"] = ciphertext
+    elif call in ("GenerateDataKey", "GenerateDataKeyWithoutPlaintext"):
+        params["KeySpec"] = "AES_256"
+    elif call != "DescribeKey":
+        raise ValueError(f"use_key does not make {call} calls")
+    if context and call != "DescribeKey":
+        params["EncryptionContext"] = dict(context)
+    if grant_tokens:
+        params["GrantTokens"] = list(grant_tokens)
+    return steps.kms(target, call, params, principal)
+
+
+def prepare(target: Target, call: str, key_arn: str, context: Mapping[str, str] | None = None) -> bytes | None:
+    """A ciphertext under the key for a later Decrypt, made by the administrator (None for other
+    calls)."""
+    if call != "Decrypt":
+        return None
+    params: dict[str, Any] = {"KeyId": key_arn, "Plaintext": PLAINTEXT}
+    if context:
+        params["EncryptionContext"] = dict(context)
+    out = steps.must("kms:Encrypt", target.call("kms", "Encrypt", params))
+    blob = out.value.get("CiphertextBlob")
+    if not isinstance(blob, bytes | bytearray | str):
+        raise steps.StepFailed("kms:Encrypt", Outcome(ok=False, error="NoCiphertext", message=str(out.value)))
+    return bytes(blob) if not isinstance(blob, str) else blob.encode()
+
+
+def roles(target: Target, *names: str) -> dict[str, str]:
+    """Fresh roles of the target's account, by placeholder name, plus ACCOUNT and REGION."""
+    values = {"ACCOUNT": target.account, "REGION": target.region}
+    for name in names:
+        values[name] = steps.new_role(target, f"kmsc-{name.lower()}")
+    return values
+
+
+def role_name(role_arn: str) -> str:
+    return role_arn.rsplit("/", 1)[1]
+
+
+def put_identity_policy(target: Target, role_arn: str, document: Mapping[str, Any]) -> None:
+    """Attach an inline identity policy to a role made by :func:`roles`."""
+    steps.must("iam:PutRolePolicy", target.call("iam", "PutRolePolicy", {
+        "RoleName": role_name(role_arn), "PolicyName": "kmsc-identity", "PolicyDocument": json.dumps(document)}))
+
+
+def key_with(target: Target, values: dict[str, str], statements: list[dict[str, Any]], account: str = "all",
+             *, key_spec: str = "SYMMETRIC_DEFAULT", key_usage: str = "ENCRYPT_DECRYPT") -> str:
+    """Create a key whose policy is the account statement (``all``: ``kms:*``; ``admin``: key
+    administration only) plus ``statements`` filled with ``values``; returns its ARN and records
+    it as ``values["KEY_ARN"]``."""
+    policy = key_policy_document(values, statements, account)
+    meta = steps.new_key(target, policy, key_spec=key_spec, key_usage=key_usage)
+    values["KEY_ARN"] = str(meta["Arn"])
+    return values["KEY_ARN"]
+
+
+def key_policy_document(values: Mapping[str, str], statements: list[dict[str, Any]], account: str = "all"
+                        ) -> dict[str, Any]:
+    """A key policy: the account statement, then ``statements``, placeholders filled."""
+    return {"Version": "2012-10-17",
+            "Statement": steps.fill([ks.account_statement(account), *statements], values)}
+
+
+def put_policy(target: Target, key_arn: str, document: Mapping[str, Any]) -> Outcome:
+    """PutKeyPolicy as the administrator."""
+    return steps.kms(target, "PutKeyPolicy", {"KeyId": key_arn, "PolicyName": "default",
+                                              "Policy": json.dumps(document)})
+
+
+def create_grant(target: Target, key_arn: str, grantee: str, operations: list[str], *,
+                 constraints: Mapping[str, Any] | None = None, retiring: str | None = None,
+                 principal: str | None = None) -> Outcome:
+    """CreateGrant (as the administrator unless ``principal``)."""
+    params: dict[str, Any] = {"KeyId": key_arn, "GranteePrincipal": grantee, "Operations": list(operations)}
+    if constraints:
+        params["Constraints"] = dict(constraints)
+    if retiring:
+        params["RetiringPrincipal"] = retiring
+    return steps.kms(target, "CreateGrant", params, principal)
+
+
+def grant_ids(target: Target, key_arn: str) -> list[str]:
+    """The GrantIds ListGrants reports for the key (as the administrator)."""
+    out = steps.must("kms:ListGrants", steps.kms(target, "ListGrants", {"KeyId": key_arn}))
+    return [str(g.get("GrantId")) for g in out.value.get("Grants", [])]
+
+
+def _same_policy(a: Any, b: Any) -> bool:
+    """Whether two key policy texts mean the same document (parsed and compared as values)."""
+    try:
+        return bool(parse_policy(a, origin="p") == parse_policy(b, origin="p"))
+    except ValueError:
+        return False
+
+
+# --- the model's ListKeyPolicies (KMS-01), until conformance.kms has its own --------------------
+
+
+def _list_key_policies(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
+    """ListKeyPolicies ("ListKeyPolicies", AWS KMS API Reference): the names of the key's
+    policies, always ``["default"]``; authorized as ``kms:ListKeyPolicies`` on the key."""
+    key = world.resolve_key(str(params.get("KeyId") or ""), allow_alias=False)
+    req = KmsRequest(operation="ListKeyPolicies", caller=caller, key=key)
+    decision = authorize(req, identity_policies=world.identity_policies(caller), grants=world.grants_of(key))
+    if not decision.allowed:
+        raise AwsError("AccessDeniedException", f"User: {caller} is not authorized to perform: "
+                                                f"kms:ListKeyPolicies on resource: {key.arn}")
+    return {"PolicyNames": ["default"], "Truncated": False}
+
+
+if ("kms", "ListKeyPolicies") not in MODEL_OPERATIONS:
+    model_operation("kms", "ListKeyPolicies")(_list_key_policies)
+
+
+# --- KMS-01 / KMS-02: the key policy ------------------------------------------------------------
+
+KMS_01 = rule(
+    "KMS-01", "A customer managed key has exactly one key policy", service="kms", doc=FORECAST,
+    section="Create a customer managed key",
+    quote="Every customer managed key must have exactly one key policy",
+    operations=("kms:CreateKey", "kms:ListKeyPolicies", "kms:PutKeyPolicy", "kms:GetKeyPolicy"),
+)
+
+
+@KMS_01.behavior_(examples=ks.policy_documents)
+def one_key_policy(target: Target, example: Any) -> dict[str, Any]:
+    """A key is created with a policy; ListKeyPolicies names one policy, ``default``; PutKeyPolicy
+    replaces it (it adds no second one) and GetKeyPolicy returns the new one ("Key policies in
+    AWS KMS": "Every KMS key must have exactly one key policy"; PutKeyPolicy: "PolicyName ...
+    The only valid value is default")."""
+    values = roles(target, "ROLE", "OTHER")
+    key = key_with(target, values, example["Statement"][1:], "all")
+    names_before = steps.kms(target, "ListKeyPolicies", {"KeyId": key})
+    replacement = key_policy_document(values, [], "all")
+    put = put_policy(target, key, replacement)
+    names_after = steps.kms(target, "ListKeyPolicies", {"KeyId": key})
+    got = steps.kms(target, "GetKeyPolicy", {"KeyId": key, "PolicyName": "default"})
+    return {
+        "policies_after_create": sorted(names_before.value.get("PolicyNames", [])) if names_before.ok
+        else names_before.code,
+        "put": put.code,
+        "policies_after_put": sorted(names_after.value.get("PolicyNames", [])) if names_after.ok
+        else names_after.code,
+        "get_returns_new_policy": got.ok and _same_policy(got.value.get("Policy", ""), replacement),
+    }
+
+
+KMS_02 = rule(
+    "KMS-02", "CreateKey attaches the key policy given, or the default key policy", service="kms", doc=FORECAST,
+    section="Create a customer managed key",
+    quote="When you create your customer managed key, you can specify a key policy.",
+    operations=("kms:CreateKey", "kms:GetKeyPolicy"),
+)
+
+
+def _account_may(policy_text: Any, account: str, key_arn: str, action: str) -> bool:
+    """Whether a key policy lets the account principal do ``action`` (the default key policy's
+    account statement)."""
+    try:
+        policy = parse_policy(policy_text, origin="returned key policy")
+    except ValueError:
+        return False
+    request = make_request(action, key_arn, f"arn:aws:iam::{account}:root")
+    return _evaluate_policy(policy, request, check_principal=True).allowed
+
+
+@KMS_02.behavior_(examples=ks.policy_documents)
+def policy_at_creation(target: Target, example: Any) -> dict[str, Any]:
+    """CreateKey with ``Policy`` keeps that policy; CreateKey without one attaches the default key
+    policy, whose account statement allows ``kms:*`` to the account ("Default key policy": "the
+    default key policy ... gives the AWS account ... full access to the KMS key")."""
+    values = roles(target, "ROLE", "OTHER")
+    given = key_policy_document(values, example["Statement"][1:], "all")
+    meta = steps.new_key(target, given)
+    kept = steps.kms(target, "GetKeyPolicy", {"KeyId": meta["Arn"], "PolicyName": "default"})
+    bare = steps.must("kms:CreateKey", steps.kms(target, "CreateKey", {"Description": "kms-conformance"}))
+    bare_arn = str(bare.value["KeyMetadata"]["Arn"])
+    default = steps.kms(target, "GetKeyPolicy", {"KeyId": bare_arn, "PolicyName": "default"})
+    text = default.value.get("Policy", "") if default.ok else ""
+    return {
+        "given_policy_kept": kept.ok and _same_policy(kept.value.get("Policy", ""), given),
+        "default_allows_account_decrypt": default.ok and _account_may(text, target.account, bare_arn, "kms:Decrypt"),
+        "default_allows_account_put_key_policy": default.ok and _account_may(text, target.account, bare_arn,
+                                                                             "kms:PutKeyPolicy"),
+    }
+
+
+# --- KMS-03 / KMS-04: who may use the key ------------------------------------------------------
+
+KMS_03 = rule(
+    "KMS-03", "The key policy decides who can use the key and how", service="kms", doc=FORECAST,
+    section="Create a customer managed key",
+    quote="Key policies control access to your customer managed key.",
+    operations=("kms:CreateKey", "iam:PutRolePolicy", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey",
+                "kms:DescribeKey"),
+)
+
+
+@KMS_03.behavior_(examples=ks.key_policy_cases)
+def key_policy_decides(target: Target, example: Any) -> dict[str, Any]:
+    """A role calls the key under a generated key policy (and maybe an identity policy): allowed
+    exactly when "Key policies in AWS KMS" / "Determining access to an AWS KMS key" say so: an
+    explicit Deny anywhere wins; a key policy statement naming the role allows by itself; one
+    naming only the account allows only with an identity policy that allows too; conditions on
+    kms:CallerAccount, kms:ViaService, kms:EncryptionContext:*, aws:PrincipalArn hold or not for
+    the request. Fact: the call's outcome code."""
+    values = roles(target, "ROLE", "OTHER")
+    key = key_with(target, values, example["statements"], example["account"])
+    if example["identity"] is not None:
+        put_identity_policy(target, values["ROLE"], steps.fill(example["identity"], values))
+    blob = prepare(target, example["call"], key, example["context"])
+    out = use_key(target, example["call"], key, values["ROLE"], context=example["context"], ciphertext=blob)
+    return {"call": out.code}
+
+
+KMS_04 = rule(
+    "KMS-04", "IAM policies give access only where the key policy delegates to the account", service="kms",
+    doc=FORECAST, section="Create a customer managed key",
+    quote="These are the minimal permissions required, these can be added using IAM policies as well.",
+    operations=("kms:CreateKey", "iam:PutRolePolicy", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
+)
+
+
+@KMS_04.behavior_(examples=ks.delegation_cases)
+def iam_needs_delegation(target: Target, example: Any) -> dict[str, Any]:
+    """A role whose identity policy allows a KMS action may call it only when the key policy's
+    account statement covers that action ("Default key policy": the account statement "allows IAM
+    policies to allow access to the KMS key"; without it "IAM policies by themselves are not
+    sufficient"). Page 001 says the same ("Anda dapat memberikan izin ini dalam kebijakan kunci,
+    kebijakan IAM, atau pemberian izin": key policy, IAM policy or grant). Fact: the outcome code."""
+    values = roles(target, "ROLE")
+    key = key_with(target, values, [], example["account"])
+    put_identity_policy(target, values["ROLE"], steps.fill({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": example["allow"], "Resource": example["resource"]}]}, values))
+    return {"call": use_key(target, example["call"], key, values["ROLE"]).code}
+
+
+# --- KMS-05 ... KMS-10: grants -----------------------------------------------------------------
+
+KMS_05 = rule(
+    "KMS-05", "A grant gives its grantee exactly the listed operations", service="kms", doc=FORECAST,
+    section="How Amazon Forecast uses grants in AWS KMS",
+    quote="Grants in AWS KMS are used to give Amazon Forecast access to an AWS KMS key in a customer account.",
+    operations=("kms:CreateGrant", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
+)
+
+
+@KMS_05.behavior_(examples=ks.grant_cases)
+def grant_allows_its_operations(target: Target, example: Any) -> dict[str, Any]:
+    """A role that neither the key policy nor an IAM policy lets use the key gets a grant; its
+    call is allowed exactly when the grant lists the operation and the request's encryption
+    context meets the grant's constraint ("Grants in AWS KMS"; "GrantConstraints":
+    EncryptionContextEquals is an exact match, EncryptionContextSubset needs the pairs among the
+    request's). The call carries the grant token, so the grant is effective at once on AWS too
+    (grants are eventually consistent). Fact: the call's outcome code."""
+    values = roles(target, "ROLE")
+    key = key_with(target, values, [], "all")
+    grant = steps.must("kms:CreateGrant", create_grant(target, key, values["ROLE"], example["operations"],
+                                                       constraints=example["constraints"]))
+    token = grant.value.get("GrantToken")
+    blob = prepare(target, example["call"], key, example["context"])
+    out = use_key(target, example["call"], key, values["ROLE"], context=example["context"],
+                  grant_tokens=[str(token)] if token else None, ciphertext=blob)
+    return {"call": out.code}
+
+
+KMS_06 = rule(
+    "KMS-06", "A grant lists only operations the key's type supports", service="kms", doc=MWAA,
+    section="권한 부여 정책",
+    quote='"Operations": [ "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", ...',
+    operations=("kms:CreateKey", "kms:CreateGrant"),
+)
+
+
+def _grant_keys(setup: Setup) -> list[tuple[int, Any, KeySetup]]:
+    out = []
+    for i, grant in enumerate(setup.grants):
+        key = setup.find_key(str(grant.key_arn))
+        if key is not None:
+            out.append((i, grant, key))
+    return out
+
+
+@KMS_06.config(applies=lambda setup: bool(_grant_keys(setup)))
+def grant_operations_fit_key(setup: Setup) -> list[str]:
+    """Each grant of the setup on one of its keys lists only grant operations that key's KeyUsage
+    supports; CreateGrant refuses others with ValidationException ("CreateGrant": "The grant
+    operations must be valid for the key type"; "Grants in AWS KMS", "Grant operations").
+
+    Page 003 shows MWAA's grants with IAM action names and wildcards ("kms:Encrypt",
+    "kms:ReEncrypt*", "kms:GenerateDataKey*"): CreateGrant takes operation names without the
+    ``kms:`` prefix and without wildcards (Encrypt, ReEncryptFrom, ReEncryptTo, GenerateDataKey,
+    GenerateDataKeyWithoutPlaintext...). The setup parser already refuses such names; this check
+    judges what is left: an operation of another key type (Sign on an encryption key)."""
+    reasons = []
+    for i, grant, key in _grant_keys(setup):
+        valid = OPERATIONS_BY_KEY_USAGE.get(key.key_usage, ())
+        bad = [op for op in grant.operations if op not in valid]
+        if bad:
+            reasons.append(
+                f"grants[{i}] on {key.arn} (KeyUsage {key.key_usage}) lists {', '.join(bad)}: CreateGrant fails "
+                f"with ValidationException; this key type supports {', '.join(valid)}")
+    return reasons
+
+
+@KMS_06.behavior_(examples=ks.grant_type_cases)
+def grant_operations_validated(target: Target, example: Any) -> dict[str, Any]:
+    """CreateGrant on a key of a drawn type with drawn operations: ValidationException exactly
+    when an operation is not valid for the key's KeyUsage. Fact: CreateGrant's outcome code."""
+    values = roles(target, "ROLE")
+    spec, usage = example["key"]
+    key = key_with(target, values, [], "all", key_spec=spec, key_usage=usage)
+    return {"CreateGrant": create_grant(target, key, values["ROLE"], example["operations"]).code}
+
+
+KMS_07 = rule(
+    "KMS-07", "Revoking a grant takes away the access it gave", service="kms", doc=FORECAST,
+    section="How Amazon Forecast uses grants in AWS KMS",
+    quote="You can revoke access to the grant, or remove the service's access to the customer managed key at "
+          "any time.",
+    operations=("kms:CreateGrant", "kms:RevokeGrant", "kms:ListGrants", "kms:Encrypt", "kms:GenerateDataKey"),
+)
+
+
+@KMS_07.behavior_(examples=ks.revoke_cases, lifecycle=True)
+def revoke_removes_access(target: Target, example: Any) -> dict[str, Any]:
+    """A grant lets its grantee call; the key's administrator revokes it (RevokeGrant, authorized
+    by the key policy: "Retiring and revoking grants"); the same call then fails with
+    AccessDeniedException and ListGrants no longer lists the grant. This is what page 004 relies
+    on ("If you do, Amazon Forecast won't be able to access any of the data encrypted by the
+    customer managed key ... the operation will return an AccessDeniedException error"). On AWS a
+    revocation may take up to a few minutes to reach every endpoint (eventual consistency); the
+    nightly profile should allow for it."""
+    values = roles(target, "ROLE")
+    key = key_with(target, values, [], "all")
+    grant = steps.must("kms:CreateGrant", create_grant(target, key, values["ROLE"], example["operations"]))
+    grant_id, token = str(grant.value.get("GrantId", "")), grant.value.get("GrantToken")
+    before = use_key(target, example["call"], key, values["ROLE"], grant_tokens=[str(token)] if token else None)
+    revoke = steps.kms(target, "RevokeGrant", {"KeyId": key, "GrantId": grant_id})
+    after = use_key(target, example["call"], key, values["ROLE"])
+    return {"before": before.code, "revoke": revoke.code, "after": after.code,
+            "listed_after": grant_id in grant_ids(target, key)}
+
+
+KMS_08 = rule(
+    "KMS-08", "Removing a principal from the key policy takes away its access", service="kms", doc=FORECAST,
+    section="How Amazon Forecast uses grants in AWS KMS",
+    quote="You can revoke access to the grant, or remove the service's access to the customer managed key at "
+          "any time.",
+    operations=("kms:CreateKey", "kms:PutKeyPolicy", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
+)
+
+
+@KMS_08.behavior_(examples=ks.revoke_cases, lifecycle=True)
+def policy_update_removes_access(target: Target, example: Any) -> dict[str, Any]:
+    """A key policy statement allows the role; the administrator replaces the key policy with
+    one without it (PutKeyPolicy); the role's next call fails with AccessDeniedException ("Key
+    policies in AWS KMS": access is what the current key policy allows). Facts: the call before,
+    PutKeyPolicy's outcome, the call after."""
+    values = roles(target, "ROLE")
+    stmt = {"Sid": "Role", "Effect": "Allow", "Principal": {"AWS": "<<ROLE>>"},
+            "Action": [f"kms:{op}" for op in example["operations"]], "Resource": "*"}
+    key = key_with(target, values, [stmt], "admin")
+    before = use_key(target, example["call"], key, values["ROLE"])
+    put = put_policy(target, key, key_policy_document(values, [], "admin"))
+    after = use_key(target, example["call"], key, values["ROLE"])
+    return {"before": before.code, "put": put.code, "after": after.code}
+
+
+KMS_09 = rule(
+    "KMS-09", "A retired grant no longer allows; only its retiring principal or grantee may retire it",
+    service="kms", doc=FORECAST, section="Create a customer managed key",
+    quote="kms:RetireGrant - Retire all the grants provided during CreateGrant operation after the operation "
+          "is completed.",
+    operations=("kms:CreateGrant", "kms:RetireGrant", "kms:ListGrants", "kms:Encrypt", "kms:GenerateDataKey"),
+)
+
+
+@KMS_09.behavior_(examples=ks.retire_cases, lifecycle=True)
+def retire_grant(target: Target, example: Any) -> dict[str, Any]:
+    """RetireGrant is authorized by the grant, not the key policy ("Retiring and revoking
+    grants"; RetireGrant API): its retiring principal may retire it, and its grantee when the
+    grant lists RetireGrant; a role the grant does not name (and with no IAM permission) may
+    not. Once retired, the grant allows nothing and ListGrants no longer lists it. Facts: the
+    retire outcome, the grantee's call afterwards, whether the grant is still listed."""
+    values = roles(target, "ROLE", "RETIRER", "OTHER")
+    key = key_with(target, values, [], "all")
+    retiring = {"retirer": values["RETIRER"], "grantee": values["ROLE"], None: None}[example["retiring"]]
+    grant = steps.must("kms:CreateGrant", create_grant(target, key, values["ROLE"], example["operations"],
+                                                       retiring=retiring))
+    grant_id = str(grant.value.get("GrantId", ""))
+    by = {"grantee": values["ROLE"], "retirer": values["RETIRER"], "other": values["OTHER"]}[example["by"]]
+    retire = steps.kms(target, "RetireGrant", {"KeyId": key, "GrantId": grant_id}, by)
+    after = use_key(target, example["call"], key, values["ROLE"])
+    return {"retire": retire.code, "after": after.code, "listed_after": grant_id in grant_ids(target, key)}
+
+
+KMS_10 = rule(
+    "KMS-10", "ListGrants shows the grants on a key", service="kms", doc=FEATURE_STORE,
+    section="Menggunakan hibah untuk mengotorisasi Toko Fitur",
+    quote="Untuk melihat pemberian izin pada kunci KMS di akun Anda, gunakan operasi ListGrants.",
+    operations=("kms:CreateGrant", "kms:ListGrants"),
+)
+
+
+@KMS_10.behavior_(examples=ks.grant_lists)
+def list_grants(target: Target, example: Any) -> dict[str, Any]:
+    """ListGrants on a fresh key lists every grant created on it, with its operations
+    ("ListGrants", AWS KMS API Reference). The page's sentence means: "To see the grants on the
+    KMS keys in your account, use the ListGrants operation". Facts: how many grants, their
+    operation lists (sorted), whether the GrantIds are the ones CreateGrant returned."""
+    values = roles(target, "ROLE")
+    key = key_with(target, values, [], "all")
+    created = []
+    for ops in example:
+        out = steps.must("kms:CreateGrant", create_grant(target, key, values["ROLE"], ops))
+        created.append(str(out.value.get("GrantId", "")))
+    listed = steps.kms(target, "ListGrants", {"KeyId": key})
+    grants = listed.value.get("Grants", []) if listed.ok else []
+    return {
+        "ListGrants": listed.code,
+        "count": len(grants),
+        "operations": sorted(sorted(g.get("Operations", [])) for g in grants),
+        "ids_match": sorted(str(g.get("GrantId")) for g in grants) == sorted(created),
+    }
+
+
+# --- KMS-11 ... KMS-14: condition keys the pages use --------------------------------------------
+
+KMS_11 = rule(
+    "KMS-11", "A statement limited by kms:ViaService does not allow direct calls", service="kms",
+    doc=FEATURE_STORE, section="Kebijakan kunci CMK yang dikelola pelanggan",
+    quote="Pengguna utama ini tidak dapat memanggil operasi ini secara langsung.",
+    operations=("kms:CreateKey", "kms:PutKeyPolicy", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
+)
+
+
+@KMS_11.behavior_(examples=ks.via_service_cases, lifecycle=True)
+def via_service_blocks_direct_calls(target: Target, example: Any) -> dict[str, Any]:
+    """The page: "The kms:ViaService condition key allows the permissions only when the request
+    comes from [the service] on behalf of the principal listed in the policy statement. This
+    principal cannot call these operations directly." ("kms:ViaService", AWS KMS condition keys.)
+    A key policy allows the role some actions only via a service (``StringEquals`` with the
+    Region, or ``StringLike`` with ``*``, as page 001 writes ``sagemaker.*.amazonaws.com``); the
+    role's direct call is denied; with the condition removed (PutKeyPolicy) it is allowed.
+    Facts: both outcome codes."""
+    values = roles(target, "ROLE")
+    service = example["service"]
+    if example["like"]:
+        condition: dict[str, Any] = {"StringLike": {"kms:ViaService": f"{service}.*.amazonaws.com"}}
+    else:
+        condition = {"StringEquals": {"kms:ViaService": f"{service}.{target.region}.amazonaws.com",
+                                      "kms:CallerAccount": target.account}}
+    stmt = {"Sid": "ViaService", "Effect": "Allow", "Principal": {"AWS": "<<ROLE>>"}, "Action": example["actions"],
+            "Resource": "*"}
+    key = key_with(target, values, [{**stmt, "Condition": condition}], "admin")
+    direct = use_key(target, example["call"], key, values["ROLE"])
+    steps.must("kms:PutKeyPolicy", put_policy(target, key, key_policy_document(values, [stmt], "admin")))
+    unconditioned = use_key(target, example["call"], key, values["ROLE"])
+    return {"direct": direct.code, "without_condition": unconditioned.code}
+
+
+KMS_12 = rule(
+    "KMS-12", "kms:ViaService values name the service in the key's Region", service="kms", doc=FORECAST,
+    section="Create a customer managed key",
+    quote='"kms:ViaService" : "forecast.region.amazonaws.com"',
+    operations=(),
+)
+
+_VIA_VALUE = re.compile(r"^(?P<service>[a-z0-9*?-]+)\.(?P<region>[^.]+)\.(?P<suffix>amazonaws\.com(?:\.cn)?)$")
+_POSITIVE = ("stringequals", "stringequalsignorecase", "stringlike")
+
+
+def _via_conditions(setup: Setup) -> list[tuple[str, KeySetup, Any, Any, str]]:
+    """(where, key, statement, condition, value) of every positive kms:ViaService condition value
+    in the setup's key policies."""
+    found: list[tuple[str, KeySetup, Any, Any, str]] = []
+    for i, key in enumerate(setup.keys):
+        if key.policy is None:
+            continue
+        for stmt in key.policy.statements:
+            for cond in stmt.conditions:
+                if cond.key.lower() == "kms:viaservice" and cond.base.lower() in _POSITIVE:
+                    sid = f" (Sid {stmt.sid!r})" if stmt.sid else ""
+                    where = f"keys[{i}].policy Statement[{stmt.index}]{sid} {cond.operator}"
+                    found.extend((where, key, stmt, cond, v) for v in cond.values)
+    return found
+
+
+@KMS_12.config(applies=lambda setup: bool(_via_conditions(setup)))
+def via_service_names_key_region(setup: Setup) -> list[str]:
+    """A ``kms:ViaService`` value is ``SERVICE.REGION.amazonaws.com`` ("kms:ViaService", AWS KMS
+    condition keys), and a service calls KMS in the key's own Region (a KMS key is regional), so a
+    value naming another Region, or the page's placeholder ``region`` copied verbatim, makes the
+    statement never apply: the access it was written to give is silently missing. Page 004's
+    sample writes ``forecast.region.amazonaws.com`` (and 003 ``airflow.region}.amazonaws.com``):
+    the reader must put the key's Region there. ``StringLike`` values may use ``*``
+    (``sagemaker.*.amazonaws.com``, page 001)."""
+    reasons = []
+    for where, key, _stmt, cond, value in _via_conditions(setup):
+        m = _VIA_VALUE.match(value)
+        if m is None:
+            reasons.append(f"{where}: kms:ViaService value {value!r} is not SERVICE.REGION.amazonaws.com")
+            continue
+        expected = f"{m['service']}.{key.region}.{m['suffix']}"
+        like = cond.base.lower() == "stringlike"
+        ignore_case = cond.base.lower() == "stringequalsignorecase"
+        ok = wildcard_match(value, expected) if like else (
+            value.lower() == expected.lower() if ignore_case else value == expected)
+        if not ok:
+            reasons.append(f"{where}: kms:ViaService {value!r} never matches calls to {key.arn} (in "
+                           f"{key.region}): a service calls KMS as {expected!r}")
+    return reasons
+
+
+KMS_13 = rule(
+    "KMS-13", "kms:GrantIsForAWSResource is true only for grants a service creates", service="kms", doc=AOSS,
+    section="고객 관리형 키에 대한 키 정책",
+    quote='"Bool": { "kms:GrantIsForAWSResource": "true" }',
+    operations=("kms:CreateKey", "kms:PutKeyPolicy", "kms:CreateGrant"),
+)
+
+
+@KMS_13.behavior_(examples=ks.grant_for_aws_resource_cases, lifecycle=True)
+def grant_for_aws_resource(target: Target, example: Any) -> dict[str, Any]:
+    """Page 002's key policy sample allows CreateGrant only with ``kms:GrantIsForAWSResource``
+    true, which holds only when an AWS service integrated with KMS creates the grant on the
+    principal's behalf ("kms:GrantIsForAWSResource", AWS KMS condition keys). A role that creates
+    a grant directly under that statement is denied; with the condition removed it may. Facts:
+    both CreateGrant outcome codes."""
+    values = roles(target, "ROLE", "OTHER")
+    grantee = values["ROLE"] if example["grantee"] == "self" else values["OTHER"]
+    stmt = {"Sid": "Grants", "Effect": "Allow", "Principal": {"AWS": "<<ROLE>>"},
+            "Action": ["kms:DescribeKey", "kms:CreateGrant"], "Resource": "*"}
+    condition = {"Bool": {"kms:GrantIsForAWSResource": "true"}}
+    key = key_with(target, values, [{**stmt, "Condition": condition}], "admin")
+    direct = create_grant(target, key, grantee, example["operations"], principal=values["ROLE"])
+    steps.must("kms:PutKeyPolicy", put_policy(target, key, key_policy_document(values, [stmt], "admin")))
+    unconditioned = create_grant(target, key, grantee, example["operations"], principal=values["ROLE"])
+    return {"direct": direct.code, "without_condition": unconditioned.code}
+
+
+KMS_14 = rule(
+    "KMS-14", "kms:EncryptionContext conditions allow only requests with that context", service="kms", doc=MWAA,
+    section="고객 관리형 키에 대한 키 정책 연결",
+    quote='"ArnLike": { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-west-2:*:*" }',
+    operations=("kms:CreateKey", "kms:Encrypt", "kms:GenerateDataKey"),
+)
+
+
+@KMS_14.behavior_(examples=ks.encryption_context_cases)
+def encryption_context_condition(target: Target, example: Any) -> dict[str, Any]:
+    """A statement conditioned on ``kms:EncryptionContext:KEY`` (as page 003's CloudWatch Logs
+    statement, with ``ArnLike``) allows a call only when the request's encryption context has KEY
+    with a matching value ("kms:EncryptionContext:context-key", AWS KMS condition keys; ArnLike
+    compares the six ARN parts, "IAM JSON policy elements: Condition operators"); a request
+    without the pair is not allowed (the operator is not ...IfExists). Fact: the outcome code."""
+    values = roles(target, "ROLE")
+    stmt = {"Sid": "Context", "Effect": "Allow", "Principal": {"AWS": "<<ROLE>>"},
+            "Action": ["kms:Encrypt*", "kms:GenerateDataKey*"], "Resource": "*",
+            "Condition": {example["operator"]: {f"kms:EncryptionContext:{example['key']}": example["pattern"]}}}
+    key = key_with(target, values, [stmt], "admin")
+    context = steps.fill(example["context"], values)
+    return {"call": use_key(target, example["call"], key, values["ROLE"], context=context).code}
+
+
+# --- KMS-15 / KMS-16: key type and key state ---------------------------------------------------
+
+KMS_15 = rule(
+    "KMS-15", "The services need a symmetric encryption key", service="kms", doc=FORECAST,
+    section="Create a customer managed key",
+    quote="You can create a symmetric customer managed key by using the AWS Management Console or the AWS KMS "
+          "API.",
+    operations=("kms:CreateKey", "kms:GenerateDataKey"),
+)
+
+
+@KMS_15.config(applies=lambda setup: bool(setup.keys))
+def keys_are_symmetric(setup: Setup) -> list[str]:
+    """Every key of the setup is a symmetric encryption key (KeySpec SYMMETRIC_DEFAULT, KeyUsage
+    ENCRYPT_DECRYPT): the pages' services generate data keys (GenerateDataKey), which only such a
+    key can do ("GenerateDataKey": "specify a symmetric encryption KMS key"). Page 004 tells the
+    reader to create a symmetric key, page 001 says Feature Store "hanya mendukung kunci yang
+    dikelola pelanggan simetris" (supports only symmetric customer managed keys), page 002 that
+    the key ID must be a symmetric customer managed key."""
+    return [
+        f"keys[{i}] {key.arn} is KeySpec {key.key_spec} / KeyUsage {key.key_usage}: the services need a symmetric "
+        "encryption key (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT) to generate data keys"
+        for i, key in enumerate(setup.keys) if not key.symmetric or key.key_usage != "ENCRYPT_DECRYPT"
+    ]
+
+
+@KMS_15.behavior_(examples=ks.key_types)
+def data_keys_need_symmetric_key(target: Target, example: Any) -> dict[str, Any]:
+    """GenerateDataKey with a key of a drawn type: only a symmetric encryption key gives one;
+    a signing or MAC key is InvalidKeyUsageException ("InvalidKeyUsageException": "For ...
+    generating data keys, the KeyUsage must be ENCRYPT_DECRYPT"). Fact: the outcome code."""
+    spec, usage = example
+    values = roles(target)
+    key = key_with(target, values, [], "all", key_spec=spec, key_usage=usage)
+    return {"GenerateDataKey": use_key(target, "GenerateDataKey", key, None).code}
+
+
+KMS_16 = rule(
+    "KMS-16", "A key that is not enabled cannot be used", service="kms", doc=FORECAST,
+    section="How Amazon Forecast uses grants in AWS KMS",
+    quote="Amazon Forecast won't be able to access any of the data encrypted by the customer managed key",
+    operations=("kms:DisableKey", "kms:EnableKey", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey",
+                "kms:DescribeKey"),
+)
+
+
+@KMS_16.config(applies=lambda setup: bool(setup.keys))
+def keys_are_enabled(setup: Setup) -> list[str]:
+    """Every key of the setup is Enabled: a Disabled key refuses cryptographic operations
+    (DisabledException) and a key in any other state (PendingDeletion, PendingImport,
+    Unavailable...) with KMSInvalidStateException ("Key states of AWS KMS keys"), so the service
+    cannot read or write the data it protects (page 004: "won't be able to access any of the
+    data encrypted by the customer managed key")."""
+    return [
+        f"keys[{i}] {key.arn} is {key.key_state}: KMS refuses its cryptographic operations "
+        f"({'DisabledException' if key.key_state == 'Disabled' else 'KMSInvalidStateException'})"
+        for i, key in enumerate(setup.keys) if key.key_state != "Enabled"
+    ]
+
+
+@KMS_16.behavior_(examples=ks.key_state_cases, lifecycle=True)
+def disabled_key_refuses_use(target: Target, example: Any) -> dict[str, Any]:
+    """DisableKey; a cryptographic call then fails with DisabledException while DescribeKey still
+    works; after EnableKey the call succeeds again ("Key states of AWS KMS keys"; DisableKey:
+    "temporarily prevents use of the KMS key for cryptographic operations"). Facts: the codes."""
+    values = roles(target)
+    key = key_with(target, values, [], "all")
+    blob = prepare(target, example["call"], key)
+    key_id = key.rsplit("/", 1)[1]  # DisableKey/EnableKey take a key id or ARN; the id is the common form
+    disable = steps.kms(target, "DisableKey", {"KeyId": key_id})
+    disabled = use_key(target, example["call"], key, None, ciphertext=blob)
+    describe = use_key(target, "DescribeKey", key, None)
+    enable = steps.kms(target, "EnableKey", {"KeyId": key_id})
+    enabled = use_key(target, example["call"], key, None, ciphertext=blob)
+    return {"disable": disable.code, "while_disabled": disabled.code, "describe_while_disabled": describe.code,
+            "enable": enable.code, "after_enable": enabled.code}
+
+
+# --- KMS-17 / KMS-18: administering the key ----------------------------------------------------
+
+KMS_17 = rule(
+    "KMS-17", "The key policy lets the account administer the key", service="kms", doc=FORECAST,
+    section="Create a customer managed key",
+    quote='{"Sid": "Allow access for key administrators", "Effect": "Allow", "Principal": {"AWS": '
+          '"arn:aws:iam::111122223333:root" }, "Action" : [ "kms:*" ]',
+    severity="should",
+    operations=(),
+)
+
+
+def _account_principals(setup: Setup, key: KeySetup) -> list[str]:
+    """The account principal and every IAM principal of the key's account an Allow statement of
+    the key policy names: the candidates for administering the key."""
+    root = f"arn:{key.partition}:iam::{key.account}:root"
+    found: list[str] = [root]
+    for stmt in key_policy(key).statements:
+        if stmt.effect != "Allow" or stmt.principal is None:
+            continue
+        for value in stmt.principal.aws:
+            if re.match(rf"^arn:[\w-]+:(?:iam|sts)::{key.account}:(?!root$)", value) and value not in found:
+                found.append(value)
+    return found
+
+
+def _who_may(setup: Setup, key: KeySetup, action: str) -> list[str]:
+    return [p for p in _account_principals(setup, key) if evaluate_access(setup, key, p, action).allowed]
+
+
+@KMS_17.config(applies=lambda setup: bool(setup.keys))
+def account_administers_key(setup: Setup) -> list[str]:
+    """Some principal of the key's account (its root, through the policy's account statement, or
+    an administrator the policy names) may change the key policy (``kms:PutKeyPolicy``). Page 004's
+    sample keeps "Allow access for key administrators" (the account, ``kms:*``), page 001 "Enable
+    IAM User Permissions"; "Default key policy" explains why: without it nobody can fix the key's
+    policy again, and AWS's policy lockout safety check refuses such a policy unless told to
+    bypass it."""
+    reasons = []
+    for i, key in enumerate(setup.keys):
+        if not _who_may(setup, key, "kms:PutKeyPolicy"):
+            denied = evaluate_access(setup, key, f"arn:{key.partition}:iam::{key.account}:root", "kms:PutKeyPolicy")
+            explanation = "; ".join(line.strip() for line in denied.explain().splitlines())
+            reasons.append(f"keys[{i}] {key.arn}: no principal of account {key.account} may call kms:PutKeyPolicy "
+                           f"(account root: {explanation}); nobody could administer the key")
+    return reasons
+
+
+KMS_18 = rule(
+    "KMS-18", "The key policy lets an administrator revoke grants", service="kms", doc=FEATURE_STORE,
+    section="Kebijakan kunci CMK yang dikelola pelanggan",
+    quote="Memberikan administrator kunci yang dikelola pelanggan akses hanya-baca ke kunci yang dikelola "
+          "pelanggan dan izin untuk mencabut hibah",
+    severity="should",
+    operations=("kms:CreateKey", "kms:CreateGrant", "kms:RevokeGrant"),
+)
+
+
+@KMS_18.config(applies=lambda setup: bool(setup.keys))
+def administrator_revokes_grants(setup: Setup) -> list[str]:
+    """Some principal of the key's account may revoke grants (``kms:RevokeGrant``). The page
+    means: "Gives the administrators of the customer managed key read-only access to the key and
+    permission to revoke grants, including the grants Feature Store uses to protect your data";
+    page 004 relies on it ("You can revoke access to the grant ... at any time"). RevokeGrant is
+    authorized by the key policy (and IAM, where delegated), never by a grant ("Retiring and
+    revoking grants")."""
+    reasons = []
+    for i, key in enumerate(setup.keys):
+        if not _who_may(setup, key, "kms:RevokeGrant"):
+            reasons.append(f"keys[{i}] {key.arn}: no principal of account {key.account} may call kms:RevokeGrant; "
+                           "grants given to the services could never be revoked")
+    return reasons
+
+
+@KMS_18.behavior_(examples=ks.revoke_permission_cases)
+def revoke_needs_key_policy(target: Target, example: Any) -> dict[str, Any]:
+    """A role may revoke a grant exactly when the key policy allows it ``kms:RevokeGrant``
+    ("RevokeGrant": "Required permissions: kms:RevokeGrant (key policy)"); ``kms:RetireGrant``
+    or ``kms:ListGrants`` do not suffice. Fact: RevokeGrant's outcome code."""
+    values = roles(target, "ROLE", "OTHER")
+    statements = []
+    if example["allow"] is not None:
+        statements.append({"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": "<<ROLE>>"},
+                           "Action": example["allow"], "Resource": "*"})
+    key = key_with(target, values, statements, "admin")
+    grant = steps.must("kms:CreateGrant", create_grant(target, key, values["OTHER"], example["operations"]))
+    revoke = steps.kms(target, "RevokeGrant", {"KeyId": key, "GrantId": str(grant.value.get("GrantId", ""))},
+                       values["ROLE"])
+    return {"RevokeGrant": revoke.code}
+
+
+# --- the kms ServiceSpec: compliant setups and one mutator per config rule -----------------------
+
+
+@st.composite
+def compliant_setups(draw: st.DrawFn) -> dict[str, Any]:
+    """A setup dict (``check`` file format) that every KMS config rule accepts and to which each
+    applies: one enabled symmetric key whose policy has the account statement (``kms:*``) and a
+    statement for a service role limited by ``kms:ViaService`` in the key's Region, and a grant for
+    the role with encryption-key operations. The ``service`` is one of the four pages' (the KMS
+    rules apply to every setup); ``request`` is empty, since the KMS rules do not read it."""
+    from strategies.aws import iam_role_arns
+    from strategies.grants import grant_operations
+    from strategies.policies import admin_statement, key_setups, service_access_statements
+
+    account = "111122223333"
+    region = draw(st.sampled_from(("us-east-1", "eu-west-1", "ap-northeast-2")))
+    role = draw(iam_role_arns(account))
+    service = draw(st.sampled_from(SERVICES))
+    via = {"forecast": "forecast", "feature-store": "sagemaker", "opensearch-serverless": "aoss",
+           "mwaa": "airflow"}[service]
+    access = service_access_statements(via, account=account, region=region, principal=role,
+                                       like=draw(st.booleans()))
+    policy = st.builds(lambda a, s: {"Version": "2012-10-17", "Statement": [a, s]},
+                       st.just(admin_statement(account)), access)
+    key = draw(key_setups(account=account, region=region, symmetric=True, policy=policy))
+    grant = {"KeyId": key["arn"], "GranteePrincipal": role, "Operations": draw(grant_operations("ENCRYPT_DECRYPT"))}
+    return {"service": service, "account": account, "region": region, "keys": [key], "grants": [grant],
+            "request": {}}
+
+
+def _with(setup: dict[str, Any], change: Any) -> dict[str, Any]:
+    new = json.loads(json.dumps(setup))
+    change(new)
+    return new
+
+
+def _break_grant_type(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """KMS-06: a grant on the (encryption) key gets an operation of another key type."""
+    def change(op: str) -> dict[str, Any]:
+        return _with(setup, lambda s: s["grants"][0]["Operations"].append(op))
+
+    return st.sampled_from(("Sign", "Verify", "GenerateMac", "VerifyMac", "DeriveSharedSecret")).map(change)
+
+
+def _break_via_region(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """KMS-12: the kms:ViaService value names another Region, or keeps the page's ``region``."""
+    def change(region: str) -> dict[str, Any]:
+        def edit(s: dict[str, Any]) -> None:
+            stmt = s["keys"][0]["policy"]["Statement"][1]
+            for op in ("StringEquals", "StringLike"):
+                block = stmt["Condition"].get(op, {})
+                if "kms:ViaService" in block:
+                    service = block["kms:ViaService"].split(".", 1)[0]
+                    block["kms:ViaService"] = f"{service}.{region}.amazonaws.com"
+        return _with(setup, edit)
+
+    return st.sampled_from(("region", "us-west-2", "eu-central-1")).filter(
+        lambda r: r != setup["region"]).map(change)
+
+
+def _break_symmetric(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """KMS-15: the key becomes an RSA encryption key (the grant's operations stay valid for its
+    KeyUsage, so only KMS-15 breaks)."""
+    def change(spec: str) -> dict[str, Any]:
+        return _with(setup, lambda s: s["keys"][0].update(keySpec=spec, keyUsage="ENCRYPT_DECRYPT"))
+
+    return st.sampled_from(("RSA_2048", "RSA_3072", "RSA_4096")).map(change)
+
+
+def _break_state(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """KMS-16: the key is not Enabled."""
+    return st.sampled_from(("Disabled", "PendingDeletion", "PendingImport")).map(
+        lambda state: _with(setup, lambda s: s["keys"][0].update(keyState=state)))
+
+
+def _set_account_actions(setup: dict[str, Any], actions: Any, not_action: bool = False) -> dict[str, Any]:
+    def edit(s: dict[str, Any]) -> None:
+        stmt = s["keys"][0]["policy"]["Statement"][0]
+        stmt.pop("Action", None)
+        stmt["NotAction" if not_action else "Action"] = actions
+    return _with(setup, edit)
+
+
+def _break_admin(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """KMS-17: the account statement keeps read access and RevokeGrant but loses PutKeyPolicy."""
+    return st.sampled_from((
+        ["kms:Describe*", "kms:List*", "kms:Get*", "kms:RevokeGrant"],
+        ["kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Update*", "kms:Revoke*", "kms:Disable*"],
+    )).map(lambda actions: _set_account_actions(setup, actions))
+
+
+def _break_revoke(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """KMS-18: the account statement allows everything but RevokeGrant."""
+    return st.sampled_from(("kms:RevokeGrant", "kms:Revoke*")).map(
+        lambda action: _set_account_actions(setup, action, not_action=True))
+
+
+def _parse_request(setup: Setup) -> None:
+    """The KMS rules read no service request."""
+    return None
+
+
+register_service(ServiceSpec(
+    name="kms",
+    compliant=compliant_setups,
+    mutators={
+        "KMS-06": _break_grant_type,
+        "KMS-12": _break_via_region,
+        "KMS-15": _break_symmetric,
+        "KMS-16": _break_state,
+        "KMS-17": _break_admin,
+        "KMS-18": _break_revoke,
+    },
+    parse_request=_parse_request,
+))
+
+__all__ = [
+    "PLAINTEXT", "compliant_setups", "create_grant", "grant_ids", "key_policy_document", "key_with",
+    "prepare", "put_identity_policy", "put_policy", "roles", "use_key",
+]

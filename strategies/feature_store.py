@@ -1,0 +1,371 @@
+"""Hypothesis strategies for SageMaker Feature Store setups and scenarios (page 001_33dc1ec0c5fdd4cf.txt,
+the Indonesian machine translation of "Security and access control" / "Using AWS KMS permissions for
+Amazon SageMaker Feature Store").
+
+- **setups** (:func:`feature_store_setups`): compliant setup dicts whose ``request`` holds
+  ``CreateFeatureGroup`` exactly as ``boto3.client("sagemaker").create_feature_group`` takes it,
+  with ``OnlineStoreConfig.SecurityConfig.KmsKeyId`` and/or ``OfflineStoreConfig.S3StorageConfig.KmsKeyId``.
+- **scenario templates**: key policies with ``<<CALLER>>`` (the principal that creates the feature
+  group and calls the data plane), ``<<ROLE>>`` (the ``RoleArn`` of CreateFeatureGroup),
+  ``<<ACCOUNT>>`` and ``<<REGION>>`` placeholders.
+
+The statements follow the page's sample key policy: the first statement's action list is the
+intended set of the page's scrambled list (see ``REQUIRED_ACTIONS``).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.strategies import SearchStrategy
+
+from strategies.aws import account_ids, key_ids, regions
+from strategies.mutators import NotApplicable
+from strategies.policies import admin_statement
+
+#: The permissions the principal choosing a customer managed key for the online store needs (page 001,
+#: "Kebijakan kunci CMK yang dikelola pelanggan"): the first statement of the page's sample. The
+#: page's list is scrambled by the translation; its intended set adds kms:RevokeGrant, which the
+#: sample gives to the key administrators instead (``ADMIN_ACTION``).
+REQUIRED_ACTIONS: tuple[str, ...] = (
+    "kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant", "kms:RetireGrant", "kms:ReEncryptFrom",
+    "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:ListAliases", "kms:ListGrants",
+)
+ADMIN_ACTION = "kms:RevokeGrant"
+#: What the model of CreateFeatureGroup exercises of REQUIRED_ACTIONS (as the caller, through SageMaker).
+EXERCISED_ACTIONS: tuple[str, ...] = ("kms:DescribeKey", "kms:CreateGrant", "kms:GenerateDataKey")
+#: The page's sample principals, which it says to replace ("ganti pengguna utama contoh").
+SAMPLE_PRINCIPALS: tuple[str, ...] = (
+    "arn:aws:iam::111122223333:user/featurestore-user",
+    "arn:aws:iam::111122223333:role/featurestore-admin",
+    "arn:aws:iam::123456789:root",
+)
+VIA_PATTERN = "sagemaker.*.amazonaws.com"
+
+
+def caller_statement(caller: str, actions: Sequence[str] = REQUIRED_ACTIONS, *, via: bool = True
+                     ) -> dict[str, Any]:
+    """The first statement of the page's sample, for ``caller``.
+
+    Example: ``{"Sid": "Allow access through Amazon SageMaker AI Feature Store ...", "Effect": "Allow",
+    "Principal": {"AWS": "arn:aws:iam::111122223333:role/fs-user"}, "Action": [...], "Resource": "*",
+    "Condition": {"StringLike": {"kms:ViaService": "sagemaker.*.amazonaws.com"}}}``."""
+    stmt: dict[str, Any] = {
+        "Sid": "Allow access through Amazon SageMaker AI Feature Store for all principals in the account "
+               "that are authorized to use Amazon SageMaker AI Feature Store",
+        "Effect": "Allow", "Principal": {"AWS": caller}, "Action": list(actions), "Resource": "*"}
+    if via:
+        stmt["Condition"] = {"StringLike": {"kms:ViaService": VIA_PATTERN}}
+    return stmt
+
+
+def admin_revoke_statement(admin: str) -> dict[str, Any]:
+    """The second statement of the sample: read-only access and RevokeGrant for key administrators."""
+    return {"Sid": "Allow administrators to view the customer managed key and revoke grants", "Effect": "Allow",
+            "Principal": {"AWS": admin}, "Action": ["kms:Describe*", "kms:Get*", "kms:List*", "kms:RevokeGrant"],
+            "Resource": "*"}
+
+
+def role_statement(role: str, actions: Sequence[str] = ("kms:GenerateDataKey", "kms:Decrypt"),
+                   condition: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A statement for the ``RoleArn`` of CreateFeatureGroup on the offline store key ("RoLearn yang
+    diteruskan ... harus memiliki izin ... kms:GenerateDataKey")."""
+    stmt: dict[str, Any] = {"Sid": "Allow the Feature Store role to write the offline store", "Effect": "Allow",
+                            "Principal": {"AWS": role}, "Action": list(actions), "Resource": "*"}
+    if condition:
+        stmt["Condition"] = dict(condition)
+    return stmt
+
+
+def key_policy_template(*, caller: bool = True, caller_actions: Sequence[str] = REQUIRED_ACTIONS, via: bool = True,
+                        role: bool = True, role_actions: Sequence[str] = ("kms:GenerateDataKey", "kms:Decrypt"),
+                        role_via: bool = False) -> dict[str, Any]:
+    """A scenario key policy: account root, the caller's sample statement, the role's statement."""
+    stmts = [admin_statement("<<ACCOUNT>>")]
+    if caller:
+        stmts.append(caller_statement("<<CALLER>>", caller_actions, via=via))
+    if role:
+        cond = {"StringLike": {"kms:ViaService": VIA_PATTERN}} if role_via else None
+        stmts.append(role_statement("<<ROLE>>", role_actions, cond))
+    return {"Version": "2012-10-17", "Statement": stmts}
+
+
+# --- compliant setups ------------------------------------------------------------------------------
+
+_FG_NAME = st.from_regex(r"[a-zA-Z0-9][a-zA-Z0-9-]{0,30}[a-zA-Z0-9]", fullmatch=True).filter(lambda n: "--" not in n)
+_ROLE_NAME = st.from_regex(r"[A-Za-z][A-Za-z0-9_+=,.@-]{0,30}", fullmatch=True)
+
+
+def feature_group_request(name: str, *, online_key: str | None, offline_key: str | None, role: str | None,
+                          bucket: str = "kms-conformance-offline", online: bool = True, offline: bool = True
+                          ) -> dict[str, Any]:
+    """A CreateFeatureGroup request. Example: ``feature_group_request("fg", online_key=K, offline_key=K2,
+    role=R)``."""
+    req: dict[str, Any] = {
+        "FeatureGroupName": name,
+        "RecordIdentifierFeatureName": "record_id",
+        "EventTimeFeatureName": "event_time",
+        "FeatureDefinitions": [{"FeatureName": "record_id", "FeatureType": "String"},
+                               {"FeatureName": "event_time", "FeatureType": "String"},
+                               {"FeatureName": "value", "FeatureType": "Fractional"}],
+    }
+    if online:
+        req["OnlineStoreConfig"] = {"EnableOnlineStore": True}
+        if online_key is not None:
+            req["OnlineStoreConfig"]["SecurityConfig"] = {"KmsKeyId": online_key}
+    if offline:
+        storage: dict[str, Any] = {"S3Uri": f"s3://{bucket}/{name}"}
+        if offline_key is not None:
+            storage["KmsKeyId"] = offline_key
+        req["OfflineStoreConfig"] = {"S3StorageConfig": storage}
+    if role is not None:
+        req["RoleArn"] = role
+    return req
+
+
+@st.composite
+def feature_store_setups(draw: st.DrawFn) -> dict[str, Any]:
+    """A compliant Feature Store setup: an online store key whose policy has the page's sample
+    statement for the caller (through SageMaker), an offline store key (a different one) that
+    lets the RoleArn GenerateDataKey without a kms:ViaService condition, both symmetric.
+    Sometimes only one of the stores."""
+    account = draw(account_ids())
+    region = draw(regions("aws"))
+    caller_name, role_name = draw(st.lists(_ROLE_NAME, min_size=2, max_size=2, unique_by=str.lower))
+    caller = f"arn:aws:iam::{account}:role/{caller_name}"
+    role = f"arn:aws:iam::{account}:role/{role_name}"
+    kind = draw(st.sampled_from(("both", "online", "offline")))
+    keys: list[dict[str, Any]] = []
+    identity: dict[str, list[dict[str, Any]]] = {}
+    online_key = offline_key = None
+    if kind in ("both", "online"):
+        arn = f"arn:aws:kms:{region}:{account}:key/{draw(key_ids(multi_region=False))}"
+        stmts = [admin_statement(account), caller_statement(caller)]
+        if draw(st.booleans()):
+            stmts.append(admin_revoke_statement(f"arn:aws:iam::{account}:role/{caller_name}-admin"))
+        keys.append({"arn": arn, "keySpec": "SYMMETRIC_DEFAULT", "keyUsage": "ENCRYPT_DECRYPT",
+                     "policy": {"Id": "key-policy-feature-store", "Version": "2012-10-17",
+                                "Statement": draw(st.permutations(stmts))}})
+        online_key = draw(st.sampled_from((arn, arn.split(":key/")[1])))
+    if kind in ("both", "offline"):
+        arn = f"arn:aws:kms:{region}:{account}:key/{draw(key_ids(multi_region=False))}"
+        stmts = [admin_statement(account)]
+        if draw(st.booleans()):
+            stmts.append(role_statement(role))
+        else:
+            identity[role] = [{"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"], "Resource": arn}]}]
+        keys.append({"arn": arn, "keySpec": "SYMMETRIC_DEFAULT", "keyUsage": "ENCRYPT_DECRYPT",
+                     "policy": {"Version": "2012-10-17", "Statement": draw(st.permutations(stmts))}})
+        offline_key = arn
+    request = feature_group_request(draw(_FG_NAME), online_key=online_key, offline_key=offline_key,
+                                    role=role, online=kind != "offline", offline=kind != "online")
+    setup: dict[str, Any] = {"service": "feature-store", "account": account, "region": region, "caller": caller,
+                             "keys": keys, "request": {"CreateFeatureGroup": request}}
+    if identity:
+        setup["identityPolicies"] = identity
+    return setup
+
+
+# --- mutators ---------------------------------------------------------------------------------------
+
+def _fg(setup: Mapping[str, Any]) -> dict[str, Any]:
+    return setup["request"]["CreateFeatureGroup"]  # type: ignore[no-any-return]
+
+
+def _key_index(setup: Mapping[str, Any], ref: str | None) -> int | None:
+    for i, key in enumerate(setup["keys"]):
+        if ref is not None and (ref == key["arn"] or key["arn"].endswith("/" + ref)):
+            return i
+    return None
+
+
+def online_key_index(setup: Mapping[str, Any]) -> int | None:
+    """Index in ``keys`` of the online store key of a setup dict (None without one)."""
+    ref = _fg(setup).get("OnlineStoreConfig", {}).get("SecurityConfig", {}).get("KmsKeyId")
+    return _key_index(setup, ref)
+
+
+def offline_key_index(setup: Mapping[str, Any]) -> int | None:
+    """Index in ``keys`` of the offline store key of a setup dict (None without one)."""
+    ref = _fg(setup).get("OfflineStoreConfig", {}).get("S3StorageConfig", {}).get("KmsKeyId")
+    return _key_index(setup, ref)
+
+
+def _deny(setup: Mapping[str, Any], index: int, principal: str, action: str) -> dict[str, Any]:
+    new = copy.deepcopy(dict(setup))
+    new["keys"][index]["policy"]["Statement"].append(
+        {"Sid": "NearMissDeny", "Effect": "Deny", "Principal": {"AWS": principal}, "Action": action, "Resource": "*"})
+    return new
+
+
+def make_asymmetric(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """Break FS-03: one of the keys becomes asymmetric (or HMAC)."""
+    specs = (("RSA_2048", "ENCRYPT_DECRYPT"), ("ECC_NIST_P256", "SIGN_VERIFY"), ("HMAC_256", "GENERATE_VERIFY_MAC"))
+    indexes = [i for i in (online_key_index(setup), offline_key_index(setup)) if i is not None]
+
+    def apply(choice: tuple[int, tuple[str, str]]) -> dict[str, Any]:
+        new = copy.deepcopy(setup)
+        new["keys"][choice[0]]["keySpec"], new["keys"][choice[0]]["keyUsage"] = choice[1]
+        return new
+
+    return st.tuples(st.sampled_from(indexes), st.sampled_from(specs)).map(apply)
+
+
+def take_from_caller(setup: dict[str, Any], actions: Sequence[str] = REQUIRED_ACTIONS
+                     ) -> SearchStrategy[dict[str, Any]]:
+    """Break FS-04 (or FS-11 with ``["kms:Decrypt"]``): deny the caller one action on the online key."""
+    index = online_key_index(setup)
+    if index is None:
+        raise NotApplicable("the setup has no online store key")
+    return st.sampled_from(tuple(actions)).map(lambda a: _deny(setup, index, setup["caller"], a))
+
+
+def block_revoke(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """Break FS-05: nobody may revoke grants on the online key (a Deny of kms:RevokeGrant for all)."""
+    index = online_key_index(setup)
+    if index is None:
+        raise NotApplicable("the setup has no online store key")
+
+    def apply(principal: Any) -> dict[str, Any]:
+        new = copy.deepcopy(setup)
+        new["keys"][index]["policy"]["Statement"].append(
+            {"Effect": "Deny", "Principal": principal, "Action": "kms:RevokeGrant", "Resource": "*"})
+        return new
+
+    return st.sampled_from(("*", {"AWS": "*"})).map(apply)
+
+
+def swap_via_service(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """Break FS-06: the kms:ViaService value names another service than SageMaker."""
+    index = online_key_index(setup)
+    if index is None:
+        raise NotApplicable("the setup has no online store key")
+
+    def apply(service: str) -> dict[str, Any]:
+        new = copy.deepcopy(setup)
+        for stmt in new["keys"][index]["policy"]["Statement"]:
+            for entries in stmt.get("Condition", {}).values():
+                for k in list(entries):
+                    if k.lower() == "kms:viaservice":
+                        entries[k] = f"{service}.*.amazonaws.com"
+        return new
+
+    return st.sampled_from(("forecast", "dynamodb", "s3", "aoss", "airflow")).map(apply)
+
+
+def share_online_key(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """Break FS-08: the offline store uses the online key, whose policy has the kms:ViaService
+    condition (and the role a statement on it under that condition)."""
+    index = online_key_index(setup)
+    if index is None:
+        raise NotApplicable("the setup has no online store key")
+    new = copy.deepcopy(setup)
+    key = new["keys"][index]
+    fg = _fg(new)
+    fg.setdefault("OfflineStoreConfig", {"S3StorageConfig": {"S3Uri": f"s3://kms-conformance-offline/{fg['FeatureGroupName']}"}})
+    fg["OfflineStoreConfig"]["S3StorageConfig"]["KmsKeyId"] = key["arn"]
+    key["policy"]["Statement"].append(role_statement(fg["RoleArn"], condition={"StringLike": {
+        "kms:ViaService": VIA_PATTERN}}))
+    return st.just(new)
+
+
+def take_from_role(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """Break FS-12: deny the RoleArn kms:GenerateDataKey on the offline key."""
+    index = offline_key_index(setup)
+    if index is None:
+        raise NotApplicable("the setup has no offline store key")
+    return st.just(_deny(setup, index, _fg(setup)["RoleArn"], "kms:GenerateDataKey"))
+
+
+def add_sample_principal(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """Break FS-13: the page's sample administrator or user left in a key policy."""
+    def apply(choice: tuple[int, str]) -> dict[str, Any]:
+        new = copy.deepcopy(setup)
+        new["keys"][choice[0]]["policy"]["Statement"].append(admin_revoke_statement(choice[1]))
+        return new
+
+    return st.tuples(st.integers(0, len(setup["keys"]) - 1), st.sampled_from(SAMPLE_PRINCIPALS[:2])).map(apply)
+
+
+# --- behaviour examples ------------------------------------------------------------------------------
+
+def default_examples() -> SearchStrategy[dict[str, Any]]:
+    """A feature group without KmsKeyId: online, offline or both stores."""
+    return st.fixed_dictionaries({"stores": st.sampled_from(("online", "offline", "both"))})
+
+
+def two_key_examples() -> SearchStrategy[dict[str, Any]]:
+    """Different keys for the online and offline stores, with the sample policies."""
+    return st.just({"policy": key_policy_template()})
+
+
+def symmetric_examples() -> SearchStrategy[dict[str, Any]]:
+    """A key of some KeySpec for the online or the offline store."""
+    specs = st.sampled_from((("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT"), ("RSA_2048", "ENCRYPT_DECRYPT"),
+                             ("RSA_4096", "ENCRYPT_DECRYPT")))
+    return st.fixed_dictionaries({"store": st.sampled_from(("online", "offline")), "spec": specs,
+                                  "policy": st.just(key_policy_template())})
+
+
+def missing_action_examples() -> SearchStrategy[dict[str, Any]]:
+    """The caller's permissions from the key policy or from an IAM policy, one exercised action missing
+    (or none)."""
+    def build(missing: str | None, source: str) -> dict[str, Any]:
+        actions = [a for a in REQUIRED_ACTIONS if a != missing]
+        if source == "key_policy":
+            return {"missing": missing, "source": source, "policy": key_policy_template(caller_actions=actions)}
+        return {"missing": missing, "source": source, "policy": key_policy_template(caller=False),
+                "caller_policy": {"Version": "2012-10-17", "Statement": [
+                    {"Effect": "Allow", "Action": actions, "Resource": "*",
+                     "Condition": {"StringLike": {"kms:ViaService": VIA_PATTERN}}}]}}
+
+    return st.tuples(st.one_of(st.none(), st.sampled_from(EXERCISED_ACTIONS)),
+                     st.sampled_from(("key_policy", "iam"))).map(lambda t: build(*t))
+
+
+def via_service_examples() -> SearchStrategy[dict[str, Any]]:
+    """The sample statement with or without its kms:ViaService condition."""
+    return st.booleans().map(lambda via: {"via": via, "policy": key_policy_template(via=via)})
+
+
+def shared_key_examples() -> SearchStrategy[dict[str, Any]]:
+    """One key for both stores; its statements with or without the kms:ViaService condition."""
+    return st.booleans().map(lambda via: {"via": via, "policy": key_policy_template(via=via, role_via=via)})
+
+
+def grant_count_examples() -> SearchStrategy[dict[str, Any]]:
+    """How many feature groups share one online store key."""
+    return st.integers(1, 3).map(lambda n: {"groups": n, "policy": key_policy_template()})
+
+
+def revoke_examples() -> SearchStrategy[dict[str, Any]]:
+    """Which data plane operation runs after the feature group's grant is revoked."""
+    return st.sampled_from(("PutRecord", "GetRecord", "DeleteRecord")).map(
+        lambda op: {"operation": op, "policy": key_policy_template()})
+
+
+def data_plane_examples() -> SearchStrategy[dict[str, Any]]:
+    """A data plane operation by a principal with or without kms:Decrypt on the online key."""
+    return st.tuples(st.sampled_from(("PutRecord", "GetRecord", "DeleteRecord")), st.booleans()).map(
+        lambda t: {"operation": t[0], "decrypt": t[1], "policy": key_policy_template()})
+
+
+def offline_role_examples() -> SearchStrategy[dict[str, Any]]:
+    """The RoleArn with or without kms:GenerateDataKey on the offline store key."""
+    return st.booleans().map(lambda ok: {"generate": ok, "policy": key_policy_template(
+        role_actions=("kms:GenerateDataKey", "kms:Decrypt") if ok else ("kms:Decrypt",))})
+
+
+__all__ = [
+    "ADMIN_ACTION", "EXERCISED_ACTIONS", "REQUIRED_ACTIONS", "SAMPLE_PRINCIPALS", "VIA_PATTERN",
+    "add_sample_principal", "admin_revoke_statement", "block_revoke", "caller_statement", "data_plane_examples",
+    "default_examples", "feature_group_request", "feature_store_setups", "grant_count_examples",
+    "key_policy_template", "make_asymmetric", "missing_action_examples", "offline_key_index",
+    "offline_role_examples", "online_key_index", "revoke_examples", "role_statement", "share_online_key",
+    "shared_key_examples", "swap_via_service", "symmetric_examples", "take_from_caller", "take_from_role",
+    "two_key_examples", "via_service_examples",
+]

@@ -1,0 +1,95 @@
+"""Shared helpers of the end-to-end safety tests: a moto server, the kit's CLI in a subprocess, and
+moto's request recorder (which requests reached the server, in order)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import boto3
+
+ROOT = Path(__file__).resolve().parents[1]
+#: The only operations the kit may send before the account guard has said yes.
+READ_ONLY_BEFORE_GUARD = frozenset({"GetCallerIdentity", "ListAccountAliases"})
+
+
+def non_loopback_address() -> str | None:
+    """An IPv4 address of this machine that is not loopback (no packet is sent: a UDP socket's
+    ``connect`` only picks the outgoing interface), or None when there is none."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+            sock.connect(("192.0.2.1", 9))
+            address = str(sock.getsockname()[0])
+    except OSError:
+        return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
+
+
+@contextmanager
+def moto_server(address: str = "127.0.0.1") -> Iterator[str]:
+    """A moto server in this process, on ``address`` and a free port; yields its URL."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address=address, port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{address}:{port}"
+    finally:
+        server.stop()
+
+
+def client(url: str, service: str) -> Any:
+    return boto3.client(service, endpoint_url=url, region_name="us-east-1",
+                        aws_access_key_id="testing", aws_secret_access_key="testing")
+
+
+def cli(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None,
+        timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    """``kms-conformance ARGS`` in a subprocess (the installed console script's module)."""
+    return subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True,
+                          env=dict(env if env is not None else os.environ), cwd=cwd, timeout=timeout)
+
+
+def recorded_operations(path: Path) -> list[str]:
+    """The operation of every request moto's recorder wrote to ``path`` (JSON protocols name it in
+    ``X-Amz-Target``; the query protocol of IAM and STS in the ``Action`` form field)."""
+    if not path.exists():
+        return []
+    ops = []
+    for line in path.read_text().splitlines():
+        entry = json.loads(line)
+        target = entry["headers"].get("X-Amz-Target")
+        if target:
+            ops.append(target.rsplit(".", 1)[-1])
+            continue
+        body = entry.get("body") or ""
+        if entry.get("body_encoded"):
+            body = base64.b64decode(body).decode("utf-8", "replace")
+        action = parse_qs(body).get("Action")
+        ops.append(action[0] if action else f"{entry['method']} {entry['url']}")
+    return ops
+
+
+@contextmanager
+def recording(path: Path) -> Iterator[None]:
+    """Record every request the in-process moto server receives into ``path``."""
+    from moto.moto_api import recorder
+
+    previous = recorder._location
+    recorder._location = str(path)
+    recorder.start_recording()
+    try:
+        yield
+    finally:
+        recorder.stop_recording()
+        recorder._location = previous

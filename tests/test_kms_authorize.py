@@ -1,0 +1,232 @@
+"""KMS authorization examples from the AWS KMS Developer Guide ("Key policies in AWS KMS",
+"Default key policy", "Allowing users in other accounts to use a KMS key", "Grants in AWS KMS",
+"GrantConstraints", "Retiring and revoking grants", "AWS KMS condition keys") and page 004
+(Data Protection in Amazon Forecast)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conformance.kms import (
+    Key,
+    KmsRequest,
+    authorize,
+    default_key_policy,
+    parse_grant,
+    request_context,
+)
+from conformance.policy import Decision, parse_policy
+
+ACCOUNT = "111122223333"
+OTHER = "444455556666"
+KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/App"
+SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/App/s1"
+STRANGER = f"arn:aws:sts::{ACCOUNT}:assumed-role/Stranger/s1"
+OTHER_SESSION = f"arn:aws:sts::{OTHER}:assumed-role/Partner/s1"
+
+
+def policy(*statements: dict[str, Any]) -> Any:
+    return parse_policy({"Version": "2012-10-17", "Statement": list(statements)}, origin="p")
+
+
+def allow(action: str | list[str], resource: str = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": action, "Resource": resource, **extra}
+
+
+def key(kp: Any | None = None, **kw: Any) -> Key:
+    return Key(arn=KEY_ARN, key_id=KEY_ARN.rsplit("/", 1)[1], account=ACCOUNT, region="us-east-1",
+               policy=kp if kp is not None else parse_policy(default_key_policy(ACCOUNT), origin="key policy"), **kw)
+
+
+def decide(op: str, caller: str, k: Key | None = None, *, ids: tuple[Any, ...] = (), grants: tuple[Any, ...] = (),
+           ctx: dict[str, str] | None = None, via: str | None = None, grant: Any = None) -> Decision:
+    req = KmsRequest(operation=op, caller=caller, key=k or key(), encryption_context=ctx or {}, via_service=via,
+                     grant=grant)
+    return authorize(req, identity_policies=ids, grants=grants).decision
+
+
+# --- key policy and IAM ------------------------------------------------------------------------
+
+
+def test_default_key_policy_delegates_to_iam() -> None:
+    """"Default key policy": the root statement lets IAM policies grant access; without one, no access."""
+    assert decide("Decrypt", SESSION) is Decision.IMPLICITLY_DENIED
+    assert decide("Decrypt", SESSION, ids=(policy(allow("kms:Decrypt")),)) is Decision.ALLOWED
+    assert decide("Encrypt", SESSION, ids=(policy(allow("kms:Decrypt")),)) is Decision.IMPLICITLY_DENIED
+
+
+def test_account_root_is_allowed_by_the_default_policy_itself() -> None:
+    assert decide("PutKeyPolicy", f"arn:aws:iam::{ACCOUNT}:root") is Decision.ALLOWED
+
+
+def test_key_policy_naming_the_role_allows_without_iam() -> None:
+    kp = policy({**allow("kms:Decrypt"), "Principal": {"AWS": ROLE}})
+    assert decide("Decrypt", SESSION, key(kp)) is Decision.ALLOWED
+    assert decide("Decrypt", STRANGER, key(kp)) is Decision.IMPLICITLY_DENIED
+    assert decide("Encrypt", SESSION, key(kp)) is Decision.IMPLICITLY_DENIED
+
+
+def test_iam_policy_alone_does_not_allow_when_key_policy_does_not_delegate() -> None:
+    """"Key policies in AWS KMS": without a key policy statement for the account, IAM policies have no effect."""
+    kp = policy({**allow("kms:*"), "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/Admin"}})
+    assert decide("Decrypt", SESSION, key(kp), ids=(policy(allow("kms:*")),)) is Decision.IMPLICITLY_DENIED
+
+
+def test_cross_account_needs_key_policy_and_identity_policy() -> None:
+    """"Allowing users in other accounts to use a KMS key": both the key policy and the external IAM policy."""
+    kp_other = policy({**allow("kms:Decrypt"), "Principal": {"AWS": f"arn:aws:iam::{OTHER}:root"}},
+                      {**allow("kms:*"), "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}})
+    iam = policy(allow("kms:Decrypt", KEY_ARN))
+    assert decide("Decrypt", OTHER_SESSION, key(kp_other), ids=(iam,)) is Decision.ALLOWED
+    assert decide("Decrypt", OTHER_SESSION, key(kp_other)) is Decision.IMPLICITLY_DENIED
+    assert decide("Decrypt", OTHER_SESSION, key(), ids=(iam,)) is Decision.IMPLICITLY_DENIED
+    # naming the external role directly still needs its identity policy
+    kp_role = policy({**allow("kms:Decrypt"), "Principal": {"AWS": f"arn:aws:iam::{OTHER}:role/Partner"}})
+    assert decide("Decrypt", OTHER_SESSION, key(kp_role)) is Decision.IMPLICITLY_DENIED
+    assert decide("Decrypt", OTHER_SESSION, key(kp_role), ids=(iam,)) is Decision.ALLOWED
+
+
+def test_explicit_deny_in_identity_policy_beats_key_policy_allow() -> None:
+    kp = policy({**allow("kms:Decrypt"), "Principal": {"AWS": ROLE}})
+    deny = policy({"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"})
+    assert decide("Decrypt", SESSION, key(kp), ids=(deny,)) is Decision.EXPLICITLY_DENIED
+
+
+def test_explicit_deny_in_key_policy_beats_grant() -> None:
+    kp = policy({**allow("kms:*"), "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}},
+                {"Effect": "Deny", "Principal": {"AWS": ROLE}, "Action": "kms:Decrypt", "Resource": "*"})
+    g = parse_grant({"KeyId": KEY_ARN, "GranteePrincipal": ROLE, "Operations": ["Decrypt"]})
+    assert decide("Decrypt", SESSION, key(kp), grants=(g,)) is Decision.EXPLICITLY_DENIED
+
+
+# --- grants ------------------------------------------------------------------------------------
+
+
+def test_grant_allows_exactly_its_operations() -> None:
+    g = parse_grant({"KeyId": KEY_ARN, "GranteePrincipal": ROLE, "Operations": ["Decrypt", "DescribeKey"]})
+    assert decide("Decrypt", SESSION, grants=(g,)) is Decision.ALLOWED
+    assert decide("DescribeKey", SESSION, grants=(g,)) is Decision.ALLOWED
+    assert decide("Encrypt", SESSION, grants=(g,)) is Decision.IMPLICITLY_DENIED
+    assert decide("Decrypt", STRANGER, grants=(g,)) is Decision.IMPLICITLY_DENIED
+
+
+@pytest.mark.parametrize("op", ["ListGrants", "RevokeGrant", "PutKeyPolicy", "ScheduleKeyDeletion", "DisableKey",
+                                "GetKeyPolicy", "CreateAlias"])
+def test_grant_never_allows_management_operations(op: str) -> None:
+    """"Controlling access to grants": ListGrants, RevokeGrant... only through policies."""
+    g = parse_grant({"KeyId": KEY_ARN, "GranteePrincipal": ROLE, "Operations": ["Decrypt", "CreateGrant"]})
+    assert decide(op, SESSION, grants=(g,)) is Decision.IMPLICITLY_DENIED
+
+
+def test_grant_of_another_key_does_not_apply() -> None:
+    g = parse_grant({"KeyId": KEY_ARN.replace("1234abcd", "9999abcd"), "GranteePrincipal": ROLE,
+                     "Operations": ["Decrypt"]})
+    assert decide("Decrypt", SESSION, grants=(g,)) is Decision.IMPLICITLY_DENIED
+
+
+def test_encryption_context_equals_is_exact() -> None:
+    """"GrantConstraints": EncryptionContextEquals: the request's context is exactly the grant's;
+    in a grant constraint the key is not case sensitive, the value is."""
+    g = parse_grant({"KeyId": KEY_ARN, "GranteePrincipal": ROLE, "Operations": ["Decrypt"],
+                     "Constraints": {"EncryptionContextEquals": {"Dept": "IT"}}})
+    assert decide("Decrypt", SESSION, grants=(g,), ctx={"Dept": "IT"}) is Decision.ALLOWED
+    assert decide("Decrypt", SESSION, grants=(g,), ctx={"dept": "IT"}) is Decision.ALLOWED  # key case-insensitive
+    assert decide("Decrypt", SESSION, grants=(g,), ctx={"Dept": "it"}) is Decision.IMPLICITLY_DENIED
+    assert decide("Decrypt", SESSION, grants=(g,), ctx={"Dept": "IT", "x": "y"}) is Decision.IMPLICITLY_DENIED
+    assert decide("Decrypt", SESSION, grants=(g,)) is Decision.IMPLICITLY_DENIED
+
+
+def test_encryption_context_subset_allows_more_pairs() -> None:
+    g = parse_grant({"KeyId": KEY_ARN, "GranteePrincipal": ROLE, "Operations": ["Decrypt", "DescribeKey"],
+                     "Constraints": {"EncryptionContextSubset": {"Dept": "IT"}}})
+    assert decide("Decrypt", SESSION, grants=(g,), ctx={"Dept": "IT", "x": "y"}) is Decision.ALLOWED
+    assert decide("Decrypt", SESSION, grants=(g,), ctx={"Dept": "It", "x": "y"}) is Decision.IMPLICITLY_DENIED
+    assert decide("Decrypt", SESSION, grants=(g,), ctx={"x": "y"}) is Decision.IMPLICITLY_DENIED
+    # constraints do not apply to operations without an encryption context
+    assert decide("DescribeKey", SESSION, grants=(g,)) is Decision.ALLOWED
+
+
+def test_grantee_with_create_grant_may_only_narrow() -> None:
+    parent = parse_grant({"KeyId": KEY_ARN, "GranteePrincipal": ROLE, "Operations": ["Decrypt", "CreateGrant"]})
+    narrower = parse_grant({"KeyId": KEY_ARN, "GranteePrincipal": STRANGER, "Operations": ["Decrypt"]})
+    wider = parse_grant({"KeyId": KEY_ARN, "GranteePrincipal": STRANGER, "Operations": ["Decrypt", "Encrypt"]})
+    assert decide("CreateGrant", SESSION, grants=(parent,), grant=narrower) is Decision.ALLOWED
+    assert decide("CreateGrant", SESSION, grants=(parent,), grant=wider) is Decision.IMPLICITLY_DENIED
+
+
+def test_retire_by_retiring_principal_grantee_and_account() -> None:
+    """"Retiring and revoking grants": the retiring principal; the grantee only with RetireGrant;
+    the account that created the grant; not a stranger; key policy allows are not effective."""
+    g = parse_grant({"KeyId": KEY_ARN, "GranteePrincipal": ROLE, "Operations": ["Decrypt"],
+                     "RetiringPrincipal": f"arn:aws:iam::{ACCOUNT}:role/Retirer"})
+    retirer = f"arn:aws:sts::{ACCOUNT}:assumed-role/Retirer/x"
+    assert decide("RetireGrant", retirer, grant=g) is Decision.ALLOWED
+    assert decide("RetireGrant", SESSION, grant=g) is Decision.IMPLICITLY_DENIED
+    assert decide("RetireGrant", STRANGER, grant=g) is Decision.IMPLICITLY_DENIED
+    assert decide("RetireGrant", f"arn:aws:iam::{ACCOUNT}:root", grant=g) is Decision.ALLOWED
+    g2 = parse_grant({"KeyId": KEY_ARN, "GranteePrincipal": ROLE, "Operations": ["Decrypt", "RetireGrant"]})
+    assert decide("RetireGrant", SESSION, grant=g2) is Decision.ALLOWED
+    kp = policy({**allow("kms:RetireGrant"), "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/Stranger"}})
+    assert decide("RetireGrant", STRANGER, key(kp), grant=g) is Decision.IMPLICITLY_DENIED
+    deny = policy({"Effect": "Deny", "Action": "kms:RetireGrant", "Resource": "*"})
+    assert decide("RetireGrant", retirer, grant=g, ids=(deny,)) is Decision.EXPLICITLY_DENIED
+
+
+# --- condition keys ------------------------------------------------------------------------------
+
+
+def test_via_service_only_when_a_service_calls() -> None:
+    direct = request_context(KmsRequest("CreateGrant", SESSION, key()))
+    via = request_context(KmsRequest("CreateGrant", SESSION, key(), via_service="forecast.us-east-1.amazonaws.com"))
+    assert "kms:ViaService" not in direct
+    assert via["kms:ViaService"] == "forecast.us-east-1.amazonaws.com"
+    assert direct["kms:GrantIsForAWSResource"] == "false" and via["kms:GrantIsForAWSResource"] == "true"
+    assert direct["kms:CallerAccount"] == ACCOUNT
+    assert "kms:GrantIsForAWSResource" not in request_context(KmsRequest("Decrypt", SESSION, key()))
+
+
+def test_grant_condition_keys_of_create_grant() -> None:
+    g = parse_grant({"KeyId": KEY_ARN, "GranteePrincipal": ROLE, "Operations": ["Decrypt", "GenerateDataKey"],
+                     "RetiringPrincipal": ROLE, "Constraints": {"EncryptionContextSubset": {"k": "v"}}})
+    ctx = request_context(KmsRequest("CreateGrant", SESSION, key(), grant=g))
+    assert ctx["kms:GrantOperations"] == ("Decrypt", "GenerateDataKey")
+    assert ctx["kms:GranteePrincipal"] == ROLE and ctx["kms:RetiringPrincipal"] == ROLE
+    assert ctx["kms:EncryptionContext:k"] == "v" and ctx["kms:EncryptionContextKeys"] == ("k",)
+    assert ctx["kms:GrantConstraintType"] == "EncryptionContextSubset"
+    assert ctx["kms:KeySpec"] == "SYMMETRIC_DEFAULT" and ctx["kms:MultiRegion"] == "false"
+
+
+def test_encryption_context_condition_in_key_policy() -> None:
+    kp = policy({**allow("kms:Decrypt"), "Principal": {"AWS": ROLE},
+                 "Condition": {"StringEquals": {"kms:EncryptionContext:Dept": "IT"}}})
+    assert decide("Decrypt", SESSION, key(kp), ctx={"Dept": "IT"}) is Decision.ALLOWED
+    assert decide("Decrypt", SESSION, key(kp), ctx={"Dept": "it"}) is Decision.IMPLICITLY_DENIED
+
+
+def test_forecast_statement_of_page_004() -> None:
+    """Page 004, "Create a customer managed key": the role passed to Forecast may CreateGrant,
+    DescribeKey and RetireGrant only when Forecast sends the request (kms:ViaService)."""
+    kp = policy(
+        {"Sid": "Allow access to principals authorized to use Amazon Forecast", "Effect": "Allow",
+         "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/ROLE_PASSED_TO_FORECAST"},
+         "Action": ["kms:DescribeKey", "kms:CreateGrant", "kms:RetireGrant"], "Resource": "*",
+         "Condition": {"StringEquals": {"kms:ViaService": "forecast.us-east-1.amazonaws.com",
+                                        "kms:CallerAccount": ACCOUNT}}},
+        {"Sid": "Allow access for key administrators", "Effect": "Allow",
+         "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": ["kms:*"], "Resource": KEY_ARN})
+    role = f"arn:aws:sts::{ACCOUNT}:assumed-role/ROLE_PASSED_TO_FORECAST/forecast"
+    g = parse_grant({"KeyId": KEY_ARN, "GranteePrincipal": "forecast.amazonaws.com",
+                     "Operations": ["Decrypt", "GenerateDataKey"]})
+    assert decide("CreateGrant", role, key(kp), via="forecast.us-east-1.amazonaws.com", grant=g) is Decision.ALLOWED
+    assert decide("CreateGrant", role, key(kp), grant=g) is Decision.IMPLICITLY_DENIED
+    assert decide("CreateGrant", role, key(kp), via="sagemaker.us-east-1.amazonaws.com",
+                  grant=g) is Decision.IMPLICITLY_DENIED
+
+
+def test_service_principal_grantee_uses_its_grant() -> None:
+    g = parse_grant({"KeyId": KEY_ARN, "GranteePrincipal": "forecast.amazonaws.com", "Operations": ["Decrypt"]})
+    assert decide("Decrypt", "forecast.amazonaws.com", grants=(g,)) is Decision.ALLOWED
+    assert decide("Decrypt", "sagemaker.amazonaws.com", grants=(g,)) is Decision.IMPLICITLY_DENIED

@@ -1,0 +1,229 @@
+"""Decisions: one policy ("Policy evaluation logic": explicit deny, allow, implicit deny), the
+general rule across resource and identity policies (same account vs cross account), and the
+sample statements of the source documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from benchmarks import bench_evaluator
+from conformance.policy import Decision, Match, evaluate, evaluate_policy, make_request, parse_policy
+
+A = "111122223333"
+B = "444455556666"
+KEY = f"arn:aws:kms:us-east-1:{A}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+ROLE = f"arn:aws:iam::{A}:role/ROLE_PASSED_TO_FORECAST"
+USER_A = f"arn:aws:iam::{A}:user/alice"
+USER_B = f"arn:aws:iam::{B}:user/bob"
+
+
+def key_policy(*stmts: dict[str, Any]) -> Any:
+    return parse_policy({"Version": "2012-10-17", "Statement": list(stmts)}, origin="key policy")
+
+
+def identity(*stmts: dict[str, Any], name: str = "identity") -> Any:
+    return parse_policy({"Version": "2012-10-17", "Statement": list(stmts)}, origin=name)
+
+
+ALLOW_DECRYPT = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}
+
+
+def test_one_policy_deny_beats_allow_and_explains() -> None:
+    policy = key_policy(
+        {"Sid": "Admin", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{A}:root"}, "Action": "kms:*",
+         "Resource": "*"},
+        {"Sid": "NoDecryptOutside", "Effect": "Deny", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*",
+         "Condition": {"StringNotEquals": {"kms:ViaService": "forecast.us-east-1.amazonaws.com"}}},
+    )
+    denied = evaluate_policy(policy, make_request("kms:Decrypt", KEY, USER_A), check_principal=True)
+    assert denied.decision is Decision.EXPLICITLY_DENIED and not denied.allowed
+    assert denied.matched == (Match("key policy", 1, "NoDecryptOutside", "Deny"),)
+    assert "Statement[1] Sid 'NoDecryptOutside': Deny" in denied.explain()
+    via = make_request("kms:Decrypt", KEY, USER_A, {"kms:ViaService": "forecast.us-east-1.amazonaws.com"})
+    ok = evaluate_policy(policy, via, check_principal=True)
+    assert ok.allowed and ok.matched == (Match("key policy", 0, "Admin", "Allow"),)
+    other = evaluate_policy(policy, make_request("kms:Encrypt", KEY, USER_B), check_principal=True)
+    assert other.decision is Decision.IMPLICITLY_DENIED and other.matched == ()
+
+
+def test_same_account_identity_or_resource_policy_allows() -> None:
+    """"Policy evaluation logic": within one account an Allow in an identity-based policy or in
+    the resource-based policy suffices."""
+    empty = key_policy({"Effect": "Allow", "Principal": {"AWS": USER_B}, "Action": "kms:Encrypt", "Resource": "*"})
+    req = make_request("kms:Decrypt", KEY, USER_A)
+    assert evaluate(req, resource_policy=empty, identity_policies=[identity(ALLOW_DECRYPT)]).allowed
+    names_user = key_policy({"Effect": "Allow", "Principal": {"AWS": USER_A}, "Action": "kms:Decrypt",
+                             "Resource": "*"})
+    assert evaluate(req, resource_policy=names_user).allowed
+    assert evaluate(req, resource_policy=empty).decision is Decision.IMPLICITLY_DENIED
+    assert evaluate(req, identity_policies=[identity(ALLOW_DECRYPT)]).allowed
+
+
+def test_cross_account_needs_both() -> None:
+    """"Cross-account policy evaluation logic": the resource policy must allow the other
+    account's principal and that principal's identity policy must allow too."""
+    trusting = key_policy({"Effect": "Allow", "Principal": {"AWS": B}, "Action": "kms:Decrypt", "Resource": "*"})
+    req = make_request("kms:Decrypt", KEY, USER_B)
+    assert evaluate(req, resource_policy=trusting).decision is Decision.IMPLICITLY_DENIED
+    assert evaluate(req, identity_policies=[identity(ALLOW_DECRYPT)]).decision is Decision.IMPLICITLY_DENIED
+    both = evaluate(req, resource_policy=trusting, identity_policies=[identity(ALLOW_DECRYPT)])
+    assert both.allowed and len(both.matched) == 2
+    # resource_account overrides the ARN's account: same account again
+    same = make_request("kms:Decrypt", "*", USER_B, resource_account=B)
+    assert evaluate(same, identity_policies=[identity(ALLOW_DECRYPT)]).allowed
+
+
+def test_explicit_deny_anywhere_wins() -> None:
+    allow_all = key_policy({"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"})
+    deny = identity({"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"}, name="guardrail")
+    req = make_request("kms:Decrypt", KEY, USER_A)
+    result = evaluate(req, resource_policy=allow_all, identity_policies=[identity(ALLOW_DECRYPT), deny])
+    assert result.decision is Decision.EXPLICITLY_DENIED
+    assert result.matched == (Match("guardrail", 0, None, "Deny"),)
+
+
+def test_service_principals_are_decided_by_the_resource_policy_alone() -> None:
+    svc = "logs.us-west-2.amazonaws.com"
+    req = make_request("kms:Decrypt", KEY, svc)
+    assert evaluate(req, identity_policies=[identity(ALLOW_DECRYPT)]).decision is Decision.IMPLICITLY_DENIED
+    ident_deny = identity({"Effect": "Deny", "Action": "*", "Resource": "*"})
+    for_service = key_policy({"Effect": "Allow", "Principal": {"Service": svc}, "Action": "kms:Decrypt",
+                              "Resource": "*"})
+    assert evaluate(req, resource_policy=for_service, identity_policies=[ident_deny]).allowed
+    root_only = key_policy({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{A}:root"}, "Action": "kms:*",
+                            "Resource": "*"})
+    assert evaluate(req, resource_policy=root_only).decision is Decision.IMPLICITLY_DENIED
+
+
+# --- the source documents' sample statements ------------------------------------------------------
+
+FORECAST_VIA = "forecast.us-east-1.amazonaws.com"
+
+
+def forecast_statement() -> dict[str, Any]:
+    """004 "Data Protection in Amazon Forecast", "Create a customer managed key": the minimal
+    statement (the page's curly quotes and unbalanced brace repaired; "region" made us-east-1)."""
+    return {"Sid": "Allow access to principals authorized to use Amazon Forecast", "Effect": "Allow",
+            "Principal": {"AWS": ROLE}, "Action": ["kms:DescribeKey", "kms:CreateGrant", "kms:RetireGrant"],
+            "Resource": "*",
+            "Condition": {"StringEquals": {"kms:ViaService": FORECAST_VIA, "kms:CallerAccount": A}}}
+
+
+def test_forecast_statement_allows_only_through_forecast() -> None:
+    """004 "Data Protection in Amazon Forecast": the role passed to Forecast may use the key
+    through Forecast (kms:ViaService) from its own account (kms:CallerAccount), not directly."""
+    policy = key_policy(forecast_statement())
+    session = f"arn:aws:sts::{A}:assumed-role/ROLE_PASSED_TO_FORECAST/forecast"
+    for who in (ROLE, session):
+        via = make_request("kms:CreateGrant", KEY, who, {"kms:ViaService": FORECAST_VIA, "kms:CallerAccount": A})
+        assert evaluate_policy(policy, via, check_principal=True).allowed
+        direct = make_request("kms:CreateGrant", KEY, who, {"kms:CallerAccount": A})
+        assert evaluate_policy(policy, direct, check_principal=True).decision is Decision.IMPLICITLY_DENIED
+    other_region = make_request("kms:DescribeKey", KEY, ROLE, {"kms:ViaService": "forecast.eu-west-1.amazonaws.com",
+                                                              "kms:CallerAccount": A})
+    assert not evaluate_policy(policy, other_region, check_principal=True).allowed
+    not_listed = make_request("kms:Decrypt", KEY, ROLE, {"kms:ViaService": FORECAST_VIA, "kms:CallerAccount": A})
+    assert not evaluate_policy(policy, not_listed, check_principal=True).allowed
+    other_role = make_request("kms:DescribeKey", KEY, f"arn:aws:iam::{A}:role/Other",
+                              {"kms:ViaService": FORECAST_VIA, "kms:CallerAccount": A})
+    assert not evaluate_policy(policy, other_role, check_principal=True).allowed
+
+
+def test_forecast_admin_statement_is_scoped_to_its_key() -> None:
+    """004's second statement gives the account kms:* on the key ARN it names."""
+    admin = {"Sid": "Allow access for key administrators", "Effect": "Allow",
+             "Principal": {"AWS": f"arn:aws:iam::{A}:root"}, "Action": ["kms:*"], "Resource": KEY}
+    policy = key_policy(forecast_statement(), admin)
+    assert evaluate_policy(policy, make_request("kms:ScheduleKeyDeletion", KEY, USER_A), check_principal=True).allowed
+    other_key = KEY.replace("1234abcd", "9999abcd")
+    assert not evaluate_policy(policy, make_request("kms:Decrypt", other_key, USER_A), check_principal=True).allowed
+
+
+def aoss_statement() -> dict[str, Any]:
+    """002 "Encryption in Amazon OpenSearch Serverless", "Key policy for a customer managed key":
+    the minimal permissions (no Principal: the page says they may be granted by the key policy or
+    by an IAM policy)."""
+    return {"Effect": "Allow", "Action": ["kms:DescribeKey", "kms:CreateGrant"], "Resource": "*",
+            "Condition": {"StringEquals": {"kms:ViaService": "aoss.us-east-1.amazonaws.com"},
+                          "Bool": {"kms:GrantIsForAWSResource": "true"}}}
+
+
+def test_aoss_sample_requires_grant_is_for_aws_resource() -> None:
+    """002: the statement requires kms:ViaService aoss.<region> and kms:GrantIsForAWSResource."""
+    policy = identity(aoss_statement(), name="aoss")
+    via = {"kms:ViaService": "aoss.us-east-1.amazonaws.com"}
+
+    def decide(action: str, **ctx: Any) -> Decision:
+        req = make_request(action, KEY, USER_A, ctx)
+        return evaluate_policy(policy, req, check_principal=False).decision
+
+    assert decide("kms:CreateGrant", **via, **{"kms:GrantIsForAWSResource": "true"}) is Decision.ALLOWED
+    assert decide("kms:CreateGrant", **via, **{"kms:GrantIsForAWSResource": True}) is Decision.ALLOWED
+    assert decide("kms:CreateGrant", **via) is Decision.IMPLICITLY_DENIED
+    assert decide("kms:CreateGrant", **via, **{"kms:GrantIsForAWSResource": "false"}) is Decision.IMPLICITLY_DENIED
+    assert decide("kms:CreateGrant", **{"kms:ViaService": "aoss.eu-west-1.amazonaws.com",
+                                        "kms:GrantIsForAWSResource": "true"}) is Decision.IMPLICITLY_DENIED
+    assert decide("kms:Decrypt", **via, **{"kms:GrantIsForAWSResource": "true"}) is Decision.IMPLICITLY_DENIED
+
+
+def test_aoss_identity_policy_sample() -> None:
+    """002 "Encryption policies": the sample identity policy scoped by aoss:collection."""
+    policy = parse_policy(
+        '{ "Version":"2012-10-17", "Statement":[ { "Effect":"Allow", "Action":[ "aoss:CreateSecurityPolicy", '
+        '"aoss:UpdateSecurityPolicy", "aoss:DeleteSecurityPolicy", "aoss:GetSecurityPolicy" ], "Resource":"*", '
+        '"Condition":{ "StringEquals":{ "aoss:collection":"application-logs" } } }, { "Effect":"Allow", '
+        '"Action":[ "aoss:ListSecurityPolicies" ], "Resource":"*" } ] }')
+    ok = make_request("aoss:CreateSecurityPolicy", "*", USER_A, {"aoss:collection": "application-logs"})
+    assert evaluate_policy(policy, ok, check_principal=False).allowed
+    bad = make_request("aoss:CreateSecurityPolicy", "*", USER_A, {"aoss:collection": "other"})
+    assert not evaluate_policy(policy, bad, check_principal=False).allowed
+    listing = make_request("aoss:ListSecurityPolicies", "*", USER_A)
+    assert evaluate_policy(policy, listing, check_principal=False).allowed
+
+
+def test_mwaa_logs_statement_matches_only_its_region_log_groups() -> None:
+    """003 "Using customer managed keys for encryption" (Amazon MWAA): CloudWatch Logs may use the
+    key for log groups of us-west-2 (kms:EncryptionContext:aws:logs:arn ArnLike)."""
+    svc = "logs.us-west-2.amazonaws.com"
+    policy = key_policy({
+        "Effect": "Allow", "Principal": {"Service": svc},
+        "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        "Resource": "*",
+        "Condition": {"ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-west-2:*:*"}}})
+
+    def decide(action: str, arn: str | None, who: str = svc) -> bool:
+        ctx = {} if arn is None else {"kms:EncryptionContext:aws:logs:arn": arn}
+        return evaluate_policy(policy, make_request(action, KEY, who, ctx), check_principal=True).allowed
+
+    group = f"arn:aws:logs:us-west-2:{A}:log-group:airflow-MyEnv-Task"
+    assert decide("kms:GenerateDataKey", group)
+    assert decide("kms:ReEncryptFrom", group) and decide("kms:DescribeKey", group)
+    assert not decide("kms:GenerateDataKey", group.replace("us-west-2", "us-east-1"))
+    assert not decide("kms:GenerateDataKey", None)
+    assert not decide("kms:CreateGrant", group)
+    assert not decide("kms:GenerateDataKey", group, who="logs.us-east-1.amazonaws.com")
+    assert not decide("kms:GenerateDataKey", group, who=f"arn:aws:iam::{A}:root")
+
+
+def test_feature_store_like_via_service() -> None:
+    """001 (SageMaker Feature Store key policy sample): StringLike on kms:ViaService with a
+    Region wildcard."""
+    policy = key_policy({
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{A}:user/featurestore-user"},
+        "Action": ["kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant"], "Resource": "*",
+        "Condition": {"StringLike": {"kms:ViaService": "sagemaker.*.amazonaws.com"}}})
+    user = f"arn:aws:iam::{A}:user/featurestore-user"
+    ok = make_request("kms:Decrypt", KEY, user, {"kms:ViaService": "sagemaker.eu-west-1.amazonaws.com"})
+    assert evaluate_policy(policy, ok, check_principal=True).allowed
+    no = make_request("kms:Decrypt", KEY, user, {"kms:ViaService": "s3.eu-west-1.amazonaws.com"})
+    assert not evaluate_policy(policy, no, check_principal=True).allowed
+
+
+def test_benchmark_runs_on_a_tiny_corpus(capsys: Any) -> None:
+    assert bench_evaluator.main(["--policies", "3", "--requests", "20", "--repeats", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "20 requests" in out and "decisions/s" in out
+    first = bench_evaluator.corpus(3, 20)
+    second = bench_evaluator.corpus(3, 20)
+    assert [(c[0], c[1], c[2]) for c in first] == [(c[0], c[1], c[2]) for c in second]
+    assert all(3 <= len(kp.statements) <= 8 for kp, _, _ in first)

@@ -1,0 +1,264 @@
+"""The pytest plugin: inert without ``--kms-conformance``; with it, one item per rule whose outcome
+follows the verdict, the same reports as ``kms-conformance run``, merged across xdist workers.
+
+The rule items are exercised on a small synthetic catalogue (``fake_spec.py`` below, swapped in
+for the real spec modules by the pytester project's conftest) so that every verdict occurs on
+purpose: a rule that holds, one that the moto target breaks, one the target cannot run, one that
+crashes, and one that breaks but is a known divergence of the baseline. The runner, the moto
+target, the reference model and the report writers are the real ones.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import textwrap
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+
+pytest_plugins = ["pytester"]
+
+FAKE_SPEC = '''
+"""A synthetic catalogue for the plugin's tests (one rule per verdict)."""
+from hypothesis import strategies as st
+
+from conformance.rules import rule
+
+DOC = "002_c2442b383cdbec83.txt"
+
+
+def _examples():
+    return st.just({})
+
+
+OK = rule("FAKE-01", "holds everywhere", service="kms", doc=DOC, section="S", quote="always holds",
+          operations=("kms:CreateKey",))
+
+
+@OK.behavior_(examples=_examples)
+def _ok(target, example):
+    out = target.call("kms", "CreateKey", {"Description": "fake"})
+    return {"CreateKey": out.code}
+
+
+BAD = rule("FAKE-02", "only the model does it", service="kms", doc=DOC, section="S", quote="the model only")
+
+
+@BAD.behavior_(examples=_examples)
+def _bad(target, example):
+    return {"is_model": target.name == "model"}
+
+
+UNSUP = rule("FAKE-03", "needs MWAA", service="mwaa", doc=DOC, section="S", quote="needs mwaa",
+             operations=("mwaa:GetEnvironment",))
+
+
+@UNSUP.behavior_(examples=_examples)
+def _unsup(target, example):
+    if target.name == "model":
+        return {"GetEnvironment": "ResourceNotFoundException"}
+    return {"GetEnvironment": target.call("mwaa", "GetEnvironment", {"Name": "kmsc-nope"}).code}
+
+
+ERR = rule("FAKE-04", "crashes on the target", service="kms", doc=DOC, section="S", quote="crash")
+
+
+@ERR.behavior_(examples=_examples)
+def _err(target, example):
+    if target.name != "model":
+        raise RuntimeError("boom in the kit")
+    return {"x": 1}
+
+
+KNOWN = rule("FAKE-05", "known divergence", service="kms", doc=DOC, section="S", quote="known")
+
+
+@KNOWN.behavior_(examples=_examples)
+def _known(target, example):
+    return {"is_model": target.name == "model"}
+'''
+
+FAKE_CONFTEST = '''
+import conformance.rules
+
+conformance.rules.SPEC_MODULES = ("fake_spec",)
+'''
+
+BASELINE = [{"rule": "FAKE-05", "target": "moto", "reason": "ticket KMSC-1: moto differs", "expires": "2099-01-01"}]
+
+USER_TESTS = '''
+def test_one():
+    assert 1 + 1 == 2
+
+
+def test_two():
+    assert "kms"
+'''
+
+#: Modules an inert run must not import (the plugin's promise to everyone who installs the kit).
+HEAVY = ("boto3", "botocore", "moto", "hypothesis", "conformance.rules", "conformance.runner",
+         "conformance.targets", "conformance.report", "strategies")
+
+
+def _fake_project(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(fake_spec=FAKE_SPEC)
+    pytester.makeconftest(FAKE_CONFTEST)
+    pytester.path.joinpath("baseline.json").write_text(json.dumps(BASELINE))
+
+
+def _normalise(lines: list[str]) -> list[str]:
+    out = []
+    for line in lines:
+        if line.startswith(("plugins:", "rootdir:", "cachedir:", "platform ")):
+            continue  # pytest's header lists the installed plugins: not a line the plugin adds
+        out.append(re.sub(r"\d+\.\d+s", "T", line))
+    return out
+
+
+# -- inert unless asked -------------------------------------------------------------------------
+
+def test_import_is_cheap_and_imports_nothing_heavy() -> None:
+    code = ("import sys, pytest; import conformance.pytest_plugin; "
+            f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_without_the_flag_a_run_is_unchanged(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_user=USER_TESTS)
+    pytester.makeconftest(textwrap.dedent(f'''
+        import sys
+        def pytest_unconfigure(config):
+            heavy = sorted(m for m in {HEAVY!r} if m in sys.modules)
+            open("imported.txt", "w").write(repr(heavy))
+    '''))
+    with_plugin = pytester.runpytest_subprocess("-v", "-p", "no:cacheprovider")
+    heavy_with = pytester.path.joinpath("imported.txt").read_text()
+    without = pytester.runpytest_subprocess("-v", "-p", "no:cacheprovider", "-p", "no:kms_conformance")
+    with_plugin.assert_outcomes(passed=2)
+    assert _normalise(with_plugin.outlines) == _normalise(without.outlines)
+    written = {p.name for p in pytester.path.iterdir()}
+    assert not written & {"reports", ".hypothesis", ".pytest_cache", "junit.xml"}, written
+    # hypothesis is installed and its own plugin may import it; the kit must not add anything else
+    assert all(m in ("hypothesis",) for m in eval(heavy_with)), heavy_with
+
+
+def test_options_and_fixtures_are_offered(pytester: pytest.Pytester) -> None:
+    result = pytester.runpytest_subprocess("--help")
+    for option in ("--kms-conformance", "--kms-target", "--kms-endpoint-url", "--kms-region", "--kms-profile",
+                   "--kms-rules", "--kms-doc", "--kms-seed", "--kms-report-dir", "--kms-baseline"):
+        assert option in result.stdout.str()
+    fixtures = pytester.runpytest_subprocess("--fixtures")
+    for name in ("kms_target", "kms_key", "kms_principal"):
+        assert name in fixtures.stdout.str()
+
+
+# -- one item per rule, outcome per verdict --------------------------------------------------------
+
+def test_items_follow_verdicts_and_reports_are_written(pytester: pytest.Pytester) -> None:
+    _fake_project(pytester)
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = pytester.runpytest_subprocess(
+        "--kms-conformance", "--kms-target", "moto", "--kms-baseline", "baseline.json", "--kms-report-dir", "out",
+        "-rA", "-p", "no:cacheprovider", "--junitxml", "junit-pytest.xml")
+    text = result.stdout.str()
+    result.assert_outcomes(passed=3, failed=1, skipped=1, errors=1, xfailed=1)  # 2 user tests + FAKE-01
+    assert re.search(r"PASSED kms-conformance::FAKE-01", text)
+    assert re.search(r"FAILED kms-conformance::FAKE-02", text)
+    assert re.search(r"SKIPPED \[1\] fake_spec.py:\d+: FAKE-03 unsupported: the target lacks mwaa:GetEnvironment", text)
+    assert re.search(r"ERROR kms-conformance::FAKE-04", text) and "boom in the kit" in text
+    assert re.search(r"XFAIL kms-conformance::FAKE-05 - known divergence on moto: ticket KMSC-1", text)
+    # the failure explains itself: rule, quote, expected vs observed, replay command
+    assert '"the model only"' in text and "expected:" in text and "observed:" in text
+    assert "replay: kms-conformance run --rules FAKE-02 --seed 0 --target moto" in text
+    # the same reports as `kms-conformance run`
+    report = json.loads(pytester.path.joinpath("out", "report.json").read_text())
+    verdicts = {r["rule_id"]: r["verdict"] for r in report["results"]}
+    assert verdicts == {"FAKE-01": "conformant", "FAKE-02": "nonconformant", "FAKE-03": "unsupported",
+                        "FAKE-04": "error", "FAKE-05": "nonconformant"}
+    assert report["results"][4]["known"]["reason"] == "ticket KMSC-1: moto differs"
+    assert report["meta"]["target"] == "moto" and report["meta"]["incomplete"] is False
+    for name in ("junit.xml", "report.md", "report.html"):
+        assert pytester.path.joinpath("out", name).is_file(), name
+    # pytest's own junit names the rule items by their node ids
+    cases = {c.get("name") for c in ET.parse(pytester.path / "junit-pytest.xml").getroot().iter("testcase")}
+    assert {"FAKE-01", "FAKE-02", "test_one"} <= cases
+
+
+def test_selection_with_k_x_markers_and_kms_rules(pytester: pytest.Pytester) -> None:
+    _fake_project(pytester)
+    pytester.makepyfile(test_user=USER_TESTS)
+    ids = pytester.runpytest_subprocess("--kms-conformance", "--collect-only", "-q", "-m", "kms_conformance")
+    collected = [line for line in ids.outlines if line.startswith("kms-conformance::")]
+    assert collected == [f"kms-conformance::FAKE-0{i}" for i in range(1, 6)]
+    only = pytester.runpytest_subprocess("--kms-conformance", "--kms-rules", "FAKE-01,FAKE-03", "-q",
+                                         "--kms-report-dir", "sel", "test_user.py")
+    only.assert_outcomes(passed=3, skipped=1)
+    by_k = pytester.runpytest_subprocess("--kms-conformance", "-k", "FAKE-02 or FAKE-01", "-q",
+                                         "--kms-report-dir", "k")
+    by_k.assert_outcomes(passed=1, failed=1)
+    report = json.loads(pytester.path.joinpath("k", "report.json").read_text())
+    assert [r["rule_id"] for r in report["results"]] == ["FAKE-01", "FAKE-02"]
+    stop = pytester.runpytest_subprocess("--kms-conformance", "-x", "-q", "--kms-report-dir", "x")
+    stop.assert_outcomes(passed=3, failed=1)  # the user's two tests, FAKE-01, then FAKE-02 stops the run
+    assert json.loads(pytester.path.joinpath("x", "report.json").read_text())["meta"]["incomplete"] is True
+    bad = pytester.runpytest_subprocess("--kms-conformance", "--kms-rules", "NOPE-99")
+    assert bad.ret == pytest.ExitCode.USAGE_ERROR
+    assert "unknown rule id 'NOPE-99'" in bad.stderr.str()
+
+
+def test_last_failed_reruns_only_the_failed_rule(pytester: pytest.Pytester) -> None:
+    _fake_project(pytester)
+    first = pytester.runpytest_subprocess("--kms-conformance", "-q", "-p", "cacheprovider",
+                                          "--kms-rules", "FAKE-01,FAKE-02")
+    first.assert_outcomes(passed=1, failed=1)
+    again = pytester.runpytest_subprocess("--kms-conformance", "-q", "-p", "cacheprovider", "--lf",
+                                          "--kms-rules", "FAKE-01,FAKE-02", "--kms-report-dir", "lf")
+    again.assert_outcomes(failed=1, deselected=1)
+
+
+def test_xdist_workers_results_are_merged(pytester: pytest.Pytester) -> None:
+    _fake_project(pytester)
+    pytester.makepyfile(test_user=USER_TESTS)
+    result = pytester.runpytest_subprocess("--kms-conformance", "-n", "2", "--kms-baseline", "baseline.json",
+                                           "--kms-report-dir", "xd", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=3, failed=1, skipped=1, errors=1, xfailed=1)
+    report = json.loads(pytester.path.joinpath("xd", "report.json").read_text())
+    assert [r["rule_id"] for r in report["results"]] == [f"FAKE-0{i}" for i in range(1, 6)]
+    assert report["results"][4]["known"] is not None
+    assert report["meta"]["target"] == "moto" and report["meta"]["incomplete"] is False
+
+
+def test_hypothesis_profiles_are_registered_and_selectable(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(test_profile='''
+        from hypothesis import given, settings, strategies as st
+
+        def test_profile_is_loaded():
+            assert settings.get_current_profile_name() == "kms-ci"
+
+        @given(st.integers())
+        def test_runs(n):
+            assert isinstance(n, int)
+    ''')
+    result = pytester.runpytest_subprocess("--hypothesis-profile", "kms-ci", "-q")
+    result.assert_outcomes(passed=2)
+    from conformance.runner import PROFILES
+
+    check = pytester.makepyfile(test_values=f'''
+        from hypothesis import settings
+
+        def test_values():
+            assert settings.get_profile("kms-nightly").max_examples == {PROFILES["nightly"].max_examples}
+    ''')
+    pytester.runpytest_subprocess(str(check), "--hypothesis-profile", "kms-nightly", "-q").assert_outcomes(passed=1)
+
+
+def test_example_user_tests_pass(pytester: pytest.Pytester) -> None:
+    example = Path(__file__).resolve().parents[1] / "examples" / "pytest" / "test_my_setup.py"
+    pytester.makepyfile(test_my_setup=example.read_text())
+    result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=len(re.findall(r"^def test_", example.read_text(), re.M)))

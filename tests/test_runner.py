@@ -1,0 +1,360 @@
+"""The runner on fake rules and fake targets: independent of the spec modules.
+
+A fake service answers ``svc:Op`` with OK when ``x`` is below a threshold and AccessDenied above;
+the reference uses threshold 50. A target with threshold 60 diverges exactly on 50 <= x < 60, so
+the shrunk counterexample is 50.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import strategies as st
+
+from conformance import runner
+from conformance.baseline import BaselineEntry
+from conformance.errors import InputError, UsageError
+from conformance.rules import Behavior, Citation, Rule
+from conformance.runner import PROFILES, Profile, RunOptions, run, run_rule
+from conformance.targets import TargetConfig
+from conformance.targets.base import Outcome, Target, UnsupportedOperation
+from conformance.targets.mutant import MutantTarget
+from conformance.verdicts import Verdict
+
+FAST = Profile("test", max_examples=40, lifecycle_examples=5, deadline_ms=None, database=False, shrink_budget=200)
+
+
+class FakeTarget:
+    """``svc:Op`` with ``{"x": n}``: OK below ``threshold``, AccessDeniedException from it on."""
+
+    def __init__(self, threshold: int = 50, name: str = "fake", die_after: int | None = None,
+                 lacks: tuple[str, str] | None = None) -> None:
+        self.threshold = threshold
+        self.name = name
+        self.account = "123456789012"
+        self.region = "us-east-1"
+        self.calls = 0
+        self.die_after = die_after
+        self.lacks = lacks
+        self.closed = False
+
+    def call(self, service: str, operation: str, params: Mapping[str, Any] | None = None, *,
+             principal: str | None = None) -> Outcome:
+        self.calls += 1
+        if self.die_after is not None and self.calls > self.die_after:
+            raise ConnectionError("target went away")
+        if self.lacks == (service, operation):
+            raise UnsupportedOperation(service, operation, "Not yet implemented")
+        x = int((params or {}).get("x", 0))
+        if x < self.threshold:
+            return Outcome(ok=True, value={"x": x})
+        return Outcome(ok=False, error="AccessDeniedException", message="denied")
+
+    def unique(self, prefix: str) -> str:
+        return f"{prefix}-{self.calls}"
+
+    def describe(self) -> Mapping[str, Any]:
+        return {"name": self.name, "version": "fake 1", "endpoint": None, "region": self.region}
+
+    def close(self) -> None:
+        self.closed = True
+
+
+def scenario(target: Target, example: int) -> dict[str, Any]:
+    return {"Op": target.call("svc", "Op", {"x": example}).code}
+
+
+def make_rule(rule_id: str = "FAKE-01", *, scen: Any = scenario, severity: str = "must",
+              strategy: Any = None, lifecycle: bool = False) -> Rule:
+    return Rule(
+        id=rule_id, title=f"title of {rule_id}", service="forecast",
+        citation=Citation("004_1f23ff3028fec3c5.txt", "Section", "a quote"),
+        severity=severity,  # type: ignore[arg-type]
+        operations=("svc:Op",),
+        behavior=Behavior(scenario=scen, examples=strategy or (lambda: st.integers(0, 100)), lifecycle=lifecycle),
+    )
+
+
+def test_conformant_when_facts_agree() -> None:
+    result = run_rule(make_rule(), FakeTarget(), FakeTarget(), profile=FAST, seed=1, replay="r")
+    assert result.verdict is Verdict.CONFORMANT
+    assert result.examples == FAST.max_examples
+    assert result.counterexample is None and result.replay is None
+
+
+def test_nonconformant_records_the_shrunk_counterexample_and_replay() -> None:
+    result = run_rule(make_rule(), FakeTarget(threshold=60), FakeTarget(), profile=FAST, seed=3,
+                      replay="kms-conformance run --rules FAKE-01 --seed 3 --target moto")
+    assert result.verdict is Verdict.NONCONFORMANT
+    assert result.counterexample == 50  # the minimal x with a different outcome
+    assert result.expected == {"Op": "AccessDeniedException"}
+    assert result.observed == {"Op": "OK"}
+    assert "Op: expected 'AccessDeniedException', observed 'OK'" in result.detail
+    assert result.replay == "kms-conformance run --rules FAKE-01 --seed 3 --target moto"
+    assert result.fails
+
+
+def test_mutant_target_is_nonconformant() -> None:
+    mutant = MutantTarget(FakeTarget(), flips={("svc", "Op")})
+    result = run_rule(make_rule(), mutant, FakeTarget(), profile=FAST, seed=0, replay="r")
+    assert result.verdict is Verdict.NONCONFORMANT
+    assert result.counterexample == 0
+
+
+def test_unsupported_names_the_operation() -> None:
+    target = FakeTarget(lacks=("svc", "Op"))
+    result = run_rule(make_rule(), target, FakeTarget(), profile=FAST, seed=0, replay="r")
+    assert result.verdict is Verdict.UNSUPPORTED
+    assert result.unsupported_operation == "svc:Op"
+    assert "svc:Op" in result.detail and "Not yet implemented" in result.detail
+    assert target.calls == 1  # stops at once: no shrinking of an unsupported operation
+
+
+def test_exception_in_the_kit_is_an_error_with_type_and_message() -> None:
+    def broken(target: Target, example: int) -> dict[str, Any]:
+        raise ValueError(f"scenario bug on {example}")
+
+    result = run_rule(make_rule(scen=broken), FakeTarget(), FakeTarget(), profile=FAST, seed=0, replay="r")
+    assert result.verdict is Verdict.ERROR
+    assert "reference model failed" in result.detail and "ValueError: scenario bug" in result.detail
+    assert result.fails
+
+
+def test_model_lacking_an_operation_is_an_error_not_unsupported() -> None:
+    result = run_rule(make_rule(), FakeTarget(), FakeTarget(lacks=("svc", "Op")), profile=FAST, seed=0, replay="r")
+    assert result.verdict is Verdict.ERROR
+    assert "model defect" in result.detail
+
+
+def test_exception_on_the_target_is_an_error() -> None:
+    result = run_rule(make_rule(), FakeTarget(die_after=0), FakeTarget(), profile=FAST, seed=0, replay="r")
+    assert result.verdict is Verdict.ERROR
+    assert "ConnectionError: target went away" in result.detail
+
+
+def test_failing_setup_step_on_the_target_is_nonconformant() -> None:
+    from conformance.specs.steps import must
+
+    def with_setup(target: Target, example: int) -> dict[str, Any]:
+        must("svc:Op", target.call("svc", "Op", {"x": example}))
+        return {"done": True}
+
+    result = run_rule(make_rule(scen=with_setup, strategy=lambda: st.integers(0, 49)), FakeTarget(threshold=10),
+                      FakeTarget(), profile=FAST, seed=0, replay="r")
+    assert result.verdict is Verdict.NONCONFORMANT
+    assert result.counterexample == 10
+    assert "setup step svc:Op failed on the target: AccessDeniedException" in result.detail
+
+
+def test_same_seed_same_verdicts_and_counterexample() -> None:
+    def once(seed: int) -> tuple[Any, ...]:
+        r = run_rule(make_rule(strategy=lambda: st.lists(st.integers(0, 100), min_size=1).map(max)),
+                     FakeTarget(threshold=60), FakeTarget(), profile=FAST, seed=seed, replay="r")
+        return r.verdict, r.counterexample, r.examples, r.expected, r.observed
+
+    assert once(7) == once(7)
+    assert once(7)[1] == 50
+
+
+def test_shrink_budget_bounds_shrinking_but_keeps_a_failing_example() -> None:
+    tight = dataclasses.replace(FAST, shrink_budget=1)
+    target = FakeTarget(threshold=1000)
+    result = run_rule(make_rule(), target, FakeTarget(threshold=0), profile=tight, seed=0, replay="r")
+    assert result.verdict is Verdict.NONCONFORMANT
+    assert isinstance(result.counterexample, int) and result.counterexample < 1000
+
+
+def test_lifecycle_rules_get_fewer_examples() -> None:
+    result = run_rule(make_rule(lifecycle=True), FakeTarget(), FakeTarget(), profile=FAST, seed=0, replay="r")
+    assert result.examples == FAST.lifecycle_examples
+
+
+def test_config_only_rule_is_skipped_on_other_targets() -> None:
+    rule = dataclasses.replace(make_rule(), behavior=None, check=lambda setup: [])
+    result = run_rule(rule, FakeTarget(name="moto"), FakeTarget(), profile=FAST, seed=0, replay="r")
+    assert result.verdict is Verdict.SKIPPED
+    assert result.detail == runner.STATIC_DETAIL
+
+
+def test_jsonable_counterexample() -> None:
+    value = runner.jsonable({"b": b"\x00\x01", "s": frozenset({"b", "a"}), "t": (1, 2)})
+    assert value == {"b": {"$bytes": "AAE="}, "s": ["'a'", "'b'"] if False else ["a", "b"], "t": [1, 2]}
+    json.dumps(value)
+
+
+# -- run(): selection, baseline, interruption, a dying target ---------------------------------------
+
+
+RULES = (make_rule("FAKE-01"), make_rule("FAKE-02"), make_rule("OTHER-01"))
+
+
+def options(tmp_path: Path, **kw: Any) -> RunOptions:
+    base: dict[str, Any] = {"target": TargetConfig(name="moto", run_id="t"), "profile": "ci", "seed": 0,
+                            "report_dir": tmp_path}
+    base.update(kw)
+    return RunOptions(**base)
+
+
+def run_fake(tmp_path: Path, target: FakeTarget | None = None, catalogue: tuple[Rule, ...] = RULES,
+             **kw: Any) -> Any:
+    built = target or FakeTarget(threshold=60)
+    seen: list[str] = []
+    report = run(options(tmp_path, **kw), progress=lambda r: seen.append(r.rule_id), catalogue=catalogue,
+                 build_target=lambda cfg: built, build_reference=lambda t: FakeTarget(),
+                 today=date(2026, 11, 24))
+    return report, seen, built
+
+
+def test_run_selects_rules_by_prefix_and_keeps_catalogue_order(tmp_path: Path) -> None:
+    report, seen, target = run_fake(tmp_path, rules=("FAKE-*",))
+    assert [r.rule_id for r in report.results] == ["FAKE-01", "FAKE-02"] == seen
+    assert all(r.verdict is Verdict.NONCONFORMANT for r in report.results)
+    assert report.results[0].replay == "kms-conformance run --rules FAKE-01 --seed 0 --target moto --profile ci"
+    assert target.closed
+    assert report.meta.target == "moto" and report.meta.seed == 0 and not report.meta.incomplete
+
+
+def test_run_unknown_rule_is_usage_error(tmp_path: Path) -> None:
+    with pytest.raises(UsageError, match="NOPE-01"):
+        run_fake(tmp_path, rules=("NOPE-01",))
+
+
+def test_baseline_known_expired_and_no_longer_observed(tmp_path: Path) -> None:
+    conformant = dataclasses.replace(make_rule("GOOD-01"), behavior=Behavior(
+        scenario=lambda t, e: {"Op": "fixed"}, examples=lambda: st.just(0)))
+    path = tmp_path / "baseline.json"
+    path.write_text(json.dumps([
+        {"rule": "FAKE-01", "target": "moto", "reason": "tracked in TICKET-1"},
+        {"rule": "FAKE-02", "target": "*", "reason": "old", "expires": "2026-01-01"},
+        {"rule": "GOOD-01", "target": "moto", "reason": "was broken"},
+        {"rule": "OTHER-01", "target": "aws", "reason": "other target only"},
+    ]))
+    report, _, _ = run_fake(tmp_path, catalogue=(*RULES, conformant), baseline=path)
+    by_id = {r.rule_id: r for r in report.results}
+    assert by_id["FAKE-01"].known is not None and by_id["FAKE-01"].known.reason == "tracked in TICKET-1"
+    assert not by_id["FAKE-01"].fails
+    assert by_id["FAKE-02"].known is None and by_id["FAKE-02"].fails  # expired: no longer excuses
+    assert by_id["OTHER-01"].known is None  # entry for aws only
+    notes = " | ".join(report.meta.baseline_notes)
+    assert "FAKE-02 (*) expired on 2026-01-01" in notes
+    assert "GOOD-01 (moto) is no longer observed (the rule is now conformant)" in notes
+    assert "OTHER-01" not in notes
+
+
+def test_malformed_baseline_names_file_and_path(tmp_path: Path) -> None:
+    from conformance.baseline import load_baseline
+
+    path = tmp_path / "b.json"
+    path.write_text(json.dumps([{"rule": "FAKE-01", "target": "moto", "reason": "x", "expires": "soon"}]))
+    with pytest.raises(InputError) as err:
+        load_baseline(path)
+    assert err.value.source == str(path) and err.value.path == "[0].expires"
+    path.write_text(json.dumps([{"rule": "FAKE-01", "target": "gcp", "reason": "x"}]))
+    with pytest.raises(InputError, match="target is one of") as err:
+        load_baseline(path)
+    assert err.value.path == "[0].target"
+    path.write_text("[{")
+    with pytest.raises(InputError, match="invalid JSON at line 1"):
+        load_baseline(path)
+    path.write_text(json.dumps([{"rule": "FAKE-01", "target": "moto"}]))
+    with pytest.raises(InputError) as err:
+        load_baseline(path)
+    assert err.value.path == "[0].reason"
+
+
+def test_example_ci_baseline_parses() -> None:
+    from conformance.baseline import load_baseline
+
+    entries = load_baseline(Path(__file__).parent.parent / "examples" / "ci" / "baseline.json")
+    assert entries == (BaselineEntry("FORECAST-01", "aws", entries[0].reason, date(2027, 3, 31)),)
+
+
+def test_ctrl_c_marks_the_report_incomplete(tmp_path: Path) -> None:
+    def interrupted(target: Target, example: int) -> dict[str, Any]:
+        raise KeyboardInterrupt
+
+    rules = (make_rule("FAKE-01"), make_rule("FAKE-02", scen=interrupted), make_rule("FAKE-03"))
+    report, seen, target = run_fake(tmp_path, catalogue=rules)
+    assert report.meta.incomplete
+    assert seen == ["FAKE-01"]
+    assert [r.verdict for r in report.results] == [Verdict.NONCONFORMANT, Verdict.SKIPPED, Verdict.SKIPPED]
+    assert "interrupted" in report.results[1].detail
+    assert target.closed
+
+
+def test_a_target_that_dies_mid_run(tmp_path: Path) -> None:
+    rules = tuple(make_rule(f"FAKE-0{i}") for i in range(1, 5))
+    report, seen, _ = run_fake(tmp_path, target=FakeTarget(threshold=50, die_after=PROFILES["ci"].max_examples + 10),
+                               catalogue=rules)
+    verdicts = [r.verdict for r in report.results]
+    assert verdicts[0] is Verdict.CONFORMANT
+    assert verdicts[1:] == [Verdict.ERROR] * 3
+    assert all("ConnectionError: target went away" in r.detail for r in report.results[1:])
+    assert len(seen) == 4 and not report.meta.incomplete
+
+
+def test_workers_give_the_same_results_in_catalogue_order(tmp_path: Path) -> None:
+    rules = tuple(make_rule(f"FAKE-0{i}") for i in range(1, 5))
+    serial, _, _ = run_fake(tmp_path, catalogue=rules)
+    parallel, seen, _ = run_fake(tmp_path, catalogue=rules, workers=2)
+    assert [r.rule_id for r in parallel.results] == [r.rule_id for r in serial.results]
+    assert sorted(seen) == [r.rule_id for r in serial.results]
+    strip = [(r.verdict, r.counterexample, r.examples) for r in serial.results]
+    assert [(r.verdict, r.counterexample, r.examples) for r in parallel.results] == strip
+
+
+def test_profiles() -> None:
+    assert set(PROFILES) == {"dev", "ci", "nightly"}
+    assert PROFILES["dev"].max_examples < PROFILES["ci"].max_examples < PROFILES["nightly"].max_examples
+    assert all(p.lifecycle_examples < p.max_examples for p in PROFILES.values())
+    assert not PROFILES["ci"].database
+
+
+# -- config-only rules on the model: the spec checked against its own ServiceSpec -------------------
+
+
+def _service_spec(mutators: dict[str, Any]) -> Any:
+    from conformance.rules import ServiceSpec
+
+    def compliant() -> Any:
+        return st.integers(0, 5).map(lambda n: {"service": "forecast", "request": {"Flag": True, "n": n}})
+
+    return ServiceSpec("forecast", compliant, mutators, parse_request=lambda setup: setup.request)
+
+
+def _flag_off(setup: dict[str, Any]) -> Any:
+    return st.just({**setup, "request": {**setup["request"], "Flag": False}})
+
+
+def _config_rule(rule_id: str, check: Any, service: str = "forecast") -> Rule:
+    return dataclasses.replace(make_rule(rule_id), behavior=None, check=check, service=service)
+
+
+def _needs_flag(setup: Any) -> list[str]:
+    return [] if setup.request.get("Flag") else ["request.Flag is off"]
+
+
+@pytest.mark.parametrize(("rule_id", "check", "service", "mutators", "verdict", "detail"), [
+    ("CFG-01", _needs_flag, "forecast", {"CFG-01": _flag_off}, Verdict.CONFORMANT, ""),
+    ("CFG-02", lambda s: [], "forecast", {"CFG-02": _flag_off}, Verdict.NONCONFORMANT, "mutator for CFG-02"),
+    ("CFG-03", lambda s: ["always"], "forecast", {"CFG-03": _flag_off}, Verdict.NONCONFORMANT, "compliant forecast"),
+    ("CFG-04", _needs_flag, "forecast", {}, Verdict.ERROR, "no mutator for CFG-04"),
+    ("KMS-99", _needs_flag, "kms", {}, Verdict.CONFORMANT, "only compliant setups"),
+])
+def test_config_rule_on_the_model(monkeypatch: pytest.MonkeyPatch, rule_id: str, check: Any, service: str,
+                                  mutators: dict[str, Any], verdict: Verdict, detail: str) -> None:
+    import conformance.rules as rules_mod
+
+    monkeypatch.setattr(rules_mod, "services", lambda: {"forecast": _service_spec(mutators)})
+    rule = _config_rule(rule_id, check, service)
+    result = run_rule(rule, FakeTarget(name="model"), FakeTarget(), profile=FAST, seed=0, replay="r")
+    assert result.verdict is verdict, result.detail
+    assert detail in result.detail
+    if verdict is Verdict.NONCONFORMANT:
+        assert result.counterexample and result.replay == "r"

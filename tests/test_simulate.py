@@ -1,0 +1,171 @@
+"""``kms-conformance simulate`` end to end through ``conformance.cli.main``."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.cli import main
+
+ACCOUNT = "111122223333"
+KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/ROLE_PASSED_TO_FORECAST"
+SESSION = f"arn:aws:sts::{ACCOUNT}:assumed-role/ROLE_PASSED_TO_FORECAST/s"
+FORECAST_POLICY = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "Allow access to principals authorized to use Amazon Forecast", "Effect": "Allow",
+     "Principal": {"AWS": ROLE}, "Action": ["kms:DescribeKey", "kms:CreateGrant", "kms:RetireGrant"],
+     "Resource": "*", "Condition": {"StringEquals": {"kms:ViaService": "forecast.us-east-1.amazonaws.com",
+                                                     "kms:CallerAccount": ACCOUNT}}},
+    {"Sid": "Allow access for key administrators", "Effect": "Allow",
+     "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": ["kms:*"], "Resource": KEY}]}
+
+
+def write(tmp: Path, name: str, value: Any) -> str:
+    path = tmp / name
+    path.write_text(value if isinstance(value, str) else json.dumps(value))
+    return str(path)
+
+
+def request(action: str = "kms:CreateGrant", principal: str = SESSION, **context: Any) -> dict[str, Any]:
+    return {"action": action, "resource": KEY, "principal": principal, "context": context}
+
+
+def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    status = main(["simulate", *argv])
+    out = capsys.readouterr()
+    return status, out.out, out.err
+
+
+def test_forecast_statement_via_service(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    kp = write(tmp_path, "kp.json", FORECAST_POLICY)
+    via = write(tmp_path, "via.json", request(**{"kms:ViaService": "forecast.us-east-1.amazonaws.com"}))
+    direct = write(tmp_path, "direct.json", request())
+    status, out, _ = run(["--request", via, "--resource-policy", kp], capsys)
+    assert status == 0 and out.startswith("Allowed:")
+    assert "Allow access to principals authorized to use Amazon Forecast" in out
+    status, out, _ = run(["--request", direct, "--resource-policy", kp, "--json"], capsys)
+    result = json.loads(out)
+    assert status == 0 and result["decision"] == "ImplicitlyDenied" and result["matched"] == []
+
+
+def test_identity_policy_and_explicit_deny(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    default = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+        "AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"}]}
+    kp = write(tmp_path, "kp.json", default)
+    req = write(tmp_path, "req.json", request("kms:Decrypt"))
+    allow = write(tmp_path, "allow.json", {"Version": "2012-10-17", "Statement": [
+        {"Sid": "UseKey", "Effect": "Allow", "Action": "kms:Decrypt", "Resource": KEY}]})
+    deny = write(tmp_path, "deny.json", {"Version": "2012-10-17", "Statement": [
+        {"Sid": "NoDecrypt", "Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"}]})
+    _, out, _ = run(["--request", req, "--resource-policy", kp, "--identity-policy", allow, "--json"], capsys)
+    assert json.loads(out)["decision"] == "Allowed"
+    _, out, _ = run(["--request", req, "--resource-policy", kp, "--identity-policy", allow,
+                     "--identity-policy", deny, "--json"], capsys)
+    result = json.loads(out)
+    assert result["decision"] == "ExplicitlyDenied" and result["matched"][0]["sid"] == "NoDecrypt"
+
+
+def test_account_id_principal_is_the_account(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    kp = write(tmp_path, "kp.json", FORECAST_POLICY)
+    req = write(tmp_path, "req.json", request("kms:PutKeyPolicy", principal=ACCOUNT))
+    _, out, _ = run(["--request", req, "--resource-policy", kp, "--json"], capsys)
+    assert json.loads(out)["matched"][0]["sid"] == "Allow access for key administrators"
+    other = write(tmp_path, "other.json", request("kms:PutKeyPolicy", principal="444455556666"))
+    _, out, _ = run(["--request", other, "--resource-policy", kp, "--json"], capsys)
+    assert json.loads(out)["decision"] == "ImplicitlyDenied"
+
+
+def test_grant_with_encryption_context(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    grant = write(tmp_path, "g.json", {"KeyId": KEY, "GranteePrincipal": ROLE, "Operations": ["Decrypt"],
+                                       "Constraints": {"EncryptionContextEquals": {"Dept": "IT"}}})
+    ok = write(tmp_path, "ok.json", request("kms:Decrypt", **{"kms:EncryptionContext:Dept": "IT"}))
+    bad = write(tmp_path, "bad.json", request("kms:Decrypt", **{"kms:EncryptionContext:Dept": "it"}))
+    _, out, _ = run(["--request", ok, "--grant", grant, "--json"], capsys)
+    assert json.loads(out)["decision"] == "Allowed"
+    _, out, _ = run(["--request", bad, "--grant", grant, "--json"], capsys)
+    assert json.loads(out)["decision"] == "ImplicitlyDenied"
+
+
+def test_non_kms_resource_uses_the_general_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    req = write(tmp_path, "req.json", {"action": "aoss:CreateCollection", "resource": "*", "principal": SESSION})
+    ident = write(tmp_path, "p.json", {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "aoss:CreateCollection", "Resource": "*"}]})
+    _, out, _ = run(["--request", req, "--identity-policy", ident, "--json"], capsys)
+    assert json.loads(out)["decision"] == "Allowed"
+    _, out, _ = run(["--request", req, "--json"], capsys)
+    assert json.loads(out)["decision"] == "ImplicitlyDenied"
+
+
+def test_batch_with_a_malformed_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    kp = FORECAST_POLICY
+    lines = [
+        json.dumps({"request": request(**{"kms:ViaService": "forecast.us-east-1.amazonaws.com"}),
+                    "resourcePolicy": kp}),
+        "{not json",
+        json.dumps({"request": request(), "resourcePolicy": kp}),
+        "",
+        json.dumps({"request": request(), "resourcePolicy": {"Statement": [{"Effect": "Maybe"}]}}),
+        json.dumps({"request": {"action": "kms:Decrypt", "resource": KEY}}),
+    ]
+    batch = write(tmp_path, "cases.jsonl", "\n".join(lines) + "\n")
+    status, out, err = run(["--batch", batch], capsys)
+    results = [json.loads(x) for x in out.splitlines()]
+    assert status == 2 and "3 malformed line(s)" in err
+    assert [r["line"] for r in results] == [1, 2, 3, 5, 6]
+    assert results[0]["decision"] == "Allowed" and results[2]["decision"] == "ImplicitlyDenied"
+    assert "not valid JSON" in results[1]["error"]
+    assert results[3]["error"].startswith("resourcePolicy.Statement[0].Effect:")
+    assert results[4]["error"].startswith("request.principal:")
+
+
+def test_batch_from_stdin_caches_policies(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance.commands import simulate
+
+    parses = []
+    import conformance.policy as policy_module
+    real = policy_module.parse_policy
+
+    def counting(doc: Any, **kw: Any) -> Any:
+        parses.append(1)
+        return real(doc, **kw)
+    monkeypatch.setattr(policy_module, "parse_policy", counting)
+    line = json.dumps({"request": request(), "resourcePolicy": FORECAST_POLICY})
+    monkeypatch.setattr("sys.stdin", io.StringIO((line + "\n") * 5))
+    status, out, _ = run(["--batch", "-"], capsys)
+    assert status == 0 and len(out.splitlines()) == 5 and len(parses) == 1
+    assert simulate.run_batch([line], io.StringIO()) == 0
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ("{oops", "not valid JSON"),
+    (json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": 5, "Resource": "*",
+                                                         "Principal": "*"}]}), "Statement[0].Action"),
+])
+def test_bad_policy_file(tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str) -> None:
+    req = write(tmp_path, "req.json", request())
+    kp = write(tmp_path, "kp.json", content)
+    status, out, err = run(["--request", req, "--resource-policy", kp], capsys)
+    assert status == 2 and out == ""
+    assert err.count("\n") == 1 and "kp.json" in err and message in err and "Traceback" not in err
+
+
+def test_bad_request_and_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    req = write(tmp_path, "req.json", {"action": "kms:Decrypt", "resource": KEY, "principal": SESSION,
+                                       "context": {"kms:ViaService": 3}})
+    status, _, err = run(["--request", req], capsys)
+    assert status == 2 and "req.json: context.kms:ViaService:" in err
+    status, _, err = run(["--request", str(tmp_path / "missing.json")], capsys)
+    assert status == 2 and "missing.json" in err and "cannot read" in err
+    grant = write(tmp_path, "g.json", {"KeyId": KEY, "GranteePrincipal": ROLE, "Operations": ["ListGrants"]})
+    ok_req = write(tmp_path, "ok.json", request())
+    status, _, err = run(["--request", ok_req, "--grant", grant], capsys)
+    assert status == 2 and "g.json" in err and "ListGrants" in err
+
+
+def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    status, _, err = run([], capsys)
+    assert status == 2 and "exactly one of --request" in err

@@ -1,0 +1,138 @@
+"""``kms-conformance sweep`` after a run that was killed mid-way (SIGKILL: no ``finally`` runs).
+
+A moto server (loopback) stands in for the sandbox account. The run is a real subprocess that is
+killed once it has created something; the sweep, another subprocess, must then remove exactly the
+run's tagged leftovers (aliases and grants, keys scheduled for deletion, roles with their inline
+policies) and leave the account's other resources alone.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from e2e_support import ROOT, cli, client, moto_server
+
+from conformance.resources import RUN_TAG
+
+pytestmark = pytest.mark.slow
+
+#: A run that creates a role, a key, an alias and a grant through the aws target, then hangs.
+HANGING_RUN = textwrap.dedent('''
+    import sys, time
+    from conformance.specs.steps import new_key, new_role
+    from conformance.targets import TargetConfig, make_target
+
+    target = make_target(TargetConfig(name="aws", endpoint_url=sys.argv[1], run_id=sys.argv[2]))
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}
+    role = new_role(target, "kmsc-role", inline_policies={"decrypt": policy})
+    key = new_key(target)
+    target.call("kms", "CreateAlias", {"AliasName": "alias/kmsc-killed", "TargetKeyId": key["KeyId"]})
+    target.call("kms", "CreateGrant", {"KeyId": key["KeyId"], "GranteePrincipal": role, "Operations": ["Decrypt"]})
+    print("created", flush=True)
+    time.sleep(600)
+''')
+
+
+@pytest.fixture
+def url() -> Iterator[str]:
+    with moto_server("127.0.0.1") as server_url:
+        yield server_url
+
+
+def _tagged(url: str) -> dict[str, set[str]]:
+    """The kit's tagged resources still live in the account: keys not pending deletion, roles."""
+    kms, iam = client(url, "kms"), client(url, "iam")
+    keys = set()
+    for key in kms.list_keys()["Keys"]:
+        meta = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        tags = {t["TagKey"] for t in kms.list_resource_tags(KeyId=key["KeyId"]).get("Tags", [])}
+        if RUN_TAG in tags and meta["KeyState"] != "PendingDeletion":
+            keys.add(key["KeyId"])
+    roles = {r["RoleName"] for r in iam.list_roles()["Roles"]
+             if RUN_TAG in {t["Key"] for t in iam.list_role_tags(RoleName=r["RoleName"]).get("Tags", [])}}
+    return {"keys": keys, "roles": roles}
+
+
+def _users_resources(url: str) -> tuple[str, str]:
+    """A key and a role of the account's owner: the sweep must not touch them."""
+    key = client(url, "kms").create_key(Description="the team's own key")["KeyMetadata"]["KeyId"]
+    client(url, "iam").create_role(RoleName="teams-own-role", AssumeRolePolicyDocument="{}")
+    return key, "teams-own-role"
+
+
+def _sweep_and_check(url: str, users_key: str, users_role: str, leftovers: dict[str, set[str]]) -> None:
+    dry = cli("sweep", "--endpoint-url", url, "--older-than", "0", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert "would remove" in dry.stdout
+    assert _tagged(url) == leftovers  # a dry run removes nothing
+
+    out = cli("sweep", "--endpoint-url", url, "--older-than", "0")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert _tagged(url) == {"keys": set(), "roles": set()}
+    kms = client(url, "kms")
+    for key_id in leftovers["keys"]:
+        assert kms.describe_key(KeyId=key_id)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+        assert kms.list_grants(KeyId=key_id)["Grants"] == []
+    assert not [a for a in kms.list_aliases()["Aliases"] if a["AliasName"].startswith("alias/kmsc-")]
+    assert kms.describe_key(KeyId=users_key)["KeyMetadata"]["KeyState"] == "Enabled"
+    assert client(url, "iam").get_role(RoleName=users_role)["Role"]["RoleName"] == users_role
+    again = cli("sweep", "--endpoint-url", url, "--older-than", "0")
+    assert again.returncode == 0 and "nothing to sweep" in again.stdout
+
+
+def _wait_and_kill(proc: subprocess.Popen[Any], ready: Any, timeout: float = 180) -> None:
+    deadline = time.monotonic() + timeout
+    try:
+        while not ready():
+            if proc.poll() is not None:
+                out = proc.stdout.read() if proc.stdout else ""
+                pytest.fail(f"the run ended (status {proc.returncode}) before it created anything: {out[-2000:]}")
+            if time.monotonic() > deadline:
+                pytest.fail("the run created nothing in time")
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+
+
+def test_sweep_removes_what_a_killed_target_left(url: str, tmp_path: Path) -> None:
+    users_key, users_role = _users_resources(url)
+    script = tmp_path / "hang.py"
+    script.write_text(HANGING_RUN)
+    proc = subprocess.Popen([sys.executable, str(script), url, "e2e-killed-run"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, cwd=ROOT, env=dict(os.environ))
+    assert proc.stdout is not None
+    _wait_and_kill(proc, lambda: proc.stdout.readline().strip() == "created")  # type: ignore[union-attr]
+    leftovers = _tagged(url)
+    assert len(leftovers["keys"]) == 1 and len(leftovers["roles"]) == 1, leftovers
+    _sweep_and_check(url, users_key, users_role, leftovers)
+
+
+def test_sweep_after_killing_kms_conformance_run(url: str, tmp_path: Path) -> None:
+    """The real thing: ``kms-conformance run --target aws`` killed with SIGKILL once it has created
+    a key or a role, then ``kms-conformance sweep``."""
+    users_key, users_role = _users_resources(url)
+    proc = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--target", "aws", "--endpoint-url", url,
+                             "--profile", "ci", "--report-dir", str(tmp_path / "reports")],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
+                            env=dict(os.environ, PYTHONPATH=str(ROOT)))
+
+    def created() -> bool:
+        found = _tagged(url)
+        return bool(found["keys"] or found["roles"])
+
+    _wait_and_kill(proc, created)
+    leftovers = _tagged(url)
+    assert leftovers["keys"] or leftovers["roles"]
+    assert not (tmp_path / "reports" / "report.json").exists()  # killed: no report, no cleanup
+    _sweep_and_check(url, users_key, users_role, leftovers)

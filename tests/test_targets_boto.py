@@ -1,0 +1,200 @@
+"""The boto3 target against moto in-process, and the ``aws`` factory's guard with a fake STS."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from conformance.errors import UsageError
+from conformance.resources import CREATED_TAG, RUN_TAG
+from conformance.targets import TargetConfig, make_target
+from conformance.targets.base import UnsupportedOperation
+from conformance.targets.boto import REDACTED, BotoTarget, KeyBudgetExceeded, scrub
+
+TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]})
+
+
+@pytest.fixture(scope="module")
+def moto_target() -> Iterator[BotoTarget]:
+    target = make_target(TargetConfig(name="moto", run_id="test-run", max_keys=50))
+    assert isinstance(target, BotoTarget)
+    yield target
+    target.close()
+
+
+def test_success_drops_response_metadata(moto_target: BotoTarget) -> None:
+    out = moto_target.call("kms", "CreateKey", {"Description": "x"})
+    assert out.ok and out.code == "OK"
+    assert "ResponseMetadata" not in out.value
+    assert out.value["KeyMetadata"]["KeyManager"] == "CUSTOMER"
+    assert moto_target.account == "123456789012"
+
+
+def test_client_error_becomes_its_code(moto_target: BotoTarget) -> None:
+    out = moto_target.call("kms", "DescribeKey", {"KeyId": "alias/does-not-exist"})
+    assert not out.ok and out.code == "NotFoundException"
+    assert "does-not-exist" in out.message
+
+
+def test_parameter_validation_is_a_validation_exception(moto_target: BotoTarget) -> None:
+    out = moto_target.call("kms", "CreateGrant", {"KeyId": "k"})  # GranteePrincipal missing
+    assert out.code == "ValidationException"
+
+
+@pytest.mark.parametrize(("service", "operation", "params"), [
+    ("mwaa", "CreateEnvironment", {"Name": "env", "ExecutionRoleArn": "arn:aws:iam::123456789012:role/r",
+                                   "SourceBucketArn": "arn:aws:s3:::b", "DagS3Path": "dags",
+                                   "NetworkConfiguration": {}}),
+    ("forecast", "CreateDataset", {"DatasetName": "d", "Domain": "CUSTOM", "DatasetType": "TARGET_TIME_SERIES",
+                                   "Schema": {"Attributes": [{"AttributeName": "a", "AttributeType": "string"}]}}),
+])
+def test_missing_operations_are_unsupported(moto_target: BotoTarget, service: str, operation: str,
+                                            params: dict[str, Any]) -> None:
+    with pytest.raises(UnsupportedOperation) as err:
+        moto_target.call(service, operation, params)
+    assert err.value.name == f"{service}:{operation}"
+
+
+def test_unknown_operation_is_unsupported(moto_target: BotoTarget) -> None:
+    with pytest.raises(UnsupportedOperation, match="kms:FlyToTheMoon"):
+        moto_target.call("kms", "FlyToTheMoon", {})
+
+
+def test_principal_switching_assumes_the_role_and_caches_clients(moto_target: BotoTarget) -> None:
+    role = moto_target.call("iam", "CreateRole", {"RoleName": moto_target.unique("r"),
+                                                  "AssumeRolePolicyDocument": TRUST})
+    arn = role.value["Role"]["Arn"]
+    who = moto_target.call("sts", "GetCallerIdentity", {}, principal=arn)
+    assert who.value["Arn"].startswith(f"arn:aws:sts::123456789012:assumed-role/{role.value['Role']['RoleName']}/")
+    built = moto_target.clients_built
+    for _ in range(3):
+        moto_target.call("sts", "GetCallerIdentity", {}, principal=arn)
+        moto_target.call("kms", "ListKeys", {}, principal=arn)
+        moto_target.call("kms", "ListKeys", {})
+    assert moto_target.clients_built == built + 1  # only kms-as-role is new
+
+
+def test_creation_tags_injected_unless_the_scenario_passed_tags(moto_target: BotoTarget) -> None:
+    key = moto_target.call("kms", "CreateKey", {}).value["KeyMetadata"]["KeyId"]
+    tags = moto_target.call("kms", "ListResourceTags", {"KeyId": key}).value["Tags"]
+    assert {t["TagKey"]: t["TagValue"] for t in tags}[RUN_TAG] == "test-run"
+    assert CREATED_TAG in {t["TagKey"] for t in tags}
+    own = moto_target.call("kms", "CreateKey", {"Tags": [{"TagKey": "team", "TagValue": "a"}]})
+    own_tags = moto_target.call("kms", "ListResourceTags", {"KeyId": own.value["KeyMetadata"]["KeyId"]})
+    assert own_tags.value["Tags"] == [{"TagKey": "team", "TagValue": "a"}]
+    role = moto_target.call("iam", "CreateRole", {"RoleName": moto_target.unique("r"),
+                                                  "AssumeRolePolicyDocument": TRUST})
+    assert {t["Key"] for t in role.value["Role"]["Tags"]} == {RUN_TAG, CREATED_TAG}
+    assert key in moto_target.ledger.keys
+
+
+def test_credentials_never_reach_an_outcome(moto_target: BotoTarget) -> None:
+    role = moto_target.call("iam", "CreateRole", {"RoleName": moto_target.unique("r"),
+                                                  "AssumeRolePolicyDocument": TRUST})
+    out = moto_target.call("sts", "AssumeRole", {"RoleArn": role.value["Role"]["Arn"], "RoleSessionName": "xx"})
+    creds = out.value["Credentials"]
+    assert creds["SecretAccessKey"] == REDACTED and creds["SessionToken"] == REDACTED
+    assert scrub("key AKIAIOSFODNN7EXAMPLE leaked") == f"key {REDACTED} leaked"
+
+
+def test_exception_inside_moto_is_an_internal_failure(moto_target: BotoTarget,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import moto.kms.models
+
+    def boom(self: Any, *a: Any, **k: Any) -> Any:
+        raise KeyError("moto bug")
+
+    monkeypatch.setattr(moto.kms.models.KmsBackend, "list_aliases", boom)
+    out = moto_target.call("kms", "ListAliases", {})
+    assert out.code == "InternalFailure"
+    assert "KeyError" in out.message and "moto bug" in out.message
+
+
+def test_max_keys_is_a_clear_error() -> None:
+    target = make_target(TargetConfig(name="moto", run_id="cap", max_keys=1))
+    try:
+        assert target.call("kms", "CreateKey", {}).ok
+        with pytest.raises(KeyBudgetExceeded, match="--max-keys"):
+            target.call("kms", "CreateKey", {})
+    finally:
+        target.close()
+
+
+def test_lazy_private_keys_keep_sign_and_verify_working(moto_target: BotoTarget) -> None:
+    key = moto_target.call("kms", "CreateKey", {"KeySpec": "RSA_2048", "KeyUsage": "SIGN_VERIFY"})
+    key_id = key.value["KeyMetadata"]["KeyId"]
+    sig = moto_target.call("kms", "Sign", {"KeyId": key_id, "Message": b"m", "SigningAlgorithm": "RSASSA_PSS_SHA_256"})
+    assert sig.ok
+    ver = moto_target.call("kms", "Verify", {"KeyId": key_id, "Message": b"m", "Signature": sig.value["Signature"],
+                                             "SigningAlgorithm": "RSASSA_PSS_SHA_256"})
+    assert ver.value["SignatureValid"] is True
+    assert moto_target.call("kms", "GetPublicKey", {"KeyId": key_id}).ok
+
+
+# -- the aws factory: the guard, with a fake STS (no network) --------------------------------------
+
+
+class FakeClient:
+    def __init__(self, account: str, aliases: list[str]) -> None:
+        self.account = account
+        self.aliases = aliases
+
+    def get_caller_identity(self) -> dict[str, Any]:
+        return {"Account": self.account, "Arn": f"arn:aws:iam::{self.account}:user/u", "UserId": "AIDA"}
+
+    def list_account_aliases(self) -> dict[str, Any]:
+        return {"AccountAliases": self.aliases}
+
+
+class FakeSession:
+    def __init__(self, account: str, aliases: list[str]) -> None:
+        self.account = account
+        self.aliases = aliases
+        self.clients: list[tuple[str, str | None]] = []
+
+    def client(self, service: str, region_name: str | None = None, endpoint_url: str | None = None,
+               config: Any = None) -> FakeClient:
+        self.clients.append((service, endpoint_url))
+        return FakeClient(self.account, self.aliases)
+
+
+def factory(account: str = "999999999999", aliases: list[str] | None = None) -> Any:
+    session = FakeSession(account, aliases or [])
+
+    def make(**kwargs: Any) -> FakeSession:
+        return session
+
+    return make
+
+
+def test_non_loopback_endpoint_requires_the_allow_list() -> None:
+    cfg = TargetConfig(name="aws", endpoint_url="https://kms.example.com", run_id="g")
+    with pytest.raises(UsageError, match="999999999999: it is not allow-listed"):
+        make_target(cfg, session_factory=factory())
+    with pytest.raises(UsageError, match="not allow-listed"):
+        make_target(TargetConfig(name="aws", run_id="g"), session_factory=factory())  # real AWS endpoint
+
+
+def test_allow_listed_account_is_accepted_and_production_alias_refused() -> None:
+    cfg = TargetConfig(name="aws", run_id="g", allow_accounts=frozenset({"999999999999"}))
+    target = make_target(cfg, session_factory=factory())
+    assert target.account == "999999999999" and target.name == "aws"
+    with pytest.raises(UsageError, match="looks like production"):
+        make_target(cfg, session_factory=factory(aliases=["acme-prod"]))
+    forced = TargetConfig(name="aws", run_id="g", allow_accounts=frozenset({"999999999999"}), force_production=True)
+    assert make_target(forced, session_factory=factory(aliases=["acme-prod"])).account == "999999999999"
+
+
+def test_loopback_endpoint_needs_no_allow_list() -> None:
+    cfg = TargetConfig(name="aws", endpoint_url="http://127.0.0.1:5000", run_id="g")
+    target = make_target(cfg, session_factory=factory())
+    assert target.describe()["endpoint"] == "http://127.0.0.1:5000"
+
+
+def test_moto_target_refuses_an_endpoint() -> None:
+    with pytest.raises(UsageError, match="--target aws"):
+        make_target(TargetConfig(name="moto", endpoint_url="http://127.0.0.1:1"))
