@@ -216,7 +216,7 @@ class RuleItem(pytest.Item):
 
         fn = self.rule.behavior.scenario if self.rule.behavior is not None else self.rule.check
         try:
-            code = inspect.unwrap(fn).__code__  # type: ignore[arg-type, union-attr]
+            code = inspect.unwrap(fn).__code__  # type: ignore[arg-type]
             return Path(code.co_filename), code.co_firstlineno - 1, f"{COLLECTOR_NAME}::{self.rule.id}"
         except (AttributeError, TypeError):
             return self.path, 0, f"{COLLECTOR_NAME}::{self.rule.id}"

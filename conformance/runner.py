@@ -314,15 +314,27 @@ def _run_config(rule: Rule, profile: Profile, seed: int) -> dict[str, Any]:
             raise _Broken()
 
     strategies = [st.tuples(st.just(("c", s.name)), s.compliant()) for s in candidates]
-    strategies += [st.tuples(st.just(("m", s.name)), s.compliant().flatmap(s.mutators[rule.id])) for s in mutating]
+    strategies += [st.tuples(st.just(("m", s.name)), s.compliant()) for s in mutating]
+    by_name = {s.name: s for s in mutating}
 
-    def one(case: tuple[tuple[str, str], dict[str, Any]]) -> None:
+    def one(case: tuple[tuple[str, str], dict[str, Any]], data: Any) -> None:
+        from hypothesis import reject
+
+        from strategies.mutators import NotApplicable
+
         (which, name), raw = case
-        (compliant_case if which == "c" else mutated_case)(name, raw)
+        if which == "c":
+            compliant_case(name, raw)
+            return
+        try:  # a mutator that does not fit this compliant setup says so: draw another setup
+            mutated = data.draw(by_name[name].mutators[rule.id](raw), label="mutated setup")
+        except NotApplicable:
+            reject()
+        mutated_case(name, mutated)
 
     one.__name__ = one.__qualname__ = f"config_{rule.id.replace('-', '_')}"
     one._hypothesis_internal_add_digest = rule.id.encode()  # type: ignore[attr-defined]
-    test = _settings(profile, profile.max_examples)(hyp_seed(seed)(given(st.one_of(strategies))(one)))
+    test = _settings(profile, profile.max_examples)(hyp_seed(seed)(given(st.one_of(strategies), st.data())(one)))
     try:
         test()
     except _Stop as stop:
@@ -331,7 +343,8 @@ def _run_config(rule: Rule, profile: Profile, seed: int) -> dict[str, Any]:
         pass
     except Exception as exc:
         if state["last"] is None:
-            return {"verdict": Verdict.ERROR, "detail": _describe_exc(exc), "examples": state["examples"]}
+            return {"verdict": Verdict.ERROR, "detail": f"config self-check failed: {_describe_exc(exc)}"[:2000],
+                    "examples": state["examples"]}
     if state["last"] is not None:
         example, expected, observed, diff = state["last"]
         return {"verdict": Verdict.NONCONFORMANT, "examples": state["examples"], "counterexample": jsonable(example),
@@ -454,6 +467,13 @@ def _worker_run(rule_id: str) -> RuleResult:
     return result
 
 
+def _worker_describe() -> tuple[dict[str, Any], str | None]:
+    session = _WORKER.get("session")
+    if session is None:
+        return {}, None
+    return dict(session.target.describe()), session.target.account
+
+
 def _worker_close() -> None:
     session = _WORKER.pop("session", None)
     if session is not None:
@@ -530,16 +550,13 @@ def run(
         finally:
             session.close()
     else:
-        probe_target = None
-        if options.target.name == "model":
-            probe_target = build(options.target)
-            describe, account = probe_target.describe(), probe_target.account
-            probe_target.close()
         ctx = multiprocessing.get_context("fork")
         pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=options.workers, mp_context=ctx, initializer=_worker_init,
             initargs=(options, selected, build, build_reference))
         try:
+            described, account = pool.submit(_worker_describe).result()
+            describe = described or describe
             futures = {pool.submit(_worker_run, r.id): r for r in selected}
             for fut in concurrent.futures.as_completed(futures):
                 try:
@@ -555,10 +572,6 @@ def run(
                 for _ in range(options.workers):
                     pool.submit(_worker_close)
                 pool.shutdown(wait=True)
-        if account is None:
-            # The workers own the boto targets; ask one more time cheaply only for moto/aws meta.
-            describe = {"name": options.target.name, "version": _target_version(options.target),
-                        "endpoint": options.target.endpoint_url}
     ordered: list[RuleResult] = []
     for rule in selected:
         result = results.get(rule.id)
@@ -586,16 +599,6 @@ def run(
         target_notes=tuple(str(n) for n in describe.get("notes", ()) or ()),
     )
     return Report(meta=meta, results=tuple(final))
-
-
-def _target_version(config: TargetConfig) -> str:
-    if config.name == "moto":
-        import moto
-
-        return f"moto {moto.__version__} (in-process)"
-    import botocore
-
-    return f"botocore {botocore.__version__}" + (f" -> {config.endpoint_url}" if config.endpoint_url else "")
 
 
 def new_run_id() -> str:

@@ -173,7 +173,7 @@ def feature_store_setups(draw: st.DrawFn) -> dict[str, Any]:
 # --- mutators ---------------------------------------------------------------------------------------
 
 def _fg(setup: Mapping[str, Any]) -> dict[str, Any]:
-    return setup["request"]["CreateFeatureGroup"]  # type: ignore[no-any-return]
+    return setup["request"]["CreateFeatureGroup"]
 
 
 def _key_index(setup: Mapping[str, Any], ref: str | None) -> int | None:
@@ -217,30 +217,15 @@ def make_asymmetric(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
 
 def take_from_caller(setup: dict[str, Any], actions: Sequence[str] = REQUIRED_ACTIONS
                      ) -> SearchStrategy[dict[str, Any]]:
-    """Break FS-04 (or FS-11 with ``["kms:Decrypt"]``): deny the caller one action on the online key."""
+    """Break FS-04 (or FS-09 with ``["kms:Decrypt"]``): deny the caller one action on the online key."""
     index = online_key_index(setup)
     if index is None:
         raise NotApplicable("the setup has no online store key")
     return st.sampled_from(tuple(actions)).map(lambda a: _deny(setup, index, setup["caller"], a))
 
 
-def block_revoke(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
-    """Break FS-05: nobody may revoke grants on the online key (a Deny of kms:RevokeGrant for all)."""
-    index = online_key_index(setup)
-    if index is None:
-        raise NotApplicable("the setup has no online store key")
-
-    def apply(principal: Any) -> dict[str, Any]:
-        new = copy.deepcopy(setup)
-        new["keys"][index]["policy"]["Statement"].append(
-            {"Effect": "Deny", "Principal": principal, "Action": "kms:RevokeGrant", "Resource": "*"})
-        return new
-
-    return st.sampled_from(("*", {"AWS": "*"})).map(apply)
-
-
 def swap_via_service(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
-    """Break FS-06: the kms:ViaService value names another service than SageMaker."""
+    """Break FS-05: the kms:ViaService value names another service than SageMaker."""
     index = online_key_index(setup)
     if index is None:
         raise NotApplicable("the setup has no online store key")
@@ -258,23 +243,31 @@ def swap_via_service(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
 
 
 def share_online_key(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
-    """Break FS-08: the offline store uses the online key, whose policy has the kms:ViaService
-    condition (and the role a statement on it under that condition)."""
+    """Break FS-06: the offline store uses the online key, whose policy has the kms:ViaService
+    condition (and the role a statement on it under that condition); without an online store key,
+    the offline key gets a statement allowing the role kms:GenerateDataKey under that condition."""
+    new = copy.deepcopy(setup)
+    fg = _fg(new)
+    via = {"StringLike": {"kms:ViaService": VIA_PATTERN}}
     index = online_key_index(setup)
     if index is None:
-        raise NotApplicable("the setup has no online store key")
-    new = copy.deepcopy(setup)
+        offline = offline_key_index(setup)
+        if offline is None:
+            raise NotApplicable("the setup has no offline store key")
+        stmt = role_statement(fg["RoleArn"], condition=via)
+        stmt["Sid"] = "Allow the role only through SageMaker"
+        new["keys"][offline]["policy"]["Statement"].append(stmt)
+        return st.just(new)
     key = new["keys"][index]
-    fg = _fg(new)
-    fg.setdefault("OfflineStoreConfig", {"S3StorageConfig": {"S3Uri": f"s3://kms-conformance-offline/{fg['FeatureGroupName']}"}})
+    fg.setdefault("OfflineStoreConfig", {"S3StorageConfig": {
+        "S3Uri": f"s3://kms-conformance-offline/{fg['FeatureGroupName']}"}})
     fg["OfflineStoreConfig"]["S3StorageConfig"]["KmsKeyId"] = key["arn"]
-    key["policy"]["Statement"].append(role_statement(fg["RoleArn"], condition={"StringLike": {
-        "kms:ViaService": VIA_PATTERN}}))
+    key["policy"]["Statement"].append(role_statement(fg["RoleArn"], condition=via))
     return st.just(new)
 
 
 def take_from_role(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
-    """Break FS-12: deny the RoleArn kms:GenerateDataKey on the offline key."""
+    """Break FS-10: deny the RoleArn kms:GenerateDataKey on the offline key."""
     index = offline_key_index(setup)
     if index is None:
         raise NotApplicable("the setup has no offline store key")
@@ -282,10 +275,12 @@ def take_from_role(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
 
 
 def add_sample_principal(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
-    """Break FS-13: the page's sample administrator or user left in a key policy."""
+    """Break FS-11: the page's sample administrator or user left in a key policy."""
     def apply(choice: tuple[int, str]) -> dict[str, Any]:
         new = copy.deepcopy(setup)
-        new["keys"][choice[0]]["policy"]["Statement"].append(admin_revoke_statement(choice[1]))
+        stmt = admin_revoke_statement(choice[1])
+        stmt["Sid"] = "Sample statement left as it was"
+        new["keys"][choice[0]]["policy"]["Statement"].append(stmt)
         return new
 
     return st.tuples(st.integers(0, len(setup["keys"]) - 1), st.sampled_from(SAMPLE_PRINCIPALS[:2])).map(apply)
@@ -311,20 +306,22 @@ def symmetric_examples() -> SearchStrategy[dict[str, Any]]:
                                   "policy": st.just(key_policy_template())})
 
 
-def missing_action_examples() -> SearchStrategy[dict[str, Any]]:
-    """The caller's permissions from the key policy or from an IAM policy, one exercised action missing
-    (or none)."""
-    def build(missing: str | None, source: str) -> dict[str, Any]:
-        actions = [a for a in REQUIRED_ACTIONS if a != missing]
-        if source == "key_policy":
-            return {"missing": missing, "source": source, "policy": key_policy_template(caller_actions=actions)}
-        return {"missing": missing, "source": source, "policy": key_policy_template(caller=False),
-                "caller_policy": {"Version": "2012-10-17", "Statement": [
-                    {"Effect": "Allow", "Action": actions, "Resource": "*",
-                     "Condition": {"StringLike": {"kms:ViaService": VIA_PATTERN}}}]}}
+def missing_action_example(missing: str | None, source: str) -> dict[str, Any]:
+    """The caller's permissions from the key policy (``source="key_policy"``) or from an IAM policy
+    (``"iam"``, delegated by the root statement), without ``missing`` (None: all of them)."""
+    actions = [a for a in REQUIRED_ACTIONS if a != missing]
+    if source == "key_policy":
+        return {"missing": missing, "source": source, "policy": key_policy_template(caller_actions=actions)}
+    return {"missing": missing, "source": source, "policy": key_policy_template(caller=False),
+            "caller_policy": {"Version": "2012-10-17", "Statement": [
+                {"Effect": "Allow", "Action": actions, "Resource": "*",
+                 "Condition": {"StringLike": {"kms:ViaService": VIA_PATTERN}}}]}}
 
+
+def missing_action_examples() -> SearchStrategy[dict[str, Any]]:
+    """:func:`missing_action_example` with one exercised action missing (or none)."""
     return st.tuples(st.one_of(st.none(), st.sampled_from(EXERCISED_ACTIONS)),
-                     st.sampled_from(("key_policy", "iam"))).map(lambda t: build(*t))
+                     st.sampled_from(("key_policy", "iam"))).map(lambda t: missing_action_example(*t))
 
 
 def via_service_examples() -> SearchStrategy[dict[str, Any]]:
@@ -362,9 +359,9 @@ def offline_role_examples() -> SearchStrategy[dict[str, Any]]:
 
 __all__ = [
     "ADMIN_ACTION", "EXERCISED_ACTIONS", "REQUIRED_ACTIONS", "SAMPLE_PRINCIPALS", "VIA_PATTERN",
-    "add_sample_principal", "admin_revoke_statement", "block_revoke", "caller_statement", "data_plane_examples",
+    "add_sample_principal", "admin_revoke_statement", "caller_statement", "data_plane_examples",
     "default_examples", "feature_group_request", "feature_store_setups", "grant_count_examples",
-    "key_policy_template", "make_asymmetric", "missing_action_examples", "offline_key_index",
+    "key_policy_template", "make_asymmetric", "missing_action_example", "missing_action_examples", "offline_key_index",
     "offline_role_examples", "online_key_index", "revoke_examples", "role_statement", "share_online_key",
     "shared_key_examples", "swap_via_service", "symmetric_examples", "take_from_caller", "take_from_role",
     "two_key_examples", "via_service_examples",

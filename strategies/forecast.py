@@ -252,17 +252,18 @@ def missing_action_examples(actions: Sequence[str], who: str) -> SearchStrategy[
     return missing.flatmap(lambda m: _base(missing=st.just(m), policy=st.just(build(m))))
 
 
+def grant_maker_policy(holder: str) -> dict[str, Any]:
+    """A key policy template where ``holder`` ("role" or "caller") is the one allowed kms:CreateGrant."""
+    if holder == "role":
+        return key_policy_template()
+    return key_policy_template(role_actions=("kms:DescribeKey", "kms:RetireGrant"),
+                               caller_actions=(*CALLER_ACTIONS, "kms:CreateGrant"))
+
+
 def grant_maker_examples() -> SearchStrategy[dict[str, Any]]:
     """Who may create grants on the key: the role passed to Forecast, or only the caller."""
-
-    def build(holder: str) -> dict[str, Any]:
-        if holder == "role":
-            return key_policy_template()
-        policy = key_policy_template(role_actions=("kms:DescribeKey", "kms:RetireGrant"),
-                                     caller_actions=(*CALLER_ACTIONS, "kms:CreateGrant"))
-        return policy
-
-    return st.sampled_from(("role", "caller")).flatmap(lambda h: _base(holder=st.just(h), policy=st.just(build(h))))
+    return st.sampled_from(("role", "caller")).flatmap(
+        lambda h: _base(holder=st.just(h), policy=st.just(grant_maker_policy(h))))
 
 
 def grant_operation_examples() -> SearchStrategy[dict[str, Any]]:
@@ -323,11 +324,6 @@ def via_service_examples() -> SearchStrategy[dict[str, Any]]:
     return st.booleans().flatmap(lambda via: _base(via=st.just(via), policy=st.just(key_policy_template(via=via))))
 
 
-def key_policy_count_examples() -> SearchStrategy[dict[str, Any]]:
-    """A key created with the default key policy or the page's sample."""
-    return st.sampled_from((None, key_policy_template())).map(lambda p: {"policy": p})
-
-
 # --- mutators: each breaks exactly one config rule of a compliant setup ----------------------------------
 
 def _actions(stmt: Mapping[str, Any]) -> list[str]:
@@ -375,14 +371,14 @@ def _deny(setup: dict[str, Any], principal: str, action: str) -> dict[str, Any]:
 
 
 def take_from_role(setup: dict[str, Any], action: str) -> SearchStrategy[dict[str, Any]]:
-    """Break FORECAST-11/12/13: the role passed in EncryptionConfig loses ``action`` (removed where it
+    """Break FORECAST-10/11/12: the role passed in EncryptionConfig loses ``action`` (removed where it
     was granted, or explicitly denied)."""
     role = _encryption_configs(setup)[0]["RoleArn"]
     return st.sampled_from((_without_action(setup, role, action), _deny(setup, role, action)))
 
 
 def take_from_caller(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
-    """Break FORECAST-14: the caller loses kms:Decrypt or kms:GenerateDataKey."""
+    """Break FORECAST-13: the caller loses kms:Decrypt or kms:GenerateDataKey."""
     caller = setup["caller"]
     return st.sampled_from(CALLER_ACTIONS).flatmap(
         lambda a: st.sampled_from((_without_action(setup, caller, a), _deny(setup, caller, a))))
@@ -403,21 +399,8 @@ def use_alias_arn(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
     return st.from_regex(r"alias/forecast-[a-z0-9]{1,12}", fullmatch=True).map(apply)
 
 
-def make_asymmetric(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
-    """Break FORECAST-09: the key becomes asymmetric (or an HMAC key)."""
-    specs = (("RSA_2048", "ENCRYPT_DECRYPT"), ("RSA_4096", "SIGN_VERIFY"), ("ECC_NIST_P256", "SIGN_VERIFY"),
-             ("HMAC_256", "GENERATE_VERIFY_MAC"))
-
-    def apply(spec: tuple[str, str]) -> dict[str, Any]:
-        new = copy.deepcopy(setup)
-        new["keys"][0]["keySpec"], new["keys"][0]["keyUsage"] = spec
-        return new
-
-    return st.sampled_from(specs).map(apply)
-
-
 def drop_via_service(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
-    """Break FORECAST-15: remove the ``kms:ViaService`` condition from the role's permissions."""
+    """Break FORECAST-14: remove the ``kms:ViaService`` condition from the role's permissions."""
     new = copy.deepcopy(setup)
     role = _encryption_configs(new)[0]["RoleArn"]
     docs = [s for s in new["keys"][0]["policy"]["Statement"] if _names(s, role)]
@@ -433,7 +416,7 @@ def drop_via_service(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
 
 
 def add_email_tag(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
-    """Break FORECAST-16: a tag holding a customer's email address."""
+    """Break FORECAST-15: a tag holding a customer's email address."""
 
     def apply(email: str) -> dict[str, Any]:
         new = copy.deepcopy(setup)
@@ -460,12 +443,11 @@ __all__ = [
     "encryption_config",
     "forecast_setups",
     "grant_maker_examples",
+    "grant_maker_policy",
     "grant_operation_examples",
     "import_job_examples",
     "inheritance_examples",
-    "key_policy_count_examples",
     "key_policy_template",
-    "make_asymmetric",
     "missing_action_examples",
     "predictor_requests",
     "revocation_examples",

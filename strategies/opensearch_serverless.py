@@ -272,6 +272,18 @@ def break_policy_version(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]
     return st.sampled_from([None, "2"]).map(apply)
 
 
+def collection_without_policy(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """AOSS-19: a collection no policy matches, created with its own key (``encryptionConfig``)."""
+    def apply(name: str, key_arn: str) -> dict[str, Any]:
+        new = copy.deepcopy(setup)
+        new["request"].setdefault("CreateCollection", []).append(
+            {"name": name, "type": "SEARCH", "encryptionConfig": {"aWSOwnedKey": False, "kmsKeyArn": key_arn}})
+        return new
+
+    names = st.from_regex(r"[a-z][a-z0-9-]{2,20}", fullmatch=True).filter(lambda n: not _matched(setup, n))
+    return st.builds(apply, names, key_arns(region=setup["region"], account=setup["account"], multi_region=False))
+
+
 #: One mutator per config rule: ``MUTATORS[rule_id](compliant_setup)`` -> strategy of broken setups.
 MUTATORS: Mapping[str, Callable[[dict[str, Any]], SearchStrategy[dict[str, Any]]]] = {
     "AOSS-01": break_rules,
@@ -283,6 +295,7 @@ MUTATORS: Mapping[str, Callable[[dict[str, Any]], SearchStrategy[dict[str, Any]]
     "AOSS-13": break_iam,
     "AOSS-14": break_key_policy,
     "AOSS-18": break_policy_version,
+    "AOSS-19": collection_without_policy,
 }
 
 

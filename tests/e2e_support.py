@@ -36,14 +36,19 @@ def non_loopback_address() -> str | None:
 
 @contextmanager
 def moto_server(address: str = "127.0.0.1") -> Iterator[str]:
-    """A moto server in this process, on ``address`` and a free port; yields its URL."""
+    """A moto server in this process, on ``address`` and a free port; yields its URL. moto's state
+    lives in the process, shared by every server: it is reset first, so each test starts empty."""
+    import urllib.request
+
     from moto.server import ThreadedMotoServer
 
     server = ThreadedMotoServer(ip_address=address, port=0, verbose=False)
     server.start()
     try:
-        host, port = server.get_host_and_port()
-        yield f"http://{address}:{port}"
+        _host, port = server.get_host_and_port()
+        url = f"http://{address}:{port}"
+        urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=30).close()
+        yield url
     finally:
         server.stop()
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conformance.kms import (
     Key,
@@ -18,6 +20,8 @@ from conformance.kms import (
     request_context,
 )
 from conformance.policy import Decision, parse_policy
+from strategies.aws import assumed_role_arns
+from strategies.policies import identity_policies, key_policies
 
 ACCOUNT = "111122223333"
 OTHER = "444455556666"
@@ -230,3 +234,39 @@ def test_service_principal_grantee_uses_its_grant() -> None:
     g = parse_grant({"KeyId": KEY_ARN, "GranteePrincipal": "forecast.amazonaws.com", "Operations": ["Decrypt"]})
     assert decide("Decrypt", "forecast.amazonaws.com", grants=(g,)) is Decision.ALLOWED
     assert decide("Decrypt", "sagemaker.amazonaws.com", grants=(g,)) is Decision.IMPLICITLY_DENIED
+
+
+# --- properties over generated policies ----------------------------------------------------------
+
+PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+OPS = st.sampled_from(["Decrypt", "Encrypt", "GenerateDataKey", "CreateGrant", "DescribeKey", "ListGrants",
+                       "RevokeGrant", "PutKeyPolicy"])
+
+
+@PROPERTY
+@given(key_policies(account=ACCOUNT, min_statements=2, max_statements=6), identity_policies(account=ACCOUNT),
+       assumed_role_arns(ACCOUNT), OPS)
+def test_an_identity_deny_of_the_action_always_wins(kp: dict[str, Any], ident: dict[str, Any], caller: str,
+                                                    op: str) -> None:
+    deny = policy({"Effect": "Deny", "Action": f"kms:{op}", "Resource": "*"})
+    grant = parse_grant({"KeyId": KEY_ARN, "GranteePrincipal": caller, "Operations": ["Decrypt", "Encrypt"]})
+    k = key(parse_policy(kp, origin="key policy"))
+    req = KmsRequest(operation=op, caller=caller, key=k)
+    assert authorize(req, identity_policies=(parse_policy(ident, origin="id"), deny),
+                     grants=(grant,)).decision is Decision.EXPLICITLY_DENIED
+
+
+@PROPERTY
+@given(key_policies(account=ACCOUNT, min_statements=2, max_statements=6, include_admin=False),
+       assumed_role_arns(ACCOUNT), OPS)
+def test_without_key_policy_allow_iam_alone_never_allows(kp: dict[str, Any], caller: str, op: str) -> None:
+    """"Key policies in AWS KMS": no identity policy gives access unless the key policy allows
+    (directly or through the account)."""
+    k = key(parse_policy(kp, origin="key policy"))
+    req = KmsRequest(operation=op, caller=caller, key=k)
+    if authorize(req).allowed:
+        return  # the key policy itself allows this caller: nothing to show
+    everything = policy(allow("*"))
+    with_iam = authorize(req, identity_policies=(everything,))
+    if with_iam.allowed:  # then a key policy statement must have taken part (delegation)
+        assert any(m.policy == "key policy" for m in with_iam.matched)

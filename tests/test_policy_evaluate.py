@@ -227,3 +227,20 @@ def test_benchmark_runs_on_a_tiny_corpus(capsys: Any) -> None:
     second = bench_evaluator.corpus(3, 20)
     assert [(c[0], c[1], c[2]) for c in first] == [(c[0], c[1], c[2]) for c in second]
     assert all(3 <= len(kp.statements) <= 8 for kp, _, _ in first)
+
+
+def test_resource_without_account_is_taken_as_same_account() -> None:
+    req = make_request("s3:GetObject", "arn:aws:s3:::bucket/key", USER_B)
+    allow = identity({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::bucket/*"})
+    assert evaluate(req, identity_policies=[allow]).allowed
+    assert not evaluate(req, identity_policies=[allow], resource_policy=key_policy(
+        {"Effect": "Deny", "Principal": {"AWS": B}, "Action": "s3:*", "Resource": "*"})).allowed
+
+
+def test_role_with_path_names_the_role_without_path() -> None:
+    policy = key_policy({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{A}:role/service-role/R"},
+                         "Action": "kms:Decrypt", "Resource": "*"})
+    for who in (f"arn:aws:iam::{A}:role/R", f"arn:aws:sts::{A}:assumed-role/R/s1"):
+        assert evaluate_policy(policy, make_request("kms:Decrypt", KEY, who), check_principal=True).allowed
+    assert not evaluate_policy(policy, make_request("kms:Decrypt", KEY, f"arn:aws:iam::{A}:role/S"),
+                               check_principal=True).allowed

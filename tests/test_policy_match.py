@@ -170,6 +170,8 @@ def test_principal_info_and_derived_context() -> None:
     assert r.get("aws:PrincipalType") == ("Custom",)  # the caller's value wins
     user = make_request("kms:Decrypt", "*", f"arn:aws:iam::{A}:user/path/alice")
     assert user.get("aws:username") == ("alice",) and user.get("aws:principaltype") == ("User",)
+    assert make_request("kms:Decrypt", "*", ROLE).get("aws:PrincipalType") == ("AssumedRole",)
+    assert make_request("kms:Decrypt", "*", A).get("aws:PrincipalArn") == (f"arn:aws:iam::{A}:root",)
     svc = make_request("kms:Decrypt", "*", "logs.us-west-2.amazonaws.com")
     assert svc.get("aws:PrincipalServiceName") == ("logs.us-west-2.amazonaws.com",)
     assert svc.get("aws:PrincipalArn") is None and svc.get("aws:PrincipalIsAWSService") == ("true",)

@@ -176,17 +176,27 @@ def test_a_request_matching_no_statement_is_implicitly_denied(doc: dict[str, Any
 
 @LAWS
 @given(cases(), identity_policies(account=ACCOUNT, max_statements=3))
-def test_evaluate_never_allows_what_a_policy_explicitly_denies(case: Any, ident_doc: dict[str, Any]) -> None:
+def test_evaluate_combines_policies_by_the_general_rule(case: Any, ident_doc: dict[str, Any]) -> None:
+    """"Policy evaluation logic": an explicit Deny anywhere wins; within the key's account an
+    Allow in either kind of policy suffices; across accounts both must allow; identity policies
+    do not apply to service principals."""
     doc, request = case
     key = parse_policy(doc)
     ident = parse_policy(ident_doc)
     combined = evaluate(request, resource_policy=key, identity_policies=[ident])
-    parts = [evaluate_policy(key, request, check_principal=True)]
-    if request.get("aws:PrincipalServiceName") is None:
-        parts.append(evaluate_policy(ident, request, check_principal=False))
+    kp = evaluate_policy(key, request, check_principal=True)
+    service = request.get("aws:PrincipalServiceName") is not None
+    ip = None if service else evaluate_policy(ident, request, check_principal=False)
+    parts = [kp] if ip is None else [kp, ip]
     if any(p.decision is Decision.EXPLICITLY_DENIED for p in parts):
         assert combined.decision is Decision.EXPLICITLY_DENIED
-    elif combined.allowed:
-        assert any(p.allowed for p in parts)
+        assert all(m.effect == "Deny" for m in combined.matched) and combined.matched
+        return
+    if service:
+        expected = kp.allowed
+    elif request.get("aws:PrincipalAccount") == (ACCOUNT,):
+        expected = kp.allowed or (ip is not None and ip.allowed)
     else:
-        assert combined.decision is Decision.IMPLICITLY_DENIED
+        expected = kp.allowed and ip is not None and ip.allowed
+    assert combined.allowed is expected
+    assert combined.decision is (Decision.ALLOWED if expected else Decision.IMPLICITLY_DENIED)

@@ -358,3 +358,18 @@ def test_config_rule_on_the_model(monkeypatch: pytest.MonkeyPatch, rule_id: str,
     assert detail in result.detail
     if verdict is Verdict.NONCONFORMANT:
         assert result.counterexample and result.replay == "r"
+
+
+def test_workers_report_the_target_meta(tmp_path: Path) -> None:
+    report, _, _ = run_fake(tmp_path, catalogue=RULES[:2], workers=2)
+    assert report.meta.account == "123456789012" and report.meta.target_version == "fake 1"
+
+
+def test_redact_account_masks_it_everywhere(tmp_path: Path) -> None:
+    def leaky(target: Target, example: int) -> dict[str, Any]:
+        return {"arn": f"arn:aws:iam::{target.account}:role/r", "Op": target.call("svc", "Op", {"x": example}).code}
+
+    report, _, _ = run_fake(tmp_path, catalogue=(make_rule("FAKE-01", scen=leaky),), redact_account=True)
+    text = json.dumps(__import__("conformance.verdicts", fromlist=["x"]).report_to_dict(report))
+    assert report.results[0].verdict is Verdict.NONCONFORMANT
+    assert "123456789012" not in text and "arn:aws:iam::************:role/r" in text

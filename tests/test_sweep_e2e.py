@@ -62,6 +62,17 @@ def _tagged(url: str) -> dict[str, set[str]]:
     return {"keys": keys, "roles": roles}
 
 
+def _settled(url: str) -> dict[str, set[str]]:
+    """The leftovers once the server has finished the requests the killed run had in flight."""
+    before = _tagged(url)
+    while True:
+        time.sleep(0.5)
+        now = _tagged(url)
+        if now == before:
+            return now
+        before = now
+
+
 def _users_resources(url: str) -> tuple[str, str]:
     """A key and a role of the account's owner: the sweep must not touch them."""
     key = client(url, "kms").create_key(Description="the team's own key")["KeyMetadata"]["KeyId"]
@@ -113,7 +124,7 @@ def test_sweep_removes_what_a_killed_target_left(url: str, tmp_path: Path) -> No
                             stderr=subprocess.STDOUT, text=True, cwd=ROOT, env=dict(os.environ))
     assert proc.stdout is not None
     _wait_and_kill(proc, lambda: proc.stdout.readline().strip() == "created")  # type: ignore[union-attr]
-    leftovers = _tagged(url)
+    leftovers = _settled(url)
     assert len(leftovers["keys"]) == 1 and len(leftovers["roles"]) == 1, leftovers
     _sweep_and_check(url, users_key, users_role, leftovers)
 
@@ -132,7 +143,7 @@ def test_sweep_after_killing_kms_conformance_run(url: str, tmp_path: Path) -> No
         return bool(found["keys"] or found["roles"])
 
     _wait_and_kill(proc, created)
-    leftovers = _tagged(url)
+    leftovers = _settled(url)
     assert leftovers["keys"] or leftovers["roles"]
     assert not (tmp_path / "reports" / "report.json").exists()  # killed: no report, no cleanup
     _sweep_and_check(url, users_key, users_role, leftovers)

@@ -58,6 +58,8 @@ class World:
     _counter: int = 0
 
     def __post_init__(self) -> None:
+        if self.partition == "aws" and self.region.startswith(("cn-", "us-gov-")):
+            self.partition = "aws-cn" if self.region.startswith("cn-") else "aws-us-gov"
         if not self.admin:
             self.admin = f"arn:{self.partition}:iam::{self.account}:role/{ADMIN_ROLE}"
         if self.admin not in self.roles and ":role/" in self.admin:

@@ -9,6 +9,24 @@ Public API (docs/interfaces.md, section ``conformance.policy``)::
 
 Semantics follow "Policy evaluation logic", "IAM JSON policy elements reference", "IAM JSON policy
 elements: Condition operators" and "Single-valued vs. multivalued context keys" (IAM User Guide).
+
+Modules: ``model`` (values), ``parse`` (documents <-> values, PolicyError with JSON paths),
+``match`` (wildcards, principals), ``conditions`` (operators and set qualifiers), ``variables``
+(``${...}``), ``request`` (make_request and derived context keys), ``evaluate`` (decisions),
+``actions`` (the KMS action list).
+
+Decisions taken where the pages leave room (each explained where it is implemented):
+
+- a partial wildcard in a Principal ARN is compared literally (``match.principal_matches``);
+- NotPrincipal exempts an IAM principal only when its account is listed too, and is rejected
+  with ``"Effect": "Allow"`` (``match.not_principal_excludes``, ``parse``);
+- a multivalued context key under an operator without set qualifier: any value for a positive
+  operator, none for a negated one (``conditions``);
+- ARN operators: a pattern of fewer than six components treats its last one as the resource
+  component, so ``"*"`` matches every ARN (``conditions.arn_regex``);
+- a statement without Resource/NotResource applies to every resource (trust policies);
+- a resource whose account is unknown is evaluated as same-account (``evaluate.evaluate``);
+- a context key with several values cannot be a policy variable (it counts as missing).
 """
 
 from conformance.policy.actions import KMS_ACTIONS, expand_kms_actions

@@ -32,9 +32,6 @@ def _principal_ok(stmt: Statement, principal: str) -> bool:
     return False  # a resource-based policy statement names whom it applies to
 
 
-_PAIRS = object()  # cache key of a policy's (statement, Match) pairs
-
-
 def _candidates(policy: Policy, action: str, principal: str | None) -> tuple[_Pair, ...]:
     """The statements (with their Match) whose Action/NotAction covers ``action`` and, when
     ``principal`` is given, whose Principal/NotPrincipal covers the principal. Cached per policy
@@ -49,11 +46,7 @@ def _candidates(policy: Policy, action: str, principal: str | None) -> tuple[_Pa
         cache.clear()
     by_action: tuple[_Pair, ...] | None = cache.get(action)
     if by_action is None:
-        pairs: tuple[_Pair, ...] | None = cache.get(_PAIRS)
-        if pairs is None:
-            pairs = tuple((s, Match(policy.name, s.index, s.sid, s.effect)) for s in policy.statements)
-            cache[_PAIRS] = pairs
-        by_action = tuple(pair for pair in pairs if pair[0].action_test(action))
+        by_action = tuple(pair for pair in policy.pairs if pair[0].action_test(action))
         cache[action] = by_action
     if principal is None:
         return by_action

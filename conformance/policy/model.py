@@ -92,6 +92,16 @@ class Statement:
 
 
 @dataclass(frozen=True)
+class Match:
+    """A statement that took part in a decision."""
+
+    policy: str
+    index: int
+    sid: str | None
+    effect: str
+
+
+@dataclass(frozen=True)
 class Policy:
     """A parsed policy document. ``name`` is the ``origin`` it was parsed with (used in
     explanations); ``id`` the document's ``Id``; ``single_statement`` remembers that
@@ -103,6 +113,13 @@ class Policy:
     id: str | None = None
     single_statement: bool = field(default=False, compare=False)
     cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
+    pairs: tuple[tuple[Statement, Match], ...] = field(init=False, compare=False, repr=False, hash=False)
+
+    def __post_init__(self) -> None:
+        # Each statement with the Match that reports it, built once (the evaluator's hot path
+        # reuses them instead of building a Match per decision).
+        pairs = tuple((s, Match(self.name, s.index, s.sid, s.effect)) for s in self.statements)
+        object.__setattr__(self, "pairs", pairs)
 
 
 @dataclass(frozen=True)
@@ -121,16 +138,6 @@ class Request:
     def get(self, key: str) -> tuple[str, ...] | None:
         """The values of a context key, looked up case-insensitively; None when absent."""
         return self.context.get(key.lower())
-
-
-@dataclass(frozen=True)
-class Match:
-    """A statement that took part in a decision."""
-
-    policy: str
-    index: int
-    sid: str | None
-    effect: str
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -34,6 +35,7 @@ _PRINCIPAL_TYPES = {"AWS": "aws", "Service": "service", "Federated": "federated"
                     "CanonicalUser": "canonical_user"}
 
 Path = list[str | int]
+_ACCOUNT_ID = re.compile(r"\d{12}")
 
 
 class _Parser:
@@ -78,9 +80,12 @@ class _Parser:
                                 f"unknown principal type {kind!r} (AWS, Service, Federated, CanonicalUser)")
             vals = self.strings(names, [*path, kind], f"Principal {kind}")
             for i, v in enumerate(vals):
+                where = [*path, kind, i] if isinstance(names, list) else [*path, kind]
                 if not v.strip():
-                    raise self.fail([*path, kind, i] if isinstance(names, list) else [*path, kind],
-                                    "empty principal")
+                    raise self.fail(where, "empty principal")
+                if kind == "AWS" and not (v == "*" or _ACCOUNT_ID.fullmatch(v) or v.startswith("arn:")):
+                    # "AWS JSON policy elements: Principal": an AWS principal is an account id, an ARN or "*".
+                    raise self.fail(where, f"AWS principal {v!r} is not '*', a 12-digit account id or an ARN")
             fields[_PRINCIPAL_TYPES[kind]] = vals
         return PrincipalBlock(
             everyone="*" in fields.get("aws", ()), aws=fields.get("aws", ()), service=fields.get("service", ()),

@@ -40,7 +40,8 @@ def derived_context(principal: str) -> dict[str, tuple[str, ...]]:
     if who.account is not None:
         out["aws:principalaccount"] = (who.account,)
     if who.kind != "Unknown":
-        out["aws:principaltype"] = (who.kind,)
+        # A role acts only through its sessions: a bare role ARN as caller stands for a session.
+        out["aws:principaltype"] = ("AssumedRole" if who.kind == "Role" else who.kind,)
     if who.kind == "Account" and who.account is not None:
         out["aws:userid"] = (who.account,)
     elif who.kind == "User" and who.name is not None:

@@ -9,7 +9,8 @@ Rules quote the Indonesian text as it stands and give the English meaning. Trans
   RevokeGrant`` trailing the list); the intended set is Encrypt, Decrypt, DescribeKey, CreateGrant,
   RetireGrant, ReEncryptFrom, ReEncryptTo, GenerateDataKey, ListAliases, ListGrants, RevokeGrant.
   The page's own sample key policy gives the first ten to the principal and RevokeGrant to the key
-  administrators; FS-04 and FS-05 encode that split;
+  administrators; FS-04 encodes the first ten, and KMS-18 (``conformance.specs.kms``) the administrators'
+  RevokeGrant;
 - many sentences say "DynamoDB" where Feature Store is meant (the online store is kept in
   DynamoDB; the text was adapted from DynamoDB's page): read as Feature Store;
 - "RoLearn" is ``RoleArn``; "sepertiPutRecord,,. GetRecord DeleteRecord" lists PutRecord, GetRecord,
@@ -21,9 +22,15 @@ Sentences not encoded (nothing a setup holds or a target's API shows decides the
 kinds of store and their use cases; cross-account and feature-group-level access control in
 general; pricing ("Anda tidak membayar biaya bulanan ..."); "Anda memiliki kontrol penuh atas
 kebijakan dan hibah" (informative); "DynamoDB menggunakan izin yang diberikan ketika melakukan
-pemeliharaan sistem latar belakang" (background use of the grant, covered by FS-10 where
+pemeliharaan sistem latar belakang" (background use of the grant, covered by FS-08 where
 observable); CloudTrail monitoring; and the S3 bucket key cost note ("mengurangi biaya ... hingga
-99 persen"), which concerns bucket configuration outside the setup.
+99 persen"), which concerns bucket configuration outside the setup. Not modelled: "tetapi hanya ketika
+bertindak atas nama pengguna utama di akun yang memiliki izin untuk menggunakan DynamoDB" (the caller
+also needs IAM permission to use Feature Store): the model does not evaluate ``sagemaker:*`` IAM
+permissions (the scenarios give their callers ``sagemaker:*``). Encoded once elsewhere: "Pengguna
+utama ini tidak dapat memanggil operasi ini secara langsung" (no direct calls under kms:ViaService) is
+KMS-11, and the administrators' RevokeGrant ("Memberikan administrator ... izin untuk mencabut hibah")
+is KMS-18, both in ``conformance.specs.kms``.
 
 The reference behaviour (model handlers below): CreateFeatureGroup with an online store key acts
 as the caller through SageMaker (``kms:ViaService`` ``sagemaker.<region>.amazonaws.com``):
@@ -451,7 +458,12 @@ def default_keys(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     no KMS key, your data is encrypted server side with an AWS owned or AWS managed key); "Toko Fitur
     tidak memerlukan otorisasi tambahan untuk menggunakan kunci KMS yang AWS dimiliki default" (no
     additional authorization for the default AWS owned key) and "Toko Fitur tidak memerlukan hibah,
-    atau izin tambahan apa pun" (no grant or other permission). A caller without any KMS permission
+    atau izin tambahan apa pun" (no grant or other permission); "Secara default, ia menggunakan kunci
+    ... AWS dimiliki untuk OnlineStore dan kunci yang AWS dikelola ... untuk OfflineStore" (by default
+    an AWS owned key for the online store and an AWS managed key for the offline store); "Jika kunci
+    AWS KMS enkripsi tidak ditentukan, secara default kami mengenkripsi semua data saat istirahat
+    menggunakan AWS KMS kunci" (the offline store's S3 location without a key is still encrypted).
+    A caller without any KMS permission
     creates a feature group without KmsKeyId; DescribeFeatureGroup shows no KmsKeyId."""
     online = example["stores"] in ("online", "both")
     offline = example["stores"] in ("offline", "both")
@@ -527,8 +539,8 @@ def asymmetric_refused(target: Target, example: Mapping[str, Any]) -> dict[str, 
     ValidationException; a symmetric one succeeds."""
     spec = tuple(example["spec"])
     sym = ("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT")
-    st_ = stage(target, example, online_spec=spec if example["store"] == "online" else sym,  # type: ignore[arg-type]
-                offline_spec=spec if example["store"] == "offline" else sym)  # type: ignore[arg-type]
+    st_ = stage(target, example, online_spec=spec if example["store"] == "online" else sym,
+                offline_spec=spec if example["store"] == "offline" else sym)
     out, _ = create_group(target, st_)
     return {"create": out.code}
 
@@ -556,7 +568,8 @@ def caller_minimal_permissions(setup: Setup) -> list[str]:
     translation; encoded: the ten actions of the sample's first statement (Encrypt, Decrypt,
     DescribeKey, CreateGrant, RetireGrant, ReEncryptFrom, ReEncryptTo, GenerateDataKey, ListAliases,
     ListGrants) for ``caller`` through SageMaker; RevokeGrant, the eleventh of the intended list, is
-    FS-05. (kms:ListAliases is not a key resource action: listed on a key it is evaluated as written.)"""
+    KMS-18 (the sample gives it to the key administrators). (kms:ListAliases is not a key resource
+    action: listed on a key it is evaluated as written.)"""
     key = _online(setup)
     assert key is not None
     return access.access_reasons(setup, key, setup.caller, list(fss.REQUIRED_ACTIONS), via_service=SAGEMAKER)
@@ -572,37 +585,7 @@ def minimal_permissions_needed(target: Target, example: Mapping[str, Any]) -> di
 
 
 FS_05 = rule(
-    "FS-05", "Key administrators can revoke grants on the online store key",
-    service=SERVICE, doc=DOC, section=_S_POLICY,
-    quote="Memberikan administrator kunci yang dikelola pelanggan akses hanya-baca ... dan izin untuk mencabut hibah",
-    operations=("kms:RevokeGrant",),
-)
-
-
-@FS_05.config(applies=_online_applies)
-def administrators_may_revoke(setup: Setup) -> list[str]:
-    """"Memberikan administrator kunci yang dikelola pelanggan akses hanya-baca ke kunci yang dikelola
-    pelanggan dan izin untuk mencabut hibah, termasuk hibah yang digunakan Toko Fitur untuk melindungi
-    data Anda" (gives the key administrators read-only access and permission to revoke grants,
-    including Feature Store's) and "kms: ... RevokeGrant" of the (scrambled) required list. Holds
-    when some principal of the key's account (the account root or a principal the key policy or an
-    IAM policy names) may call kms:RevokeGrant directly."""
-    key = _online(setup)
-    assert key is not None
-    candidates = [f"arn:{key.partition}:iam::{key.account}:root", *setup.identity_policies]
-    for stmt in access.key_policy(key).statements:
-        block = stmt.principal
-        if stmt.effect == "Allow" and block is not None:
-            candidates.extend(v for v in block.aws if v.startswith("arn:") and f"::{key.account}:" in v)
-    for principal in dict.fromkeys(candidates):
-        if access.evaluate_access(setup, key, principal, fss.ADMIN_ACTION).allowed:
-            return []
-    return [f"no principal of account {key.account} may call kms:RevokeGrant on {key.arn} (tried "
-            f"{', '.join(dict.fromkeys(candidates))}); the page's sample gives it to the key administrators"]
-
-
-FS_06 = rule(
-    "FS-06", "kms:ViaService names SageMaker",
+    "FS-05", "kms:ViaService names SageMaker",
     service=SERVICE, doc=DOC, section=_S_POLICY,
     quote="Nilai untuk kms:ViaService seharusnyasagemaker.*.amazonaws.com",
     severity="should",
@@ -626,7 +609,7 @@ def _has_via(setup: Setup) -> bool:
     return key is not None and bool(_via_entries(key))
 
 
-@FS_06.config(applies=_has_via)
+@FS_05.config(applies=_has_via)
 def via_service_is_sagemaker(setup: Setup) -> list[str]:
     """"Kunci kondisi kms:ViaService memungkinkan izin hanya ketika permintaan berasal dari DynamoDB
     atas nama pengguna utama ... Nilai untuk kms:ViaService seharusnya sagemaker.*.amazonaws.com"
@@ -645,38 +628,15 @@ def via_service_is_sagemaker(setup: Setup) -> list[str]:
     return reasons
 
 
-FS_07 = rule(
-    "FS-07", "With kms:ViaService the principal cannot use the key directly, only through Feature Store",
-    service=SERVICE, doc=DOC, section=_S_POLICY,
-    quote="Pengguna utama ini tidak dapat memanggil operasi ini secara langsung",
-    operations=("kms:Encrypt", "sagemaker:CreateFeatureGroup"),
-)
-
-
-@FS_07.behavior_(examples=fss.via_service_examples)
-def via_service_behaviour(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
-    """"Kunci kondisi kms:ViaService memungkinkan izin hanya ketika permintaan berasal dari DynamoDB
-    atas nama pengguna utama yang tercantum dalam pernyataan kebijakan. Pengguna utama ini tidak dapat
-    memanggil operasi ini secara langsung" (the condition allows the permissions only for requests
-    from the service on the listed principal's behalf; the principal cannot call these operations
-    directly). With the sample's condition the caller's direct Encrypt is denied and
-    CreateFeatureGroup succeeds; without it both succeed."""
-    st_ = stage(target, example, offline=False)
-    direct = target.call("kms", "Encrypt", {"KeyId": st_.online_key, "Plaintext": b"kms-conformance"},
-                         principal=st_.caller)
-    out, _ = create_group(target, st_, offline=False)
-    return {"direct_Encrypt": direct.code, "create": out.code}
-
-
-FS_08 = rule(
-    "FS-08", "No kms:ViaService condition on the offline store key",
+FS_06 = rule(
+    "FS-06", "No kms:ViaService condition on the offline store key",
     service=SERVICE, doc=DOC, section=_S_POLICY,
     quote="Kunci kms:ViaService kondisi hanya dapat digunakan untuk AWS KMS kunci yang dikelola pelanggan toko online",
     operations=("sagemaker:CreateFeatureGroup", "kms:GenerateDataKey"),
 )
 
 
-@FS_08.config(applies=lambda s: _offline(s) is not None)
+@FS_06.config(applies=lambda s: _offline(s) is not None)
 def no_via_service_offline(setup: Setup) -> list[str]:
     """"Kunci kms:ViaService kondisi hanya dapat digunakan untuk AWS KMS kunci yang dikelola pelanggan
     toko online, dan tidak dapat digunakan untuk toko offline. Jika Anda menambahkan kondisi khusus
@@ -700,7 +660,7 @@ def no_via_service_offline(setup: Setup) -> list[str]:
     return reasons
 
 
-@FS_08.behavior_(examples=fss.shared_key_examples)
+@FS_06.behavior_(examples=fss.shared_key_examples)
 def shared_key_with_via_service_fails(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """One key for both stores: with the kms:ViaService condition on its statements CreateFeatureGroup
     fails; without it, it succeeds."""
@@ -709,15 +669,15 @@ def shared_key_with_via_service_fails(target: Target, example: Mapping[str, Any]
     return {"succeeded": out.ok}
 
 
-FS_09 = rule(
-    "FS-09", "One grant per feature group on a shared online store key",
+FS_07 = rule(
+    "FS-07", "One grant per feature group on a shared online store key",
     service=SERVICE, doc=DOC, section=_S_GRANTS,
     quote="akan ada hibah unik per FeatureGroup menggunakan kunci yang dikelola pelanggan yang sama",
     operations=("sagemaker:CreateFeatureGroup", "kms:ListGrants"),
 )
 
 
-@FS_09.behavior_(examples=fss.grant_count_examples)
+@FS_07.behavior_(examples=fss.grant_count_examples)
 def grant_per_group(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"Setiap hibah spesifik pada toko online. Jika akun menyertakan beberapa toko yang dienkripsi di
     bawah kunci yang dikelola pelanggan yang sama, akan ada hibah unik per FeatureGroup" (each grant
@@ -728,8 +688,8 @@ def grant_per_group(target: Target, example: Mapping[str, Any]) -> dict[str, Any
     return {"created": created, "grants": _service_grants(target, st_.online_key)}
 
 
-FS_10 = rule(
-    "FS-10", "Revoking the grant of an active online store breaks it",
+FS_08 = rule(
+    "FS-08", "Revoking the grant of an active online store breaks it",
     service=SERVICE, doc=DOC, section=_S_GRANTS,
     quote="jika Anda mencabut hibah di toko online terenkripsi yang aktif, Toko Fitur tidak akan dapat melindungi "
           "dan memelihara toko",
@@ -738,7 +698,7 @@ FS_10 = rule(
 )
 
 
-@FS_10.behavior_(examples=fss.revoke_examples, lifecycle=True)
+@FS_08.behavior_(examples=fss.revoke_examples, lifecycle=True)
 def revoked_grant(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"Kebijakan kunci juga dapat memungkinkan akun untuk mencabut pemberian izin pada kunci KMS.
     Namun, jika Anda mencabut hibah di toko online terenkripsi yang aktif, Toko Fitur tidak akan
@@ -763,8 +723,8 @@ def revoked_grant(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     return facts
 
 
-FS_11 = rule(
-    "FS-11", "Data plane callers need kms:Decrypt on the online store key",
+FS_09 = rule(
+    "FS-09", "Data plane callers need kms:Decrypt on the online store key",
     service=SERVICE, doc=DOC, section=_S_DATA,
     quote="Penelepon (baik pengguna atau peran) ke SEMUA DataPlane operasi (Put, Get, DeleteRecord) harus memiliki "
           "izin di bawah ini",
@@ -773,7 +733,7 @@ FS_11 = rule(
 )
 
 
-@FS_11.config(applies=_online_applies)
+@FS_09.config(applies=_online_applies)
 def data_plane_decrypt(setup: Setup) -> list[str]:
     """"Penelepon (baik pengguna atau peran) ke SEMUA DataPlane operasi (Put, Get, DeleteRecord) harus
     memiliki izin di bawah ini pada kunci yang dikelola pelanggan: "kms:Decrypt"" (the caller, user or
@@ -785,7 +745,7 @@ def data_plane_decrypt(setup: Setup) -> list[str]:
             access.access_reasons(setup, key, setup.caller, ["kms:Decrypt"], via_service=SAGEMAKER)]
 
 
-@FS_11.behavior_(examples=fss.data_plane_examples)
+@FS_09.behavior_(examples=fss.data_plane_examples)
 def data_plane_needs_decrypt(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """A second principal calls PutRecord/GetRecord/DeleteRecord: with kms:Decrypt (an IAM policy,
     delegated by the key policy's root statement) it succeeds, without it the runtime answers
@@ -804,8 +764,8 @@ def data_plane_needs_decrypt(target: Target, example: Mapping[str, Any]) -> dict
     return facts
 
 
-FS_12 = rule(
-    "FS-12", "The RoleArn has kms:GenerateDataKey on the offline store key",
+FS_10 = rule(
+    "FS-10", "The RoleArn has kms:GenerateDataKey on the offline store key",
     service=SERVICE, doc=DOC, section=_S_ALLOW,
     quote="RoLearn yang diteruskan sebagai parameter createFeatureGroup harus memiliki izin di bawah ini untuk: "
           "OfflineStore KmsKeyId",
@@ -813,7 +773,7 @@ FS_12 = rule(
 )
 
 
-@FS_12.config(applies=lambda s: _offline(s) is not None)
+@FS_10.config(applies=lambda s: _offline(s) is not None)
 def role_generates_data_keys(setup: Setup) -> list[str]:
     """"RoLearn yang diteruskan sebagai parameter createFeatureGroup harus memiliki izin di bawah ini
     untuk: OfflineStore KmsKeyId "kms:GenerateDataKey"" (the RoleArn passed to CreateFeatureGroup
@@ -826,7 +786,7 @@ def role_generates_data_keys(setup: Setup) -> list[str]:
             access.access_reasons(setup, key, role, ["kms:GenerateDataKey"], via_service="s3")]
 
 
-@FS_12.behavior_(examples=fss.offline_role_examples)
+@FS_10.behavior_(examples=fss.offline_role_examples)
 def role_needs_generate_data_key(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """Without kms:GenerateDataKey for the RoleArn on the offline key, CreateFeatureGroup fails."""
     st_ = stage(target, example, online=False)
@@ -834,8 +794,8 @@ def role_needs_generate_data_key(target: Target, example: Mapping[str, Any]) -> 
     return {"succeeded": out.ok}
 
 
-FS_13 = rule(
-    "FS-13", "The sample key policy's principals are replaced",
+FS_11 = rule(
+    "FS-11", "The sample key policy's principals are replaced",
     service=SERVICE, doc=DOC, section=_S_POLICY,
     quote="Sebelum menggunakan kebijakan kunci contoh, ganti pengguna utama contoh dengan pengguna utama aktual",
     severity="should",
@@ -843,7 +803,7 @@ FS_13 = rule(
 )
 
 
-@FS_13.config(applies=lambda s: bool(s.keys))
+@FS_11.config(applies=lambda s: bool(s.keys))
 def sample_principals_replaced(setup: Setup) -> list[str]:
     """"Sebelum menggunakan kebijakan kunci contoh, ganti pengguna utama contoh dengan pengguna utama
     aktual dari AWS Anda" (before using the example key policy, replace the example principals with
@@ -866,12 +826,11 @@ SPEC = register_service(ServiceSpec(
     mutators={
         "FS-03": fss.make_asymmetric,
         "FS-04": fss.take_from_caller,
-        "FS-05": fss.block_revoke,
-        "FS-06": fss.swap_via_service,
-        "FS-08": fss.share_online_key,
-        "FS-11": lambda s: fss.take_from_caller(s, ["kms:Decrypt"]),
-        "FS-12": fss.take_from_role,
-        "FS-13": fss.add_sample_principal,
+        "FS-05": fss.swap_via_service,
+        "FS-06": fss.share_online_key,
+        "FS-09": lambda s: fss.take_from_caller(s, ["kms:Decrypt"]),
+        "FS-10": fss.take_from_role,
+        "FS-11": fss.add_sample_principal,
     },
     parse_request=parse_request,
 ))

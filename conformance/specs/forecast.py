@@ -18,7 +18,7 @@ Known defects of the page itself (recorded in the rules that touch them):
   placeholders (a ``kms:ViaService`` of ``forecast.region.amazonaws.com`` never matches a request);
 - the page asks for ``kms:RetireGrant`` "in the key policy", but "Retiring and revoking grants"
   (AWS KMS Developer Guide) says the grant itself determines who may retire it and the key policy
-  permission is not effective for it (FORECAST-13).
+  permission is not effective for it (FORECAST-12).
 
 Sentences not encoded, because nothing the kit receives or observes decides them (a setup holds
 keys, policies, grants and the Forecast request; a target executes AWS API calls): the shared
@@ -29,7 +29,10 @@ is encrypted by the default Amazon S3 key" and "You can also use your own AWS KM
 configuration, outside the setup); "Encryption in Transit and Processing" (TLS/HTTPS transport and
 Forecast's internal processing are not observable through the API); "Monitoring your encryption
 keys" (CloudTrail events are informative examples). The recommendation about names and tags is
-encoded as FORECAST-16 for the part a setup shows (tags).
+encoded as FORECAST-15 for the part a setup shows (tags). Encoded once elsewhere, in
+``conformance.specs.kms``: "Every customer managed key must have exactly one key policy" (KMS-01), the
+static half of "You can create a symmetric customer managed key" (KMS-15; FORECAST-09 is Forecast's
+behaviour with another key), and the Region inside the sample's ``kms:ViaService`` value (KMS-12).
 
 The reference behaviour of Forecast (model handlers registered below) is synchronous: an operation
 that uses a customer managed key validates the caller's identity, assumes the role passed in
@@ -675,8 +678,9 @@ FORECAST_06 = rule(
 
 @FORECAST_06.behavior_(examples=fst.grant_maker_examples)
 def grant_created_as_role(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
-    """"Forecast creates a grant using the IAM role that is passed during EncryptionConfig in the
-    CreatePredictor or CreateDataset operation. Forecast assumes the role and does a create grant
+    """"Amazon Forecast requires a grant to use your customer managed key." "Forecast creates a grant
+    using the IAM role that is passed during EncryptionConfig in the CreatePredictor or CreateDataset
+    operation. Forecast assumes the role and does a create grant
     operation on your behalf": when only the caller (not the role) may create grants, the request
     fails with AccessDeniedException; when the role may, it succeeds."""
     st_ = stage(target, example)
@@ -755,42 +759,17 @@ FORECAST_09 = rule(
 )
 
 
-@FORECAST_09.config(applies=_uses_customer_key)
-def key_is_symmetric(setup: Setup) -> list[str]:
-    """"You can create a symmetric customer managed key by using the AWS Management Console or the
-    AWS KMS API" (the only key the page describes; Forecast's grant uses GenerateDataKey, which only
-    symmetric encryption keys support: "GenerateDataKey", AWS KMS API Reference)."""
-    return [f"{cfg.path}.KMSKeyArn names {key.arn}, a {key.key_spec}/{key.key_usage} key; Forecast needs a "
-            "symmetric encryption key (SYMMETRIC_DEFAULT, ENCRYPT_DECRYPT)"
-            for cfg, key in _encrypted(setup)
-            if key.key_spec != "SYMMETRIC_DEFAULT" or key.key_usage != "ENCRYPT_DECRYPT"]
-
-
 @FORECAST_09.behavior_(examples=fst.symmetric_examples)
 def asymmetric_key_refused(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
-    """An asymmetric encryption key (RSA, ENCRYPT_DECRYPT) in EncryptionConfig makes the request fail;
-    a symmetric one succeeds."""
+    """"You can create a symmetric customer managed key by using the AWS Management Console or the
+    AWS KMS API": Forecast's grant uses GenerateDataKey, which only symmetric encryption keys
+    support ("GenerateDataKey", AWS KMS API Reference). The static half of this sentence (every
+    key of a setup is symmetric) is KMS-15 in ``conformance.specs.kms``; this rule is what Forecast
+    does with another key: an asymmetric encryption key (RSA, ENCRYPT_DECRYPT) in EncryptionConfig
+    makes the request fail; a symmetric one succeeds."""
     st_ = stage(target, example)
     out, _ = create_resource(target, st_, example["resource"])
     return {"succeeded": out.ok}
-
-
-FORECAST_10 = rule(
-    "FORECAST-10", "A customer managed key has exactly one key policy",
-    service=SERVICE, doc=DOC, section=_S_KEY,
-    quote="Every customer managed key must have exactly one key policy",
-    operations=("kms:CreateKey", "kms:GetKeyPolicy"),
-)
-
-
-@FORECAST_10.behavior_(examples=fst.key_policy_count_examples)
-def one_key_policy(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
-    """"Every customer managed key must have exactly one key policy ... When you create your
-    customer managed key, you can specify a key policy": a key created with or without a policy has
-    its one policy, named ``default`` ("GetKeyPolicy": the only valid PolicyName)."""
-    st_ = stage(target, example)
-    out = target.call("kms", "GetKeyPolicy", {"KeyId": st_.key_arn, "PolicyName": "default"})
-    return {"GetKeyPolicy": out.code, "has_policy": bool(out.value.get("Policy"))}
 
 
 def _role_access_rule(rule_id: str, action: str, title: str, quote: str, why: str) -> Any:
@@ -806,13 +785,13 @@ def _role_reasons(setup: Setup, action: str) -> list[str]:
     return reasons
 
 
-FORECAST_11 = _role_access_rule(
-    "FORECAST-11", "DescribeKey", "The key policy permits kms:DescribeKey for the role passed to Forecast",
+FORECAST_10 = _role_access_rule(
+    "FORECAST-10", "DescribeKey", "The key policy permits kms:DescribeKey for the role passed to Forecast",
     "kms:DescribeKey – Provides the customer managed key details that allow Amazon Forecast to validate the key",
     "")
 
 
-@FORECAST_11.config(applies=_uses_customer_key)
+@FORECAST_10.config(applies=_uses_customer_key)
 def role_may_describe_key(setup: Setup) -> list[str]:
     """"To use your customer managed key with Amazon Forecast resources, the following API operations
     must be permitted in the key policy: kms:DescribeKey – Provides the customer managed key details
@@ -822,7 +801,7 @@ def role_may_describe_key(setup: Setup) -> list[str]:
     return _role_reasons(setup, "kms:DescribeKey")
 
 
-@FORECAST_11.behavior_(examples=lambda: fst.missing_action_examples(["kms:DescribeKey"], "role"))
+@FORECAST_10.behavior_(examples=lambda: fst.missing_action_examples(["kms:DescribeKey"], "role"))
 def describe_key_needed(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """Without kms:DescribeKey for the role, CreateDataset/CreatePredictor fail with AccessDeniedException."""
     st_ = stage(target, example)
@@ -830,20 +809,20 @@ def describe_key_needed(target: Target, example: Mapping[str, Any]) -> dict[str,
     return {"create": out.code}
 
 
-FORECAST_12 = _role_access_rule(
-    "FORECAST-12", "CreateGrant", "The key policy permits kms:CreateGrant for the role passed to Forecast",
+FORECAST_11 = _role_access_rule(
+    "FORECAST-11", "CreateGrant", "The key policy permits kms:CreateGrant for the role passed to Forecast",
     "kms:CreateGrant – Adds a grant to a customer managed key", "")
 
 
-@FORECAST_12.config(applies=_uses_customer_key)
+@FORECAST_11.config(applies=_uses_customer_key)
 def role_may_create_grant(setup: Setup) -> list[str]:
     """"kms:CreateGrant – Adds a grant to a customer managed key. ... This operation allows Amazon
     Forecast to call GenerateDataKey ... Also, the operation allows Amazon Forecast to call Decrypt".
-    Evaluated for the role of EncryptionConfig through Forecast, as FORECAST-11."""
+    Evaluated for the role of EncryptionConfig through Forecast, as FORECAST-10."""
     return _role_reasons(setup, "kms:CreateGrant")
 
 
-@FORECAST_12.behavior_(examples=lambda: fst.missing_action_examples(["kms:CreateGrant"], "role"))
+@FORECAST_11.behavior_(examples=lambda: fst.missing_action_examples(["kms:CreateGrant"], "role"))
 def create_grant_needed(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """Without kms:CreateGrant for the role, CreateDataset/CreatePredictor fail with AccessDeniedException."""
     st_ = stage(target, example)
@@ -851,13 +830,13 @@ def create_grant_needed(target: Target, example: Mapping[str, Any]) -> dict[str,
     return {"create": out.code}
 
 
-FORECAST_13 = _role_access_rule(
-    "FORECAST-13", "RetireGrant", "The key policy permits kms:RetireGrant, and Forecast retires its grants",
+FORECAST_12 = _role_access_rule(
+    "FORECAST-12", "RetireGrant", "The key policy permits kms:RetireGrant, and Forecast retires its grants",
     "kms:RetireGrant - Retire all the grants provided during CreateGrant operation after the operation is "
     "completed", "")
 
 
-@FORECAST_13.config(applies=_uses_customer_key)
+@FORECAST_12.config(applies=_uses_customer_key)
 def role_may_retire_grant(setup: Setup) -> list[str]:
     """"kms:RetireGrant - Retire all the grants provided during CreateGrant operation after the
     operation is completed." The page's requirement is encoded as written (the role may call
@@ -867,7 +846,7 @@ def role_may_retire_grant(setup: Setup) -> list[str]:
     return _role_reasons(setup, "kms:RetireGrant")
 
 
-@FORECAST_13.behavior_(examples=lambda: fst.missing_action_examples(["kms:RetireGrant"], "role"))
+@FORECAST_12.behavior_(examples=lambda: fst.missing_action_examples(["kms:RetireGrant"], "role"))
 def grants_retired_after_operation(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """After CreateDataset/CreatePredictor completes, no grant of Forecast's remains on the key
     (ListGrants), whether or not the key policy lists kms:RetireGrant (the grant names the role as
@@ -877,15 +856,15 @@ def grants_retired_after_operation(target: Target, example: Mapping[str, Any]) -
     return {"create": out.code, "grants_left": _grant_ops(target, st_.key_arn)}
 
 
-FORECAST_14 = rule(
-    "FORECAST-14", "The caller may kms:Decrypt and kms:GenerateDataKey on the key",
+FORECAST_13 = rule(
+    "FORECAST-13", "The caller may kms:Decrypt and kms:GenerateDataKey on the key",
     service=SERVICE, doc=DOC, section=_S_KEY,
     quote="Amazon Forecast performs kms:Decrypt and kms:GenerateDataKey validation on the caller's identity",
     operations=("forecast:CreateDataset", "forecast:CreatePredictor", "kms:Decrypt", "kms:GenerateDataKey"),
 )
 
 
-@FORECAST_14.config(applies=_uses_customer_key)
+@FORECAST_13.config(applies=_uses_customer_key)
 def caller_may_decrypt_and_generate(setup: Setup) -> list[str]:
     """"Amazon Forecast performs kms:Decrypt and kms:GenerateDataKey validation on the caller's
     identity. You will receive an AccessDeniedException in the event that the caller doesn't have the
@@ -900,7 +879,7 @@ def caller_may_decrypt_and_generate(setup: Setup) -> list[str]:
     return reasons
 
 
-@FORECAST_14.behavior_(examples=lambda: fst.missing_action_examples(list(fst.CALLER_ACTIONS), "caller"))
+@FORECAST_13.behavior_(examples=lambda: fst.missing_action_examples(list(fst.CALLER_ACTIONS), "caller"))
 def caller_validation(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """A caller without kms:Decrypt or kms:GenerateDataKey gets AccessDeniedException."""
     st_ = stage(target, example)
@@ -908,16 +887,17 @@ def caller_validation(target: Target, example: Mapping[str, Any]) -> dict[str, A
     return {"create": out.code}
 
 
-FORECAST_15 = rule(
-    "FORECAST-15", "The role's key permissions are limited to requests through Forecast",
+FORECAST_14 = rule(
+    "FORECAST-14", "The role's key permissions are limited to requests through Forecast",
     service=SERVICE, doc=DOC, section=_S_KEY,
-    quote="\"kms:ViaService\" : \"forecast.region.amazonaws.com\", \"kms:CallerAccount\" : \"111122223333\"",
+    quote="The following are policy statement examples you can add for Amazon Forecast. These are the minimal "
+          "permissions required",
     severity="should",
     operations=("kms:CreateGrant", "forecast:CreateDataset", "forecast:CreatePredictor"),
 )
 
 
-@FORECAST_15.config(applies=_uses_customer_key)
+@FORECAST_14.config(applies=_uses_customer_key)
 def role_only_through_forecast(setup: Setup) -> list[str]:
     """"The following are policy statement examples you can add for Amazon Forecast. These are the
     minimal permissions required": the sample restricts the role's DescribeKey, CreateGrant and
@@ -925,7 +905,7 @@ def role_only_through_forecast(setup: Setup) -> list[str]:
     ``kms:CallerAccount``). Encoded as a recommendation: the role should not be able to call these
     directly, outside Forecast. (``kms:CallerAccount`` always equals the role's own account, so it
     cannot be told apart in a setup of one account.) Page defect: the sample keeps the placeholder
-    ``region``; a statement with it never matches, which FORECAST-11..13 report."""
+    ``region``; a statement with it never matches, which FORECAST-10..13 report."""
     reasons = []
     for cfg, key in _encrypted(setup):
         for action in fst.ROLE_ACTIONS:
@@ -936,7 +916,7 @@ def role_only_through_forecast(setup: Setup) -> list[str]:
     return reasons
 
 
-@FORECAST_15.behavior_(examples=fst.via_service_examples)
+@FORECAST_14.behavior_(examples=fst.via_service_examples)
 def via_service_limits_role(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """With the sample's kms:ViaService condition the role's direct CreateGrant is denied while the
     same permission works through Forecast; without it the direct call succeeds."""
@@ -947,8 +927,8 @@ def via_service_limits_role(target: Target, example: Mapping[str, Any]) -> dict[
     return {"direct_CreateGrant": direct.code, "create": out.code}
 
 
-FORECAST_16 = rule(
-    "FORECAST-16", "No sensitive information in tags",
+FORECAST_15 = rule(
+    "FORECAST-15", "No sensitive information in tags",
     service=SERVICE, doc=DOC, section=_S_PROTECT,
     quote="we strongly recommend that you never put confidential or sensitive information, such as your "
           "customers' email addresses, into tags or free-form fields such as a Name field",
@@ -957,7 +937,7 @@ FORECAST_16 = rule(
 )
 
 
-@FORECAST_16.config
+@FORECAST_15.config
 def no_email_in_tags(setup: Setup) -> list[str]:
     """"We strongly recommend that you never put confidential or sensitive information, such as your
     customers' email addresses, into tags or free-form fields such as a Name field." Decidable in a
@@ -973,13 +953,12 @@ def no_email_in_tags(setup: Setup) -> list[str]:
 def _mutators() -> dict[str, Any]:
     return {
         "FORECAST-01": fst.use_alias_arn,
-        "FORECAST-09": fst.make_asymmetric,
-        "FORECAST-11": lambda s: fst.take_from_role(s, "kms:DescribeKey"),
-        "FORECAST-12": lambda s: fst.take_from_role(s, "kms:CreateGrant"),
-        "FORECAST-13": lambda s: fst.take_from_role(s, "kms:RetireGrant"),
-        "FORECAST-14": fst.take_from_caller,
-        "FORECAST-15": fst.drop_via_service,
-        "FORECAST-16": fst.add_email_tag,
+        "FORECAST-10": lambda s: fst.take_from_role(s, "kms:DescribeKey"),
+        "FORECAST-11": lambda s: fst.take_from_role(s, "kms:CreateGrant"),
+        "FORECAST-12": lambda s: fst.take_from_role(s, "kms:RetireGrant"),
+        "FORECAST-13": fst.take_from_caller,
+        "FORECAST-14": fst.drop_via_service,
+        "FORECAST-15": fst.add_email_tag,
     }
 
 

@@ -366,7 +366,11 @@ def grant_operations_fit_key(setup: Setup) -> list[str]:
 @KMS_06.behavior_(examples=ks.grant_type_cases)
 def grant_operations_validated(target: Target, example: Any) -> dict[str, Any]:
     """CreateGrant on a key of a drawn type with drawn operations: ValidationException exactly
-    when an operation is not valid for the key's KeyUsage. Fact: CreateGrant's outcome code."""
+    when an operation is not valid for the key's KeyUsage ("CreateGrant": "if the grant allows an
+    operation that the KMS key does not support, CreateGrant fails with a ValidationException").
+    The API reference mentions "limited exceptions to this rule for legacy operations" without
+    naming them: a difference on a real account should be read against that sentence before it is
+    called a defect. Fact: CreateGrant's outcome code."""
     values = roles(target, "ROLE")
     spec, usage = example["key"]
     key = key_with(target, values, [], "all", key_spec=spec, key_usage=usage)

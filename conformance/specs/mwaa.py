@@ -25,20 +25,30 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from hypothesis.strategies import SearchStrategy
-
 from conformance.errors import InputError
+from conformance.kms import GRANT_OPERATIONS
 from conformance.kms.errors import AwsError
 from conformance.rules import ServiceSpec, register_service, rule
 from conformance.setup import KeySetup, Setup
 from conformance.specs import steps
 from conformance.specs.access import access_reasons, expand_actions, key_for
 from conformance.targets.base import Outcome, Target, model_operation
+from strategies.mwaa import (
+    MUTATORS,
+    caller_examples,
+    compliant_setups,
+    environment_examples,
+    key_form_examples,
+    logs_examples,
+    multi_region_examples,
+    region_examples,
+)
 
 DOC = "003_38db2e13c46896ae.txt"
 SERVICE = "mwaa"
@@ -50,19 +60,13 @@ _S_HOW = "작동 방식"
 _S_GRANTS = "권한 부여 정책"
 _S_KEYPOLICY = "고객 관리형 키에 대한 키 정책 연결"
 
-#: The grant operations a page action list means (wildcards expanded; see the module docstring).
-_GRANTABLE = ("Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
-              "GenerateDataKeyPairWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "CreateGrant", "RetireGrant",
-              "DescribeKey")
-
-
 def grant_operations(actions: Sequence[str]) -> tuple[str, ...]:
     """The sorted grant operations of a page action list (``kms:ReEncrypt*`` -> ReEncryptFrom, ReEncryptTo).
 
     >>> grant_operations(["kms:Decrypt", "kms:ReEncrypt*"])
     ('Decrypt', 'ReEncryptFrom', 'ReEncryptTo')
     """
-    return tuple(sorted(op for op in expand_actions(list(actions)) if op in _GRANTABLE))
+    return tuple(sorted(op for op in expand_actions(list(actions)) if op in GRANT_OPERATIONS))
 
 
 _BASE = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*")
@@ -268,19 +272,20 @@ def check_same_region(setup: Setup) -> list[str]:
     return []
 
 
-def _examples_region() -> SearchStrategy[dict[str, Any]]:
-    from strategies.mwaa import region_examples
-
-    return region_examples()
-
-
 def environment_params(target: Target, name: str, kms_key: str | None, role: str,
                        logging: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """CreateEnvironment parameters as boto3 takes them, for ``name`` with ``kms_key``."""
+    """CreateEnvironment parameters as boto3 takes them, for ``name`` with ``kms_key``. The bucket and
+    network are placeholders; against a real account set ``KMS_CONFORMANCE_MWAA_BUCKET_ARN``,
+    ``KMS_CONFORMANCE_MWAA_SUBNETS`` and ``KMS_CONFORMANCE_MWAA_SECURITY_GROUPS`` (comma-separated) to
+    ones that exist, or MWAA refuses every environment for reasons the page does not cover."""
+    env = os.environ
+    subnets = env.get("KMS_CONFORMANCE_MWAA_SUBNETS", "subnet-0a1b2c3d,subnet-4e5f6a7b").split(",")
+    groups = env.get("KMS_CONFORMANCE_MWAA_SECURITY_GROUPS", "sg-0a1b2c3d").split(",")
     params: dict[str, Any] = {
-        "Name": name, "ExecutionRoleArn": role, "SourceBucketArn": "arn:aws:s3:::kms-conformance-dags",
-        "DagS3Path": "dags", "NetworkConfiguration": {"SubnetIds": ["subnet-0a1b2c3d", "subnet-4e5f6a7b"],
-                                                      "SecurityGroupIds": ["sg-0a1b2c3d"]},
+        "Name": name, "ExecutionRoleArn": role,
+        "SourceBucketArn": env.get("KMS_CONFORMANCE_MWAA_BUCKET_ARN", "arn:aws:s3:::kms-conformance-dags"),
+        "DagS3Path": "dags", "NetworkConfiguration": {"SubnetIds": [s.strip() for s in subnets if s.strip()],
+                                                      "SecurityGroupIds": [g.strip() for g in groups if g.strip()]},
         "LoggingConfiguration": dict(logging or {"TaskLogs": {"Enabled": True, "LogLevel": "INFO"}}),
     }
     if kms_key is not None:
@@ -299,7 +304,7 @@ def _create(target: Target, params: Mapping[str, Any], principal: str | None = N
     return target.call(BOTO, "CreateEnvironment", params, principal=principal)
 
 
-@MWAA_01.behavior_(examples=_examples_region)
+@MWAA_01.behavior_(examples=region_examples)
 def scenario_same_region(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """CreateEnvironment with the key's ARN in the environment's Region succeeds; the same key ARN
     written with another Region names no key there and is refused (ValidationException)."""
@@ -331,13 +336,7 @@ def check_no_alias(setup: Setup) -> list[str]:
     return []
 
 
-def _examples_alias() -> SearchStrategy[dict[str, Any]]:
-    from strategies.mwaa import key_form_examples
-
-    return key_form_examples()
-
-
-@MWAA_02.behavior_(examples=_examples_alias)
+@MWAA_02.behavior_(examples=key_form_examples)
 def scenario_no_alias(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """CreateEnvironment with the key's id or ARN succeeds; with an alias name or alias ARN of the
     same key it is refused (ValidationException)."""
@@ -373,13 +372,7 @@ def check_single_region_key(setup: Setup) -> list[str]:
     return []
 
 
-def _examples_mrk() -> SearchStrategy[dict[str, Any]]:
-    from strategies.mwaa import multi_region_examples
-
-    return multi_region_examples()
-
-
-@MWAA_03.behavior_(examples=_examples_mrk)
+@MWAA_03.behavior_(examples=multi_region_examples)
 def scenario_no_multi_region(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """CreateEnvironment with a multi-Region key is refused (ValidationException); with a
     single-Region key it succeeds."""
@@ -433,13 +426,7 @@ def grant_facts(target: Target, key_arn: str, env: str) -> tuple[str, list[dict[
     return "OK", sorted(facts, key=lambda f: f["name"])
 
 
-def _examples_env() -> SearchStrategy[dict[str, Any]]:
-    from strategies.mwaa import environment_examples
-
-    return environment_examples()
-
-
-@MWAA_05.behavior_(examples=_examples_env)
+@MWAA_05.behavior_(examples=environment_examples)
 def scenario_four_grants(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"When you create an Amazon MWAA environment and specify a customer managed KMS key, Amazon MWAA
     attaches the grant policies to your key", four of them (권한 1-4): mwaa-grant-for-env-mgmt-role-,
@@ -461,7 +448,7 @@ MWAA_06 = rule(
 )
 
 
-@MWAA_06.behavior_(examples=_examples_env, lifecycle=True)
+@MWAA_06.behavior_(examples=environment_examples, lifecycle=True)
 def scenario_grants_retired(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"Amazon MWAA creates additional grants on your behalf ... These include policies for retiring
     the grant if you delete your environment": after DeleteEnvironment no grant of the environment is
@@ -507,12 +494,6 @@ def check_caller_key_permissions(setup: Setup) -> list[str]:
     return list(dict.fromkeys(reasons))
 
 
-def _examples_caller() -> SearchStrategy[dict[str, Any]]:
-    from strategies.mwaa import caller_examples
-
-    return caller_examples()
-
-
 def caller_key_statement(principal: str, region: str, actions: Sequence[str] = ("kms:DescribeKey",
                                                                                  "kms:CreateGrant")) -> dict[str, Any]:
     """A key policy statement letting ``principal`` use the key through MWAA in ``region``."""
@@ -521,7 +502,7 @@ def caller_key_statement(principal: str, region: str, actions: Sequence[str] = (
             "Condition": {"StringEquals": {"kms:ViaService": f"airflow.{region}.amazonaws.com"}}}
 
 
-@MWAA_07.behavior_(examples=_examples_caller)
+@MWAA_07.behavior_(examples=caller_examples)
 def scenario_caller_permissions(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """A role allowed kms:DescribeKey and kms:CreateGrant on the key through airflow.<region> creates
     the environment; without CreateGrant, or with the statement bound to another Region, it is refused
@@ -580,13 +561,7 @@ def check_logs_statement(setup: Setup) -> list[str]:
     return reasons
 
 
-def _examples_logs() -> SearchStrategy[dict[str, Any]]:
-    from strategies.mwaa import logs_examples
-
-    return logs_examples()
-
-
-@MWAA_08.behavior_(examples=_examples_logs)
+@MWAA_08.behavior_(examples=logs_examples)
 def scenario_logs_statement(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """With the CloudWatch Logs statement the environment's encrypted log groups can be written and the
     environment does not fail; without it (or with it bound to another Region's log groups) CloudWatch
@@ -606,32 +581,7 @@ def scenario_logs_statement(target: Target, example: Mapping[str, Any]) -> dict[
 
 # --- the service spec -----------------------------------------------------------------------------
 
-def _compliant() -> SearchStrategy[dict[str, Any]]:
-    from strategies.mwaa import compliant_setups
-
-    return compliant_setups()
-
-
-class _LazyMutators(Mapping[str, Any]):
-    """The mutators of ``strategies.mwaa``, imported on first use."""
-
-    @staticmethod
-    def _all() -> Mapping[str, Any]:
-        from strategies.mwaa import MUTATORS
-
-        return MUTATORS
-
-    def __getitem__(self, key: str) -> Any:
-        return self._all()[key]
-
-    def __iter__(self) -> Any:
-        return iter(self._all())
-
-    def __len__(self) -> int:
-        return len(self._all())
-
-
-register_service(ServiceSpec(name=SERVICE, compliant=_compliant, mutators=_LazyMutators(),
+register_service(ServiceSpec(name=SERVICE, compliant=compliant_setups, mutators=MUTATORS,
                              parse_request=parse_request))
 
 

@@ -39,8 +39,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from hypothesis.strategies import SearchStrategy
-
 from conformance.errors import InputError
 from conformance.kms.errors import AwsError
 from conformance.rules import ServiceSpec, register_service, rule
@@ -48,6 +46,21 @@ from conformance.setup import KeySetup, Setup
 from conformance.specs import steps
 from conformance.specs.access import access_reasons, key_for
 from conformance.targets.base import Outcome, Target, UnsupportedOperation, model_operation
+from strategies.opensearch_serverless import (
+    MUTATORS,
+    compliant_setups,
+    conflict_examples,
+    iam_examples,
+    key_element_examples,
+    key_policy_examples,
+    lifecycle_examples,
+    needs_policy_examples,
+    override_examples,
+    owned_key_examples,
+    prefix_examples,
+    rule_defect_examples,
+    specificity_examples,
+)
 
 DOC = "002_c2442b383cdbec83.txt"
 SERVICE = "opensearch-serverless"
@@ -385,8 +398,10 @@ BAD_RULES: Mapping[str, Any] = {
 
 def _names(target: Target, example: Mapping[str, Any]) -> tuple[str, str]:
     """A fresh policy name and collection stem for one example (lower case, API-valid)."""
-    stem = re.sub(r"[^a-z0-9-]", "-", target.unique("c" + str(example.get("stem", "x"))).lower())[:18]
-    return f"p{stem}"[:32], stem
+    stem = re.sub(r"[^a-z0-9-]", "-", target.unique("c" + str(example.get("stem", "x"))).lower())
+    if len(stem) > 18:  # keep the unique tail (run id and counter); names stay short for auto-<name>
+        stem = "c" + stem[-17:]
+    return f"p{stem}", stem
 
 
 def _aoss(target: Target, op: str, params: Mapping[str, Any], principal: str | None = None) -> Outcome:
@@ -429,13 +444,7 @@ def _label(value: str | None, keys: Mapping[str, str]) -> str | None:
     return value if value == AWS_OWNED else "other"
 
 
-def _examples_rules() -> SearchStrategy[dict[str, Any]]:
-    from strategies.opensearch_serverless import rule_defect_examples
-
-    return rule_defect_examples()
-
-
-@AOSS_01.behavior_(examples=_examples_rules)
+@AOSS_01.behavior_(examples=rule_defect_examples)
 def scenario_rules_grammar(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """A policy whose rules break the grammar is refused with ValidationException; a
     well-formed one is accepted."""
@@ -470,13 +479,7 @@ def check_key_element(setup: Setup) -> list[str]:
     return reasons
 
 
-def _examples_key_element() -> SearchStrategy[dict[str, Any]]:
-    from strategies.opensearch_serverless import key_element_examples
-
-    return key_element_examples()
-
-
-@AOSS_02.behavior_(examples=_examples_key_element)
+@AOSS_02.behavior_(examples=key_element_examples)
 def scenario_key_element(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """AWSOwnedKey true, or AWSOwnedKey false with the ARN of a KMS key, is accepted; AWSOwnedKey
     false without KmsARN, or a KmsARN that is not a KMS key ARN (the page's ``arn:aws:encryption:``
@@ -503,13 +506,7 @@ AOSS_03 = rule(
 )
 
 
-def _examples_owned() -> SearchStrategy[dict[str, Any]]:
-    from strategies.opensearch_serverless import owned_key_examples
-
-    return owned_key_examples()
-
-
-@AOSS_03.behavior_(examples=_examples_owned)
+@AOSS_03.behavior_(examples=owned_key_examples)
 def scenario_kms_arn_wins(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"If you include this parameter [KmsARN], OpenSearch Serverless ignores the AWSOwnedKey
     parameter" (the translation garbles the order of the words; the English original governs).
@@ -536,13 +533,7 @@ AOSS_04 = rule(
 )
 
 
-def _examples_prefix() -> SearchStrategy[dict[str, Any]]:
-    from strategies.opensearch_serverless import prefix_examples
-
-    return prefix_examples()
-
-
-@AOSS_04.behavior_(examples=_examples_prefix)
+@AOSS_04.behavior_(examples=prefix_examples)
 def scenario_prefix_matching(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"When you then create a collection that matches that name or prefix pattern, the policy and
     its KMS key are automatically assigned to the collection." A prefix ``collection/<stem>*``
@@ -590,13 +581,7 @@ def check_collection_has_policy(setup: Setup) -> list[str]:
     return reasons
 
 
-def _examples_needs_policy() -> SearchStrategy[dict[str, Any]]:
-    from strategies.opensearch_serverless import needs_policy_examples
-
-    return needs_policy_examples()
-
-
-@AOSS_05.behavior_(examples=_examples_needs_policy)
+@AOSS_05.behavior_(examples=needs_policy_examples)
 def scenario_collection_needs_policy(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """CreateCollection with no matching encryption policy is refused (ValidationException); with one,
     it succeeds."""
@@ -617,13 +602,7 @@ AOSS_06 = rule(
 )
 
 
-def _examples_specific() -> SearchStrategy[dict[str, Any]]:
-    from strategies.opensearch_serverless import specificity_examples
-
-    return specificity_examples()
-
-
-@AOSS_06.behavior_(examples=_examples_specific)
+@AOSS_06.behavior_(examples=specificity_examples)
 def scenario_most_specific(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"If rules in multiple policies match a collection, the more specific rule is used" (collection/log*
     against collection/logSpecial: the second policy's key). Together with "a collection can be
@@ -674,13 +653,7 @@ def check_pattern_unique(setup: Setup) -> list[str]:
     return reasons
 
 
-def _examples_conflict() -> SearchStrategy[dict[str, Any]]:
-    from strategies.opensearch_serverless import conflict_examples
-
-    return conflict_examples()
-
-
-@AOSS_07.behavior_(examples=_examples_conflict)
+@AOSS_07.behavior_(examples=conflict_examples)
 def scenario_pattern_conflict(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """A second policy with a pattern the first one has is refused (ValidationException); a second
     policy with a different pattern is accepted."""
@@ -690,12 +663,6 @@ def scenario_pattern_conflict(target: Target, example: Mapping[str, Any]) -> dic
     other = f"collection/{stem}{example['suffix']}x" if example["same"] is False else pattern
     second = _create_policy(target, f"{name}-b"[:32], _doc([other], None)).code
     return {"first": first, "second": second}
-
-
-def _examples_lifecycle() -> SearchStrategy[dict[str, Any]]:
-    from strategies.opensearch_serverless import lifecycle_examples
-
-    return lifecycle_examples()
 
 
 def _policy_version(outcome: Outcome) -> str:
@@ -712,7 +679,7 @@ AOSS_08 = rule(
 )
 
 
-@AOSS_08.behavior_(examples=_examples_lifecycle, lifecycle=True)
+@AOSS_08.behavior_(examples=lifecycle_examples, lifecycle=True)
 def scenario_update_key(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"If you update the KMS key in an encryption policy, the change applies only to newly created
     collections matching the name or pattern; existing collections with a KMS key already assigned
@@ -740,7 +707,7 @@ AOSS_09 = rule(
 )
 
 
-@AOSS_09.behavior_(examples=_examples_lifecycle, lifecycle=True)
+@AOSS_09.behavior_(examples=lifecycle_examples, lifecycle=True)
 def scenario_update_rules(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"If you modify the policy rules so that they no longer match a collection, the associated KMS
     key isn't unassigned from it; the collection always stays encrypted with its initial key"
@@ -765,7 +732,7 @@ AOSS_10 = rule(
 )
 
 
-@AOSS_10.behavior_(examples=_examples_lifecycle, lifecycle=True)
+@AOSS_10.behavior_(examples=lifecycle_examples, lifecycle=True)
 def scenario_delete_policy(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"When you delete an encryption policy, collections currently using the KMS key defined in the
     policy are not affected": the collection keeps its key and stays ACTIVE."""
@@ -806,13 +773,7 @@ def check_override_only_wildcard(setup: Setup) -> list[str]:
     return reasons
 
 
-def _examples_override() -> SearchStrategy[dict[str, Any]]:
-    from strategies.opensearch_serverless import override_examples
-
-    return override_examples()
-
-
-@AOSS_11.behavior_(examples=_examples_override)
+@AOSS_11.behavior_(examples=override_examples)
 def scenario_auto_policy(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"If you choose to override the automatic key assignment, OpenSearch Serverless creates an
     encryption policy named auto-<collection-name> and attaches it to the collection. The policy
@@ -910,22 +871,24 @@ def check_iam_permissions(setup: Setup) -> list[str]:
     policies = setup.identity_policies.get(setup.caller, ())
     partition = setup.caller.split(":")[1] if setup.caller.startswith("arn:") else "aws"
     reasons = []
+    created = req.parsed()
     for op, entries in (("CreateSecurityPolicy", req.policies), ("UpdateSecurityPolicy", req.updates)):
         for p in entries:
-            try:
-                patterns = list(parse_encryption_policy(p.document).patterns) if p.document is not None else []
-            except PolicyDocError:
-                patterns = []
+            if p.type != "encryption":
+                continue
+            if p.document is None:  # an update that keeps the policy: the patterns of the created one
+                if p.name not in created:
+                    continue
+                patterns = list(created[p.name].patterns)
+            else:
+                try:
+                    patterns = list(parse_encryption_policy(p.document).patterns)
+                except PolicyDocError:
+                    continue  # not evaluable; AOSS-01/02 report the document
             for reason in iam_reasons(setup.caller, IAM_ACTIONS[op], patterns, policies, account=setup.account,
                                       region=setup.region, partition=partition):
                 reasons.append(f"{p.path}: {reason}")
     return reasons
-
-
-def _examples_iam() -> SearchStrategy[dict[str, Any]]:
-    from strategies.opensearch_serverless import iam_examples
-
-    return iam_examples()
 
 
 def sample_identity_policy(collection: str) -> dict[str, Any]:
@@ -937,7 +900,7 @@ def sample_identity_policy(collection: str) -> dict[str, Any]:
         {"Effect": "Allow", "Action": ["aoss:ListSecurityPolicies"], "Resource": "*"}]}
 
 
-@AOSS_13.behavior_(examples=_examples_iam)
+@AOSS_13.behavior_(examples=iam_examples)
 def scenario_iam_permissions(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """With the page's sample identity policy for ``application-logs`` (here a fresh name), the user
     may create an encryption policy for that collection, not for another; and may list policies."""
@@ -986,12 +949,6 @@ def check_key_permissions(setup: Setup) -> list[str]:
     return reasons
 
 
-def _examples_key_policy() -> SearchStrategy[dict[str, Any]]:
-    from strategies.opensearch_serverless import key_policy_examples
-
-    return key_policy_examples()
-
-
 def sample_key_statement(principal: str, via_service: str, actions: Sequence[str] = KEY_POLICY_ACTIONS
                          ) -> dict[str, Any]:
     """The page's key policy sample as a statement for ``principal`` (the page's fragment has no
@@ -1002,7 +959,7 @@ def sample_key_statement(principal: str, via_service: str, actions: Sequence[str
                           "Bool": {"kms:GrantIsForAWSResource": "true"}}}
 
 
-@AOSS_14.behavior_(examples=_examples_key_policy)
+@AOSS_14.behavior_(examples=key_policy_examples)
 def scenario_key_permissions(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """A role whose key policy statement allows kms:CreateGrant through aoss.<region>.amazonaws.com
     (and whose identity policy allows kms:DescribeKey) can create an encryption policy with the key;
@@ -1040,7 +997,7 @@ def _grants(target: Target, key_arn: str) -> tuple[str, list[list[str]]]:
     return "OK", sorted(sorted(g.get("Operations", [])) for g in out.value.get("Grants", []))
 
 
-@AOSS_15.behavior_(examples=_examples_lifecycle)
+@AOSS_15.behavior_(examples=lifecycle_examples)
 def scenario_grant_created(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"When you create an encryption policy in your account with a new key, OpenSearch Serverless
     sends a CreateGrant request on your behalf"; the grant covers the internal operations DescribeKey,
@@ -1068,7 +1025,7 @@ AOSS_16 = rule(
 )
 
 
-@AOSS_16.behavior_(examples=_examples_lifecycle, lifecycle=True)
+@AOSS_16.behavior_(examples=lifecycle_examples, lifecycle=True)
 def scenario_revoked_grant(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"You can revoke access to the grant, or remove the service's access to the customer managed key
     at any time. If you do, OpenSearch Serverless can't access any data encrypted by the key, which
@@ -1098,7 +1055,7 @@ AOSS_17 = rule(
 )
 
 
-@AOSS_17.behavior_(examples=_examples_lifecycle, lifecycle=True)
+@AOSS_17.behavior_(examples=lifecycle_examples, lifecycle=True)
 def scenario_grant_retired(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"OpenSearch Serverless retires the grant in an asynchronous workflow when a given customer
     managed key is not associated with any security policies or collections." With a collection
@@ -1145,7 +1102,7 @@ def check_policy_version(setup: Setup) -> list[str]:
     return reasons
 
 
-@AOSS_18.behavior_(examples=_examples_lifecycle)
+@AOSS_18.behavior_(examples=lifecycle_examples)
 def scenario_policy_version(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """An update naming the current policyVersion succeeds; one naming a version the policy no longer
     has is refused with ValidationException."""
@@ -1161,34 +1118,31 @@ def scenario_policy_version(target: Target, example: Mapping[str, Any]) -> dict[
     return {"CreateSecurityPolicy": created.code, "UpdateSecurityPolicy": updated.code}
 
 
+AOSS_19 = rule(
+    "AOSS-19", "Create the encryption policy before the collection",
+    service=SERVICE, doc=DOC, section="암호화 정책 생성(콘솔)", severity="should",
+    quote="컬렉션을 생성하기 전에 암호화 정책을 생성하는 것이 좋습니다.",
+    operations=("opensearchserverless:CreateSecurityPolicy", "opensearchserverless:CreateCollection"),
+)
+
+
+@AOSS_19.config(applies=_has_collections)
+def check_policy_first(setup: Setup) -> list[str]:
+    """"We recommend that you create encryption policies before you create collections." A collection
+    that no policy of the setup matches, created with its own ``encryptionConfig`` instead, keeps the
+    requirement (AOSS-05: an ``auto-<name>`` policy is made for it) but not this recommendation.
+    (The page's other advice, to preview existing policies with ListSecurityPolicies before creating a
+    collection, concerns the user's procedure and is not decidable from a setup.)"""
+    req = _request(setup)
+    policies = req.parsed()
+    return [f"{c.path}: collection {c.name!r} relies on encryptionConfig at creation; no encryption policy of "
+            "the setup matches it beforehand" for c in req.collections
+            if c.encryption_config and best_match(policies, c.name) is None]
+
+
 # --- the service spec -----------------------------------------------------------------------------
 
-def _compliant() -> SearchStrategy[dict[str, Any]]:
-    from strategies.opensearch_serverless import compliant_setups
-
-    return compliant_setups()
-
-
-def _mutators() -> Mapping[str, Any]:
-    from strategies.opensearch_serverless import MUTATORS
-
-    return MUTATORS
-
-
-class _LazyMutators(Mapping[str, Any]):
-    """The mutators, imported on first use (strategies import this module's helpers)."""
-
-    def __getitem__(self, key: str) -> Any:
-        return _mutators()[key]
-
-    def __iter__(self) -> Any:
-        return iter(_mutators())
-
-    def __len__(self) -> int:
-        return len(_mutators())
-
-
-register_service(ServiceSpec(name=SERVICE, compliant=_compliant, mutators=_LazyMutators(),
+register_service(ServiceSpec(name=SERVICE, compliant=compliant_setups, mutators=MUTATORS,
                              parse_request=parse_request))
 
 

@@ -1,0 +1,430 @@
+"""Tests of the Amazon Forecast specification (conformance/specs/forecast.py, page 004).
+
+Every rule twice: a compliant example holds (config: no reasons; behaviour: the documented facts on
+the reference model) and a broken one fails (config: the mutated setup gives a reason naming the
+right thing; behaviour: a target flipping one operation is found to differ).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import conformance.kms  # noqa: F401  (registers the kms/iam model handlers)
+import conformance.targets.model as model_module
+from conformance.errors import InputError
+from conformance.rules import _REGISTRY, Rule, services
+from conformance.setup import load_setup, parse_setup
+from conformance.specs import forecast as spec
+from conformance.targets.model import ModelTarget
+from conformance.targets.mutant import MutantTarget
+from strategies import forecast as fst
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "forecast"
+CONFIG_RULES = ("FORECAST-01", "FORECAST-10", "FORECAST-11", "FORECAST-12", "FORECAST-13", "FORECAST-14",
+                "FORECAST-15")
+FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+
+def rule(rule_id: str) -> Rule:
+    return _REGISTRY[rule_id].freeze()
+
+
+@pytest.fixture
+def model(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModelTarget]:
+    # The handlers of this spec module and of KMS/IAM are registered by the imports above; do not
+    # import the whole catalogue (other spec modules are not this test's subject).
+    monkeypatch.setattr(model_module, "_load_handlers", lambda: None)
+    yield ModelTarget()
+
+
+def compliant() -> dict[str, Any]:
+    """A fixed compliant setup: the page's sample, repaired, for one role and one caller."""
+    account, region = "111122223333", "us-east-1"
+    role = f"arn:aws:iam::{account}:role/ROLE_PASSED_TO_FORECAST"
+    caller = f"arn:aws:iam::{account}:role/ForecastUser"
+    key = f"arn:aws:kms:{region}:{account}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    config = {"RoleArn": role, "KMSKeyArn": key}
+    return {
+        "service": "forecast", "account": account, "region": region, "caller": caller,
+        "keys": [{"arn": key, "policy": {"Version": "2012-10-17", "Statement": [
+            fst.role_statement(role, account, region), fst.caller_statement(caller),
+            {"Sid": "Allow access for key administrators", "Effect": "Allow",
+             "Principal": {"AWS": f"arn:aws:iam::{account}:root"}, "Action": ["kms:*"], "Resource": key}]}}],
+        "request": {
+            "CreateDataset": {"DatasetName": "sales", "Domain": "RETAIL", "DatasetType": "TARGET_TIME_SERIES",
+                              "Schema": {"Attributes": [{"AttributeName": "item_id", "AttributeType": "string"}]},
+                              "EncryptionConfig": dict(config)},
+            "CreatePredictor": {"PredictorName": "p1", "ForecastHorizon": 7,
+                                "InputDataConfig": {"DatasetGroupArn":
+                                                    f"arn:aws:forecast:{region}:{account}:dataset-group/g"},
+                                "FeaturizationConfig": {"ForecastFrequency": "D"}, "PerformAutoML": True,
+                                "EncryptionConfig": dict(config)},
+        },
+    }
+
+
+def reasons(rule_id: str, raw: dict[str, Any]) -> list[str]:
+    r = rule(rule_id)
+    setup = parse_setup(raw)
+    assert r.check is not None
+    assert r.applies is None or r.applies(setup), f"{rule_id} does not apply"
+    return r.check(setup)
+
+
+# --- config rules: compliant passes, broken fails with the right reason ----------------------------
+
+def test_compliant_setup_passes_every_config_rule() -> None:
+    for rule_id in CONFIG_RULES:
+        assert reasons(rule_id, compliant()) == [], rule_id
+
+
+def test_forecast_01_alias_arn_refused() -> None:
+    raw = compliant()
+    raw["keys"][0]["aliases"] = ["alias/forecast"]
+    alias_arn = "arn:aws:kms:us-east-1:111122223333:alias/forecast"
+    raw["request"]["CreateDataset"]["EncryptionConfig"]["KMSKeyArn"] = alias_arn
+    got = reasons("FORECAST-01", raw)
+    assert len(got) == 1 and "request.CreateDataset.EncryptionConfig.KMSKeyArn" in got[0] and "alias" in got[0]
+
+
+def test_forecast_01_role_arn_must_be_a_role() -> None:
+    raw = compliant()
+    raw["request"]["CreatePredictor"]["EncryptionConfig"]["RoleArn"] = "arn:aws:iam::111122223333:user/bob"
+    got = reasons("FORECAST-01", raw)
+    assert any("RoleArn" in r and "user/bob" in r for r in got)
+
+
+@pytest.mark.parametrize(("rule_id", "action"), [("FORECAST-10", "kms:DescribeKey"),
+                                                 ("FORECAST-11", "kms:CreateGrant"),
+                                                 ("FORECAST-12", "kms:RetireGrant")])
+def test_role_actions_required(rule_id: str, action: str) -> None:
+    raw = compliant()
+    raw["keys"][0]["policy"]["Statement"][0]["Action"].remove(action)
+    got = reasons(rule_id, raw)
+    assert got and all("ROLE_PASSED_TO_FORECAST" in r and action in r for r in got)
+    # and only that rule of the three breaks
+    for other in {"FORECAST-10", "FORECAST-11", "FORECAST-12"} - {rule_id}:
+        assert reasons(other, raw) == []
+
+
+def test_role_statement_with_placeholder_region_is_reported() -> None:
+    """The page's sample keeps ``forecast.region.amazonaws.com``: it never matches a request."""
+    raw = compliant()
+    raw["keys"][0]["policy"]["Statement"][0]["Condition"]["StringEquals"]["kms:ViaService"] = \
+        "forecast.region.amazonaws.com"
+    for rule_id in ("FORECAST-10", "FORECAST-11", "FORECAST-12"):
+        assert reasons(rule_id, raw), rule_id
+
+
+def test_role_access_through_iam_policy_is_accepted() -> None:
+    """"these can be added using IAM policies as well": root delegation plus an identity policy."""
+    raw = compliant()
+    role = raw["request"]["CreateDataset"]["EncryptionConfig"]["RoleArn"]
+    del raw["keys"][0]["policy"]["Statement"][0]
+    raw["identityPolicies"] = {role: [{"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": list(fst.ROLE_ACTIONS), "Resource": raw["keys"][0]["arn"],
+        "Condition": {"StringEquals": {"kms:ViaService": "forecast.us-east-1.amazonaws.com"}}}]}]}
+    for rule_id in ("FORECAST-10", "FORECAST-11", "FORECAST-12", "FORECAST-14"):
+        assert reasons(rule_id, raw) == [], rule_id
+
+
+def test_forecast_13_caller_needs_decrypt_and_generate_data_key() -> None:
+    raw = compliant()
+    raw["keys"][0]["policy"]["Statement"][1]["Action"] = ["kms:Decrypt"]
+    got = reasons("FORECAST-13", raw)
+    assert got and all("ForecastUser" in r and "kms:GenerateDataKey" in r for r in got)
+
+
+def test_forecast_14_role_usable_directly_is_reported() -> None:
+    raw = compliant()
+    del raw["keys"][0]["policy"]["Statement"][0]["Condition"]
+    got = reasons("FORECAST-14", raw)
+    assert len(got) == 6  # two requests x three actions
+    assert "directly" in got[0] and "forecast.us-east-1.amazonaws.com" in got[0]
+
+
+def test_forecast_15_email_in_tag() -> None:
+    raw = compliant()
+    raw["request"]["CreateDataset"]["Tags"] = [{"Key": "owner", "Value": "jane.doe@example.com"}]
+    got = reasons("FORECAST-15", raw)
+    assert got == ["request.CreateDataset.Tags[0]: tag 'owner'='jane.doe@example.com' holds an email address; "
+                   "tags may be used in billing or diagnostic logs"]
+
+
+def test_rules_do_not_apply_without_encryption_config() -> None:
+    raw = compliant()
+    for body in raw["request"].values():
+        del body["EncryptionConfig"]
+    setup = parse_setup(raw)
+    for rule_id in CONFIG_RULES:
+        r = rule(rule_id)
+        if r.applies is not None:
+            assert not r.applies(setup), rule_id
+
+
+# --- property tests with the ServiceSpec ------------------------------------------------------------
+
+SPEC = spec.SPEC
+
+
+@FAST
+@given(fst.forecast_setups())
+def test_generated_compliant_setups_pass(raw: dict[str, Any]) -> None:
+    setup = parse_setup(raw)
+    for rule_id in CONFIG_RULES:
+        r = rule(rule_id)
+        assert r.check is not None
+        if r.applies is None or r.applies(setup):
+            assert r.check(setup) == [], (rule_id, r.check(setup))
+
+
+@FAST
+@given(fst.forecast_setups(), st.data())
+def test_every_mutation_is_caught_by_its_rule(raw: dict[str, Any], data: st.DataObject) -> None:
+    rule_id = data.draw(st.sampled_from(sorted(SPEC.mutators)))
+    mutated = data.draw(SPEC.mutators[rule_id](copy.deepcopy(raw)))
+    assert mutated != raw
+    got = reasons(rule_id, mutated)
+    assert got, f"{rule_id} missed the mutation"
+
+
+def test_every_config_rule_has_a_mutator() -> None:
+    assert set(SPEC.mutators) == set(CONFIG_RULES)
+
+
+def test_service_registered() -> None:
+    assert services()["forecast"] is SPEC
+
+
+def test_kms_rules_accept_the_compliant_setup() -> None:
+    """The compliant setup of this page also passes the KMS rules that apply to every setup."""
+    setup = parse_setup(compliant())
+    import conformance.specs.kms  # noqa: F401
+
+    for rule_id, builder in _REGISTRY.items():
+        if rule_id.startswith("KMS-") and builder.check is not None \
+                and (builder.applies is None or builder.applies(setup)):
+            assert builder.check(setup) == [], (rule_id, builder.check(setup))
+
+
+# --- parse_request: bad input is an InputError naming the path --------------------------------------
+
+@pytest.mark.parametrize(("change", "path"), [
+    (lambda r: r["request"].update({"DeleteDataset": {}}), "request.DeleteDataset"),
+    (lambda r: r["request"]["CreateDataset"].pop("Schema"), "request.CreateDataset.Schema"),
+    (lambda r: r["request"]["CreateDataset"].update({"Domain": "SHOPPING"}), "request.CreateDataset.Domain"),
+    (lambda r: r["request"]["CreatePredictor"]["EncryptionConfig"].pop("RoleArn"),
+     "request.CreatePredictor.EncryptionConfig.RoleArn"),
+    (lambda r: r["request"]["CreatePredictor"]["EncryptionConfig"].update(
+        {"KMSKeyArn": "arn:aws:kms:us-east-1:111122223333:key/other"}),
+     "request.CreatePredictor.EncryptionConfig.KMSKeyArn"),
+    (lambda r: r["request"]["CreateDataset"].update({"DatasetName": "bad-name"}), "request.CreateDataset.DatasetName"),
+    (lambda r: r.update({"request": {}}), "request"),
+])
+def test_bad_request_is_input_error(change: Any, path: str) -> None:
+    raw = compliant()
+    change(raw)
+    with pytest.raises(InputError) as info:
+        spec.parse_request(parse_setup(raw, source="setup.json"))
+    assert info.value.path == path and info.value.source == "setup.json"
+
+
+# --- behaviour rules: documented facts on the model; a flipped operation is caught -------------------
+
+def run(model: ModelTarget, rule_id: str, example: dict[str, Any]) -> dict[str, Any]:
+    r = rule(rule_id)
+    assert r.behavior is not None
+    return dict(r.behavior.scenario(model, example))
+
+
+def caught(rule_id: str, example: dict[str, Any], flip: tuple[str, str], model: ModelTarget) -> bool:
+    r = rule(rule_id)
+    assert r.behavior is not None
+    expected = r.behavior.scenario(model, example)
+    observed = r.behavior.scenario(MutantTarget(model, flips={flip}), example)
+    return r.behavior.compare(expected, observed) is not None
+
+
+POLICY = fst.key_policy_template()
+
+
+@pytest.mark.parametrize("resource", ["CreateDataset", "CreatePredictor"])
+def test_forecast_01_configuration_kept(model: ModelTarget, resource: str) -> None:
+    ex = {"resource": resource, "policy": POLICY}
+    assert run(model, "FORECAST-01", ex) == {"create": "OK", "describe": "OK", "same_config": True}
+    assert caught("FORECAST-01", ex, ("forecast", resource), model)
+
+
+def test_forecast_02_import_job(model: ModelTarget) -> None:
+    kept = {"encrypted": True, "remove_access": False, "policy": POLICY}
+    removed = {**kept, "remove_access": True}
+    plain = {**removed, "encrypted": False}
+    assert run(model, "FORECAST-02", kept)["CreateDatasetImportJob"] == "OK"
+    assert run(model, "FORECAST-02", removed)["CreateDatasetImportJob"] == "AccessDeniedException"
+    assert run(model, "FORECAST-02", plain)["CreateDatasetImportJob"] == "OK"
+    assert caught("FORECAST-02", removed, ("forecast", "CreateDatasetImportJob"), model)
+
+
+def test_forecast_03_role_must_trust_forecast(model: ModelTarget) -> None:
+    ex = {"resource": "CreateDataset", "trusts_forecast": False, "policy": POLICY}
+    assert run(model, "FORECAST-03", ex) == {"succeeded": False}
+    assert run(model, "FORECAST-03", {**ex, "trusts_forecast": True}) == {"succeeded": True}
+    assert caught("FORECAST-03", ex, ("forecast", "CreateDataset"), model)
+
+
+def test_forecast_04_default_keys(model: ModelTarget) -> None:
+    ex = {"resource": "CreatePredictor", "caller_kms": False}
+    assert run(model, "FORECAST-04", ex) == {"create": "OK", "describe": "OK", "has_encryption_config": False}
+    assert caught("FORECAST-04", ex, ("forecast", "CreatePredictor"), model)
+
+
+@pytest.mark.parametrize("follow_up", fst.PREDICTOR_FOLLOW_UPS)
+def test_forecast_05_follow_ups_inherit(model: ModelTarget, follow_up: str) -> None:
+    ex = {"follow_up": follow_up, "encrypted": True, "remove_access": True, "policy": POLICY}
+    assert run(model, "FORECAST-05", ex)[follow_up] == "AccessDeniedException"
+    assert run(model, "FORECAST-05", {**ex, "remove_access": False})[follow_up] == "OK"
+    assert run(model, "FORECAST-05", {**ex, "encrypted": False})[follow_up] == "OK"
+    assert caught("FORECAST-05", ex, ("forecast", follow_up), model)
+
+
+def test_forecast_06_grant_made_by_role(model: ModelTarget) -> None:
+    role_ex = {"resource": "CreateDataset", "holder": "role", "policy": fst.grant_maker_policy("role")}
+    caller_ex = {"resource": "CreateDataset", "holder": "caller", "policy": fst.grant_maker_policy("caller")}
+    assert run(model, "FORECAST-06", role_ex) == {"create": "OK"}
+    assert run(model, "FORECAST-06", caller_ex) == {"create": "AccessDeniedException"}
+    assert caught("FORECAST-06", role_ex, ("forecast", "CreateDataset"), model)
+
+
+@pytest.mark.parametrize(("allowed", "code"), [
+    (["Decrypt", "GenerateDataKey"], "OK"),
+    (["Decrypt", "Encrypt", "GenerateDataKey"], "OK"),
+    (["Decrypt"], "AccessDeniedException"),
+    (["Encrypt", "GenerateDataKey"], "AccessDeniedException"),
+])
+def test_forecast_07_grant_operations(model: ModelTarget, allowed: list[str], code: str) -> None:
+    policy = fst.key_policy_template()
+    policy["Statement"][1]["Condition"]["ForAllValues:StringEquals"] = {"kms:GrantOperations": allowed}
+    ex = {"resource": "CreateDataset", "allowed": allowed, "policy": policy}
+    assert run(model, "FORECAST-07", ex) == {"create": code}
+    assert caught("FORECAST-07", ex, ("forecast", "CreateDataset"), model)
+
+
+@pytest.mark.parametrize("how", ["policy", "grant"])
+def test_forecast_08_revocation(model: ModelTarget, how: str) -> None:
+    ex = {"how": how, "policy": fst.key_policy_template(role=how == "policy")}
+    facts = run(model, "FORECAST-08", ex)
+    assert facts["CreateForecast_before"] == "OK"
+    assert facts["CreateForecast_after"] == "AccessDeniedException"
+    assert caught("FORECAST-08", ex, ("forecast", "CreateForecast"), model)
+    assert rule("FORECAST-08").behavior.lifecycle  # type: ignore[union-attr]
+
+
+def test_forecast_09_symmetric(model: ModelTarget) -> None:
+    ex = {"resource": "CreatePredictor", "key_spec": "RSA_2048", "key_usage": "ENCRYPT_DECRYPT", "policy": POLICY}
+    assert run(model, "FORECAST-09", ex) == {"succeeded": False}
+    sym = {**ex, "key_spec": "SYMMETRIC_DEFAULT"}
+    assert run(model, "FORECAST-09", sym) == {"succeeded": True}
+    assert caught("FORECAST-09", sym, ("forecast", "CreatePredictor"), model)
+
+
+@pytest.mark.parametrize(("rule_id", "action"), [("FORECAST-10", "kms:DescribeKey"),
+                                                 ("FORECAST-11", "kms:CreateGrant")])
+def test_role_actions_behaviour(model: ModelTarget, rule_id: str, action: str) -> None:
+    missing = {"resource": "CreateDataset", "missing": action,
+               "policy": fst.key_policy_template(role_actions=[a for a in fst.ROLE_ACTIONS if a != action])}
+    full = {"resource": "CreateDataset", "missing": None, "policy": POLICY}
+    assert run(model, rule_id, missing) == {"create": "AccessDeniedException"}
+    assert run(model, rule_id, full) == {"create": "OK"}
+    assert caught(rule_id, full, ("forecast", "CreateDataset"), model)
+
+
+@pytest.mark.parametrize("missing", [None, "kms:RetireGrant"])
+def test_forecast_12_grants_retired(model: ModelTarget, missing: str | None) -> None:
+    ex = {"resource": "CreatePredictor", "missing": missing,
+          "policy": fst.key_policy_template(role_actions=[a for a in fst.ROLE_ACTIONS if a != missing])}
+    assert run(model, "FORECAST-12", ex) == {"create": "OK", "grants_left": []}
+    assert caught("FORECAST-12", ex, ("kms", "ListGrants"), model)
+
+
+@pytest.mark.parametrize("action", fst.CALLER_ACTIONS)
+def test_forecast_13_caller_validation(model: ModelTarget, action: str) -> None:
+    ex = {"resource": "CreatePredictor", "missing": action,
+          "policy": fst.key_policy_template(caller_actions=[a for a in fst.CALLER_ACTIONS if a != action])}
+    assert run(model, "FORECAST-13", ex) == {"create": "AccessDeniedException"}
+    ok = {**ex, "missing": None, "policy": POLICY}
+    assert run(model, "FORECAST-13", ok) == {"create": "OK"}
+    assert caught("FORECAST-13", ok, ("forecast", "CreatePredictor"), model)
+
+
+def test_forecast_14_via_service(model: ModelTarget) -> None:
+    with_via = {"resource": "CreateDataset", "via": True, "policy": fst.key_policy_template(via=True)}
+    without = {"resource": "CreateDataset", "via": False, "policy": fst.key_policy_template(via=False)}
+    assert run(model, "FORECAST-14", with_via) == {"direct_CreateGrant": "AccessDeniedException", "create": "OK"}
+    assert run(model, "FORECAST-14", without) == {"direct_CreateGrant": "OK", "create": "OK"}
+    assert caught("FORECAST-14", with_via, ("kms", "CreateGrant"), model)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.data())
+def test_behaviour_examples_are_deterministic_on_the_model(data: st.DataObject) -> None:
+    """Any drawn example gives the same JSON facts on two fresh reference models (the runner compares
+    the model's facts with the target's, so the model must not depend on ids or history)."""
+    rule_id = data.draw(st.sampled_from(sorted(r for r in _REGISTRY if r.startswith("FORECAST-")
+                                               and _REGISTRY[r].behavior is not None)))
+    r = rule(rule_id)
+    assert r.behavior is not None
+    example = data.draw(r.behavior.examples())
+    original = model_module._load_handlers
+    model_module._load_handlers = lambda: None
+    try:
+        first = r.behavior.scenario(ModelTarget(), example)
+        second = r.behavior.scenario(ModelTarget(account="444455556666", region="eu-west-1"), example)
+    finally:
+        model_module._load_handlers = original
+    assert json.loads(json.dumps(first)) == first
+    assert r.behavior.compare(first, second) is None, (rule_id, first, second)
+
+
+def test_every_rule_cites_the_page() -> None:
+    ids = [r for r in _REGISTRY if r.startswith("FORECAST-")]
+    assert len(ids) == 15
+    for rule_id in ids:
+        r = rule(rule_id)
+        assert r.citation.doc == "004_1f23ff3028fec3c5.txt" and r.citation.quote and r.citation.section
+        assert r.kinds, rule_id
+
+
+# --- worked examples ------------------------------------------------------------------------------
+
+def test_example_setup_is_compliant() -> None:
+    setup = load_setup(EXAMPLES / "setup.json")
+    spec.parse_request(setup)
+    for rule_id in CONFIG_RULES:
+        r = rule(rule_id)
+        assert r.check is not None
+        if r.applies is None or r.applies(setup):
+            assert r.check(setup) == [], rule_id
+
+
+@pytest.mark.parametrize(("name", "broken"), [
+    ("broken-no-creategrant.json", {"FORECAST-11"}),
+    ("broken-caller-decrypt.json", {"FORECAST-13"}),
+    ("broken-sample-region.json", {"FORECAST-10", "FORECAST-11", "FORECAST-12"}),
+])
+def test_broken_examples(name: str, broken: set[str]) -> None:
+    setup = load_setup(EXAMPLES / name)
+    failing = set()
+    for rule_id in CONFIG_RULES:
+        r = rule(rule_id)
+        assert r.check is not None
+        if (r.applies is None or r.applies(setup)) and r.check(setup):
+            failing.add(rule_id)
+    assert failing == broken

@@ -1,0 +1,241 @@
+"""Tests of the Amazon MWAA specification (page 003): every rule passes a compliant example and fails a
+mutated one; behaviour scenarios give the documented facts on the reference model and are found
+nonconformant on a mutant target; the worked example setups give their verdicts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conformance.errors import InputError
+from conformance.rules import catalogue, services
+from conformance.setup import load_setup, parse_setup
+from conformance.specs import mwaa as W
+from conformance.targets.model import ModelTarget
+from conformance.targets.mutant import MutantTarget
+from strategies.mwaa import MUTATORS
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "mwaa"
+RULES = {r.id: r for r in catalogue() if r.service == "mwaa"}
+KMS_CONFIG = [r for r in catalogue() if r.service == "kms" and r.check is not None]
+
+
+def _holds(rule: Any, setup: Any) -> list[str]:
+    if rule.applies is not None and not rule.applies(setup):
+        return []
+    return list(rule.check(setup))
+
+
+def test_grant_operations_expand_the_page_wildcards() -> None:
+    by_prefix = {g.prefix: g.operations for g in W.GRANTS}
+    base = ("Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext",
+            "GenerateDataKeyWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo")
+    assert by_prefix["mwaa-grant-for-env-mgmt-role-"] == tuple(sorted((*base, "CreateGrant", "DescribeKey",
+                                                                       "RetireGrant")))
+    assert by_prefix["mwaa-grant-for-lambda-exec-"] == tuple(sorted((*base, "DescribeKey", "RetireGrant")))
+    assert by_prefix["mwaa-grant-for-cfn-mgmt-"] == tuple(sorted((*base, "DescribeKey")))
+    assert by_prefix["mwaa-fargate-access-for-"] == tuple(sorted((*base, "DescribeKey", "RetireGrant")))
+    assert all(" " not in g.prefix for g in W.GRANTS)  # the page's leading space is a defect
+
+
+@pytest.mark.parametrize("value,form", [
+    ("1234abcd-12ab-34cd-56ef-1234567890ab", "id"),
+    ("arn:aws:kms:us-west-2:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab", "arn"),
+    ("alias/mwaa", "alias"),
+    ("arn:aws:kms:us-west-2:111122223333:alias/mwaa", "alias-arn"),
+    ("not a key", "invalid"),
+])
+def test_classify_kms_key(value: str, form: str) -> None:
+    assert W.classify_kms_key(value).form == form
+
+
+# --- config rules --------------------------------------------------------------------------------------
+
+def test_every_config_rule_has_a_mutator() -> None:
+    assert {rid for rid, r in RULES.items() if r.check is not None} == set(MUTATORS)
+    assert services()["mwaa"].mutators.keys() == MUTATORS.keys()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_compliant_setups_pass_and_each_mutation_is_caught(data: st.DataObject) -> None:
+    spec = services()["mwaa"]
+    raw = data.draw(spec.compliant())
+    setup = parse_setup(raw)
+    spec.parse_request(setup)
+    for rule in [*RULES.values(), *KMS_CONFIG]:
+        if rule.check is not None:
+            assert _holds(rule, setup) == [], rule.id
+    rid = data.draw(st.sampled_from(sorted(spec.mutators)))
+    broken = parse_setup(data.draw(spec.mutators[rid](raw)))
+    rule = RULES[rid]
+    assert rule.applies is None or rule.applies(broken), rid
+    assert rule.check is not None and rule.check(broken), rid
+
+
+def _compliant() -> dict[str, Any]:
+    return json.loads((EXAMPLES / "setup.json").read_text())
+
+
+def _reasons(rid: str, raw: dict[str, Any]) -> list[str]:
+    check = RULES[rid].check
+    assert check is not None
+    return check(parse_setup(raw))
+
+
+def test_mwaa04_cross_account_key_needs_its_arn() -> None:
+    raw = _compliant()
+    other = raw["keys"][0]["arn"].replace("111122223333", "444455556666")
+    raw["keys"][0]["arn"] = other
+    raw["request"]["CreateEnvironment"]["KmsKey"] = other
+    assert _reasons("MWAA-04", raw) == []
+    raw["request"]["CreateEnvironment"]["KmsKey"] = other.rsplit("/", 1)[1]
+    reasons = _reasons("MWAA-04", raw)
+    assert len(reasons) == 1 and "444455556666" in reasons[0] and "key ARN" in reasons[0]
+
+
+def test_mwaa07_reason_names_the_missing_action() -> None:
+    raw = _compliant()
+    assert _reasons("MWAA-07", raw) == []
+    raw["keys"][0]["policy"]["Statement"][1]["Action"] = ["kms:DescribeKey"]
+    reasons = _reasons("MWAA-07", raw)
+    assert reasons and all("kms:CreateGrant" in r and "airflow.us-west-2.amazonaws.com" in r for r in reasons)
+
+
+def test_mwaa08_checks_each_enabled_log_group() -> None:
+    raw = _compliant()
+    assert _reasons("MWAA-08", raw) == []
+    stmt = raw["keys"][0]["policy"]["Statement"][2]
+    stmt["Condition"]["ArnLike"]["kms:EncryptionContext:aws:logs:arn"] = "arn:aws:logs:us-east-1:111122223333:*"
+    reasons = _reasons("MWAA-08", raw)
+    assert any("airflow-MyMWAAEnvironment-Task" in r for r in reasons)
+    assert any("airflow-MyMWAAEnvironment-Scheduler" in r for r in reasons)
+    assert all(r.startswith("logs.us-west-2.amazonaws.com calling kms:") for r in reasons)
+
+
+def test_mwaa08_page_sample_account_wildcard_is_accepted() -> None:
+    raw = _compliant()  # the page's own sample: arn:aws:logs:<region>:*:*
+    raw["keys"][0]["policy"]["Statement"][2]["Condition"]["ArnLike"][
+        "kms:EncryptionContext:aws:logs:arn"] = "arn:aws:logs:us-west-2:*:*"
+    assert _reasons("MWAA-08", raw) == []
+
+
+@pytest.mark.parametrize("member,value,path", [
+    ("Name", "1bad", "request.CreateEnvironment.Name"),
+    ("ExecutionRoleArn", None, "request.CreateEnvironment.ExecutionRoleArn"),
+    ("KmsKey", "not a key", "request.CreateEnvironment.KmsKey"),
+    ("NetworkConfiguration", None, "request.CreateEnvironment.NetworkConfiguration"),
+    ("LoggingConfiguration", {"AuditLogs": {"Enabled": True}},
+     "request.CreateEnvironment.LoggingConfiguration.AuditLogs"),
+])
+def test_parse_request_errors_name_the_path(member: str, value: Any, path: str) -> None:
+    raw = _compliant()
+    if value is None:
+        del raw["request"]["CreateEnvironment"][member]
+    else:
+        raw["request"]["CreateEnvironment"][member] = value
+    with pytest.raises(InputError) as exc:
+        W.parse_request(parse_setup(raw, source="env.json"))
+    assert exc.value.path == path and exc.value.source == "env.json"
+
+
+# --- the worked examples --------------------------------------------------------------------------------
+
+def _verdicts(path: Path) -> dict[str, list[str]]:
+    setup = load_setup(path)
+    W.parse_request(setup)
+    return {rid: _holds(r, setup) for rid, r in RULES.items() if r.check is not None}
+
+
+def test_example_setup_is_compliant() -> None:
+    setup = load_setup(EXAMPLES / "setup.json")
+    verdicts = _verdicts(EXAMPLES / "setup.json")
+    assert all(v == [] for v in verdicts.values()), verdicts
+    assert all(_holds(r, setup) == [] for r in KMS_CONFIG)
+    applicable = {rid for rid, r in RULES.items() if r.check is not None and (r.applies is None or r.applies(setup))}
+    assert applicable == set(MUTATORS)
+
+
+@pytest.mark.parametrize("name,broken", [
+    ("broken-alias.json", {"MWAA-02"}),
+    ("broken-no-logs-statement.json", {"MWAA-08"}),
+    ("broken-other-region.json", {"MWAA-01"}),
+])
+def test_broken_examples_break_their_rule(name: str, broken: set[str]) -> None:
+    verdicts = _verdicts(EXAMPLES / name)
+    assert {rid for rid, reasons in verdicts.items() if reasons} == broken
+
+
+# --- behaviour rules ----------------------------------------------------------------------------------
+
+def _ex(**kw: Any) -> dict[str, Any]:
+    return {"stem": "Ab", **kw}
+
+
+EXPECTED_GRANTS = sorted(
+    ({"name": g.prefix + "<ENV>", "operations": sorted(g.operations), "grantee": True, "retiring": True}
+     for g in W.GRANTS), key=lambda f: str(f["name"]))
+
+#: (rule, example, expected facts (subset), (service, operation) the mutant flips)
+BEHAVIOUR = [
+    ("MWAA-01", _ex(other_region=None), {"CreateEnvironment": "OK"}, ("mwaa", "CreateEnvironment")),
+    ("MWAA-01", _ex(other_region="eu-central-1"), {"CreateEnvironment": "ValidationException"},
+     ("mwaa", "CreateEnvironment")),
+    ("MWAA-02", _ex(form="id"), {"CreateEnvironment": "OK"}, ("mwaa", "CreateEnvironment")),
+    ("MWAA-02", _ex(form="arn"), {"CreateEnvironment": "OK"}, ("mwaa", "CreateEnvironment")),
+    ("MWAA-02", _ex(form="alias"), {"CreateEnvironment": "ValidationException"}, ("mwaa", "CreateEnvironment")),
+    ("MWAA-02", _ex(form="alias-arn"), {"CreateEnvironment": "ValidationException"}, ("mwaa", "CreateEnvironment")),
+    ("MWAA-03", _ex(multi_region=True), {"CreateEnvironment": "ValidationException"}, ("mwaa", "CreateEnvironment")),
+    ("MWAA-03", _ex(multi_region=False), {"CreateEnvironment": "OK"}, ("mwaa", "CreateEnvironment")),
+    ("MWAA-05", _ex(), {"CreateEnvironment": "OK", "ListGrants": "OK", "grants": EXPECTED_GRANTS},
+     ("kms", "ListGrants")),
+    ("MWAA-06", _ex(), {"grants_before": 4, "DeleteEnvironment": "OK", "grants_after": 0},
+     ("mwaa", "DeleteEnvironment")),
+    ("MWAA-07", _ex(grant_action=True, other_region=None), {"CreateEnvironment": "OK"},
+     ("mwaa", "CreateEnvironment")),
+    ("MWAA-07", _ex(grant_action=False, other_region=None), {"CreateEnvironment": "AccessDeniedException"},
+     ("mwaa", "CreateEnvironment")),
+    ("MWAA-07", _ex(grant_action=True, other_region="ap-south-1"), {"CreateEnvironment": "AccessDeniedException"},
+     ("mwaa", "CreateEnvironment")),
+    ("MWAA-08", _ex(statement="present", other_region="eu-west-2"), {"CreateEnvironment": "OK", "failed": False},
+     ("mwaa", "GetEnvironment")),
+    ("MWAA-08", _ex(statement="absent", other_region="eu-west-2"), {"failed": True}, ("mwaa", "GetEnvironment")),
+    ("MWAA-08", _ex(statement="other-region", other_region="eu-west-2"), {"failed": True},
+     ("mwaa", "CreateEnvironment")),
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> ModelTarget:
+    return ModelTarget()
+
+
+@pytest.mark.parametrize("rid,example,expected,flip", BEHAVIOUR, ids=[f"{b[0]}-{i}" for i, b in enumerate(BEHAVIOUR)])
+def test_behaviour_on_model_and_mutant(model: ModelTarget, rid: str, example: dict[str, Any],
+                                       expected: dict[str, Any], flip: tuple[str, str]) -> None:
+    behavior = RULES[rid].behavior
+    assert behavior is not None
+    facts = dict(behavior.scenario(model, example))
+    assert {k: facts.get(k) for k in expected} == expected, facts
+    observed = dict(behavior.scenario(MutantTarget(ModelTarget(), flips={flip}), example))
+    assert behavior.compare(facts, observed) is not None, (facts, observed)
+
+
+def test_every_behaviour_rule_is_exercised() -> None:
+    assert {rid for rid, r in RULES.items() if r.behavior is not None} == {b[0] for b in BEHAVIOUR}
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_generated_examples_run_on_the_model(model: ModelTarget, data: st.DataObject) -> None:
+    rid = data.draw(st.sampled_from(sorted(rid for rid, r in RULES.items() if r.behavior is not None)))
+    behavior = RULES[rid].behavior
+    assert behavior is not None
+    facts = behavior.scenario(model, data.draw(behavior.examples()))
+    json.dumps(facts)
+    assert behavior.compare(facts, facts) is None

@@ -1,0 +1,327 @@
+"""Tests of the OpenSearch Serverless specification (page 002): every rule passes a compliant example
+and fails a mutated one; behaviour scenarios give the documented facts on the reference model and
+are found nonconformant on a mutant target; the worked example setups give their verdicts."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from conformance.errors import InputError
+from conformance.rules import catalogue, services
+from conformance.setup import load_setup, parse_setup
+from conformance.specs import opensearch_serverless as A
+from conformance.targets.model import ModelTarget
+from conformance.targets.mutant import MutantTarget
+from strategies.opensearch_serverless import MUTATORS
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "opensearch-serverless"
+RULES = {r.id: r for r in catalogue() if r.service == "opensearch-serverless"}
+KMS_CONFIG = [r for r in catalogue() if r.service == "kms" and r.check is not None]
+BOTO = "opensearchserverless"
+
+
+def _holds(rule: Any, setup: Any) -> list[str]:
+    if rule.applies is not None and not rule.applies(setup):
+        return []
+    return list(rule.check(setup))
+
+
+# --- the policy language ---------------------------------------------------------------------------
+
+def test_pattern_matching_and_specificity() -> None:
+    assert A.pattern_matches("collection/sales*", "sales")
+    assert A.pattern_matches("collection/sales*", "sales-eu")
+    assert not A.pattern_matches("collection/sales*", "presales")
+    assert A.pattern_matches("collection/autopartsinventory", "autopartsinventory")
+    assert not A.pattern_matches("collection/autopartsinventory", "autopartsinventory2")
+    policies = {"a": A.EncryptionPolicy(("collection/log*",), False, "K1"),
+                "b": A.EncryptionPolicy(("collection/logSpecial",), False, "K2"),
+                "c": A.EncryptionPolicy(("collection/lo*",), True)}
+    assert A.best_match(policies, "logSpecial") == ("b", "collection/logSpecial")
+    assert A.best_match(policies, "logother") == ("a", "collection/log*")
+    assert A.best_match(policies, "lox") == ("c", "collection/lo*")
+    assert A.best_match(policies, "other") is None
+
+
+def test_parse_encryption_policy_page_samples() -> None:
+    sample = {"Rules": [{"ResourceType": "collection", "Resource": ["collection/autopartsinventory",
+                                                                    "collection/sales*"]}], "AWSOwnedKey": True}
+    parsed = A.parse_encryption_policy(json.dumps(sample))
+    assert parsed.patterns == ("collection/autopartsinventory", "collection/sales*") and parsed.key == "auto"
+    page_arn = "arn:aws:encryption:us-east-1:123456789012:key/93fd6da4-a317-4c17-bfe9-382b5d988b36"
+    defective = {**sample, "AWSOwnedKey": False, "KmsARN": page_arn}
+    with pytest.raises(A.PolicyDocError) as exc:
+        A.parse_encryption_policy(defective)
+    assert exc.value.path == "KmsARN" and "encryption" in exc.value.message
+    fixed = {**defective, "KmsARN": page_arn.replace(":encryption:", ":kms:")}
+    assert A.parse_encryption_policy(fixed).key == fixed["KmsARN"]
+    both = {**fixed, "AWSOwnedKey": True}  # KmsARN given: AWSOwnedKey ignored
+    assert A.parse_encryption_policy(both).key == fixed["KmsARN"]
+
+
+# --- config rules --------------------------------------------------------------------------------------
+
+def test_every_config_rule_has_a_mutator() -> None:
+    config_ids = {rid for rid, r in RULES.items() if r.check is not None}
+    assert config_ids == set(MUTATORS)
+    assert services()["opensearch-serverless"].mutators.keys() == MUTATORS.keys()
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_compliant_setups_pass_and_each_mutation_is_caught(data: st.DataObject) -> None:
+    spec = services()["opensearch-serverless"]
+    raw = data.draw(spec.compliant())
+    setup = parse_setup(raw)
+    spec.parse_request(setup)
+    for rule in [*RULES.values(), *KMS_CONFIG]:
+        if rule.check is not None:
+            assert _holds(rule, setup) == [], rule.id
+    rid = data.draw(st.sampled_from(sorted(spec.mutators)))
+    broken = parse_setup(data.draw(spec.mutators[rid](raw)))
+    rule = RULES[rid]
+    assert rule.applies is None or rule.applies(broken), rid
+    assert rule.check is not None and rule.check(broken), rid
+
+
+def _compliant() -> dict[str, Any]:
+    return json.loads((EXAMPLES / "setup.json").read_text())
+
+
+def _reasons(rid: str, raw: dict[str, Any]) -> list[str]:
+    check = RULES[rid].check
+    assert check is not None
+    return check(parse_setup(raw))
+
+
+def _policy(raw: dict[str, Any], i: int = 0) -> dict[str, Any]:
+    return dict(json.loads(raw["request"]["CreateSecurityPolicy"][i]["policy"]))
+
+
+def _set_policy(raw: dict[str, Any], doc: dict[str, Any], i: int = 0) -> dict[str, Any]:
+    raw["request"]["CreateSecurityPolicy"][i]["policy"] = json.dumps(doc)
+    return raw
+
+
+def test_aoss01_grammar_names_the_path() -> None:
+    raw = _compliant()
+    assert _reasons("AOSS-01", raw) == []
+    doc = _policy(raw)
+    doc["Rules"][0]["ResourceType"] = "index"
+    reasons = _reasons("AOSS-01", _set_policy(raw, doc))
+    assert reasons and "request.CreateSecurityPolicy[0].policy.Rules[0].ResourceType" in reasons[0]
+
+
+def test_aoss02_flags_the_page_sample_arn() -> None:
+    raw = _compliant()
+    assert _reasons("AOSS-02", raw) == []
+    doc = _policy(raw)
+    doc["KmsARN"] = doc["KmsARN"].replace(":kms:", ":encryption:")
+    reasons = _reasons("AOSS-02", _set_policy(raw, doc))
+    assert len(reasons) == 1 and "KmsARN" in reasons[0] and "arn:aws:kms" in reasons[0]
+    doc.pop("KmsARN")
+    assert "needs a KmsARN" in _reasons("AOSS-02", _set_policy(raw, doc))[0]
+
+
+def test_aoss05_unmatched_collection() -> None:
+    raw = _compliant()
+    assert _reasons("AOSS-05", raw) == []
+    raw["request"]["CreateCollection"].append({"name": "nothing-matches-me"})
+    reasons = _reasons("AOSS-05", raw)
+    assert len(reasons) == 1 and "nothing-matches-me" in reasons[0] and "ValidationException" in reasons[0]
+
+
+def test_aoss07_names_both_policies() -> None:
+    raw = _compliant()
+    assert _reasons("AOSS-07", raw) == []
+    first = raw["request"]["CreateSecurityPolicy"][0]
+    raw["request"]["CreateSecurityPolicy"].append({"name": "copy", "type": "encryption", "policy": first["policy"]})
+    reasons = _reasons("AOSS-07", raw)
+    assert reasons and first["name"] in reasons[0] and "'copy'" in reasons[0]
+
+
+def test_aoss13_and_14_reasons_come_from_the_evaluators() -> None:
+    raw = _compliant()
+    assert _reasons("AOSS-13", raw) == [] and _reasons("AOSS-14", raw) == []
+    caller = raw["caller"]
+    raw["identityPolicies"][caller][0]["Statement"][0]["Action"].remove("aoss:CreateSecurityPolicy")
+    reasons = _reasons("AOSS-13", raw)
+    assert reasons and "aoss:CreateSecurityPolicy" in reasons[0] and "ImplicitlyDenied" in reasons[0]
+    raw = _compliant()
+    raw["keys"][0]["policy"]["Statement"][1]["Action"] = ["kms:DescribeKey"]
+    reasons = _reasons("AOSS-14", raw)
+    assert len(reasons) == 1 and "kms:CreateGrant" in reasons[0] and caller in reasons[0]
+
+
+def test_aoss12_rotation_is_a_should() -> None:
+    assert RULES["AOSS-12"].severity == "should"
+    raw = _compliant()
+    assert _reasons("AOSS-12", raw) == []
+    raw["keys"][0]["keyRotationEnabled"] = False
+    assert "rotation" in _reasons("AOSS-12", raw)[0]
+
+
+def test_aoss18_page_policy_version_is_too_short() -> None:
+    raw = _compliant()
+    raw["request"]["UpdateSecurityPolicy"] = [{"name": "x", "type": "encryption", "policyVersion": "2"}]
+    assert "policyVersion" in _reasons("AOSS-18", raw)[0]
+    raw["request"]["UpdateSecurityPolicy"][0]["policyVersion"] = "MTY2MzY5MzIxNzgyNl8x"
+    assert _reasons("AOSS-18", raw) == []
+
+
+def test_aoss19_policy_before_collection_is_a_should() -> None:
+    assert RULES["AOSS-19"].severity == "should"
+    raw = _compliant()
+    assert _reasons("AOSS-19", raw) == []
+    key = raw["keys"][0]["arn"]
+    raw["request"]["CreateCollection"].append({"name": "orders", "encryptionConfig": {"kmsKeyArn": key}})
+    reasons = _reasons("AOSS-19", raw)
+    assert len(reasons) == 1 and "'orders'" in reasons[0]
+    assert _reasons("AOSS-05", raw) == []  # the requirement itself holds: an auto-orders policy is made
+
+
+@pytest.mark.parametrize("request_,path", [
+    ({"CreateSecurityPolicy": [{"type": "encryption", "policy": "{}"}]}, "request.CreateSecurityPolicy[0].name"),
+    ({"CreateSecurityPolicy": [{"name": "a", "type": "data", "policy": "{}"}]},
+     "request.CreateSecurityPolicy[0].type"),
+    ({"CreateSecurityPolicy": [{"name": "a", "type": "encryption", "policy": "{not json"}]},
+     "request.CreateSecurityPolicy[0].policy"),
+    ({"CreateCollection": [{"name": 3}]}, "request.CreateCollection[0].name"),
+    ({"DeleteCollection": []}, "request.DeleteCollection"),
+])
+def test_parse_request_errors_name_the_path(request_: dict[str, Any], path: str) -> None:
+    setup = parse_setup({"service": "opensearch-serverless", "request": request_}, source="s.json")
+    with pytest.raises(InputError) as exc:
+        A.parse_request(setup)
+    assert exc.value.path == path and exc.value.source == "s.json"
+
+
+# --- the worked examples --------------------------------------------------------------------------------
+
+def _verdicts(path: Path) -> dict[str, list[str]]:
+    setup = load_setup(path)
+    A.parse_request(setup)
+    return {rid: _holds(r, setup) for rid, r in RULES.items() if r.check is not None}
+
+
+def test_example_setup_is_compliant() -> None:
+    setup = load_setup(EXAMPLES / "setup.json")
+    verdicts = _verdicts(EXAMPLES / "setup.json")
+    assert all(v == [] for v in verdicts.values()), verdicts
+    assert all(_holds(r, setup) == [] for r in KMS_CONFIG)
+    applicable = [rid for rid, r in RULES.items() if r.check is not None and (r.applies is None or r.applies(setup))]
+    assert {"AOSS-01", "AOSS-02", "AOSS-05", "AOSS-07", "AOSS-12", "AOSS-13", "AOSS-14"} <= set(applicable)
+
+
+@pytest.mark.parametrize("name,broken", [
+    ("broken-page-sample-arn.json", {"AOSS-02", "AOSS-05"}),  # its collections lose their policy
+    ("broken-duplicate-prefix.json", {"AOSS-07"}),
+    ("broken-no-create-grant.json", {"AOSS-14"}),
+])
+def test_broken_examples_break_their_rule(name: str, broken: set[str]) -> None:
+    verdicts = _verdicts(EXAMPLES / name)
+    assert {rid for rid, reasons in verdicts.items() if reasons} == broken
+
+
+# --- behaviour rules ----------------------------------------------------------------------------------
+
+def _ex(**kw: Any) -> dict[str, Any]:
+    return {"stem": "ab", "suffix": "x1", **kw}
+
+
+#: (rule, example, expected facts (subset), operation the mutant flips)
+BEHAVIOUR = [
+    ("AOSS-01", _ex(defect="none"), {"CreateSecurityPolicy": "OK"}, "CreateSecurityPolicy"),
+    ("AOSS-01", _ex(defect="resource-type"), {"CreateSecurityPolicy": "ValidationException"}, "CreateSecurityPolicy"),
+    ("AOSS-01", _ex(defect="inner-wildcard"), {"CreateSecurityPolicy": "ValidationException"},
+     "CreateSecurityPolicy"),
+    ("AOSS-02", _ex(variant="kms-arn"), {"CreateSecurityPolicy": "OK"}, "CreateSecurityPolicy"),
+    ("AOSS-02", _ex(variant="not-kms-arn"), {"CreateSecurityPolicy": "ValidationException"}, "CreateSecurityPolicy"),
+    ("AOSS-02", _ex(variant="missing-key"), {"CreateSecurityPolicy": "ValidationException"}, "CreateSecurityPolicy"),
+    ("AOSS-03", _ex(with_arn=True), {"CreateCollection": "OK", "key": "K1"}, "BatchGetCollection"),
+    ("AOSS-03", _ex(with_arn=False), {"CreateCollection": "OK", "key": "auto"}, "BatchGetCollection"),
+    ("AOSS-04", _ex(form="prefix", matching=True), {"CreateCollection": "OK", "key": "K1"}, "CreateCollection"),
+    ("AOSS-04", _ex(form="exact", matching=True), {"CreateCollection": "OK", "key": "K1"}, "CreateCollection"),
+    ("AOSS-04", _ex(form="prefix", matching=False), {"CreateCollection": "ValidationException", "key": None},
+     "CreateCollection"),
+    ("AOSS-05", _ex(with_policy=False), {"CreateCollection": "ValidationException"}, "CreateCollection"),
+    ("AOSS-05", _ex(with_policy=True), {"CreateCollection": "OK"}, "CreateCollection"),
+    ("AOSS-06", _ex(specific_form="exact", general_first=True), {"key": "K2"}, "CreateSecurityPolicy"),
+    ("AOSS-06", _ex(specific_form="prefix", general_first=False), {"key": "K2"}, "CreateSecurityPolicy"),
+    ("AOSS-07", _ex(form="prefix", same=True), {"first": "OK", "second": "ValidationException"},
+     "CreateSecurityPolicy"),
+    ("AOSS-07", _ex(form="exact", same=False), {"first": "OK", "second": "OK"}, "CreateSecurityPolicy"),
+    ("AOSS-08", _ex(second=False), {"UpdateSecurityPolicy": "OK", "existing": "K1", "new": "K2"},
+     "UpdateSecurityPolicy"),
+    ("AOSS-09", _ex(second=False), {"UpdateSecurityPolicy": "OK", "existing": "K1"}, "BatchGetCollection"),
+    ("AOSS-10", _ex(second=False), {"DeleteSecurityPolicy": "OK", "existing": "K1", "active": True},
+     "DeleteSecurityPolicy"),
+    ("AOSS-11", _ex(wildcard=True), {"CreateCollection": "OK", "key": "K1", "GetSecurityPolicy": "OK",
+                                     "auto_rules": ["collection/<C>"]}, "CreateCollection"),
+    ("AOSS-11", _ex(wildcard=False), {"CreateCollection": "ValidationException",
+                                      "GetSecurityPolicy": "ResourceNotFoundException"}, "CreateCollection"),
+    ("AOSS-13", _ex(allowed=True), {"CreateSecurityPolicy": "OK", "ListSecurityPolicies": "OK"},
+     "CreateSecurityPolicy"),
+    ("AOSS-13", _ex(allowed=False), {"CreateSecurityPolicy": "AccessDeniedException"}, "CreateSecurityPolicy"),
+    ("AOSS-14", _ex(via="aoss", grant_action=True, other_region="us-west-2"), {"CreateSecurityPolicy": "OK"},
+     "CreateSecurityPolicy"),
+    ("AOSS-14", _ex(via="aoss", grant_action=False, other_region="us-west-2"),
+     {"CreateSecurityPolicy": "AccessDeniedException"}, "CreateSecurityPolicy"),
+    ("AOSS-14", _ex(via="other-service", grant_action=True, other_region="us-west-2"),
+     {"CreateSecurityPolicy": "AccessDeniedException"}, "CreateSecurityPolicy"),
+    ("AOSS-14", _ex(via="other-region", grant_action=True, other_region="us-west-2"),
+     {"CreateSecurityPolicy": "AccessDeniedException"}, "CreateSecurityPolicy"),
+    ("AOSS-15", _ex(second=False), {"grants": [["Decrypt", "DescribeKey", "GenerateDataKey"]]}, "ListGrants"),
+    ("AOSS-15", _ex(second=True), {"CreateSecurityPolicy": ["OK", "OK"],
+                                   "grants": [["Decrypt", "DescribeKey", "GenerateDataKey"]]}, "ListGrants"),
+    ("AOSS-16", _ex(second=True), {"RevokeGrant": ["OK"], "CreateCollection": "OK", "status": "FAILED"},
+     "RevokeGrant"),
+    ("AOSS-16", _ex(second=False), {"CreateCollection": "OK", "status": "ACTIVE"}, "CreateCollection"),
+    ("AOSS-17", _ex(second=False), {"DeleteSecurityPolicy": "OK", "grants_after_policy_deleted": 0},
+     "DeleteSecurityPolicy"),
+    ("AOSS-17", _ex(second=True), {"grants_after_policy_deleted": 1, "DeleteCollection": "OK",
+                                   "grants_after_collection_deleted": 0}, "DeleteCollection"),
+    ("AOSS-18", _ex(second=True), {"UpdateSecurityPolicy": "ValidationException"}, "UpdateSecurityPolicy"),
+    ("AOSS-18", _ex(second=False), {"UpdateSecurityPolicy": "OK"}, "UpdateSecurityPolicy"),
+]
+
+
+@pytest.fixture(scope="module")
+def model() -> ModelTarget:
+    return ModelTarget()
+
+
+@pytest.mark.parametrize("rid,example,expected,flip", BEHAVIOUR, ids=[f"{b[0]}-{i}" for i, b in enumerate(BEHAVIOUR)])
+def test_behaviour_on_model_and_mutant(model: ModelTarget, rid: str, example: dict[str, Any],
+                                       expected: dict[str, Any], flip: str) -> None:
+    behavior = RULES[rid].behavior
+    assert behavior is not None
+    facts = dict(behavior.scenario(model, example))
+    assert {k: facts.get(k) for k in expected} == expected, facts
+    service = "kms" if flip in ("ListGrants", "RevokeGrant") else BOTO
+    mutant = MutantTarget(ModelTarget(), flips={(service, flip)})
+    observed = dict(behavior.scenario(mutant, example))
+    assert behavior.compare(facts, observed) is not None, (facts, observed)
+
+
+def test_every_behaviour_rule_is_exercised() -> None:
+    with_behavior = {rid for rid, r in RULES.items() if r.behavior is not None}
+    assert with_behavior == {b[0] for b in BEHAVIOUR}
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_generated_examples_run_on_the_model(model: ModelTarget, data: st.DataObject) -> None:
+    rid = data.draw(st.sampled_from(sorted(rid for rid, r in RULES.items() if r.behavior is not None)))
+    behavior = RULES[rid].behavior
+    assert behavior is not None
+    example = data.draw(behavior.examples())
+    facts = behavior.scenario(model, example)
+    json.dumps(facts)  # facts are small JSON values
+    assert behavior.compare(facts, facts) is None
