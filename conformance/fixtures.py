@@ -129,12 +129,14 @@ def kms_principal(kms_target: Target) -> Iterator[Callable[..., str]]:
 
 
 def assert_conformant(setup: Setup | Mapping[str, Any] | str | Path, *,
-                      rules: Iterable[str] | None = None) -> tuple[Finding, ...]:
+                      rules: Iterable[str] | None = None, strict: bool = False) -> tuple[Finding, ...]:
     """Check a setup (a dict in the ``kms-conformance check`` file format, a path to such a file,
     or a parsed :class:`~conformance.setup.Setup`) against the config rules, as ``kms-conformance
-    check`` does. Fails the test, with the text ``check`` prints, when a rule is violated or the
-    setup is malformed; returns the findings otherwise. ``rules``: ids or prefixes (``AOSS-*``)."""
-    from conformance.check import check_setup, format_findings
+    check`` does. Fails the test, with the text ``check`` prints, when ``check`` would fail (a
+    violated ``must`` rule, or a rule that could not be checked) or the setup is malformed; with
+    ``strict=True`` a violated ``should`` rule (a warning for ``check``) fails it too. Returns the
+    findings otherwise. ``rules``: ids or prefixes (``AOSS-*``)."""
+    from conformance.check import check_setup, format_findings, ok
     from conformance.errors import InputError
     from conformance.rules import catalogue, select
     from conformance.setup import Setup as SetupValue
@@ -151,6 +153,6 @@ def assert_conformant(setup: Setup | Mapping[str, Any] | str | Path, *,
         findings = check_setup(parsed, selected)
     except (InputError, ValueError) as exc:
         pytest.fail(f"kms-conformance: {exc}", pytrace=False)
-    if any(f.status == "violated" for f in findings):
+    if not ok(findings) or (strict and any(f.status == "violated" for f in findings)):
         pytest.fail(format_findings(findings), pytrace=False)
     return findings

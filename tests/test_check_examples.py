@@ -108,9 +108,8 @@ def test_generated_setups_through_the_file_format(service: str, tmp_path: Path) 
     from hypothesis import HealthCheck, given, reject, settings
     from hypothesis import strategies as st
 
-    from strategies.mutators import NotApplicable
-
     from conformance.rules import services
+    from strategies.mutators import NotApplicable
 
     spec = services()[service]
     path = tmp_path / "setup.json"

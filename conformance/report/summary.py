@@ -69,7 +69,8 @@ def target_text(report: Report) -> str:
     """``moto 5.2.5 (us-east-1, http://127.0.0.1:5000)``."""
     m = report.meta
     where = ", ".join(x for x in (m.region, m.endpoint) if x)
-    return f"{m.target} {m.target_version}".strip() + (f" ({where})" if where else "")
+    name = m.target_version if m.target_version.startswith(m.target) else f"{m.target} {m.target_version}".strip()
+    return name + (f" ({where})" if where else "")
 
 
 def incomplete_text(report: Report) -> str:
@@ -100,5 +101,7 @@ def reason_text(result: RuleResult) -> str:
         return f"known divergence on {result.known.target}: {result.known.reason}{expires}"
     if result.verdict is Verdict.UNSUPPORTED:
         op = result.unsupported_operation or "an operation"
+        if result.detail and op in result.detail:
+            return f"unsupported: {result.detail}"
         return f"unsupported: the target lacks {op}" + (f" ({result.detail})" if result.detail else "")
     return result.detail or result.verdict.value

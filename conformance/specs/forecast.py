@@ -177,6 +177,15 @@ def _encrypted(setup: Setup) -> list[tuple[EncryptionConfig, KeySetup]]:
     return out
 
 
+def _pairs(setup: Setup) -> list[tuple[str, str, KeySetup]]:
+    """(JSON paths of the EncryptionConfigs, role, key) for each distinct role and key of the
+    request, so that one access problem shared by CreateDataset and CreatePredictor is one reason."""
+    grouped: dict[tuple[str, str], tuple[list[str], KeySetup]] = {}
+    for cfg, key in _encrypted(setup):
+        grouped.setdefault((cfg.role_arn, key.arn), ([], key))[0].append(cfg.path)
+    return [(", ".join(paths), role, key) for (role, _), (paths, key) in grouped.items()]
+
+
 def _uses_customer_key(setup: Setup) -> bool:
     return bool(parse_request(setup).configs)
 
@@ -778,11 +787,8 @@ def _role_access_rule(rule_id: str, action: str, title: str, quote: str, why: st
 
 
 def _role_reasons(setup: Setup, action: str) -> list[str]:
-    reasons = []
-    for cfg, key in _encrypted(setup):
-        for reason in access.access_reasons(setup, key, cfg.role_arn, [action], via_service=SERVICE):
-            reasons.append(f"{cfg.path}.RoleArn: {reason}")
-    return reasons
+    return [f"RoleArn of {paths}: {reason}" for paths, role, key in _pairs(setup)
+            for reason in access.access_reasons(setup, key, role, [action], via_service=SERVICE)]
 
 
 FORECAST_10 = _role_access_rule(
@@ -872,11 +878,10 @@ def caller_may_decrypt_and_generate(setup: Setup) -> list[str]:
     { "AWS": "AWS Invoking Identity" }, "Action": [ "kms:Decrypt", "kms:GenerateDataKey" ]".
     The caller is the setup's ``caller``; the validation goes through Forecast (kms:ViaService).
     Page defect: the sample statement has curly quotes and an unbalanced brace."""
-    reasons = []
-    for cfg, key in _encrypted(setup):
-        for reason in access.access_reasons(setup, key, setup.caller, list(fst.CALLER_ACTIONS), via_service=SERVICE):
-            reasons.append(f"caller ({cfg.operation}): {reason}")
-    return reasons
+    keys = {key.arn: key for _, _, key in _pairs(setup)}
+    return [f"caller: {reason}" for key in keys.values()
+            for reason in access.access_reasons(setup, key, setup.caller, list(fst.CALLER_ACTIONS),
+                                                via_service=SERVICE)]
 
 
 @FORECAST_13.behavior_(examples=lambda: fst.missing_action_examples(list(fst.CALLER_ACTIONS), "caller"))
@@ -907,11 +912,11 @@ def role_only_through_forecast(setup: Setup) -> list[str]:
     cannot be told apart in a setup of one account.) Page defect: the sample keeps the placeholder
     ``region``; a statement with it never matches, which FORECAST-10..13 report."""
     reasons = []
-    for cfg, key in _encrypted(setup):
+    for paths, role, key in _pairs(setup):
         for action in fst.ROLE_ACTIONS:
-            decision = access.evaluate_access(setup, key, cfg.role_arn, action)
+            decision = access.evaluate_access(setup, key, role, action)
             if decision.allowed:
-                reasons.append(f"{cfg.path}.RoleArn: {cfg.role_arn} may call {action} on {key.arn} directly, not "
+                reasons.append(f"RoleArn of {paths}: {role} may call {action} on {key.arn} directly, not "
                                f"only through {_via(setup.region)} ({decision.reason})")
     return reasons
 

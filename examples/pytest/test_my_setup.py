@@ -93,7 +93,7 @@ COLLECTION_SETUP: dict[str, Any] = {
     "account": ACCOUNT,
     "region": "us-east-1",
     "caller": ADMIN,
-    "keys": [{"arn": KEY_ARN, "policy": {"Version": "2012-10-17", "Statement": [{
+    "keys": [{"arn": KEY_ARN, "keyRotationEnabled": True, "policy": {"Version": "2012-10-17", "Statement": [{
         "Sid": "Enable IAM User Permissions", "Effect": "Allow",
         "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "kms:*", "Resource": "*"}]}}],
     "identityPolicies": {ADMIN: [{"Version": "2012-10-17", "Statement": [
@@ -110,9 +110,10 @@ COLLECTION_SETUP: dict[str, Any] = {
 
 
 def test_the_collection_setup_we_deploy_is_conformant() -> None:
-    """``assert_conformant`` fails with the same explanation ``kms-conformance check`` prints."""
-    findings = assert_conformant(COLLECTION_SETUP)
-    assert any(f.status == "holds" for f in findings)
+    """``assert_conformant`` fails with the same explanation ``kms-conformance check`` prints;
+    ``strict=True`` also fails on a violated recommendation (a ``should`` rule)."""
+    findings = assert_conformant(COLLECTION_SETUP, strict=True)
+    assert {f.rule.id for f in findings if f.status == "holds"} >= {"AOSS-05", "AOSS-14"}
 
 
 def test_a_setup_without_the_grant_permission_is_caught() -> None:
