@@ -156,15 +156,16 @@ def _settings(profile: Profile, max_examples: int) -> Any:
     )
 
 
-def _observe(rule: Rule, target: Target, example: Any) -> tuple[Mapping[str, Any] | None, str | None]:
-    """Run the scenario on the target: its facts, or why a setup step failed there."""
+def _observe(rule: Rule, target: Target, example: Any) -> tuple[Mapping[str, Any], str | None]:
+    """Run the scenario on the target: its facts (and None), or the failed setup step and why."""
     from conformance.specs.steps import StepFailed
 
     assert rule.behavior is not None
     try:
         return dict(rule.behavior.scenario(target, example)), None
     except StepFailed as exc:  # what the target did: a setup step the model completes failed there
-        return None, f"setup step {exc.step} failed on the target: {exc.outcome.code}: {exc.outcome.message}"
+        failed = {"failed_step": exc.step, "error": exc.outcome.code, "message": exc.outcome.message}
+        return failed, f"setup step {exc.step} failed on the target: {exc.outcome.code}: {exc.outcome.message}"
     except UnsupportedOperation as exc:
         raise _Stop(Verdict.UNSUPPORTED, f"the target lacks {exc.name}" + (f" ({exc.detail})" if exc.detail else ""),
                     operation=exc.name) from None
@@ -203,7 +204,7 @@ def _run_behavior(rule: Rule, target: Target, reference: Target, profile: Profil
         state.examples += 1
         expected = _expect(rule, reference, example)
         observed, step_failure = _observe(rule, target, example)
-        diff = step_failure if observed is None else behavior.compare(expected, observed)
+        diff = step_failure or behavior.compare(expected, observed)
         if diff:
             state.failures += 1
             state.last = (example, expected, observed, diff)

@@ -262,3 +262,23 @@ def test_example_user_tests_pass(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_my_setup=example.read_text())
     result = pytester.runpytest_subprocess("-q", "-p", "no:cacheprovider")
     result.assert_outcomes(passed=len(re.findall(r"^def test_", example.read_text(), re.M)))
+
+
+def test_plugin_and_cli_give_the_same_verdicts(pytester: pytest.Pytester) -> None:
+    """The real catalogue's KMS rules on moto: ``pytest --kms-conformance -n 2`` and ``kms-conformance
+    run`` agree rule by rule, counterexamples included (same seed, same profile)."""
+    cli = subprocess.run([sys.executable, "-m", "conformance", "run", "--target", "moto", "--rules", "KMS-*",
+                          "--report-dir", "cli"], capture_output=True, text=True, cwd=pytester.path)
+    assert cli.returncode in (0, 1), cli.stderr
+    plugin = pytester.runpytest_subprocess("--kms-conformance", "--kms-rules", "KMS-*", "-n", "2",
+                                           "--kms-report-dir", "plugin", "-p", "no:cacheprovider")
+    assert plugin.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+
+    def verdicts(name: str) -> list[tuple[str, str, object]]:
+        data = json.loads(pytester.path.joinpath(name, "report.json").read_text())
+        return [(r["rule_id"], r["verdict"], r["counterexample"]) for r in data["results"]]
+
+    assert verdicts("plugin") == verdicts("cli")
+    assert len(verdicts("cli")) >= 10
+    outcomes = plugin.parseoutcomes()
+    assert outcomes.get("failed", 0) == sum(1 for _, v, _ in verdicts("cli") if v == "nonconformant")

@@ -401,3 +401,24 @@ def test_html_filters_work(tmp_path: Path) -> None:
         "AOSS-02|1",
         "1 shown",
     ]
+
+
+def test_a_run_that_tested_nothing_is_not_a_pass() -> None:
+    report = Report(meta=sample_report().meta, results=(
+        result("MWAA-01", Verdict.UNSUPPORTED, unsupported_operation="mwaa:CreateEnvironment"),
+        result("MWAA-03", Verdict.SKIPPED)))
+    assert render(report, "md").startswith("## kms-conformance: NOTHING TESTED on moto 5.2.5")
+    assert "coverage: 0 of 2 rules tested (0%)" in render(report, "md")
+    assert "NOTHING TESTED" in render(report, "html")
+    root = ET.fromstring(render(report, "junit"))
+    assert [c.find("skipped") is not None for c in root.iter("testcase")] == [True, True]
+
+
+def test_written_files_get_the_usual_mode_not_mkstemps_0600(tmp_path: Path) -> None:
+    mask = os.umask(0o022)
+    try:
+        paths = write_reports(sample_report(), tmp_path)
+    finally:
+        os.umask(mask)
+    for path in paths.values():
+        assert path.stat().st_mode & 0o777 == 0o644, path

@@ -198,3 +198,59 @@ def test_loopback_endpoint_needs_no_allow_list() -> None:
 def test_moto_target_refuses_an_endpoint() -> None:
     with pytest.raises(UsageError, match="--target aws"):
         make_target(TargetConfig(name="moto", endpoint_url="http://127.0.0.1:1"))
+
+
+def test_max_keys_makes_the_rule_an_error_not_a_crash() -> None:
+    from hypothesis import strategies as st
+
+    from conformance.rules import Behavior, Citation, Rule
+    from conformance.runner import Profile, run_rule
+    from conformance.specs.steps import new_key
+    from conformance.verdicts import Verdict
+
+    def scenario(target: Any, example: int) -> dict[str, Any]:
+        new_key(target)
+        return {"n": example}
+
+    rule = Rule(id="CAP-01", title="t", service="kms", citation=Citation("004_1f23ff3028fec3c5.txt", "s", "q"),
+                severity="must", operations=("kms:CreateKey",),
+                behavior=Behavior(scenario=scenario, examples=lambda: st.integers(0, 3)))
+    target = make_target(TargetConfig(name="moto", run_id="cap2", max_keys=2))
+    try:
+        reference = make_target(TargetConfig(name="moto", run_id="ref"))  # shares the mock: fine
+        profile = Profile("t", max_examples=5, lifecycle_examples=1, deadline_ms=None, database=False)
+        result = run_rule(rule, target, reference, profile=profile, seed=0, replay="r")
+    finally:
+        target.close()
+    assert result.verdict is Verdict.ERROR
+    assert "KeyBudgetExceeded" in result.detail and "--max-keys" in result.detail
+
+
+def test_rate_limiter_spaces_calls_per_service() -> None:
+    from conformance.targets.boto import _RateLimiter
+
+    now = [0.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        now[0] += seconds
+
+    limiter = _RateLimiter(4.0, clock=lambda: now[0], sleep=sleep)
+    limiter.wait("kms")
+    limiter.wait("kms")
+    limiter.wait("iam")  # another service: no wait
+    now[0] += 1.0
+    limiter.wait("kms")
+    assert slept == [0.25]
+    assert _RateLimiter(None).interval == 0.0
+
+
+def test_retry_configuration_reaches_the_clients() -> None:
+    target = make_target(TargetConfig(name="moto", run_id="retry", retry_mode="adaptive", max_attempts=7))
+    try:
+        assert isinstance(target, BotoTarget)
+        config = target.client("kms").meta.config
+        assert config.retries == {"mode": "adaptive", "total_max_attempts": 7}
+    finally:
+        target.close()

@@ -138,7 +138,8 @@ def main(args: argparse.Namespace) -> int:
     from conformance.progress import Progress, summary_table
     from conformance.runner import run, select_rules
 
-    options = options_from_args(args, tuple(sys.argv[1:]))
+    invoked = os.path.basename(sys.argv[0]) in ("kms-conformance", "__main__.py")  # not when embedded (tests)
+    options = options_from_args(args, tuple(sys.argv[1:]) if invoked else ())
     if args.dry_run:
         return dry_run(options)
     if options.report_dir.exists() and not options.report_dir.is_dir():

@@ -52,14 +52,11 @@ def render(report: Report, fmt: str) -> str:
     return renderer(scrub_report(report))
 
 
-def _umask() -> int:
+def _file_mode() -> int:
+    """The mode open() would give a new file (mkstemp alone gives 0600): 0666 less the umask."""
     mask = os.umask(0o022)
     os.umask(mask)
-    return mask
-
-
-#: Mode of new report files: what open() would give (mkstemp alone gives 0600).
-_MODE = 0o666 & ~_umask()
+    return 0o666 & ~mask
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -68,7 +65,7 @@ def write_atomic(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        os.fchmod(fd, _MODE)
+        os.fchmod(fd, _file_mode())
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()

@@ -16,7 +16,7 @@ from conformance.verdicts import Report, RuleResult, Verdict
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:1em;color:#1b1b1b}
 h1{font-size:1.4em}h2{font-size:1.15em;border-bottom:1px solid #ccc;padding-bottom:.2em}
-.status-FAILED{color:#b00020}.status-PASSED{color:#1b7f2a}.status-INCOMPLETE{color:#a35c00}
+.status-FAILED{color:#b00020}.status-PASSED{color:#1b7f2a}.status-INCOMPLETE,.status-NOTHING-TESTED{color:#a35c00}
 .banner{background:#fff3cd;border:1px solid #e0b000;padding:.6em;font-weight:bold}
 .filters{position:sticky;top:0;background:#fff;padding:.5em 0;border-bottom:1px solid #ddd}
 .filters input{width:20em}
@@ -108,7 +108,7 @@ def render_html(report: Report) -> str:
     title = f"kms-conformance: {s.status} on {target_text(report)}"
     verdicts = [("", "all verdicts")] + [(v.value, v.value) for v in Verdict] + [("known", "known divergence")]
     body = [
-        f'<h1 class="status-{esc(s.status)}">{esc(title)}</h1>',
+        f'<h1 class="status-{esc(s.status.replace(" ", "-"))}">{esc(title)}</h1>',
         f'<p class="banner">{esc(incomplete_text(report))}</p>' if m.incomplete else "",
         f"<p><strong>{esc(s.coverage_text())}</strong><br><strong>{esc(s.divergence_text())}</strong><br>"
         f"{s.failed} result(s) fail the run.</p>",

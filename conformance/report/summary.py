@@ -47,10 +47,13 @@ class Summary:
     @property
     def status(self) -> str:
         """``FAILED`` when a result fails the run (a nonconformant must rule, not known; an error),
-        ``INCOMPLETE`` when the run was interrupted, ``PASSED`` otherwise."""
+        ``INCOMPLETE`` when the run was interrupted, ``NOTHING TESTED`` when no rule could be tested
+        (all unsupported or skipped: never shown as a pass), ``PASSED`` otherwise."""
         if self.failed:
             return "FAILED"
-        return "INCOMPLETE" if self.incomplete else "PASSED"
+        if self.incomplete:
+            return "INCOMPLETE"
+        return "NOTHING TESTED" if self.tested == 0 else "PASSED"
 
 
 def summarize(report: Report) -> Summary:

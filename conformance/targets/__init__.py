@@ -69,7 +69,8 @@ def _client_config(config: TargetConfig) -> Any:
         from conformance.errors import UsageError
 
         raise UsageError(f"--retry-mode is standard or adaptive, got {config.retry_mode!r}")
-    retries: Any = {"mode": config.retry_mode, "max_attempts": config.max_attempts}
+    # --max-attempts counts every attempt, the first included (as AWS_MAX_ATTEMPTS does).
+    retries: Any = {"mode": config.retry_mode, "total_max_attempts": config.max_attempts}
     # A custom endpoint (moto server, LocalStack) has no per-operation host names: botocore's host
     # prefix (MWAA's ``api.``/``env.``) would send the call to ``api.127.0.0.1``.
     return Config(region_name=config.region, retries=retries, inject_host_prefix=not config.endpoint_url)
