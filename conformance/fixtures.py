@@ -23,6 +23,7 @@ Example (``examples/pytest/test_my_setup.py`` has a complete one)::
 from __future__ import annotations
 
 import json
+import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
@@ -39,6 +40,12 @@ if TYPE_CHECKING:
 
 #: The key deletion window the fixtures use: the shortest KMS allows ("ScheduleKeyDeletion").
 KEY_DELETION_WINDOW_DAYS = 7
+
+
+def new_run_id(kind: str) -> str:
+    """A run id whose first characters are random (the boto targets name resources after its
+    first 8 characters), then what made it and when: ``3f9a1c0e-pytest-20261124T021754``."""
+    return f"{os.urandom(4).hex()}-{kind}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
 
 
 def options_target_config(config: pytest.Config, *, run_id: str) -> TargetConfig:
@@ -67,7 +74,7 @@ def kms_target(request: pytest.FixtureRequest) -> Iterator[Target]:
     from conformance.errors import InputError, UsageError
     from conformance.targets import make_target
 
-    run_id = f"pytest-fixture-{datetime.now(UTC):%Y%m%dT%H%M%S}"
+    run_id = new_run_id("pytest-fixture")
     try:
         target = make_target(options_target_config(request.config, run_id=run_id))
     except (UsageError, InputError) as exc:

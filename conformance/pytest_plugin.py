@@ -24,7 +24,6 @@ for. :func:`register_profiles` registers them on demand (in a ``conftest.py``).
 from __future__ import annotations
 
 import json
-import os
 import socket
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
@@ -39,6 +38,7 @@ from conformance.fixtures import (  # noqa: F401  (registered with the plugin by
     kms_key,
     kms_principal,
     kms_target,
+    new_run_id,
     options_target_config,
 )
 
@@ -51,7 +51,6 @@ COLLECTOR_NAME = "kms-conformance"
 MARKER = "kms_conformance"
 PLUGIN_NAME = "kms-conformance-session"
 _WORKER_KEY = "kms_conformance_report"
-_RUN_ID_KEY = "kms_conformance_run_id"
 TARGETS = ("model", "moto", "aws")
 RUN_PROFILES = ("dev", "ci", "nightly")
 HYPOTHESIS_PREFIX = "kms-"
@@ -229,8 +228,9 @@ class ConformanceSession:
         self.config = config
         self.is_worker = hasattr(config, "workerinput")
         self.is_controller = False  # known at session start, once xdist has registered its scheduler
-        inherited = config.workerinput.get(_RUN_ID_KEY) if self.is_worker else None  # type: ignore[attr-defined]
-        self.run_id: str = inherited or _new_run_id()
+        # Each process (each xdist worker) has its own run id: the boto targets derive resource
+        # names from it, and two workers writing to one account must not pick the same names.
+        self.run_id: str = new_run_id("pytest")
         self.started = _now()
         self.profile = run_profile_name(config)
         self.seed = int(config.getoption("kms_seed"))
@@ -238,7 +238,7 @@ class ConformanceSession:
         self.results: list[RuleResult] = []
         self.worker_reports: list[dict[str, Any]] = []
         self.worker_crashed = False
-        self.expected: int | None = None  # rule items selected (after -k, -m, --lf)
+        self.selected: list[str] | None = None  # ids of the rule items selected (after -k, -m, --lf)
         self.report_paths: dict[str, Path] = {}
         self.described: dict[str, Any] = {}
         self.account: str | None = None
@@ -274,11 +274,6 @@ class ConformanceSession:
             self._target = None
 
     @pytest.hookimpl(optionalhook=True)
-    def pytest_configure_node(self, node: Any) -> None:
-        """xdist (controller): the workers share the run id, so every resource of the run carries one."""
-        node.workerinput[_RUN_ID_KEY] = self.run_id
-
-    @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
         """xdist (controller): collect a worker's results."""
         data = getattr(node, "workeroutput", {}).get(_WORKER_KEY)
@@ -294,12 +289,13 @@ class ConformanceSession:
         items.extend(RuleItem.from_parent(collector, name=r.id, rule=r) for r in self.rules)
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
-        self.expected = sum(1 for item in session.items if isinstance(item, RuleItem))
+        self.selected = [item.rule.id for item in session.items if isinstance(item, RuleItem)]
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_xdist_node_collection_finished(self, node: Any, ids: Sequence[str]) -> None:
         """xdist (controller): how many rule items the run selected (the same on every worker)."""
-        self.expected = sum(1 for nodeid in ids if nodeid.startswith(f"{COLLECTOR_NAME}::"))
+        prefix = f"{COLLECTOR_NAME}::"
+        self.selected = [nodeid[len(prefix):] for nodeid in ids if nodeid.startswith(prefix)]
 
     def pytest_report_header(self, config: pytest.Config) -> str:
         endpoint = config.getoption("kms_endpoint_url")
@@ -365,7 +361,7 @@ class ConformanceSession:
             result = run_rule(rule, target, self._reference_target(target), profile=PROFILES[self.profile],
                               seed=self.seed, replay=self.replay_command(rule.id))
         except Exception as exc:  # run_rule turns failures into verdicts; building the target may fail
-            result = _error_result(rule, f"{type(exc).__name__}: {exc}", self.replay_command(rule.id))
+            result = _result(rule, "error", f"{type(exc).__name__}: {exc}", self.replay_command(rule.id))
         self.results.append(result)
         return self._with_baseline([result])[0][0]
 
@@ -383,9 +379,9 @@ class ConformanceSession:
         from conformance.verdicts import RunMeta
 
         interrupted = int(exitstatus) == int(pytest.ExitCode.INTERRUPTED) or bool(session.shouldstop)
-        if not self.is_worker and self.expected is not None:  # -x, a crash: rules without a result
+        if not self.is_worker and self.selected is not None:  # -x, a crash: rules without a result
             ran = len(self.results) + sum(len(d.get("results", ())) for d in self.worker_reports)
-            interrupted = interrupted or ran < self.expected
+            interrupted = interrupted or ran < len(self.selected)
         return RunMeta(
             kit_version=__version__,
             target=str(self.config.getoption("kms_target")),
@@ -420,28 +416,30 @@ class ConformanceSession:
                                account=part.meta.account, target_notes=part.meta.target_notes)
             if part.meta.incomplete:
                 meta = replace(meta, incomplete=True)
-        if not results and not self.rules:
-            return None
+        if self.config.option.collectonly or not (results or self.selected):
+            return None  # nothing ran: leave the previous reports alone
+        # As `kms-conformance run` does: a selected rule without a result (-x, Ctrl-C, a crashed
+        # worker) is reported as skipped, "not run", in a report marked incomplete.
+        have = {r.rule_id for r in results}
+        by_id = {r.id: r for r in self.rules}
+        results += [_result(by_id[rule_id], "skipped", "not run: the run was interrupted")
+                    for rule_id in self.selected or () if rule_id not in have and rule_id in by_id]
         order = {r.id: i for i, r in enumerate(self.rules)}
         results.sort(key=lambda r: order.get(r.rule_id, len(order)))
         final, notes = self._with_baseline(results)
         return Report(meta=replace(meta, baseline_notes=notes), results=final)
 
 
-def _error_result(rule: Rule, detail: str, replay: str) -> RuleResult:
+def _result(rule: Rule, verdict: str, detail: str, replay: str | None = None) -> RuleResult:
     from conformance.verdicts import RuleResult, Verdict
 
     return RuleResult(rule_id=rule.id, title=rule.title, doc=rule.citation.doc, section=rule.citation.section,
                       quote=rule.citation.quote, severity=rule.severity, kind=tuple(rule.kinds),
-                      verdict=Verdict.ERROR, detail=detail, replay=replay)
+                      verdict=Verdict(verdict), detail=detail, replay=replay)
 
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _new_run_id() -> str:
-    return f"pytest-{datetime.now(UTC):%Y%m%dT%H%M%S}-{os.urandom(3).hex()}"
 
 
 __all__ = ["assert_conformant", "register_profiles"]

@@ -25,6 +25,7 @@ import base64
 import concurrent.futures
 import dataclasses
 import multiprocessing
+import multiprocessing.util
 import os
 import socket
 import time
@@ -204,7 +205,10 @@ def _run_behavior(rule: Rule, target: Target, reference: Target, profile: Profil
         state.examples += 1
         expected = _expect(rule, reference, example)
         observed, step_failure = _observe(rule, target, example)
-        diff = step_failure or behavior.compare(expected, observed)
+        try:
+            diff = step_failure or behavior.compare(expected, observed)
+        except Exception as exc:
+            raise _Stop(Verdict.ERROR, f"the rule's compare failed: {_describe_exc(exc)}") from None
         if diff:
             state.failures += 1
             state.last = (example, expected, observed, diff)
@@ -236,6 +240,9 @@ def _run_behavior(rule: Rule, target: Target, reference: Target, profile: Profil
     except BaseExceptionGroup as exc:  # several distinct failures: keep ours
         if state.last is None:
             return {"verdict": Verdict.ERROR, "detail": _describe_exc(exc), "examples": state.examples}
+    except Exception as exc:  # e.g. the strategy raised while drawing an example: a kit defect
+        return {"verdict": Verdict.ERROR, "detail": f"while generating examples: {_describe_exc(exc)}"[:2000],
+                "examples": state.examples}
     if state.last is None:
         return {"verdict": Verdict.CONFORMANT, "examples": state.examples}
     return _nonconformant(state, "")
@@ -449,7 +456,7 @@ _WORKER: dict[str, Any] = {}
 
 
 def _worker_init(options: RunOptions, rules: Sequence[Rule], build: Callable[[TargetConfig], Target],
-                 reference: Callable[[Target], Target] | None) -> None:
+                 reference: Callable[[Target], Target] | None, key_counter: Any) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and cancels
@@ -458,6 +465,12 @@ def _worker_init(options: RunOptions, rules: Sequence[Rule], build: Callable[[Ta
         _WORKER["session"] = _Session(options, build, reference)
     except Exception as exc:
         _WORKER["session_error"] = _describe_exc(exc)
+    else:
+        share = getattr(_WORKER["session"].target, "share_key_budget", None)
+        if share is not None:  # --max-keys caps the whole run, not each worker
+            share(key_counter)
+        # Run when the worker process exits, after its last rule (the pool ends its workers itself).
+        multiprocessing.util.Finalize(None, _worker_close, exitpriority=10)
 
 
 def _worker_run(rule_id: str) -> RuleResult:
@@ -554,7 +567,7 @@ def run(
         ctx = multiprocessing.get_context("fork")
         pool = concurrent.futures.ProcessPoolExecutor(
             max_workers=options.workers, mp_context=ctx, initializer=_worker_init,
-            initargs=(options, selected, build, build_reference))
+            initargs=(options, selected, build, build_reference, ctx.Value("i", 0)))
         try:
             described, account = pool.submit(_worker_describe).result()
             describe = described or describe
@@ -568,10 +581,9 @@ def run(
             incomplete = True
             pool.shutdown(wait=False, cancel_futures=True)
         finally:
+            # Each worker closes its own target when it exits (see _worker_init): the aws target
+            # cleans up what that worker created.
             if not incomplete:
-                # Let each worker close its target (the aws target cleans up its resources).
-                for _ in range(options.workers):
-                    pool.submit(_worker_close)
                 pool.shutdown(wait=True)
     ordered: list[RuleResult] = []
     for rule in selected:

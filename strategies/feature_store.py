@@ -26,15 +26,19 @@ from strategies.aws import account_ids, key_ids, regions
 from strategies.mutators import NotApplicable
 from strategies.policies import admin_statement
 
-#: The permissions the principal choosing a customer managed key for the online store needs (page 001,
-#: "Kebijakan kunci CMK yang dikelola pelanggan"): the first statement of the page's sample. The
-#: page's list is scrambled by the translation; its intended set adds kms:RevokeGrant, which the
-#: sample gives to the key administrators instead (``ADMIN_ACTION``).
-REQUIRED_ACTIONS: tuple[str, ...] = (
+#: The actions of the first statement of the page's sample key policy (page 001, "Kebijakan kunci
+#: CMK yang dikelola pelanggan").
+SAMPLE_ACTIONS: tuple[str, ...] = (
     "kms:Encrypt", "kms:Decrypt", "kms:DescribeKey", "kms:CreateGrant", "kms:RetireGrant", "kms:ReEncryptFrom",
     "kms:ReEncryptTo", "kms:GenerateDataKey", "kms:ListAliases", "kms:ListGrants",
 )
+#: The sample gives kms:RevokeGrant to the key administrators only.
 ADMIN_ACTION = "kms:RevokeGrant"
+#: The permissions the principal choosing a customer managed key for the online store needs: the
+#: page's list ("Minimal, DynamoDB memerlukan izin berikut"), scrambled by the translation, whose
+#: intended set is the sample's ten actions plus kms:RevokeGrant. The SageMaker API Reference
+#: (OnlineStoreSecurityConfig, KmsKeyId) lists the same eleven for the caller of CreateFeatureGroup.
+REQUIRED_ACTIONS: tuple[str, ...] = (*SAMPLE_ACTIONS, ADMIN_ACTION)
 #: What the model of CreateFeatureGroup exercises of REQUIRED_ACTIONS (as the caller, through SageMaker).
 EXERCISED_ACTIONS: tuple[str, ...] = ("kms:DescribeKey", "kms:CreateGrant", "kms:GenerateDataKey")
 #: The page's sample principals, which it says to replace ("ganti pengguna utama contoh").
@@ -48,7 +52,8 @@ VIA_PATTERN = "sagemaker.*.amazonaws.com"
 
 def caller_statement(caller: str, actions: Sequence[str] = REQUIRED_ACTIONS, *, via: bool = True
                      ) -> dict[str, Any]:
-    """The first statement of the page's sample, for ``caller``.
+    """The first statement of the page's sample, for ``caller``, with the page's whole list of
+    actions by default (the sample's ten plus kms:RevokeGrant: see ``REQUIRED_ACTIONS``).
 
     Example: ``{"Sid": "Allow access through Amazon SageMaker AI Feature Store ...", "Effect": "Allow",
     "Principal": {"AWS": "arn:aws:iam::111122223333:role/fs-user"}, "Action": [...], "Resource": "*",
@@ -351,6 +356,12 @@ def data_plane_examples() -> SearchStrategy[dict[str, Any]]:
         lambda t: {"operation": t[0], "decrypt": t[1], "policy": key_policy_template()})
 
 
+def service_permission_examples() -> SearchStrategy[dict[str, Any]]:
+    """The caller, named in the key policy's sample statement, with or without IAM permission to
+    use Feature Store (``sagemaker:CreateFeatureGroup``)."""
+    return st.booleans().map(lambda ok: {"allowed": ok, "policy": key_policy_template(role=False)})
+
+
 def offline_role_examples() -> SearchStrategy[dict[str, Any]]:
     """The RoleArn with or without kms:GenerateDataKey on the offline store key."""
     return st.booleans().map(lambda ok: {"generate": ok, "policy": key_policy_template(
@@ -358,11 +369,12 @@ def offline_role_examples() -> SearchStrategy[dict[str, Any]]:
 
 
 __all__ = [
-    "ADMIN_ACTION", "EXERCISED_ACTIONS", "REQUIRED_ACTIONS", "SAMPLE_PRINCIPALS", "VIA_PATTERN",
+    "ADMIN_ACTION", "EXERCISED_ACTIONS", "REQUIRED_ACTIONS", "SAMPLE_ACTIONS", "SAMPLE_PRINCIPALS", "VIA_PATTERN",
     "add_sample_principal", "admin_revoke_statement", "caller_statement", "data_plane_examples",
     "default_examples", "feature_group_request", "feature_store_setups", "grant_count_examples",
     "key_policy_template", "make_asymmetric", "missing_action_example", "missing_action_examples", "offline_key_index",
-    "offline_role_examples", "online_key_index", "revoke_examples", "role_statement", "share_online_key",
+    "offline_role_examples", "online_key_index", "revoke_examples", "role_statement", "service_permission_examples",
+    "share_online_key",
     "shared_key_examples", "swap_via_service", "symmetric_examples", "take_from_caller", "take_from_role",
     "two_key_examples", "via_service_examples",
 ]

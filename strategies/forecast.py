@@ -172,7 +172,8 @@ def forecast_setups(draw: st.DrawFn) -> dict[str, Any]:
     """A compliant Forecast setup: a symmetric key whose policy (or the principals' IAM policies,
     which the page allows: "these can be added using IAM policies as well") lets the role passed
     in EncryptionConfig DescribeKey/CreateGrant/RetireGrant through Forecast and the caller
-    Decrypt/GenerateDataKey; CreateDataset and/or CreatePredictor with that EncryptionConfig."""
+    Decrypt/GenerateDataKey (always in the key policy, as the Note recommends, sometimes in an IAM
+    policy too); CreateDataset and/or CreatePredictor with that EncryptionConfig."""
     account = draw(account_ids())
     region = draw(regions("aws"))
     role_name, caller_name = draw(st.lists(_ROLE_NAME, min_size=2, max_size=2, unique_by=str.lower))
@@ -189,9 +190,10 @@ def forecast_setups(draw: st.DrawFn) -> dict[str, Any]:
     else:
         identity[role] = [_identity_policy(ROLE_ACTIONS, key_arn,
                                            {"StringEquals": {"kms:ViaService": via_service(region)}})]
+    # The Note recommends the invoking identity's statement in the key policy (FORECAST-16); an IAM
+    # policy may grant the same permissions as well (FORECAST-13 accepts either).
+    stmts.append(caller_statement(caller))
     if draw(st.booleans()):
-        stmts.append(caller_statement(caller))
-    else:
         identity.setdefault(caller, []).append(_identity_policy(CALLER_ACTIONS, key_arn))
     if draw(st.booleans()):
         identity.setdefault(caller, []).append(_identity_policy(("forecast:*", "iam:PassRole"), "*"))
@@ -384,6 +386,26 @@ def take_from_caller(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
         lambda a: st.sampled_from((_without_action(setup, caller, a), _deny(setup, caller, a))))
 
 
+def caller_only_in_iam(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """Break FORECAST-16 (and only it): the invoking identity's key policy statements move into an
+    IAM policy of the caller, which the account statement of the key policy delegates to."""
+    new = copy.deepcopy(setup)
+    caller = new["caller"]
+    key = new["keys"][0]
+    mine = [s for s in key["policy"]["Statement"] if s.get("Effect") == "Allow" and _names(s, caller)]
+    key["policy"]["Statement"] = [s for s in key["policy"]["Statement"] if s not in mine]
+    actions = sorted({a for s in mine for a in _actions(s)} | set(CALLER_ACTIONS))
+    new.setdefault("identityPolicies", {}).setdefault(caller, []).append(_identity_policy(actions, key["arn"]))
+    return st.just(new)
+
+
+def root_caller(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """Break FORECAST-17: the requests are sent as the account's root user."""
+    new = copy.deepcopy(setup)
+    new["caller"] = f"arn:aws:iam::{new['account']}:root"
+    return st.just(new)
+
+
 def use_alias_arn(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
     """Break FORECAST-01: name the key by an alias ARN instead of its key ARN."""
 
@@ -435,6 +457,7 @@ __all__ = [
     "PREDICTOR_FOLLOW_UPS",
     "ROLE_ACTIONS",
     "add_email_tag",
+    "caller_only_in_iam",
     "caller_statement",
     "dataset_requests",
     "default_key_examples",
@@ -452,6 +475,7 @@ __all__ = [
     "predictor_requests",
     "revocation_examples",
     "role_statement",
+    "root_caller",
     "symmetric_examples",
     "take_from_caller",
     "take_from_role",

@@ -184,11 +184,12 @@ def revoke_cases(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def retire_cases(draw: st.DrawFn) -> dict[str, Any]:
     """KMS-09: a grant (its operations, maybe a retiring principal) and who tries to retire it:
-    ``grantee``, ``retirer`` (another role) or ``other`` (a role the grant does not name).
+    ``grantee``, ``retirer`` (another role), ``other`` (a role the grant does not name) or ``account``
+    (the target's administrator: a principal of the account that created the grant).
     Example: ``{"operations": ["Encrypt"], "retiring": "retirer", "by": "retirer", "call": "Encrypt"}``."""
     case = draw(revoke_cases())
     case["retiring"] = draw(st.sampled_from((None, "retirer", "grantee")))
-    case["by"] = draw(st.sampled_from(("grantee", "retirer", "other")))
+    case["by"] = draw(st.sampled_from(("grantee", "retirer", "other", "account")))
     return case
 
 

@@ -313,8 +313,8 @@ def rule_defect_examples() -> SearchStrategy[dict[str, Any]]:
 
 
 def key_element_examples() -> SearchStrategy[dict[str, Any]]:
-    """AOSS-02: ``variant`` aws-owned | kms-arn | missing-key | not-kms-arn."""
-    return _examples(variant=st.sampled_from(["aws-owned", "kms-arn", "missing-key", "not-kms-arn"]))
+    """AOSS-02: ``variant`` aws-owned | kms-arn | missing-key | not-kms-arn | not-symmetric."""
+    return _examples(variant=st.sampled_from(["aws-owned", "kms-arn", "missing-key", "not-kms-arn", "not-symmetric"]))
 
 
 def owned_key_examples() -> SearchStrategy[dict[str, Any]]:
@@ -343,7 +343,7 @@ def conflict_examples() -> SearchStrategy[dict[str, Any]]:
 
 
 def lifecycle_examples() -> SearchStrategy[dict[str, Any]]:
-    """AOSS-08/09/10/15/16/17/18: ``second`` switches the scenario's variant (a second policy, a
+    """AOSS-08/09/10/15/16/17/18/20: ``second`` switches the scenario's variant (a second policy, a
     revocation, a collection, a stale version)."""
     return _examples(second=st.booleans())
 

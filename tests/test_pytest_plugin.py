@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 pytest_plugins = ["pytester"]
+pytestmark = pytest.mark.slow  # each test runs pytest in a subprocess (a few seconds each)
 
 FAKE_SPEC = '''
 """A synthetic catalogue for the plugin's tests (one rule per verdict)."""
@@ -205,7 +206,13 @@ def test_selection_with_k_x_markers_and_kms_rules(pytester: pytest.Pytester) -> 
     assert [r["rule_id"] for r in report["results"]] == ["FAKE-01", "FAKE-02"]
     stop = pytester.runpytest_subprocess("--kms-conformance", "-x", "-q", "--kms-report-dir", "x")
     stop.assert_outcomes(passed=3, failed=1)  # the user's two tests, FAKE-01, then FAKE-02 stops the run
-    assert json.loads(pytester.path.joinpath("x", "report.json").read_text())["meta"]["incomplete"] is True
+    stopped = json.loads(pytester.path.joinpath("x", "report.json").read_text())
+    assert stopped["meta"]["incomplete"] is True
+    assert [(r["rule_id"], r["verdict"]) for r in stopped["results"]] == [
+        ("FAKE-01", "conformant"), ("FAKE-02", "nonconformant"), ("FAKE-03", "skipped"), ("FAKE-04", "skipped"),
+        ("FAKE-05", "skipped")]  # as `kms-conformance run` reports an interrupted run
+    assert stopped["results"][2]["detail"] == "not run: the run was interrupted"
+    assert not pytester.path.joinpath("reports").exists()  # --collect-only above wrote no report
     bad = pytester.runpytest_subprocess("--kms-conformance", "--kms-rules", "NOPE-99")
     assert bad.ret == pytest.ExitCode.USAGE_ERROR
     assert "unknown rule id 'NOPE-99'" in bad.stderr.str()
@@ -282,3 +289,84 @@ def test_plugin_and_cli_give_the_same_verdicts(pytester: pytest.Pytester) -> Non
     assert len(verdicts("cli")) >= 10
     outcomes = plugin.parseoutcomes()
     assert outcomes.get("failed", 0) == sum(1 for _, v, _ in verdicts("cli") if v == "nonconformant")
+
+
+# -- fixtures and assert_conformant for users' own tests ---------------------------------------------
+
+def test_fixtures_clean_up_what_they_create(pytester: pytest.Pytester) -> None:
+    from e2e_support import client, moto_server
+
+    pytester.makepyfile(test_uses_fixtures='''
+        def test_key_and_role(kms_target, kms_key, kms_principal):
+            policy = {"Version": "2012-10-17",
+                      "Statement": [{"Effect": "Allow", "Action": "kms:DescribeKey", "Resource": "*"}]}
+            role = kms_principal({"describe": policy})
+            key = kms_key()
+            assert kms_target.call("kms", "DescribeKey", {"KeyId": key}, principal=role).code == "OK"
+    ''')
+    with moto_server() as url:
+        result = pytester.runpytest_subprocess("--kms-target", "aws", "--kms-endpoint-url", url, "-q",
+                                               "-p", "no:cacheprovider")
+        result.assert_outcomes(passed=1)
+        kms = client(url, "kms")
+        keys = kms.list_keys()["Keys"]
+        assert len(keys) == 1
+        assert kms.describe_key(KeyId=keys[0]["KeyId"])["KeyMetadata"]["KeyState"] == "PendingDeletion"
+        assert client(url, "iam").list_roles()["Roles"] == []
+
+
+def test_assert_conformant_fails_with_the_check_text(tmp_path: Path) -> None:
+    import copy
+
+    from conformance.check import check_setup, format_findings
+    from conformance.fixtures import assert_conformant
+    from conformance.setup import parse_setup
+
+    spec = Path(__file__).resolve().parents[1] / "examples" / "pytest" / "test_my_setup.py"
+    namespace: dict[str, object] = {}
+    exec(compile(spec.read_text(), str(spec), "exec"), namespace)
+    good = namespace["COLLECTION_SETUP"]
+    assert isinstance(good, dict)
+    findings = assert_conformant(good)
+    path = tmp_path / "setup.json"
+    path.write_text(json.dumps(good))
+    assert [f.status for f in assert_conformant(path)] == [f.status for f in findings]
+    assert [f.status for f in assert_conformant(parse_setup(good))] == [f.status for f in findings]
+
+    broken = copy.deepcopy(good)
+    broken["keys"][0]["policy"]["Statement"][0]["Effect"] = "Deny"
+    with pytest.raises(pytest.fail.Exception) as failed:
+        assert_conformant(broken)
+    assert str(failed.value) == format_findings(check_setup(parse_setup(broken, source="<assert_conformant>")))
+    assert "FAIL" in str(failed.value)
+
+    path.write_text(json.dumps({**good, "account": "12"}))
+    with pytest.raises(pytest.fail.Exception, match=r"setup.json: account: an account id is 12 digits"):
+        assert_conformant(path)
+
+
+def test_xdist_workers_share_one_account_without_collisions(pytester: pytest.Pytester) -> None:
+    """Two workers against one moto server (the aws target): each has its own run id, so the names
+    of the resources they create never collide, and each cleans up after itself."""
+    from e2e_support import client, moto_server
+
+    with moto_server() as url:
+        result = pytester.runpytest_subprocess(
+            "--kms-conformance", "--kms-target", "aws", "--kms-endpoint-url", url, "-n", "2",
+            "--kms-rules", "KMS-03,KMS-04,KMS-05,KMS-10", "--kms-report-dir", "aws", "-p", "no:cacheprovider")
+        report = json.loads(pytester.path.joinpath("aws", "report.json").read_text())
+        assert [r["rule_id"] for r in report["results"]] == ["KMS-03", "KMS-04", "KMS-05", "KMS-10"]
+        assert not [r for r in report["results"] if r["verdict"] == "error"], result.stdout.str()[-3000:]
+        # the same verdicts as one process (a collision would show as a failed setup step)
+        single = pytester.runpytest_subprocess(
+            "--kms-conformance", "--kms-target", "aws", "--kms-endpoint-url", url,
+            "--kms-rules", "KMS-03,KMS-04,KMS-05,KMS-10", "--kms-report-dir", "one", "-p", "no:cacheprovider")
+        assert single.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+        alone = json.loads(pytester.path.joinpath("one", "report.json").read_text())
+        assert [(r["rule_id"], r["verdict"], r["detail"]) for r in report["results"]] == [
+            (r["rule_id"], r["verdict"], r["detail"]) for r in alone["results"]]
+        assert "setup step" not in json.dumps(report["results"])
+        kms = client(url, "kms")
+        states = {kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] for k in kms.list_keys()["Keys"]}
+        assert states == {"PendingDeletion"}
+        assert client(url, "iam").list_roles()["Roles"] == []

@@ -373,3 +373,35 @@ def test_redact_account_masks_it_everywhere(tmp_path: Path) -> None:
     text = json.dumps(__import__("conformance.verdicts", fromlist=["x"]).report_to_dict(report))
     assert report.results[0].verdict is Verdict.NONCONFORMANT
     assert "123456789012" not in text and "arn:aws:iam::************:role/r" in text
+
+
+def test_each_worker_closes_its_own_target(tmp_path: Path) -> None:
+    marker = tmp_path / "closed"
+
+    class Closing(FakeTarget):
+        def close(self) -> None:
+            with open(marker, "a") as fh:
+                fh.write("closed\n")
+
+    rules = tuple(make_rule(f"FAKE-0{i}") for i in range(1, 5))
+    run(options(tmp_path, workers=2), catalogue=rules, build_target=lambda cfg: Closing(),
+        build_reference=lambda t: FakeTarget())
+    assert marker.read_text().splitlines() == ["closed", "closed"]
+
+
+def test_a_broken_strategy_or_compare_is_an_error() -> None:
+    def boom(_: Any) -> int:
+        raise RuntimeError("strategy bug")
+
+    broken_strategy = make_rule(strategy=lambda: st.integers(0, 3).map(boom))
+    result = run_rule(broken_strategy, FakeTarget(), FakeTarget(), profile=FAST, seed=0, replay="r")
+    assert result.verdict is Verdict.ERROR and "RuntimeError: strategy bug" in result.detail
+
+    def bad_compare(expected: Any, observed: Any) -> str | None:
+        raise KeyError("compare bug")
+
+    rule = make_rule()
+    assert rule.behavior is not None
+    broken_compare = dataclasses.replace(rule, behavior=dataclasses.replace(rule.behavior, compare=bad_compare))
+    result = run_rule(broken_compare, FakeTarget(), FakeTarget(), profile=FAST, seed=0, replay="r")
+    assert result.verdict is Verdict.ERROR and "the rule's compare failed: KeyError" in result.detail

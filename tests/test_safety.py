@@ -32,7 +32,7 @@ def test_allow_list_merges_cli_and_environment() -> None:
 
 
 def test_guard_refuses_unlisted_account_and_names_it() -> None:
-    with pytest.raises(UsageError, match="111122223333.*not allow-listed"):
+    with pytest.raises(UsageError, match=r"111122223333.*not allow-listed"):
         guard_account({"Account": "111122223333"}, allow_accounts={"444455556666"}, endpoint_url=None)
 
 

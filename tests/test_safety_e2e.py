@@ -193,9 +193,10 @@ def test_retry_mode_absorbs_throttling(loop_url: str, mode: str) -> None:
 
 
 def test_throttling_beyond_the_retries_is_what_the_target_reports(loop_url: str) -> None:
-    """botocore's ``max_attempts`` counts the retries after the first call: 1 means two attempts."""
+    """``max_attempts`` counts every attempt, the first included (botocore's ``total_max_attempts``):
+    2 attempts, both throttled, and the target reports what KMS said."""
     attempts: list[str] = []
-    config = TargetConfig(name="aws", endpoint_url=loop_url, run_id="e2e-throttle", max_attempts=1)
+    config = TargetConfig(name="aws", endpoint_url=loop_url, run_id="e2e-throttle", max_attempts=2)
     target = make_target(config, session_factory=_throttling_session(5, attempts))
     try:
         out = target.call("kms", "CreateKey", {})

@@ -99,6 +99,36 @@ def test_fs_04_each_required_action(action: str) -> None:
     assert len(got) == 1 and action in got[0] and "featurestore-writer" in got[0]
 
 
+def test_fs_04_includes_revoke_grant() -> None:
+    """The page's list (and the SageMaker API Reference) include kms:RevokeGrant, which the page's
+    sample gives only to the administrators: the sample as written fails FS-04 ..."""
+    raw = compliant()
+    raw["keys"][0]["policy"]["Statement"][0] = fss.caller_statement(CALLER, fss.SAMPLE_ACTIONS)
+    got = reasons("FS-04", raw)
+    assert len(got) == 1 and "kms:RevokeGrant" in got[0] and "featurestore-writer" in got[0]
+    # ... and holds with an IAM policy adding it (the sample's root statement delegates to IAM).
+    raw["identityPolicies"] = {CALLER: [{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "kms:RevokeGrant", "Resource": ONLINE}]}]}
+    assert reasons("FS-04", raw) == []
+
+
+def test_quotes_are_in_the_page() -> None:
+    """Every citation quotes the page verbatim (each part around "...", whitespace normalised)."""
+    docs = Path("/work/shared/docs")
+    if not docs.is_dir():
+        pytest.skip("documents not present")
+    text = " ".join((docs / spec.DOC).read_text(encoding="utf-8").split())
+    for rule_id in (r for r in _REGISTRY if r.startswith("FS-")):
+        r = rule(rule_id)
+        for part in r.citation.quote.split("..."):
+            assert " ".join(part.split()) in text, (rule_id, part)
+        assert r.citation.section in text, rule_id
+
+
+def test_severities() -> None:
+    assert {r for r in _REGISTRY if r.startswith("FS-") and rule(r).severity == "should"} == {"FS-05"}
+
+
 def test_fs_04_permissions_from_a_grant_count() -> None:
     """"Anda dapat memberikan izin ini dalam kebijakan kunci, kebijakan IAM, atau pemberian izin"."""
     raw = compliant()
@@ -351,6 +381,26 @@ def test_fs_10_offline_role(model: ModelTarget) -> None:
     assert caught("FS-10", ok, CREATE, model)
 
 
+@pytest.mark.parametrize("allowed", [True, False])
+def test_fs_12_principal_needs_feature_store_permission(model: ModelTarget, allowed: bool) -> None:
+    ex = {"allowed": allowed, "policy": fss.key_policy_template(role=False)}
+    assert run(model, "FS-12", ex) == {"create": "OK" if allowed else "AccessDeniedException"}
+    assert caught("FS-12", ex, CREATE, model)
+
+
+def test_data_plane_needs_feature_store_permission(model: ModelTarget) -> None:
+    """The data plane judges the caller's own permission too (the runtime's AccessForbidden)."""
+    from conformance.specs.steps import new_role
+
+    name = model.unique("fs")
+    req = fss.feature_group_request(name, online_key=None, offline_key=None, role=None, offline=False)
+    assert model.call("sagemaker", "CreateFeatureGroup", req).ok
+    reader = new_role(model, "reader", inline_policies={"sm": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sagemaker:GetRecord", "Resource": "*"}]}})
+    assert spec.data_plane(model, "GetRecord", name, reader).ok
+    assert spec.data_plane(model, "PutRecord", name, reader).code == "AccessForbidden"
+
+
 def test_data_plane_without_key_needs_no_kms(model: ModelTarget) -> None:
     from conformance.specs.steps import new_role
 
@@ -387,7 +437,7 @@ def test_behaviour_examples_are_deterministic_on_the_model(data: st.DataObject) 
 
 def test_every_rule_cites_the_page() -> None:
     ids = [r for r in _REGISTRY if r.startswith("FS-")]
-    assert len(ids) == 11
+    assert len(ids) == 12
     for rule_id in ids:
         r = rule(rule_id)
         assert r.citation.doc == "001_33dc1ec0c5fdd4cf.txt" and r.citation.quote and r.citation.section

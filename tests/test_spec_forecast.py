@@ -29,7 +29,7 @@ from strategies import forecast as fst
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "forecast"
 CONFIG_RULES = ("FORECAST-01", "FORECAST-10", "FORECAST-11", "FORECAST-12", "FORECAST-13", "FORECAST-14",
-                "FORECAST-15")
+                "FORECAST-15", "FORECAST-16", "FORECAST-17")
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -134,6 +134,49 @@ def test_role_access_through_iam_policy_is_accepted() -> None:
         "Condition": {"StringEquals": {"kms:ViaService": "forecast.us-east-1.amazonaws.com"}}}]}]}
     for rule_id in ("FORECAST-10", "FORECAST-11", "FORECAST-12", "FORECAST-14"):
         assert reasons(rule_id, raw) == [], rule_id
+
+
+def test_forecast_01_role_of_another_account_refused() -> None:
+    raw = compliant()
+    raw["request"]["CreateDataset"]["EncryptionConfig"]["RoleArn"] = "arn:aws:iam::444455556666:role/Other"
+    got = reasons("FORECAST-01", raw)
+    assert len(got) == 1 and "444455556666" in got[0] and "InvalidInputException" in got[0]
+
+
+def test_forecast_16_caller_permissions_only_from_iam() -> None:
+    """FORECAST-13 (must) accepts the caller's permissions from an IAM policy; FORECAST-16 (should)
+    reports that the key policy itself does not name the invoking identity."""
+    raw = compliant()
+    caller = raw["caller"]
+    del raw["keys"][0]["policy"]["Statement"][1]
+    raw["identityPolicies"] = {caller: [{"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Action": list(fst.CALLER_ACTIONS), "Resource": raw["keys"][0]["arn"]}]}]}
+    assert reasons("FORECAST-13", raw) == []
+    got = reasons("FORECAST-16", raw)
+    assert len(got) == 2 and all("ForecastUser" in r and "key policy" in r for r in got)
+    assert {a for a in fst.CALLER_ACTIONS if any(a in r for r in got)} == set(fst.CALLER_ACTIONS)
+    assert rule("FORECAST-16").severity == "should" and rule("FORECAST-13").severity == "must"
+
+
+def test_forecast_17_root_caller() -> None:
+    raw = compliant()
+    raw["caller"] = "arn:aws:iam::111122223333:root"
+    got = reasons("FORECAST-17", raw)
+    assert len(got) == 1 and "root user" in got[0]
+    assert rule("FORECAST-17").severity == "should"
+
+
+def test_quotes_are_in_the_page() -> None:
+    """Every citation quotes the page verbatim (each part around "...", whitespace normalised)."""
+    docs = Path("/work/shared/docs")
+    if not docs.is_dir():
+        pytest.skip("documents not present")
+    text = " ".join((docs / spec.DOC).read_text(encoding="utf-8").split())
+    for rule_id in (r for r in _REGISTRY if r.startswith("FORECAST-")):
+        r = rule(rule_id)
+        for part in r.citation.quote.split("..."):
+            assert " ".join(part.split()) in text, (rule_id, part)
+        assert r.citation.section in text, rule_id
 
 
 def test_forecast_13_caller_needs_decrypt_and_generate_data_key() -> None:
@@ -395,7 +438,7 @@ def test_behaviour_examples_are_deterministic_on_the_model(data: st.DataObject) 
 
 def test_every_rule_cites_the_page() -> None:
     ids = [r for r in _REGISTRY if r.startswith("FORECAST-")]
-    assert len(ids) == 15
+    assert len(ids) == 17
     for rule_id in ids:
         r = rule(rule_id)
         assert r.citation.doc == "004_1f23ff3028fec3c5.txt" and r.citation.quote and r.citation.section
@@ -416,7 +459,7 @@ def test_example_setup_is_compliant() -> None:
 
 @pytest.mark.parametrize(("name", "broken"), [
     ("broken-no-creategrant.json", {"FORECAST-11"}),
-    ("broken-caller-decrypt.json", {"FORECAST-13"}),
+    ("broken-caller-decrypt.json", {"FORECAST-13", "FORECAST-16"}),
     ("broken-sample-region.json", {"FORECAST-10", "FORECAST-11", "FORECAST-12"}),
 ])
 def test_broken_examples(name: str, broken: set[str]) -> None:

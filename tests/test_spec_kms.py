@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import copy
 import importlib
+import re
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -243,6 +245,8 @@ def test_kms08_policy_update() -> None:
     (None, "grantee", ["Encrypt", "RetireGrant"], "OK"),
     (None, "grantee", ["Encrypt"], "AccessDeniedException"),
     ("retirer", "other", ["Encrypt"], "AccessDeniedException"),
+    # "the AWS account in which the grant was created" can retire it ("Retiring and revoking grants")
+    (None, "account", ["Encrypt"], "OK"),
 ])
 def test_kms09_retire(retiring: str | None, by: str, ops: list[str], retire: str) -> None:
     example = {"operations": ops, "call": "Encrypt", "retiring": retiring, "by": by}
@@ -436,3 +440,30 @@ def test_mutation_breaks_exactly_its_rule(rule_id: str, data: st.DataObject) -> 
     others = {rid: v for rid, v in found.items() if rid != rule_id and v}
     assert not others, f"mutation for {rule_id} also broke {others}"
     assert verdicts(raw)[rule_id] == []  # the mutator did not change its input
+
+
+# --- citations: every quote of the audited rules stands in the page it names --------------------------
+
+PAGES = Path(__file__).resolve().parents[2] / "shared" / "docs"
+
+
+def _normalised(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _audited() -> list[Rule]:
+    return [r for r in rules_module.catalogue() if r.service in ("kms", "opensearch-serverless", "mwaa")]
+
+
+@pytest.mark.skipif(not PAGES.is_dir(), reason="the source pages are not beside the checkout")
+def test_quotes_are_verbatim_in_their_page() -> None:
+    """Principle 1 (DESIGN.md): each quote, split at "...", occurs word for word (white space
+    normalised) in the page the rule cites, and so does its section heading."""
+    wrong = []
+    for r in _audited():
+        page = _normalised((PAGES / r.citation.doc).read_text(encoding="utf-8"))
+        parts = [_normalised(p) for p in r.citation.quote.split("...") if _normalised(p)]
+        wrong += [f"{r.id}: {p!r}" for p in parts if p not in page]
+        if _normalised(r.citation.section) not in page:
+            wrong.append(f"{r.id}: section {r.citation.section!r}")
+    assert wrong == []

@@ -39,7 +39,8 @@ def test_sweep_removes_only_old_tagged_resources(clients: Any) -> None:
     new_key = kms.create_key(Tags=kms_tags(new))["KeyMetadata"]["KeyId"]
     users_key = kms.create_key()["KeyMetadata"]["KeyId"]
     iam.create_role(RoleName="kmsc-old", AssumeRolePolicyDocument="{}", Tags=iam_tags(old))
-    iam.put_role_policy(RoleName="kmsc-old", PolicyName="p", PolicyDocument='{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}')
+    decrypt = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"kms:Decrypt","Resource":"*"}]}'
+    iam.put_role_policy(RoleName="kmsc-old", PolicyName="p", PolicyDocument=decrypt)
     iam.create_role(RoleName="users-role", AssumeRolePolicyDocument="{}")
 
     plan = plan_sweep(clients, older_than_hours=6)

@@ -254,3 +254,99 @@ def test_retry_configuration_reaches_the_clients() -> None:
         assert config.retries == {"mode": "adaptive", "total_max_attempts": 7}
     finally:
         target.close()
+
+
+def test_key_budget_shared_between_workers() -> None:
+    import multiprocessing
+
+    counter = multiprocessing.get_context("fork").Value("i", 0)
+    a = make_target(TargetConfig(name="moto", run_id="wa", max_keys=3))
+    b = make_target(TargetConfig(name="moto", run_id="wb", max_keys=3))
+    try:
+        assert isinstance(a, BotoTarget) and isinstance(b, BotoTarget)
+        a.share_key_budget(counter)
+        b.share_key_budget(counter)
+        assert a.call("kms", "CreateKey", {}).ok and b.call("kms", "CreateKey", {}).ok
+        assert a.call("kms", "CreateKey", {}).ok
+        with pytest.raises(KeyBudgetExceeded, match="created 3 keys"):
+            b.call("kms", "CreateKey", {})
+        assert counter.value == 3
+    finally:
+        b.close()
+        a.close()
+
+
+def test_lazy_key_patch_is_undone_whatever_the_closing_order() -> None:
+    import moto.kms.models as kms_models
+
+    from conformance.targets import _LAZY_PATCH
+
+    before, count = kms_models.generate_private_key, _LAZY_PATCH["count"]
+    a = make_target(TargetConfig(name="moto", run_id="pa"))
+    b = make_target(TargetConfig(name="moto", run_id="pb"))
+    assert kms_models.generate_private_key.__name__ == "lazy"
+    a.close()
+    assert kms_models.generate_private_key.__name__ == "lazy"  # b still running
+    b.close()
+    a.close()  # closing twice does not undo twice
+    assert kms_models.generate_private_key is before and _LAZY_PATCH["count"] == count
+
+
+def test_role_arn_is_assumed_before_the_identity_check() -> None:
+    calls: list[dict[str, Any]] = []
+
+    class RoleClient(FakeClient):
+        def assume_role(self, **kw: Any) -> dict[str, Any]:
+            calls.append(kw)
+            return {"Credentials": {"AccessKeyId": "ASIAEXAMPLEEXAMPLE12", "SecretAccessKey": "s",
+                                    "SessionToken": "t"}}
+
+    sessions: list[dict[str, Any]] = []
+
+    class RoleSession(FakeSession):
+        def client(self, service: str, region_name: str | None = None, endpoint_url: str | None = None,
+                   config: Any = None) -> FakeClient:
+            return RoleClient("999999999999" if sessions[-1].get("aws_session_token") else "111111111111", [])
+
+    def make(**kw: Any) -> RoleSession:
+        sessions.append(kw)
+        return RoleSession("x", [])
+
+    cfg = TargetConfig(name="aws", run_id="role", role_arn="arn:aws:iam::999999999999:role/Conformance",
+                       allow_accounts=frozenset({"999999999999"}), aws_profile="sandbox")
+    target = make_target(cfg, session_factory=make)
+    assert calls[0]["RoleArn"] == "arn:aws:iam::999999999999:role/Conformance"
+    assert sessions[0] == {"profile_name": "sandbox", "region_name": "us-east-1"}
+    assert sessions[1]["aws_session_token"] == "t"
+    assert target.account == "999999999999"  # the identity checked is the assumed role's
+    assert "ASIA" not in repr(target.describe())
+
+
+def test_throttling_after_retries_is_the_environment_not_a_verdict(moto_target: BotoTarget) -> None:
+    import botocore.exceptions
+
+    from conformance.targets.boto import TargetUnavailable
+
+    exc = botocore.exceptions.ClientError(
+        {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
+         "ResponseMetadata": {"HTTPStatusCode": 400}}, "Decrypt")
+    with pytest.raises(TargetUnavailable, match="ThrottlingException"):
+        moto_target._client_error("kms", "Decrypt", exc)
+
+
+def test_calls_as_a_role_wait_for_permission_writes_to_settle(monkeypatch: pytest.MonkeyPatch) -> None:
+    import conformance.targets.boto as boto_mod
+
+    target = make_target(TargetConfig(name="moto", run_id="settle"))
+    assert isinstance(target, BotoTarget)
+    target._settle = 5.0
+    slept: list[float] = []
+    monkeypatch.setattr(boto_mod.time, "sleep", lambda s: slept.append(s))
+    try:
+        role = target.call("iam", "CreateRole", {"RoleName": "settle-r", "AssumeRolePolicyDocument": TRUST})
+        target.call("kms", "ListKeys", {})  # as the administrator: no wait
+        assert slept == []
+        target.call("kms", "ListKeys", {}, principal=role.value["Role"]["Arn"])
+        assert len(slept) == 1 and 4.0 < slept[0] <= 5.0
+    finally:
+        target.close()

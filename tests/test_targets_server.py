@@ -147,12 +147,14 @@ def check_server(server: Target, server_url: str, forward: list[Any], backward: 
     assert not roles & set(ledger.roles)
 
 
-def test_real_catalogue_kms_rules_agree_when_the_specs_exist(server_url: str) -> None:
+def test_real_catalogue_rules_agree_when_the_specs_exist(server_url: str) -> None:
     pytest.importorskip("conformance.specs.kms")
     try:
-        from conformance.rules import catalogue, select
+        from conformance.rules import catalogue
 
-        rules = [r for r in select(catalogue(), ids=("KMS-*",)) if r.behavior is not None][:4]
+        behaviour = [r for r in catalogue() if r.behavior is not None]
+        rules = [r for svc in ("kms", "forecast", "feature-store", "opensearch-serverless", "mwaa")
+                 for r in [r for r in behaviour if r.service == svc][:2]]
     except ImportError as exc:  # the other spec modules are still being written
         pytest.skip(f"catalogue not complete yet: {exc}")
     if not rules:
@@ -163,10 +165,20 @@ def test_real_catalogue_kms_rules_agree_when_the_specs_exist(server_url: str) ->
     in_process = make_target(TargetConfig(name="moto", run_id="inproc2"))
     try:
         ref = ModelTarget()
-        a = [run_rule(r, server, ref, profile=PROFILE, seed=0, replay="").verdict for r in rules]
-        b = [run_rule(r, in_process, ref, profile=PROFILE, seed=0, replay="").verdict for r in rules]
+        a = [run_rule(r, server, ref, profile=PROFILE, seed=0, replay="") for r in rules]
+        b = [run_rule(r, in_process, ref, profile=PROFILE, seed=0, replay="") for r in rules]
     finally:
         server.close()
         in_process.close()
-    assert a == b
-    json.dumps([v.value for v in a])
+    for over_http, direct in zip(a, b, strict=True):
+        if over_http.verdict is direct.verdict:
+            continue
+        # Known limit: moto's server turns NotImplementedError into a bare HTTP 500, which over HTTP
+        # cannot be told from a crash (InternalFailure); in-process it is `unsupported`.
+        assert direct.verdict is Verdict.UNSUPPORTED and "has not been implemented" in direct.detail, (
+            direct.rule_id, over_http.verdict, direct.verdict, over_http.detail, direct.detail)
+        assert over_http.verdict is Verdict.NONCONFORMANT and "InternalFailure" in over_http.detail
+    assert sum(x.verdict is y.verdict for x, y in zip(a, b, strict=True)) >= len(rules) - 2
+    assert Verdict.ERROR not in [r.verdict for r in a]
+    assert any(r.verdict is Verdict.UNSUPPORTED and r.unsupported_operation == "mwaa:CreateEnvironment" for r in a)
+    json.dumps([r.verdict.value for r in a])

@@ -52,7 +52,8 @@ def register(subparsers: Any) -> None:
     aws.add_argument("--max-keys", type=int, metavar="N", help="cap on KMS keys the run may create")
     aws.add_argument("--retry-mode", choices=("standard", "adaptive"), default="standard",
                      help="botocore retry mode (default standard)")
-    aws.add_argument("--max-attempts", type=int, default=5, help="botocore max attempts (default 5)")
+    aws.add_argument("--max-attempts", type=int, default=5,
+                     help="botocore attempts per call, the first included (default 5)")
     aws.add_argument("--rate-limit", type=float, metavar="CALLS_PER_SECOND", help="per-service call rate limit")
     aws.add_argument("--dry-run", action="store_true",
                      help="print the rules, their operations and the number of examples; create nothing")
@@ -98,7 +99,7 @@ def dry_run(options: Any) -> int:
     print(f"dry run: target {options.target.name}, profile {profile.name}, seed {options.seed}; nothing is created")
     for rule in rules:
         if rule.behavior is None:
-            what = "config check on the model" if options.target.name == "model" else f"skipped ({STATIC_DETAIL})"
+            what = "config self-check" if options.target.name == "model" else "skipped: static rule"
             n = profile.max_examples if options.target.name == "model" else 0
         else:
             n = profile.lifecycle_examples if rule.behavior.lifecycle else profile.max_examples
@@ -106,7 +107,10 @@ def dry_run(options: Any) -> int:
         total += n
         ops = ", ".join(rule.operations) or "-"
         print(f"{rule.id:<14} {what:<20} up to {n:>3} examples  operations: {ops}")
-    print(f"{len(rules)} rules, up to {total} examples (each example runs on the target and on the model)")
+    print(f"{len(rules)} rules, up to {total} examples (each runs on the target and on the model; a divergence "
+          f"adds up to {profile.shrink_budget} shrink steps)")
+    if any(r.behavior is None for r in rules) and options.target.name != "model":
+        print(f"skipped rules: {STATIC_DETAIL}")
     return 0
 
 
@@ -137,6 +141,7 @@ def write_report(report: Any, directory: Path) -> dict[str, Path]:
 def main(args: argparse.Namespace) -> int:
     from conformance.progress import Progress, summary_table
     from conformance.runner import run, select_rules
+    from conformance.targets.boto import TargetUnavailable
 
     invoked = os.path.basename(sys.argv[0]) in ("kms-conformance", "__main__.py")  # not when embedded (tests)
     options = options_from_args(args, tuple(sys.argv[1:]) if invoked else ())
@@ -145,8 +150,13 @@ def main(args: argparse.Namespace) -> int:
     if options.report_dir.exists() and not options.report_dir.is_dir():
         raise UsageError(f"--report-dir {options.report_dir} is not a directory")
     total = len(select_rules(options))
+    if total == 0:
+        raise UsageError("no rule matches the selection (--rules/--doc); see `kms-conformance rules`")
     progress = Progress(total)
-    report = run(options, progress=progress)
+    try:
+        report = run(options, progress=progress)
+    except TargetUnavailable as exc:  # no credentials, endpoint unreachable: one line, never a traceback
+        raise UsageError(f"cannot use target {options.target.name}: {exc}") from None
     progress.finish()
     written = write_report(report, options.report_dir)
     print(summary_table(report))

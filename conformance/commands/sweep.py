@@ -40,7 +40,8 @@ def main(args: argparse.Namespace) -> int:
 
     def clients(service: str) -> Any:
         if service not in cache:
-            cache[service] = session.client(service, endpoint_url=args.endpoint_url)
+            make: Any = session.client  # boto3's overloads want a Literal service name
+            cache[service] = make(service, endpoint_url=args.endpoint_url)
         return cache[service]
 
     identity = clients("sts").get_caller_identity()

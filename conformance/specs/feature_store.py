@@ -8,9 +8,12 @@ Rules quote the Indonesian text as it stands and give the English meaning. Trans
 - the list of required permissions is scrambled ("kms: ", "kms: ", ``ListAliases ListGrants
   RevokeGrant`` trailing the list); the intended set is Encrypt, Decrypt, DescribeKey, CreateGrant,
   RetireGrant, ReEncryptFrom, ReEncryptTo, GenerateDataKey, ListAliases, ListGrants, RevokeGrant.
-  The page's own sample key policy gives the first ten to the principal and RevokeGrant to the key
-  administrators; FS-04 encodes the first ten, and KMS-18 (``conformance.specs.kms``) the administrators'
-  RevokeGrant;
+  FS-04 encodes all eleven for the principal, as the list says and as the SageMaker API Reference
+  says of the caller of CreateFeatureGroup (OnlineStoreSecurityConfig, KmsKeyId). The page's own
+  sample key policy disagrees with its list: it gives the principal the first ten and RevokeGrant
+  to the key administrators only (the administrators' statement is KMS-18 in
+  ``conformance.specs.kms``); with the sample's root statement the principal can get RevokeGrant
+  from an IAM policy;
 - many sentences say "DynamoDB" where Feature Store is meant (the online store is kept in
   DynamoDB; the text was adapted from DynamoDB's page): read as Feature Store;
 - "RoLearn" is ``RoleArn``; "sepertiPutRecord,,. GetRecord DeleteRecord" lists PutRecord, GetRecord,
@@ -24,13 +27,14 @@ general; pricing ("Anda tidak membayar biaya bulanan ..."); "Anda memiliki kontr
 kebijakan dan hibah" (informative); "DynamoDB menggunakan izin yang diberikan ketika melakukan
 pemeliharaan sistem latar belakang" (background use of the grant, covered by FS-08 where
 observable); CloudTrail monitoring; and the S3 bucket key cost note ("mengurangi biaya ... hingga
-99 persen"), which concerns bucket configuration outside the setup. Not modelled: "tetapi hanya ketika
-bertindak atas nama pengguna utama di akun yang memiliki izin untuk menggunakan DynamoDB" (the caller
-also needs IAM permission to use Feature Store): the model does not evaluate ``sagemaker:*`` IAM
-permissions (the scenarios give their callers ``sagemaker:*``). Encoded once elsewhere: "Pengguna
+99 persen"), which concerns bucket configuration outside the setup. "tetapi hanya ketika bertindak atas
+nama pengguna utama di akun yang memiliki izin untuk menggunakan DynamoDB" (the caller also needs IAM
+permission to use Feature Store) is FS-12: the model evaluates the caller's IAM policies for
+``sagemaker:CreateFeatureGroup`` and the data plane actions. Encoded once elsewhere: "Pengguna
 utama ini tidak dapat memanggil operasi ini secara langsung" (no direct calls under kms:ViaService) is
 KMS-11, and the administrators' RevokeGrant ("Memberikan administrator ... izin untuk mencabut hibah")
-is KMS-18, both in ``conformance.specs.kms``.
+is KMS-18, both in ``conformance.specs.kms``. The sentence-by-sentence disposition of the page is
+docs/traceability/feature-store.md.
 
 The reference behaviour (model handlers below): CreateFeatureGroup with an online store key acts
 as the caller through SageMaker (``kms:ViaService`` ``sagemaker.<region>.amazonaws.com``):
@@ -51,7 +55,7 @@ from typing import Any
 
 from conformance.errors import InputError
 from conformance.kms import AwsError, Key, KmsRequest, World, authorize, kms_call
-from conformance.policy import wildcard_match
+from conformance.policy import evaluate, make_request, wildcard_match
 from conformance.rules import ServiceSpec, register_service, rule
 from conformance.setup import KeySetup, Setup
 from conformance.specs import access
@@ -231,11 +235,33 @@ def _as(world: World, who: str, op: str, params: Mapping[str, Any], via: str, wh
         raise _validation(f"{what}: {exc.code}: {exc.message}") from None
 
 
+def _group_arn(world: World, name: str) -> str:
+    return f"arn:{world.partition}:sagemaker:{world.region}:{world.account}:feature-group/{name.lower()}"
+
+
+def may_use_feature_store(world: World, caller: str, action: str, name: str, code: str) -> None:
+    """The caller's own permission to use Feature Store (page 001: "Jika pengguna utama yang
+    disebutkan dalam pernyataan kebijakan tidak memiliki izin untuk menggunakan DynamoDB, panggilan
+    gagal, bahkan ketika panggilan berasal dari layanan DynamoDB", FS-12): the caller's IAM policies
+    must allow ``action`` (``sagemaker:CreateFeatureGroup``, ``sagemaker:PutRecord``...) on the
+    feature group ("Policy evaluation logic"); refused with ``code`` (AccessDeniedException for the
+    control plane, the runtime's AccessForbidden). A caller the model does not know as a role (a
+    service principal) is not judged here."""
+    if world.role_of(caller) is None:
+        return
+    decision = evaluate(make_request(action, _group_arn(world, name), caller),
+                        identity_policies=world.identity_policies(caller))
+    if not decision.allowed:
+        raise AwsError(code, f"{caller} is not authorized to perform {action} on {_group_arn(world, name)} "
+                             f"({decision.reason})")
+
+
 @model_operation(SAGEMAKER, "CreateFeatureGroup")
 def _create_feature_group(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     name = params.get("FeatureGroupName")
     if not isinstance(name, str) or not _FG_NAME.match(name):
         raise _validation("FeatureGroupName must match [a-zA-Z0-9]([_-]*[a-zA-Z0-9]){0,63}")
+    may_use_feature_store(world, caller, "sagemaker:CreateFeatureGroup", name, "AccessDeniedException")
     defs = params.get("FeatureDefinitions")
     if not isinstance(defs, list) or not defs:
         raise _validation("FeatureDefinitions is required")
@@ -284,7 +310,7 @@ def _create_feature_group(world: World, caller: str, params: Mapping[str, Any]) 
                 if grant_id is not None and online_key is not None:
                     kms_call(world, SERVICE_PRINCIPAL, "RetireGrant", {"KeyId": online_key.arn, "GrantId": grant_id})
                 raise _validation(exc.message) from None
-    arn = f"arn:{world.partition}:sagemaker:{world.region}:{world.account}:feature-group/{name.lower()}"
+    arn = _group_arn(world, name)
     record = {k: v for k, v in params.items() if k != "Tags"}
     record.update({"FeatureGroupArn": arn, "FeatureGroupStatus": "Created"})
     state.groups[name] = {"describe": record, "grant": grant_id,
@@ -332,8 +358,10 @@ def data_plane_access(world: World, caller: str, group: Mapping[str, Any]) -> No
         raise AwsError("AccessForbidden", f"Feature Store cannot use {key.arn}: {exc.message}") from None
 
 
-def _runtime_group(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
+def _runtime_group(world: World, caller: str, params: Mapping[str, Any], operation: str) -> dict[str, Any]:
     group = _group(world, params.get("FeatureGroupName"))
+    may_use_feature_store(world, caller, f"sagemaker:{operation}", group["describe"]["FeatureGroupName"],
+                          "AccessForbidden")
     if not (group["describe"].get("OnlineStoreConfig") or {}).get("EnableOnlineStore"):
         raise AwsError("ValidationError", "the feature group has no online store")
     data_plane_access(world, caller, group)
@@ -342,7 +370,7 @@ def _runtime_group(world: World, caller: str, params: Mapping[str, Any]) -> dict
 
 @model_operation(RUNTIME, "PutRecord")
 def _put_record(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    group = _runtime_group(world, caller, params)
+    group = _runtime_group(world, caller, params, "PutRecord")
     record = params.get("Record")
     if not isinstance(record, list) or not record:
         raise AwsError("ValidationError", "Record is a non-empty list of FeatureValue")
@@ -356,7 +384,7 @@ def _put_record(world: World, caller: str, params: Mapping[str, Any]) -> Mapping
 
 @model_operation(RUNTIME, "GetRecord")
 def _get_record(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    group = _runtime_group(world, caller, params)
+    group = _runtime_group(world, caller, params, "GetRecord")
     record = _state(world).records.get((group["describe"]["FeatureGroupName"],
                                         str(params.get("RecordIdentifierValueAsString"))))
     return {"Record": record} if record else {}
@@ -364,7 +392,7 @@ def _get_record(world: World, caller: str, params: Mapping[str, Any]) -> Mapping
 
 @model_operation(RUNTIME, "DeleteRecord")
 def _delete_record(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    group = _runtime_group(world, caller, params)
+    group = _runtime_group(world, caller, params, "DeleteRecord")
     _state(world).records.pop((group["describe"]["FeatureGroupName"],
                                str(params.get("RecordIdentifierValueAsString"))), None)
     return {}
@@ -565,11 +593,14 @@ def caller_minimal_permissions(setup: Setup) -> list[str]:
     memiliki izin pada kunci KMS ... Anda dapat memberikan izin ini dalam kebijakan kunci, kebijakan
     IAM, atau pemberian izin. Minimal, DynamoDB memerlukan izin berikut" (that principal needs, in the
     key policy, an IAM policy or a grant, at least these permissions). The list is scrambled by the
-    translation; encoded: the ten actions of the sample's first statement (Encrypt, Decrypt,
-    DescribeKey, CreateGrant, RetireGrant, ReEncryptFrom, ReEncryptTo, GenerateDataKey, ListAliases,
-    ListGrants) for ``caller`` through SageMaker; RevokeGrant, the eleventh of the intended list, is
-    KMS-18 (the sample gives it to the key administrators). (kms:ListAliases is not a key resource
-    action: listed on a key it is evaluated as written.)"""
+    translation; encoded: its intended eleven actions (Encrypt, Decrypt, DescribeKey, CreateGrant,
+    RetireGrant, ReEncryptFrom, ReEncryptTo, GenerateDataKey, ListAliases, ListGrants, RevokeGrant)
+    for ``caller`` through SageMaker, which is also what the SageMaker API Reference requires of the
+    caller of CreateFeatureGroup (OnlineStoreSecurityConfig, KmsKeyId). Page defect: the page's
+    sample policy gives that principal only the first ten, and RevokeGrant to the key administrators
+    (KMS-18); the sample therefore satisfies this rule only with an IAM policy adding
+    kms:RevokeGrant. (kms:ListAliases is not a key resource action: listed on a key it is evaluated
+    as written.)"""
     key = _online(setup)
     assert key is not None
     return access.access_reasons(setup, key, setup.caller, list(fss.REQUIRED_ACTIONS), via_service=SAGEMAKER)
@@ -798,7 +829,6 @@ FS_11 = rule(
     "FS-11", "The sample key policy's principals are replaced",
     service=SERVICE, doc=DOC, section=_S_POLICY,
     quote="Sebelum menggunakan kebijakan kunci contoh, ganti pengguna utama contoh dengan pengguna utama aktual",
-    severity="should",
     operations=("kms:PutKeyPolicy",),
 )
 
@@ -807,8 +837,11 @@ FS_11 = rule(
 def sample_principals_replaced(setup: Setup) -> list[str]:
     """"Sebelum menggunakan kebijakan kunci contoh, ganti pengguna utama contoh dengan pengguna utama
     aktual dari AWS Anda" (before using the example key policy, replace the example principals with
-    actual principals of your AWS account). Page defect: the sample's root principal
-    ``arn:aws:iam::123456789:root`` has a 9-digit account id."""
+    actual principals of your AWS account). Severity ``must``: the sentence is an instruction, not a
+    recommendation, and a key policy naming principals that do not exist is refused by AWS KMS
+    (PutKeyPolicy: MalformedPolicyDocumentException, "Policy contains a statement with one or more
+    invalid principals"). Page defect: the sample's root principal ``arn:aws:iam::123456789:root``
+    has a 9-digit account id."""
     reasons = []
     for i, key in enumerate(setup.keys):
         for stmt in access.key_policy(key).statements:
@@ -818,6 +851,42 @@ def sample_principals_replaced(setup: Setup) -> list[str]:
                     reasons.append(f"keys[{i}].policy Statement[{stmt.index}] still names the page's sample "
                                    f"principal {value}")
     return reasons
+
+
+FS_12 = rule(
+    "FS-12", "The principal must itself be allowed to use Feature Store",
+    service=SERVICE, doc=DOC, section=_S_POLICY,
+    quote="Jika pengguna utama yang disebutkan dalam pernyataan kebijakan tidak memiliki izin untuk menggunakan "
+          "DynamoDB, panggilan gagal, bahkan ketika panggilan berasal dari layanan DynamoDB",
+    operations=("iam:PutRolePolicy", "sagemaker:CreateFeatureGroup"),
+)
+
+
+@FS_12.behavior_(examples=fss.service_permission_examples)
+def principal_needs_feature_store_permission(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
+    """"Memungkinkan DynamoDB untuk menggunakan kunci KMS ... tetapi hanya ketika bertindak atas nama
+    pengguna utama di akun yang memiliki izin untuk menggunakan DynamoDB. Jika pengguna utama yang
+    disebutkan dalam pernyataan kebijakan tidak memiliki izin untuk menggunakan DynamoDB, panggilan
+    gagal, bahkan ketika panggilan berasal dari layanan DynamoDB" (the sample lets the service use
+    the key only on behalf of principals allowed to use the service; if the principal the statement
+    names may not use it, the call fails even though it would come from the service; "DynamoDB" is
+    Feature Store here, an artefact of the page's DynamoDB origin). A caller whose key policy
+    statement is the page's sample (all the KMS permissions, through SageMaker) but whose IAM
+    policies do not allow ``sagemaker:CreateFeatureGroup`` gets AccessDeniedException; with it, the
+    request succeeds. Config half: not encoded, since a setup's ``identityPolicies`` need not list the
+    caller's SageMaker permissions."""
+    inline: dict[str, Mapping[str, Any]] = {}
+    if example["allowed"]:
+        inline["sagemaker"] = _CALLER_POLICY
+    else:
+        inline["sagemaker"] = {"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": ["sagemaker:DescribeFeatureGroup", "iam:PassRole"], "Resource": "*"}]}
+    caller = new_role(target, "fscaller", inline_policies=inline)
+    role = new_role(target, "fsrole", services=[SERVICE_PRINCIPAL])
+    values = {"ROLE": role, "CALLER": caller, "ACCOUNT": target.account, "REGION": target.region}
+    key = str(new_key(target, fill(example["policy"], values))["Arn"])
+    out, _ = create_group(target, Stage(caller, role, key, None, values), offline=False)
+    return {"create": out.code}
 
 
 SPEC = register_service(ServiceSpec(

@@ -33,6 +33,9 @@ encoded as FORECAST-15 for the part a setup shows (tags). Encoded once elsewhere
 ``conformance.specs.kms``: "Every customer managed key must have exactly one key policy" (KMS-01), the
 static half of "You can create a symmetric customer managed key" (KMS-15; FORECAST-09 is Forecast's
 behaviour with another key), and the Region inside the sample's ``kms:ViaService`` value (KMS-12).
+The Note's two halves are two rules: the caller must have kms:Decrypt and kms:GenerateDataKey
+(FORECAST-13, by any means) and the key policy should name the invoking identity (FORECAST-16). The
+sentence-by-sentence disposition of the page is docs/traceability/forecast.md.
 
 The reference behaviour of Forecast (model handlers registered below) is synchronous: an operation
 that uses a customer managed key validates the caller's identity, assumes the role passed in
@@ -49,7 +52,7 @@ import contextlib
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from conformance.errors import InputError
@@ -542,8 +545,11 @@ def encryption_config_names_key_and_role(setup: Setup) -> list[str]:
     """"In Amazon Forecast encryption configuration is provided during the CreateDataset and
     CreatePredictor operations" and "if you provide your key's KMSKeyArn and a RoleArn in the
     EncryptionConfig": ``KMSKeyArn`` is the key's ARN (the API's pattern ``arn:aws:kms:.*:key/.*``
-    refuses alias names and alias ARNs) and ``RoleArn`` an IAM role ARN. (000 garbles KMSKeyArn
-    into "KeyArn KMS".)"""
+    refuses alias names and alias ARNs) and ``RoleArn`` an IAM role ARN of the setup's own account
+    ("EncryptionConfig", Amazon Forecast API Reference: "Passing a role across AWS accounts is not
+    allowed ... InvalidInputException"; the page does not say so). The API Reference's own pattern
+    for RoleArn (``arn:([a-z\\d-]+):forecast:.*``) is a defect of that reference: the member holds an
+    IAM role ARN. (000 garbles KMSKeyArn into "KeyArn KMS".)"""
     reasons = []
     for cfg, key in _encrypted(setup):
         if not _KEY_ARN.match(cfg.kms_key_arn):
@@ -552,6 +558,10 @@ def encryption_config_names_key_and_role(setup: Setup) -> list[str]:
         if not _ROLE_ARN.match(cfg.role_arn):
             reasons.append(f"{cfg.path}.RoleArn is {cfg.role_arn!r}, not an IAM role ARN "
                            "(arn:aws:iam::ACCOUNT:role/NAME)")
+        elif cfg.role_arn.split(":")[4] != setup.account:
+            reasons.append(f"{cfg.path}.RoleArn {cfg.role_arn} is a role of account {cfg.role_arn.split(':')[4]}, "
+                           f"not of {setup.account}; Forecast refuses a role of another account "
+                           "(InvalidInputException)")
     return reasons
 
 
@@ -874,10 +884,13 @@ FORECAST_13 = rule(
 def caller_may_decrypt_and_generate(setup: Setup) -> list[str]:
     """"Amazon Forecast performs kms:Decrypt and kms:GenerateDataKey validation on the caller's
     identity. You will receive an AccessDeniedException in the event that the caller doesn't have the
-    relevant permissions. The key policy should also resemble the following code: ... "Principal":
-    { "AWS": "AWS Invoking Identity" }, "Action": [ "kms:Decrypt", "kms:GenerateDataKey" ]".
-    The caller is the setup's ``caller``; the validation goes through Forecast (kms:ViaService).
-    Page defect: the sample statement has curly quotes and an unbalanced brace."""
+    relevant permissions." The caller is the setup's ``caller``; the validation goes through
+    Forecast (kms:ViaService); the permissions may come from the key policy, the caller's IAM
+    policies (where the key policy delegates to the account) or a grant. The Note's next sentence,
+    that the key policy itself should name the invoking identity, is the recommendation
+    FORECAST-16. (The AccessDeniedException is the page's; Forecast's API Reference lists
+    InvalidInputException, ResourceNotFoundException... for its operations, and AccessDeniedException
+    is the common error of every AWS API.)"""
     keys = {key.arn: key for _, _, key in _pairs(setup)}
     return [f"caller: {reason}" for key in keys.values()
             for reason in access.access_reasons(setup, key, setup.caller, list(fst.CALLER_ACTIONS),
@@ -935,7 +948,7 @@ def via_service_limits_role(target: Target, example: Mapping[str, Any]) -> dict[
 FORECAST_15 = rule(
     "FORECAST-15", "No sensitive information in tags",
     service=SERVICE, doc=DOC, section=_S_PROTECT,
-    quote="we strongly recommend that you never put confidential or sensitive information, such as your "
+    quote="We strongly recommend that you never put confidential or sensitive information, such as your "
           "customers' email addresses, into tags or free-form fields such as a Name field",
     severity="should",
     operations=("forecast:CreateDataset", "forecast:CreatePredictor"),
@@ -952,6 +965,60 @@ def no_email_in_tags(setup: Setup) -> list[str]:
             if _EMAIL.search(key) or _EMAIL.search(value)]
 
 
+FORECAST_16 = rule(
+    "FORECAST-16", "The key policy itself allows the invoking identity kms:Decrypt and kms:GenerateDataKey",
+    service=SERVICE, doc=DOC, section=_S_KEY,
+    quote="The key policy should also resemble the following code",
+    severity="should",
+    operations=("kms:Decrypt", "kms:GenerateDataKey"),
+)
+
+
+@FORECAST_16.config(applies=_uses_customer_key)
+def key_policy_names_invoking_identity(setup: Setup) -> list[str]:
+    """"The key policy should also resemble the following code: "Effect": "Allow", "Principal": {
+    "AWS": "AWS Invoking Identity" }, "Action": [ "kms:Decrypt", "kms:GenerateDataKey" ], "Resource":
+    "*" }". A recommendation (``should``), distinct from FORECAST-13 (the caller must have the two
+    permissions by any means): here the key policy alone, without the caller's IAM policies or
+    grants, allows the invoking identity both actions. Page defects: the sample statement opens
+    without ``{``, uses curly quotes (``"AWS Invoking Identity"`` and ``"kms:GenerateDataKey"`` end in
+    U+201D) and "AWS Invoking Identity" is a placeholder for the caller's ARN."""
+    alone = replace(setup, identity_policies={}, grants=())
+    keys = {key.arn: key for _, _, key in _pairs(setup)}
+    return [f"key policy of {key.arn} alone: {reason} (the page recommends a key policy statement for the "
+            "invoking identity)"
+            for key in keys.values()
+            for reason in access.access_reasons(alone, key, setup.caller, list(fst.CALLER_ACTIONS),
+                                                via_service=SERVICE)]
+
+
+FORECAST_17 = rule(
+    "FORECAST-17", "The invoking identity is an individual IAM identity, not the account root user",
+    service=SERVICE, doc=DOC, section=_S_PROTECT,
+    quote="we recommend that you protect AWS account credentials and set up individual users with AWS IAM "
+          "Identity Center (successor to AWS Single Sign-On) or AWS Identity and Access Management (IAM)",
+    severity="should",
+    operations=("forecast:CreateDataset", "forecast:CreatePredictor"),
+)
+
+_ROOT = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:root$")
+
+
+@FORECAST_17.config
+def caller_is_not_root(setup: Setup) -> list[str]:
+    """"For data protection purposes, we recommend that you protect AWS account credentials and set
+    up individual users with AWS IAM Identity Center ... or AWS Identity and Access Management (IAM).
+    That way, each user is given only the permissions necessary to fulfill their job duties." The part
+    a setup shows: the invoking identity (``caller``) is not the account's root user, whose
+    credentials the recommendation protects and who cannot be limited to a job's permissions
+    ("AWS account root user", IAM User Guide). The rest (MFA, credential storage) is outside the
+    setup."""
+    if _ROOT.match(setup.caller):
+        return [f"caller is {setup.caller}, the account root user; send Forecast requests as an IAM user or role "
+                "with only the permissions the job needs"]
+    return []
+
+
 # --- the service spec ------------------------------------------------------------------------------
 
 
@@ -964,6 +1031,8 @@ def _mutators() -> dict[str, Any]:
         "FORECAST-13": fst.take_from_caller,
         "FORECAST-14": fst.drop_via_service,
         "FORECAST-15": fst.add_email_tag,
+        "FORECAST-16": fst.caller_only_in_iam,
+        "FORECAST-17": fst.root_caller,
     }
 
 

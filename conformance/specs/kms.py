@@ -432,7 +432,7 @@ def policy_update_removes_access(target: Target, example: Any) -> dict[str, Any]
 
 
 KMS_09 = rule(
-    "KMS-09", "A retired grant no longer allows; only its retiring principal or grantee may retire it",
+    "KMS-09", "A retired grant no longer allows; the grant decides who may retire it",
     service="kms", doc=FORECAST, section="Create a customer managed key",
     quote="kms:RetireGrant - Retire all the grants provided during CreateGrant operation after the operation "
           "is completed.",
@@ -444,16 +444,22 @@ KMS_09 = rule(
 def retire_grant(target: Target, example: Any) -> dict[str, Any]:
     """RetireGrant is authorized by the grant, not the key policy ("Retiring and revoking
     grants"; RetireGrant API): its retiring principal may retire it, and its grantee when the
-    grant lists RetireGrant; a role the grant does not name (and with no IAM permission) may
-    not. Once retired, the grant allows nothing and ListGrants no longer lists it. Facts: the
-    retire outcome, the grantee's call afterwards, whether the grant is still listed."""
+    grant lists RetireGrant (or names it as retiring principal); as a backup the AWS account in
+    which the grant was created may retire it, and principals to whom that account delegated
+    ``kms:RetireGrant`` in an IAM policy (the reference model, conformance.kms.authorize, allows
+    all of these). A role the grant does not name, with no IAM permission, may not. Once retired,
+    the grant allows nothing and ListGrants no longer lists it. The page sentence this rests on
+    (004: Forecast retires its grants once the operation is done) assumes that the retiring
+    principal Forecast names can retire them. Facts: the retire outcome, the grantee's call
+    afterwards, whether the grant is still listed."""
     values = roles(target, "ROLE", "RETIRER", "OTHER")
     key = key_with(target, values, [], "all")
     retiring = {"retirer": values["RETIRER"], "grantee": values["ROLE"], None: None}[example["retiring"]]
     grant = steps.must("kms:CreateGrant", create_grant(target, key, values["ROLE"], example["operations"],
                                                        retiring=retiring))
     grant_id = str(grant.value.get("GrantId", ""))
-    by = {"grantee": values["ROLE"], "retirer": values["RETIRER"], "other": values["OTHER"]}[example["by"]]
+    by = {"grantee": values["ROLE"], "retirer": values["RETIRER"], "other": values["OTHER"],
+          "account": None}[example["by"]]  # None: the target's administrator, a principal of the grant's account
     retire = steps.kms(target, "RetireGrant", {"KeyId": key, "GrantId": grant_id}, by)
     after = use_key(target, example["call"], key, values["ROLE"])
     return {"retire": retire.code, "after": after.code, "listed_after": grant_id in grant_ids(target, key)}

@@ -327,7 +327,8 @@ MWAA_02 = rule(
 @MWAA_02.config(applies=_with_key)
 def check_no_alias(setup: Setup) -> list[str]:
     """Supported features: "AWS KMS key identifier or ARN: Yes; AWS KMS key alias: No". (The
-    CreateEnvironment API's KmsKey pattern admits alias forms; the page, not the pattern, governs.)"""
+    CreateEnvironment API's KmsKey pattern admits alias forms; the page, not the pattern, governs.)
+    The translated table lost the "Yes" (예) of the first row; only the two "아니요" (No) survive."""
     req = parse_request(setup)
     assert req.kms_key is not None
     ref = classify_kms_key(req.kms_key)

@@ -5,12 +5,16 @@ OpenSearch Serverless" (Amazon OpenSearch Service Developer Guide). Sections cit
 the page: "저장 중 암호화" (Encryption at rest), "암호화 정책" (Encryption policies), "고려 사항"
 (Considerations), "필요한 권한" (Permissions required), "고객 관리형 키에 대한 키 정책" (Key policy for a
 customer managed key), "OpenSearch 서버리스에서 권한 부여를 사용하는 방법 AWS KMS" (How OpenSearch
-Serverless uses grants in AWS KMS), "암호화 정책 생성(콘솔)" / "(AWS CLI)", "암호화 정책 업데이트"
+Serverless uses grants in AWS KMS), "암호화 정책 생성(콘솔)" / "(AWS CLI)", "암호화 정책 보기" (Viewing
+encryption policies), "암호화 정책 업데이트"
 (Updating encryption policies), "암호화 정책 삭제" (Deleting encryption policies).
 
 Known defect of the page: both sample policies give ``"KmsARN": "arn:aws:encryption:us-east-1:..."``;
 a KMS key ARN has the service name ``kms`` (``arn:aws:kms:...``). AOSS-02 encodes the intent (a
-KMS key ARN) and flags the sample's form.
+KMS key ARN) and flags the sample's form. Two more: the sample ListSecurityPolicies output shows
+``securityPolicyDetails`` with a ``policy`` element, where the API returns ``securityPolicySummaries``
+without the document (AOSS-20); and the examples MyCollection*, logSpecial, ApplicationLogs, Logs* use
+upper-case letters, which no collection name can have (AOSS-01).
 
 Where the page leaves an API detail open, the API reference decides (OpenSearch Serverless API
 Reference: CreateSecurityPolicy, UpdateSecurityPolicy, CreateCollection, BatchGetCollection,
@@ -24,6 +28,25 @@ DeleteSecurityPolicy; "Common Errors"):
 - A collection encrypted with an AWS owned key reports ``kmsKeyArn`` ``"auto"``.
 - The KMS permission failures the service meets on the caller's behalf surface as
   AccessDeniedException (a common error of every API).
+
+Sentences deliberately not encoded (the sentence-by-sentence account is docs/traceability/opensearch-serverless.md):
+
+- 고려 사항, "고유한 KMS 키가 있는 컬렉션은 다른 컬렉션과 OpenSearch 컴퓨팅 유닛 (OCU) 을 공유할 수 없습니다. 고유
+  키가 있는 각 컬렉션에는 고유한 4개의 OCU가 필요합니다" (collections with their own key share no OCUs; each needs
+  its own 4 OCUs). A capacity and billing fact: no operation of the OpenSearch Serverless API reports which OCUs
+  serve which collection (GetAccountSettings gives only account-wide maximums), so no scenario can observe it and
+  a setup holds nothing to check it against. The figure is also conditional: "Managing capacity limits for
+  Amazon OpenSearch Serverless" gives 4 OCUs (2 indexing + 2 search) only with redundant standby replicas, 2
+  without, scaling down to fractions of an OCU, and lets collection groups share OCUs; a rule fixing "4" would not
+  be faithful.
+- 고려 사항, "OpenSearch 서버리스는 고객 관리 키에 대한 사용자 권한을 명시적으로 확인하지 않습니다. ..." (OpenSearch
+  Serverless does not check users' permissions on the key; a user a data access policy admits can ingest and
+  query). Ingest and query are OpenSearch HTTP calls on the collection endpoint, not AWS API operations, so a
+  target (``target.call(service, operation)``) cannot make them; and the sentence removes a requirement, so a
+  config check of it could never fail (a defect, DESIGN.md principle 4). Its effect on the kit is kept as an
+  absence: no rule requires KMS permissions of data users; AOSS-14 judges only the principal that names the key.
+- 저장 중 암호화, "256비트 키(AES-256)" and 전송 중 암호화 (TLS 1.2): the service's own ciphers, not observable
+  through the API's outcomes and outside the kit's subject (customer managed KMS keys).
 
 The reference behaviour (the model handlers of ``opensearchserverless`` operations) lives at the end of
 this module; the rules come first, in page order.
@@ -93,7 +116,8 @@ _S_DELETE = "암호화 정책 삭제"
 _S_CLI = "암호화 정책 생성(AWS CLI)"
 
 _POLICY_NAME = re.compile(r"^[a-z][a-z0-9-]{2,31}$")
-_COLLECTION_NAME = re.compile(r"^[a-z][a-z0-9_-]{2,63}$")
+#: CreateCollection ``name``: 3-32 characters, ``[a-z][a-z0-9-]+`` (OpenSearch Serverless API Reference).
+_COLLECTION_NAME = re.compile(r"^[a-z][a-z0-9-]{2,31}$")
 #: ``collection/<name>`` or ``collection/<prefix>*`` (a single trailing wildcard), or ``collection/*``.
 _RESOURCE = re.compile(r"^collection/(?:[A-Za-z0-9][A-Za-z0-9_-]*\*?|\*)$")
 _KMS_KEY_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):kms:([a-z0-9-]+):(\d{12}):key/([A-Za-z0-9-]+)$")
@@ -372,8 +396,8 @@ AOSS_01 = rule(
     "AOSS-01", "An encryption policy has collection matching rules: ResourceType collection, "
                "Resource collection/<name|prefix*>",
     service=SERVICE, doc=DOC, section=_S_POLICIES,
-    quote="Rules – 각각 다음과 같은 하위 요소가 포함된 하나 이상의 컬렉션 일치 규칙: ResourceType – 현재 유일한 옵션은 "
-          "“컬렉션”입니다 ... collection/<collection name|pattern> 형식",
+    quote="Rules – 각각 다음과 같은 하위 요소가 포함된 하나 이상의 컬렉션 일치 규칙: ... "
+          "ResourceType – 현재 유일한 옵션은 “컬렉션”입니다. ... Resourcecollection/<collection name|pattern> 형식",
     operations=("opensearchserverless:CreateSecurityPolicy",),
 )
 
@@ -382,7 +406,12 @@ AOSS_01 = rule(
 def check_rules_grammar(setup: Setup) -> list[str]:
     """"Rules – one or more collection matching rules, each with: ResourceType – currently the only
     option is "collection" ...; Resource – one or more collection names or patterns in the format
-    collection/<collection name|pattern>." A pattern is a prefix with a trailing wildcard (MyCollection*)."""
+    collection/<collection name|pattern>." A pattern is a prefix with a trailing wildcard (MyCollection*).
+    Also encodes "암호화 정책을 생성할 때 MyCollection*과 같은 ... 접두사를 지정하거나 단일 컬렉션 이름을 입력할
+    수 있습니다" (a prefix with a wildcard, or a single collection name). The translation drops the dash
+    after "Resource" ("Resourcecollection/<collection name|pattern> 형식"). Page defect: its examples
+    MyCollection*, logSpecial, ApplicationLogs and Logs* have upper-case letters, which no collection name
+    can have (CreateCollection: ``[a-z][a-z0-9-]+``), so such a pattern is well-formed but matches nothing."""
     return [f"{p.path}.policy.{e.path}: {e.message}" for p in _request(setup).encryption
             for e in rule_errors(p.document)]
 
@@ -457,7 +486,7 @@ def scenario_rules_grammar(target: Target, example: Mapping[str, Any]) -> dict[s
 AOSS_02 = rule(
     "AOSS-02", "The key of an encryption policy: AWSOwnedKey, or KmsARN (a KMS key ARN) when AWSOwnedKey is false",
     service=SERVICE, doc=DOC, section=_S_POLICIES,
-    quote="KmsARN – AWSOwnedKey를 false로 설정한 경우 연결된 컬렉션을 암호화할 "
+    quote="KmsARNAWSOwnedKey를 false로 설정한 경우 연결된 컬렉션을 암호화할 "
           "KMS 키의 Amazon 리소스 이름(ARN)을 지정합니다.",
     operations=("opensearchserverless:CreateSecurityPolicy", "kms:CreateKey"),
 )
@@ -466,10 +495,12 @@ AOSS_02 = rule(
 @AOSS_02.config(applies=_has_encryption_policies)
 def check_key_element(setup: Setup) -> list[str]:
     """"KmsARN – if you set AWSOwnedKey to false, the ARN of the KMS key to encrypt the associated
-    collections with." Page defect: its samples write ``arn:aws:encryption:...``; the intent is a KMS
-    key ARN (``arn:aws:kms:...``), which this check requires. OpenSearch Serverless sends DescribeKey
-    "to verify that the provided symmetric customer managed key ID is valid", so a key the setup
-    describes must also be a symmetric encryption key."""
+    collections with" (the translation drops the dash: "KmsARNAWSOwnedKey를 false로 ..."). With "AWSOwnedKey
+    – whether to use an AWS owned key" and "고객 관리형 키 또는 AWS 소유 키를 사용할 수 있습니다" (고려 사항:
+    either a customer managed key or an AWS owned key). Page defect: its samples write
+    ``arn:aws:encryption:...``; the intent is a KMS key ARN (``arn:aws:kms:...``), which this check
+    requires. OpenSearch Serverless sends DescribeKey "to verify that the provided symmetric customer
+    managed key ID is valid", so a key the setup describes must also be a symmetric encryption key."""
     reasons = [f"{p.path}.policy.{e.path}: {e.message}" for p in _request(setup).encryption
                for e in key_errors(p.document)]
     for path, arn, key in _customer_keys(setup):
@@ -483,7 +514,9 @@ def check_key_element(setup: Setup) -> list[str]:
 def scenario_key_element(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """AWSOwnedKey true, or AWSOwnedKey false with the ARN of a KMS key, is accepted; AWSOwnedKey
     false without KmsARN, or a KmsARN that is not a KMS key ARN (the page's ``arn:aws:encryption:``
-    form), is refused with ValidationException."""
+    form), is refused with ValidationException; so is the ARN of a key that is not a symmetric encryption
+    key ("제공된 대칭 고객 관리 키 ID가 유효한지 ... 확인하기 위한 DescribeKey": DescribeKey verifies that
+    the symmetric customer managed key ID given is valid)."""
     name, stem = _names(target, example)
     variant = example["variant"]
     doc: dict[str, Any] = {"Rules": [{"ResourceType": "collection", "Resource": [f"collection/{stem}"]}]}
@@ -491,7 +524,9 @@ def scenario_key_element(target: Target, example: Mapping[str, Any]) -> dict[str
         doc["AWSOwnedKey"] = True
     else:
         doc["AWSOwnedKey"] = False
-        if variant in ("kms-arn", "not-kms-arn"):
+        if variant == "not-symmetric":
+            doc["KmsARN"] = steps.new_key(target, key_spec="RSA_2048", key_usage="ENCRYPT_DECRYPT")["Arn"]
+        elif variant in ("kms-arn", "not-kms-arn"):
             arn = steps.new_key(target)["Arn"]
             doc["KmsARN"] = arn.replace(":kms:", ":encryption:", 1) if variant == "not-kms-arn" else arn
     return {"CreateSecurityPolicy": _create_policy(target, name, doc).code}
@@ -711,16 +746,25 @@ AOSS_09 = rule(
 def scenario_update_rules(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"If you modify the policy rules so that they no longer match a collection, the associated KMS
     key isn't unassigned from it; the collection always stays encrypted with its initial key"
-    (암호화 정책 section, and again under 암호화 정책 업데이트)."""
+    (암호화 정책 section, and again under 암호화 정책 업데이트). Also "정책 일치 규칙에도 동일하게 적용됩니다.
+    규칙을 추가, 수정 또는 삭제하면 새로 생성한 컬렉션에만 변경 사항이 적용됩니다" (the same holds for the
+    matching rules: added, changed or removed rules apply only to collections created afterwards): after the
+    update a new collection matching the new rule gets the key (``new_matching``), and a new one matching
+    only the old rule has no policy any more (``new_old_pattern``: ValidationException, AOSS-05)."""
     name, stem = _names(target, example)
     keys = {"K1": steps.new_key(target)["Arn"]}
     created = _create_policy(target, name, _doc([f"collection/{stem}*"], keys["K1"]))
     coll = _aoss(target, "CreateCollection", {"name": stem + "a", "type": "SEARCH"}).code
+    moved = f"z{stem}{example['suffix']}"
     updated = _aoss(target, "UpdateSecurityPolicy", {
         "name": name, "type": "encryption", "policyVersion": _policy_version(created),
-        "policy": json.dumps(_doc([f"collection/z{stem}{example['suffix']}"], keys["K1"]))}).code
+        "policy": json.dumps(_doc([f"collection/{moved}"], keys["K1"]))}).code
+    new_matching = _aoss(target, "CreateCollection", {"name": moved, "type": "SEARCH"}).code
+    new_old = _aoss(target, "CreateCollection", {"name": stem + "b", "type": "SEARCH"}).code
     return {"CreateCollection": coll, "UpdateSecurityPolicy": updated,
-            "existing": _label(_collection_key(target, stem + "a")[1], keys)}
+            "existing": _label(_collection_key(target, stem + "a")[1], keys),
+            "new_matching": [new_matching, _label(_collection_key(target, moved)[1], keys)],
+            "new_old_pattern": new_old}
 
 
 AOSS_10 = rule(
@@ -777,8 +821,11 @@ def check_override_only_wildcard(setup: Setup) -> list[str]:
 def scenario_auto_policy(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"If you choose to override the automatic key assignment, OpenSearch Serverless creates an
     encryption policy named auto-<collection-name> and attaches it to the collection. The policy
-    initially applies to a single collection." Overriding a match without a wildcard is refused
-    (ValidationException: the auto policy would repeat a name another policy has, AOSS-07)."""
+    initially applies to a single collection, but you can modify it to include additional collections"
+    (``auto_rules`` is the one collection; ``auto_update``: UpdateSecurityPolicy adding a second pattern to
+    the auto policy succeeds). Overriding a match without a wildcard is refused (ValidationException: the
+    auto policy would repeat a name another policy has, AOSS-07); there is then no auto policy to update
+    (ResourceNotFoundException)."""
     name, stem = _names(target, example)
     keys = {"K1": steps.new_key(target)["Arn"]}
     full = stem + example["suffix"]
@@ -792,8 +839,13 @@ def scenario_auto_policy(target: Target, example: Mapping[str, Any]) -> dict[str
         raw = auto.value.get("securityPolicyDetail", {}).get("policy", {})
         doc = load_policy_document(raw) if raw else {}
         resources = sorted(p for r in doc.get("Rules", []) for p in r.get("Resource", []))
+    version = str(auto.value.get("securityPolicyDetail", {}).get("policyVersion", "")) if auto.ok else "x" * 20
+    widened = _aoss(target, "UpdateSecurityPolicy", {
+        "name": f"auto-{full}"[:32], "type": "encryption", "policyVersion": version,
+        "policy": json.dumps(_doc([f"collection/{full}", f"collection/{full}-more"], keys["K1"]))})
     return {"CreateCollection": coll.code, "key": _label(_collection_key(target, full)[1], keys),
-            "GetSecurityPolicy": auto.code, "auto_rules": [r.replace(full, "<C>") for r in resources]}
+            "GetSecurityPolicy": auto.code, "auto_rules": [r.replace(full, "<C>") for r in resources],
+            "auto_update": widened.code}
 
 
 AOSS_12 = rule(
@@ -1002,8 +1054,12 @@ def scenario_grant_created(target: Target, example: Mapping[str, Any]) -> dict[s
     """"When you create an encryption policy in your account with a new key, OpenSearch Serverless
     sends a CreateGrant request on your behalf"; the grant covers the internal operations DescribeKey,
     GenerateDataKey and Decrypt. A second policy with the same (no longer new) key adds no grant.
-    (The page also says the grant is made "using GenerateDataKey and Decrypt"; the list of internal
-    operations, which includes DescribeKey, decides the grant's operations here.)"""
+    The page gives the grant's operations twice, differently: "OpenSearch 서버리스는 GenerateDataKeykms:와
+    KMS:복호화 권한을 사용하여 권한 부여를 생성합니다" (a grant with kms:GenerateDataKey and kms:Decrypt; the
+    translation garbles the names) and the list of internal operations the grant is needed for (DescribeKey,
+    GenerateDataKey, Decrypt). The rule holds either reading and no other: the grant must include
+    GenerateDataKey and Decrypt (``page_operations``) and nothing outside DescribeKey, GenerateDataKey,
+    Decrypt (``only_internal_operations``). The reference model grants all three."""
     name, stem = _names(target, example)
     key = steps.new_key(target)["Arn"]
     first = _create_policy(target, name, _doc([f"collection/{stem}*"], key)).code
@@ -1011,7 +1067,10 @@ def scenario_grant_created(target: Target, example: Mapping[str, Any]) -> dict[s
     if example["second"]:
         facts["CreateSecurityPolicy"].append(
             _create_policy(target, f"{name}-2"[:32], _doc([f"collection/z{stem}*"], key)).code)
-    facts["ListGrants"], facts["grants"] = _grants(target, key)
+    facts["ListGrants"], grants = _grants(target, key)
+    facts["grants"] = len(grants)
+    facts["page_operations"] = bool(grants) and all({"GenerateDataKey", "Decrypt"} <= set(g) for g in grants)
+    facts["only_internal_operations"] = bool(grants) and all(set(g) <= set(GRANT_OPERATIONS) for g in grants)
     return facts
 
 
@@ -1138,6 +1197,66 @@ def check_policy_first(setup: Setup) -> list[str]:
     return [f"{c.path}: collection {c.name!r} relies on encryptionConfig at creation; no encryption policy of "
             "the setup matches it beforehand" for c in req.collections
             if c.encryption_config and best_match(policies, c.name) is None]
+
+
+AOSS_20 = rule(
+    "AOSS-20", "ListSecurityPolicies lists every encryption policy; GetSecurityPolicy shows one with its KMS key",
+    service=SERVICE, doc=DOC, section="암호화 정책 보기",
+    quote="다음 ListSecurityPolicies요청에는 계정의 모든 암호화 정책이 나열되어 있습니다. ... "
+          "KMS 키를 비롯한 특정 정책에 대한 세부 정보를 보려면 GetSecurityPolicy명령을 사용하십시오.",
+    operations=("opensearchserverless:CreateSecurityPolicy", "opensearchserverless:ListSecurityPolicies",
+                "opensearchserverless:GetSecurityPolicy"),
+)
+
+
+def _listed_policy_names(target: Target) -> tuple[str, set[str]]:
+    """(code, names) of every encryption policy ListSecurityPolicies returns, following nextToken."""
+    names: set[str] = set()
+    params: dict[str, Any] = {"type": "encryption", "maxResults": 100}
+    for _page in range(50):
+        out = _aoss(target, "ListSecurityPolicies", params)
+        if not out.ok:
+            return out.code, names
+        names |= {str(p.get("name")) for p in out.value.get("securityPolicySummaries", [])}
+        token = out.value.get("nextToken")
+        if not token:
+            break
+        params = {**params, "nextToken": token}
+    return "OK", names
+
+
+@AOSS_20.behavior_(examples=lifecycle_examples)
+def scenario_view_policies(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
+    """"The following ListSecurityPolicies request lists all encryption policies in your account"; "the
+    request returns information about all configured encryption policies"; "to view the details of a
+    specific policy, including the KMS key, use the GetSecurityPolicy command". Two fresh policies (one
+    with a KMS key, one with the AWS owned key) are both listed; GetSecurityPolicy of one returns its
+    document with its key (``K1``, or ``auto`` for ``AWSOwnedKey`` true without a KmsARN).
+
+    Page defect: the page's sample output shows ``securityPolicyDetails`` entries with a ``policy``
+    element and says to read the pattern rules from it; the ListSecurityPolicies API returns
+    ``securityPolicySummaries`` without the policy document (ListSecurityPolicies, OpenSearch Serverless
+    API Reference), so the rules and the key are read with GetSecurityPolicy, as the next sentence says."""
+    name, stem = _names(target, example)
+    keys = {"K1": steps.new_key(target)["Arn"]}
+    with_key, owned = f"{name}-k"[:32], f"{name}-o"[:32]
+    created = [_create_policy(target, with_key, _doc([f"collection/{stem}*"], keys["K1"])).code,
+               _create_policy(target, owned, _doc([f"collection/z{stem}*"], None)).code]
+    listed_code, listed = _listed_policy_names(target)
+    wanted = owned if example["second"] else with_key
+    got = _aoss(target, "GetSecurityPolicy", {"name": wanted, "type": "encryption"})
+    key: str | None = None
+    if got.ok:
+        raw = got.value.get("securityPolicyDetail", {}).get("policy")
+        try:
+            doc = load_policy_document(raw) if raw else {}
+        except PolicyDocError:
+            doc = {}
+        arn = doc.get("KmsARN") if isinstance(doc, Mapping) else None
+        key = _label(str(arn), keys) if arn else (AWS_OWNED if isinstance(doc, Mapping) and doc.get("AWSOwnedKey")
+                                                  else None)
+    return {"CreateSecurityPolicy": created, "ListSecurityPolicies": listed_code,
+            "listed": {with_key, owned} <= listed, "GetSecurityPolicy": got.code, "key": key}
 
 
 # --- the service spec -----------------------------------------------------------------------------

@@ -25,6 +25,12 @@ MOTO_LAZY_KEYS_NOTE = ("moto's per-key RSA private key is generated lazily, on f
                        "(Sign/Verify/GetPublicKey): same behaviour, ~70 ms less per CreateKey")
 
 
+#: Real AWS applies IAM and KMS permission changes eventually ("Troubleshooting IAM": changes may
+#: take a few seconds to propagate). A call made as a role waits this long after the last
+#: permission write, so propagation delay is not reported as a divergence. Loopback endpoints: 0.
+AWS_SETTLE_SECONDS = 8.0
+
+
 @dataclass(frozen=True)
 class TargetConfig:
     """How to build a target (``kms-conformance run`` options). Never holds credentials."""
@@ -89,19 +95,33 @@ class _LazyPrivateKey:
         return getattr(self._real, name)
 
 
+_LAZY_PATCH: dict[str, Any] = {"count": 0, "original": None}
+
+
 def _patch_moto_keys() -> Callable[[], None]:
-    """Make moto's per-key private key lazy; returns the function that undoes it."""
+    """Make moto's per-key private key lazy; returns the function that undoes it. Nested moto
+    targets share one patch (reference counted), so closing them in any order restores moto."""
     import moto.kms.models as kms_models
 
-    original = kms_models.generate_private_key
+    if _LAZY_PATCH["count"] == 0:
+        original = kms_models.generate_private_key
+        _LAZY_PATCH["original"] = original
 
-    def lazy(key_spec: str) -> Any:
-        return _LazyPrivateKey(lambda: original(key_spec))
+        def lazy(key_spec: str) -> Any:
+            return _LazyPrivateKey(lambda: original(key_spec))
 
-    kms_models.generate_private_key = lazy
+        kms_models.generate_private_key = lazy
+    _LAZY_PATCH["count"] += 1
+    undone = False
 
     def undo() -> None:
-        kms_models.generate_private_key = original
+        nonlocal undone
+        if undone:
+            return
+        undone = True
+        _LAZY_PATCH["count"] -= 1
+        if _LAZY_PATCH["count"] == 0:
+            kms_models.generate_private_key = _LAZY_PATCH["original"]
 
     return undo
 
@@ -179,4 +199,5 @@ def _aws_target(config: TargetConfig, *, session_factory: Callable[..., Any] | N
         "aws", session, region=config.region, run_id=config.run_id, account=str(identity["Account"]),
         endpoint_url=config.endpoint_url, client_config=client_config, max_keys=config.max_keys,
         rate_limit=config.rate_limit, cleanup=True, version=version,
-        assume_retry_seconds=0.0 if is_loopback(config.endpoint_url) else 30.0)
+        assume_retry_seconds=0.0 if is_loopback(config.endpoint_url) else 30.0,
+        settle_seconds=0.0 if is_loopback(config.endpoint_url) else AWS_SETTLE_SECONDS)

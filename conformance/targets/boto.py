@@ -38,6 +38,21 @@ from conformance.targets.base import Outcome, UnsupportedOperation
 #: Response fields that carry secrets, replaced by this marker in every Outcome.
 REDACTED = "<redacted>"
 _SECRET_FIELDS = frozenset({"SecretAccessKey", "SessionToken", "AccessKeyId", "Password"})
+#: How many parameterless ``List*`` calls probe whether a custom endpoint offers a service.
+PROBES = 12
+#: Error codes that describe the environment, not the service's behaviour (after botocore's retries).
+ENVIRONMENT_ERRORS = frozenset({
+    "Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded",
+    "ExpiredToken", "ExpiredTokenException", "InvalidClientTokenId", "UnrecognizedClientException",
+    "SignatureDoesNotMatch", "RequestExpired", "ServiceUnavailable", "ServiceUnavailableException",
+})
+#: Writes that change who may do what; real AWS applies them eventually (IAM and KMS are
+#: eventually consistent), so the next call made as a role waits ``settle_seconds`` after them.
+PERMISSION_WRITES = frozenset({
+    ("iam", "CreateRole"), ("iam", "PutRolePolicy"), ("iam", "DeleteRolePolicy"), ("iam", "AttachRolePolicy"),
+    ("iam", "DetachRolePolicy"), ("iam", "UpdateAssumeRolePolicy"), ("kms", "PutKeyPolicy"), ("kms", "CreateGrant"),
+    ("kms", "RevokeGrant"), ("kms", "RetireGrant"), ("kms", "CreateKey"),
+})
 _ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{12,}\b")
 
 
@@ -137,6 +152,7 @@ class BotoTarget:
         notes: tuple[str, ...] = (),
         stop: Callable[[], None] | None = None,
         assume_retry_seconds: float = 0.0,
+        settle_seconds: float = 0.0,
     ) -> None:
         self.name = name
         self.account = account
@@ -149,12 +165,15 @@ class BotoTarget:
         self._session = session
         self._client_config = client_config
         self._max_keys = max_keys
+        self._shared_keys: Any = None
         self._limiter = _RateLimiter(rate_limit)
         self._cleanup = cleanup
         self._version = version
         self._notes = notes
         self._stop = stop
         self._assume_retry = assume_retry_seconds
+        self._settle = settle_seconds
+        self._last_permission_write = float("-inf")
         self._tags = creation_tags(run_id)
         self._clients: dict[tuple[str, str | None], Any] = {}
         self._sessions: dict[str, tuple[dict[str, str], datetime]] = {}
@@ -163,6 +182,7 @@ class BotoTarget:
         self._closed = False
         self.cleanup_failures: list[str] = []
         self._answered: set[str] = set()  # services that answered in AWS's format at least once
+        self._not_offered: set[str] = set()  # services a custom endpoint does not serve
 
     # -- clients and principals ---------------------------------------------------------------
 
@@ -236,17 +256,16 @@ class BotoTarget:
 
         params = dict(params or {})
         if (service, operation) == ("kms", "CreateKey"):
-            with self._lock:
-                if self._max_keys is not None and self.keys_created >= self._max_keys:
-                    raise KeyBudgetExceeded(
-                        f"the run has created {self.keys_created} keys, the limit set by --max-keys; "
-                        "raise it or select fewer rules")
-                self.keys_created += 1
+            self._reserve_key()
         params = _with_tags(service, operation, params, self._tags)
         client = self.client(service, principal)
         if operation not in client.meta.service_model.operation_names:
             raise UnsupportedOperation(service, operation, "not an operation of this service in botocore")
         method = getattr(client, xform_name(operation))
+        if principal is not None and self._settle:
+            pause = self._last_permission_write + self._settle - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
         self._limiter.wait(service)
         try:
             response = method(**params)
@@ -267,10 +286,71 @@ class BotoTarget:
             return Outcome(ok=False, error="InternalFailure",
                            message=scrub(f"{type(exc).__name__}: {exc}"))
         self._answered.add(service)
+        if (service, operation) in PERMISSION_WRITES:
+            self._last_permission_write = time.monotonic()
         response = dict(response)
         response.pop("ResponseMetadata", None)
         self._record(service, operation, params, response)
         return Outcome(ok=True, value=scrub(response))
+
+    def _offered(self, service: str) -> bool:
+        """Whether a custom endpoint serves ``service`` at all: it has answered it in AWS's format
+        before, or one of its read-only ``List*`` calls without parameters is answered in AWS's
+        format (tried once each, without retries, at most :data:`PROBES`; cached per service).
+        moto's server answers both an unknown service and an unimplemented operation with a bare
+        HTTP 500, so one failing ``List*`` call proves nothing; all of them failing does."""
+        if service in self._answered:
+            return True
+        if service in self._not_offered:
+            return False
+        import botocore.exceptions
+        from botocore import xform_name
+        from botocore.config import Config
+
+        probe_config = Config(retries={"total_max_attempts": 1, "mode": "standard"}, inject_host_prefix=False)
+        client = self._session.client(service, region_name=self.region, endpoint_url=self.endpoint_url,
+                                      config=probe_config)
+        model = client.meta.service_model
+        probes = [op for op in sorted(model.operation_names) if op.startswith("List")
+                  and not (model.operation_model(op).input_shape is not None
+                           and model.operation_model(op).input_shape.required_members)][:PROBES]
+        if not probes:
+            return True  # nothing safe to ask: assume it is offered (the failure stays an InternalFailure)
+        for op in probes:
+            try:
+                getattr(client, xform_name(op))()
+            except botocore.exceptions.ClientError as exc:
+                err_code = str(exc.response.get("Error", {}).get("Code", "") or "")
+                if err_code and not err_code.isdigit():
+                    break  # an AWS error: the service is there
+                continue
+            except Exception:
+                continue
+            break
+        else:
+            self._not_offered.add(service)
+            return False
+        self._answered.add(service)
+        return True
+
+    def share_key_budget(self, counter: Any) -> None:
+        """Count keys in ``counter`` (a ``multiprocessing.Value("i")``) shared by every worker of
+        the run, so that ``--max-keys`` caps the run and not each worker."""
+        self._shared_keys = counter
+
+    def _reserve_key(self) -> None:
+        with self._lock:
+            shared = self._shared_keys
+            if shared is not None:
+                with shared.get_lock():
+                    if self._max_keys is not None and shared.value >= self._max_keys:
+                        raise KeyBudgetExceeded(f"the run has created {shared.value} keys, the limit set by "
+                                                "--max-keys; raise it or select fewer rules")
+                    shared.value += 1
+            elif self._max_keys is not None and self.keys_created >= self._max_keys:
+                raise KeyBudgetExceeded(f"the run has created {self.keys_created} keys, the limit set by --max-keys; "
+                                        "raise it or select fewer rules")
+            self.keys_created += 1
 
     def _client_error(self, service: str, operation: str, exc: Any) -> Outcome:
         error = exc.response.get("Error", {})
@@ -281,13 +361,14 @@ class BotoTarget:
                 or (code == "404" and status in (0, 404)) or code == "UnknownOperationException"
                 or code == "InvalidAction"):
             raise UnsupportedOperation(service, operation, f"{code or status}: {message}".strip(": "))
+        if code in ENVIRONMENT_ERRORS:
+            raise TargetUnavailable(f"{service}:{operation}: {code}: {message}")
         if status >= 500 and (not code or code.isdigit()):
-            if self.endpoint_url and service not in self._answered:
-                # A custom endpoint (moto server, LocalStack) that has never answered this service in
-                # AWS's format and fails without an error code does not offer the service at all
-                # (moto 5.2.5's server answers an MWAA URL with a bare HTTP 500).
+            if self.endpoint_url and not self._offered(service):
+                # A custom endpoint (moto server, LocalStack) may not offer the service at all: moto
+                # 5.2.5's server answers any MWAA URL with a bare HTTP 500.
                 raise UnsupportedOperation(service, operation,
-                                           f"the endpoint does not offer {service}: HTTP {status}: {message}")
+                                           f"the endpoint does not offer {service}: HTTP {status}")
             return Outcome(ok=False, error="InternalFailure", message=f"HTTP {status}: {message}")
         self._answered.add(service)
         return Outcome(ok=False, error=code or f"HTTP{status}", message=message)
