@@ -112,6 +112,40 @@ def test_fs_04_includes_revoke_grant() -> None:
     assert reasons("FS-04", raw) == []
 
 
+PREFIX = 'FS-'
+HEADINGS = (
+    'Keamanan dan kontrol akses EMR Studio',
+    'Menggunakan AWS KMS izin untuk Amazon SageMaker Feature Store',
+    'Mengizinkan penggunaan kunci yang dikelola pelanggan',
+    'Kebijakan kunci CMK yang dikelola pelanggan',
+    'Menggunakan hibah untuk mengotorisasi Toko Fitur',
+    'Memantau interaksi Feature Store dengan AWS KMS',
+    'Mengakses data di toko online Anda',
+)
+
+def _sections(text: str, headings: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(heading, normalised body) of each section of a page, in order (a heading may repeat)."""
+    out: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if line.strip() in headings:
+            out.append((line.strip(), []))
+        elif out:
+            out[-1][1].append(line)
+    return [(h, " ".join(" ".join(body).split())) for h, body in out]
+
+
+def test_quotes_stand_in_their_section() -> None:
+    """A citation's section is the one its quote stands in (each part around "...")."""
+    docs = Path("/work/shared/docs")
+    if not docs.is_dir():
+        pytest.skip("documents not present")
+    sections = _sections((docs / spec.DOC).read_text(encoding="utf-8"), HEADINGS)
+    for rule_id in (r for r in _REGISTRY if r.startswith(PREFIX)):
+        r = rule(rule_id)
+        part = " ".join(r.citation.quote.split("...")[0].split())
+        assert r.citation.section in [h for h, body in sections if part in body], rule_id
+
+
 def test_quotes_are_in_the_page() -> None:
     """Every citation quotes the page verbatim (each part around "...", whitespace normalised)."""
     docs = Path("/work/shared/docs")

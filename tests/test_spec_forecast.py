@@ -166,6 +166,39 @@ def test_forecast_17_root_caller() -> None:
     assert rule("FORECAST-17").severity == "should"
 
 
+PREFIX = 'FORECAST-'
+HEADINGS = (
+    'Data Protection in Amazon Forecast',
+    'Encryption at Rest',
+    'Encryption in Transit and Processing',
+    'How Amazon Forecast uses grants in AWS KMS',
+    'Create a customer managed key',
+    'Monitoring your encryption keys for Amazon Forecast Service',
+)
+
+def _sections(text: str, headings: tuple[str, ...]) -> list[tuple[str, str]]:
+    """(heading, normalised body) of each section of a page, in order (a heading may repeat)."""
+    out: list[tuple[str, list[str]]] = []
+    for line in text.splitlines():
+        if line.strip() in headings:
+            out.append((line.strip(), []))
+        elif out:
+            out[-1][1].append(line)
+    return [(h, " ".join(" ".join(body).split())) for h, body in out]
+
+
+def test_quotes_stand_in_their_section() -> None:
+    """A citation's section is the one its quote stands in (each part around "...")."""
+    docs = Path("/work/shared/docs")
+    if not docs.is_dir():
+        pytest.skip("documents not present")
+    sections = _sections((docs / spec.DOC).read_text(encoding="utf-8"), HEADINGS)
+    for rule_id in (r for r in _REGISTRY if r.startswith(PREFIX)):
+        r = rule(rule_id)
+        part = " ".join(r.citation.quote.split("...")[0].split())
+        assert r.citation.section in [h for h, body in sections if part in body], rule_id
+
+
 def test_quotes_are_in_the_page() -> None:
     """Every citation quotes the page verbatim (each part around "...", whitespace normalised)."""
     docs = Path("/work/shared/docs")
