@@ -216,11 +216,12 @@ def test_max_keys_makes_the_rule_an_error_not_a_crash() -> None:
                 severity="must", operations=("kms:CreateKey",),
                 behavior=Behavior(scenario=scenario, examples=lambda: st.integers(0, 3)))
     target = make_target(TargetConfig(name="moto", run_id="cap2", max_keys=2))
+    reference = make_target(TargetConfig(name="moto", run_id="ref"))  # shares the mock: fine
     try:
-        reference = make_target(TargetConfig(name="moto", run_id="ref"))  # shares the mock: fine
         profile = Profile("t", max_examples=5, lifecycle_examples=1, deadline_ms=None, database=False)
         result = run_rule(rule, target, reference, profile=profile, seed=0, replay="r")
     finally:
+        reference.close()
         target.close()
     assert result.verdict is Verdict.ERROR
     assert "KeyBudgetExceeded" in result.detail and "--max-keys" in result.detail

@@ -22,8 +22,10 @@ Known defects of the page itself (recorded in the rules that touch them):
 
 Sentences not encoded, because nothing the kit receives or observes decides them (a setup holds
 keys, policies, grants and the Forecast request; a target executes AWS API calls): the shared
-responsibility model; the credential, MFA, TLS, CloudTrail, Macie and FIPS endpoint
-recommendations of the first section (client-side practices); "If you provide a URL to an
+responsibility model; the MFA, TLS, CloudTrail, Macie and FIPS endpoint recommendations of the
+first section (account and client-side practices; of "protect AWS account credentials and set up
+individual users", the part a setup shows, a caller that is not the root user, is FORECAST-17);
+"If you provide a URL to an
 external server..." (no URL in the requests); "For any data stored in your Amazon S3 bucket, data
 is encrypted by the default Amazon S3 key" and "You can also use your own AWS KMS key" (S3 bucket
 configuration, outside the setup); "Encryption in Transit and Processing" (TLS/HTTPS transport and

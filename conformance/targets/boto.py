@@ -23,6 +23,7 @@ Credentials never appear in an Outcome: response fields that carry them are repl
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 import time
@@ -175,6 +176,7 @@ class BotoTarget:
         self._settle = settle_seconds
         self._last_permission_write = float("-inf")
         self._tags = creation_tags(run_id)
+        self._token = hashlib.sha256(run_id.encode()).hexdigest()[:6]
         self._clients: dict[tuple[str, str | None], Any] = {}
         self._sessions: dict[str, tuple[dict[str, str], datetime]] = {}
         self._counter = 0
@@ -400,11 +402,12 @@ class BotoTarget:
                 led.other.append((service, "DeleteResourceTree", {"ResourceArn": arn}))
 
     def unique(self, prefix: str) -> str:
-        """Fresh names: ``<prefix>-<run id>-<n>`` (run id shortened; AOSS names are short)."""
+        """Fresh names: ``<prefix>-<run token>-<n>``; the token (6 hex digits of the run id's hash,
+        short because AOSS names are) keeps runs apart in an account that is never reset."""
         with self._lock:
             self._counter += 1
             n = self._counter
-        return f"{prefix}-{self.run_id[:8]}-{n}"
+        return f"{prefix}-{self._token}-{n}"
 
     def describe(self) -> Mapping[str, Any]:
         return {"name": self.name, "version": self._version, "endpoint": self.endpoint_url,
