@@ -23,10 +23,10 @@ Credentials never appear in an Outcome: response fields that carry them are repl
 
 from __future__ import annotations
 
-import hashlib
 import re
 import threading
 import time
+import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -176,7 +176,10 @@ class BotoTarget:
         self._settle = settle_seconds
         self._last_permission_write = float("-inf")
         self._tags = creation_tags(run_id)
-        self._token = hashlib.sha256(run_id.encode()).hexdigest()[:6]
+        # Random per target instance, not derived from the run id: the worker processes of one run
+        # (--workers, pytest-xdist) each build their own target against the same account, and must
+        # not pick the same names (EntityAlreadyExists). Facts never depend on names.
+        self._token = uuid.uuid4().hex[:6]
         self._clients: dict[tuple[str, str | None], Any] = {}
         self._sessions: dict[str, tuple[dict[str, str], datetime]] = {}
         self._counter = 0
@@ -402,8 +405,9 @@ class BotoTarget:
                 led.other.append((service, "DeleteResourceTree", {"ResourceArn": arn}))
 
     def unique(self, prefix: str) -> str:
-        """Fresh names: ``<prefix>-<run token>-<n>``; the token (6 hex digits of the run id's hash,
-        short because AOSS names are) keeps runs apart in an account that is never reset."""
+        """Fresh names: ``<prefix>-<token>-<n>``; the token (6 random hex digits per target instance,
+        short because AOSS names are) keeps runs and worker processes apart in an account that is
+        never reset."""
         with self._lock:
             self._counter += 1
             n = self._counter
