@@ -304,9 +304,58 @@ def revoke_permission_cases(draw: st.DrawFn) -> dict[str, Any]:
     return {"allow": allow, "operations": ops}
 
 
+#: The encryption contexts a grant program's calls carry: none, exactly the constraint's pair, or
+#: the pair and one more (which meets EncryptionContextSubset but not EncryptionContextEquals).
+PROGRAM_CONTEXTS: dict[str, dict[str, str]] = {
+    "none": {}, "exact": {"purpose": "test"}, "more": {"purpose": "test", "team": "prod"},
+}
+#: The pairs of a grant program's constraints (``EncryptionContextSubset`` or ``...Equals``).
+PROGRAM_CONSTRAINT: dict[str, str] = {"purpose": "test"}
+#: The grant operations a grant program draws from, and the calls its roles make.
+PROGRAM_OPERATIONS: tuple[str, ...] = ("Encrypt", "Decrypt", "GenerateDataKey", "RetireGrant")
+PROGRAM_CALLS: tuple[str, ...] = ("Encrypt", "Decrypt", "GenerateDataKey")
+
+
+def program_steps() -> SearchStrategy[dict[str, Any]]:
+    """One step of a grant program (KMS-19). ``grant: j`` names the grant made by the program's
+    j-th CreateGrant step (a step naming one not made yet is skipped); ``role``/``grantee`` is 0
+    or 1; a grant's retiring principal, when ``retiring``, is the *other* role; RetireGrant is made
+    ``by`` that retiring role, the grantee, or a stranger (a role no grant names).
+
+    Examples: ``{"step": "CreateGrant", "grantee": 0, "operations": ["Encrypt"], "constraint":
+    "EncryptionContextSubset", "retiring": False}``, ``{"step": "Encrypt", "role": 0, "context":
+    "exact"}``, ``{"step": "RetireGrant", "grant": 0, "by": "stranger"}``, ``{"step": "RevokeGrant",
+    "grant": 0}``, ``{"step": "ListGrants"}``."""
+    role = st.integers(0, 1)
+    grant = st.integers(0, 3)
+    return st.one_of(
+        st.fixed_dictionaries({"step": st.sampled_from(PROGRAM_CALLS), "role": role,
+                               "context": st.sampled_from(tuple(PROGRAM_CONTEXTS))}),
+        st.fixed_dictionaries({
+            "step": st.just("CreateGrant"), "grantee": role,
+            "operations": st.lists(st.sampled_from(PROGRAM_OPERATIONS), min_size=1, max_size=3, unique=True),
+            "constraint": st.sampled_from((None, "EncryptionContextSubset", "EncryptionContextEquals")),
+            "retiring": st.booleans()}),
+        st.fixed_dictionaries({"step": st.just("RetireGrant"), "grant": grant,
+                               "by": st.sampled_from(("retiring", "grantee", "stranger"))}),
+        st.fixed_dictionaries({"step": st.just("RevokeGrant"), "grant": grant}),
+        st.just({"step": "ListGrants"}),
+    )
+
+
+def grant_programs() -> SearchStrategy[list[dict[str, Any]]]:
+    """KMS-19: a program of 1-12 :func:`program_steps` on one key, run in order as written;
+    Hypothesis shrinks a failing program to the fewest, simplest steps. Example: ``[{"step":
+    "CreateGrant", "grantee": 0, "operations": ["Encrypt"], "constraint": None, "retiring": True},
+    {"step": "RetireGrant", "grant": 0, "by": "retiring"}, {"step": "Encrypt", "role": 0, "context":
+    "none"}]``."""
+    return st.lists(program_steps(), min_size=1, max_size=12)
+
+
 __all__ = [
-    "CALLS", "CONTEXT_CALLS", "DIRECT_CALLS", "KEY_ADMIN_ACTIONS", "SERVICES", "account_statement",
-    "delegation_cases", "encryption_context_cases", "encryption_contexts", "grant_cases",
-    "grant_for_aws_resource_cases", "grant_lists", "grant_type_cases", "key_policy_cases", "key_state_cases",
-    "key_types", "policy_documents", "retire_cases", "revoke_cases", "revoke_permission_cases", "via_service_cases",
+    "CALLS", "CONTEXT_CALLS", "DIRECT_CALLS", "KEY_ADMIN_ACTIONS", "PROGRAM_CALLS", "PROGRAM_CONSTRAINT",
+    "PROGRAM_CONTEXTS", "PROGRAM_OPERATIONS", "SERVICES", "account_statement", "delegation_cases",
+    "encryption_context_cases", "encryption_contexts", "grant_cases", "grant_for_aws_resource_cases", "grant_lists",
+    "grant_programs", "grant_type_cases", "key_policy_cases", "key_state_cases", "key_types", "policy_documents",
+    "program_steps", "retire_cases", "revoke_cases", "revoke_permission_cases", "via_service_cases",
 ]

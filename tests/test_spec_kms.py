@@ -116,7 +116,7 @@ def check(rule_id: str, s: Any) -> list[str] | None:
 
 def test_catalogue_has_the_kms_rules() -> None:
     found = kms_rules()
-    assert sorted(found) == [f"KMS-{i:02d}" for i in range(1, 19)]
+    assert sorted(found) == [f"KMS-{i:02d}" for i in range(1, 20)]
     for r in found.values():
         assert r.citation.doc in rules_module.DOCS
         assert r.citation.quote and r.citation.section
@@ -316,6 +316,109 @@ def test_kms18_revoke_needs_key_policy(allow: str | None, expected: str) -> None
     example = {"allow": allow, "operations": ["Decrypt"]}
     assert run("KMS-18", example) == {"RevokeGrant": expected}
     assert differs("KMS-18", example, ("kms", "RevokeGrant")) is not None
+
+
+def _grant(grantee: int, operations: list[str], constraint: str | None = None, retiring: bool = False
+           ) -> dict[str, Any]:
+    return {"step": "CreateGrant", "grantee": grantee, "operations": operations, "constraint": constraint,
+            "retiring": retiring}
+
+
+def _use(call: str, role: int, context: str) -> dict[str, Any]:
+    return {"step": call, "role": role, "context": context}
+
+
+#: A hand-written grant program and what the documentation says each step gives.
+KMS19_PROGRAM: list[tuple[dict[str, Any], str]] = [
+    (_use("Encrypt", 0, "none"), "AccessDeniedException"),  # no grant yet: the default key policy delegates to IAM
+    (_grant(0, ["Encrypt", "RetireGrant"], "EncryptionContextSubset"), "OK"),
+    (_use("Encrypt", 0, "exact"), "OK"),
+    (_use("Encrypt", 0, "more"), "OK"),  # Subset: more pairs are fine
+    (_use("Encrypt", 0, "none"), "AccessDeniedException"),  # the constraint is not met
+    (_use("Encrypt", 1, "exact"), "AccessDeniedException"),  # the grant is for role 0 only
+    (_use("GenerateDataKey", 0, "exact"), "AccessDeniedException"),  # not among its operations
+    (_grant(1, ["Decrypt", "GenerateDataKey"], "EncryptionContextEquals", retiring=True), "OK"),
+    (_use("Decrypt", 1, "more"), "AccessDeniedException"),  # Equals: exactly the pairs
+    (_use("Decrypt", 1, "exact"), "OK"),
+    ({"step": "ListGrants"}, "OK 2 grants"),
+    ({"step": "RetireGrant", "grant": 1, "by": "stranger"}, "AccessDeniedException"),
+    ({"step": "RetireGrant", "grant": 1, "by": "grantee"}, "AccessDeniedException"),  # lacks RetireGrant
+    ({"step": "RetireGrant", "grant": 0, "by": "grantee"}, "OK"),  # lists RetireGrant
+    (_use("Encrypt", 0, "exact"), "AccessDeniedException"),  # retired: nothing left
+    (_use("Decrypt", 1, "exact"), "OK"),  # the other grant is untouched
+    ({"step": "RevokeGrant", "grant": 1}, "OK"),
+    (_use("GenerateDataKey", 1, "exact"), "AccessDeniedException"),  # revoked
+    ({"step": "ListGrants"}, "OK 0 grants"),
+    ({"step": "RetireGrant", "grant": 0, "by": "grantee"}, "gone"),  # already retired: no call
+    (_grant(0, ["GenerateDataKey"], retiring=True), "OK"),
+    (_use("GenerateDataKey", 0, "none"), "OK"),
+    ({"step": "RetireGrant", "grant": 2, "by": "retiring"}, "OK"),  # role 1, its retiring principal
+    (_use("GenerateDataKey", 0, "none"), "AccessDeniedException"),
+    ({"step": "RevokeGrant", "grant": 5}, "skipped"),  # names a grant the program never made
+]
+
+
+def test_kms19_grant_program() -> None:
+    program = [step for step, _ in KMS19_PROGRAM]
+    assert run("KMS-19", program) == {"outcomes": [code for _, code in KMS19_PROGRAM]}
+    for flip in (("kms", "RevokeGrant"), ("kms", "RetireGrant"), ("kms", "Decrypt"), ("kms", "CreateGrant"),
+                 ("kms", "ListGrants")):
+        assert differs("KMS-19", program, flip) is not None, flip
+
+
+def test_kms19_revoke_mutant_is_caught_on_a_short_program() -> None:
+    program = [_grant(0, ["Encrypt"]), {"step": "RevokeGrant", "grant": 0}, _use("Encrypt", 0, "none")]
+    assert run("KMS-19", program) == {"outcomes": ["OK", "OK", "AccessDeniedException"]}
+    diff = differs("KMS-19", program, ("kms", "RevokeGrant"))
+    assert diff is not None and "outcomes" in diff
+
+
+def test_kms19_is_a_lifecycle_rule_whose_examples_are_programs() -> None:
+    behavior = the("KMS-19").behavior
+    assert behavior is not None and behavior.lifecycle
+    from strategies.kms_scenarios import grant_programs
+
+    assert behavior.examples is grant_programs
+
+
+def _run_cli(target: str, tmp_path: Path) -> tuple[int, dict[str, Any]]:
+    import json
+
+    from conformance.cli import main
+
+    out = tmp_path / target
+    status = main(["run", "--target", target, "--rules", "KMS-19", "--profile", "ci", "--report-dir", str(out)])
+    (result,) = json.loads((out / "report.json").read_text())["results"]
+    return status, result
+
+
+def test_kms19_run_model_conformant_moto_nonconformant(tmp_path: Path) -> None:
+    """``kms-conformance run --rules KMS-19 --profile ci``: the model is conformant; moto, which
+    enforces neither key policies nor grants, is nonconformant with a one- or two-step program."""
+    status, result = _run_cli("model", tmp_path)
+    assert (status, result["verdict"]) == (0, "conformant") and result["examples"] >= 1
+    status, result = _run_cli("moto", tmp_path)
+    assert (status, result["verdict"]) == (1, "nonconformant")
+    program = result["counterexample"]
+    assert 1 <= len(program) <= 2
+    assert result["expected"] != result["observed"]
+
+
+def test_kms19_moto_lets_a_stranger_retire_a_grant() -> None:
+    """The lifecycle divergence behind the shortest one: on moto anybody may retire a grant."""
+    from conformance.targets import TargetConfig, make_target
+
+    program = [_grant(0, ["Encrypt"]), {"step": "RetireGrant", "grant": 0, "by": "stranger"}, {"step": "ListGrants"}]
+    moto = make_target(TargetConfig(name="moto"))
+    try:
+        observed = run("KMS-19", program, moto)
+    finally:
+        moto.close()
+    expected = run("KMS-19", program)
+    assert expected == {"outcomes": ["OK", "AccessDeniedException", "OK 1 grants"]}
+    # moto 5.2.5 answers {"outcomes": ["OK", "OK", "OK 0 grants"]}: its RetireGrant checks nobody
+    behavior = the("KMS-19").behavior
+    assert behavior is not None and behavior.compare(expected, observed) is not None
 
 
 @FAST

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from hypothesis import strategies as st
@@ -801,6 +802,113 @@ def revoke_needs_key_policy(target: Target, example: Any) -> dict[str, Any]:
     revoke = steps.kms(target, "RevokeGrant", {"KeyId": key, "GrantId": str(grant.value.get("GrantId", ""))},
                        values["ROLE"])
     return {"RevokeGrant": revoke.code}
+
+
+# --- KMS-19: a grant's lifetime, under any interleaving of grant operations and calls ------------
+
+KMS_19 = rule(
+    "KMS-19", "A grant's permissions begin at CreateGrant and end at RetireGrant or RevokeGrant", service="kms",
+    doc=FORECAST, section="How Amazon Forecast uses grants in AWS KMS",
+    quote="You can revoke access to the grant ... at any time.",
+    operations=("kms:CreateKey", "kms:CreateGrant", "kms:RetireGrant", "kms:RevokeGrant", "kms:ListGrants",
+                "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"),
+)
+
+
+@dataclass
+class _ProgramGrant:
+    """What a grant program knows of a grant it made on the target (never part of the facts)."""
+
+    grant_id: str
+    token: str | None
+    grantee: int
+    deleted: bool = False
+
+
+#: At most this many grant tokens go with one request ("GrantTokens": up to 10).
+_MAX_GRANT_TOKENS = 10
+
+
+@KMS_19.behavior_(examples=ks.grant_programs, lifecycle=True)
+def grant_lifecycle(target: Target, example: Any) -> dict[str, Any]:
+    """Page 004: "You can revoke access to the grant, or remove the service's access to the
+    customer managed key at any time." KMS-07 (revoke), KMS-08 (key policy) and KMS-09 (retire)
+    each test one revocation or retirement after one grant; this rule encodes *at any time*: under
+    any interleaving of CreateGrant, RetireGrant, RevokeGrant, ListGrants and the roles' calls, a
+    role may call exactly while some grant for it is live (created and not yet retired or revoked)
+    that lists the operation and whose constraint the call's encryption context meets; retiring
+    or revoking one grant takes away that grant's access and no other's. The retiring half rests on
+    page 004's "kms:RetireGrant - Retire all the grants provided during CreateGrant operation after
+    the operation is completed" (KMS-09's sentence); who may retire follows "Retiring and revoking
+    grants" (the retiring principal; the grantee when the grant lists RetireGrant; never a
+    stranger), who may revoke "RevokeGrant" (``kms:RevokeGrant`` in the key policy: here the
+    administrator, through the account statement).
+
+    The scenario makes one key with the default key policy (the account statement, ``kms:*``) and
+    three roles without any identity policy (two grantees and a stranger), so grants are the
+    roles' only source of access ("Grants in AWS KMS"). It runs the example's steps in order and
+    records one fact per step: the outcome code; for ListGrants (as the administrator) the code
+    and how many grants are listed. A step naming a grant the program has not created yet is
+    ``skipped``, and one naming a grant this target already retired or revoked (or never made, its
+    CreateGrant having failed here) is ``gone``: both without a call, decided the same way on
+    every target. Retiring or revoking a deleted grant is left out because which error AWS gives
+    then (NotFoundException, or AccessDeniedException for a caller the missing grant cannot
+    authorize) is not documented.
+
+    Eventual consistency ("Eventual consistency" and "Using a grant token", AWS KMS Developer
+    Guide): a new grant may not be effective at once, but its grant token makes it so; every call
+    a role makes carries the tokens of the grants for it that are live on the target (at most
+    ten). Tokens of retired or revoked grants are never sent. A retirement or revocation may also
+    take a while to reach every KMS endpoint, so on a real account a role's call right after one
+    may still succeed; the ``aws`` target waits its settle time after every grant change
+    (CreateGrant, RetireGrant, RevokeGrant) before a role's next call, which covers the usual
+    delay. A difference at a call just after a retirement or revocation, on a real account only,
+    should be re-run before it is called a defect."""
+    values = roles(target, "ROLE0", "ROLE1", "STRANGER")
+    key = key_with(target, values, [], "all")
+    who = [values["ROLE0"], values["ROLE1"]]
+    blobs = {name: prepare(target, "Decrypt", key, ks.PROGRAM_CONTEXTS[name])
+             for name in sorted({s["context"] for s in example if s["step"] == "Decrypt"})}
+    made: list[_ProgramGrant | None] = []  # per CreateGrant step of the program, in order
+    outcomes: list[str] = []
+    for step in example:
+        kind = step["step"]
+        if kind == "CreateGrant":
+            grantee = step["grantee"]
+            constraints = {step["constraint"]: dict(ks.PROGRAM_CONSTRAINT)} if step["constraint"] else None
+            out = create_grant(target, key, who[grantee], step["operations"], constraints=constraints,
+                               retiring=who[1 - grantee] if step["retiring"] else None)
+            token = out.value.get("GrantToken") if out.ok else None
+            made.append(_ProgramGrant(str(out.value.get("GrantId", "")), str(token) if token else None, grantee)
+                        if out.ok else None)
+            outcomes.append(out.code)
+        elif kind in ("RetireGrant", "RevokeGrant"):
+            if step["grant"] >= len(made):
+                outcomes.append("skipped")
+                continue
+            grant = made[step["grant"]]
+            if grant is None or grant.deleted:
+                outcomes.append("gone")
+                continue
+            params = {"KeyId": key, "GrantId": grant.grant_id}
+            if kind == "RevokeGrant":
+                out = steps.kms(target, "RevokeGrant", params)
+            else:
+                by = {"retiring": who[1 - grant.grantee], "grantee": who[grant.grantee],
+                      "stranger": values["STRANGER"]}[step["by"]]
+                out = steps.kms(target, "RetireGrant", params, by)
+            grant.deleted = out.ok
+            outcomes.append(out.code)
+        elif kind == "ListGrants":
+            out = steps.kms(target, "ListGrants", {"KeyId": key})
+            outcomes.append(f"OK {len(out.value.get('Grants', []))} grants" if out.ok else out.code)
+        else:
+            role = step["role"]
+            tokens = [g.token for g in made if g is not None and not g.deleted and g.grantee == role and g.token]
+            out = use_key(target, kind, key, who[role], context=ks.PROGRAM_CONTEXTS[step["context"]],
+                          grant_tokens=tokens[-_MAX_GRANT_TOKENS:] or None, ciphertext=blobs.get(step["context"]))
+            outcomes.append(out.code)
+    return {"outcomes": outcomes}
 
 
 # --- the kms ServiceSpec: compliant setups and one mutator per config rule -----------------------

@@ -23,6 +23,9 @@ TARGETS: tuple[str, ...] = ("model", "moto", "aws")
 #: makes that key lazy: generated on first use (Sign/Verify/GetPublicKey), so behaviour is unchanged.
 MOTO_LAZY_KEYS_NOTE = ("moto's per-key RSA private key is generated lazily, on first use "
                        "(Sign/Verify/GetPublicKey): same behaviour, ~70 ms less per CreateKey")
+#: The note when this moto's internals differ from what the patch expects: nothing is patched.
+MOTO_LAZY_KEYS_SKIPPED = ("moto's per-key RSA private key is generated eagerly (the lazy-key speed-up does not "
+                          "fit this moto version and was not applied; behaviour unaffected, CreateKey slower)")
 
 
 #: Real AWS applies IAM and KMS permission changes eventually ("Troubleshooting IAM": changes may
@@ -98,17 +101,40 @@ class _LazyPrivateKey:
 _LAZY_PATCH: dict[str, Any] = {"count": 0, "original": None}
 
 
-def _patch_moto_keys() -> Callable[[], None]:
-    """Make moto's per-key private key lazy; returns the function that undoes it. Nested moto
-    targets share one patch (reference counted), so closing them in any order restores moto."""
-    import moto.kms.models as kms_models
+def _lazy_patch_applicable(kms_models: Any) -> str | None:
+    """Why the lazy-key patch cannot be applied to this moto (``None``: it can). It needs a module-level
+    ``generate_private_key`` taking the key spec, which ``Key.__init__`` looks up as a module global
+    (moto 5.0 and 5.2 both do); any other layout is left alone."""
+    original = getattr(kms_models, "generate_private_key", None)
+    if not callable(original):
+        return "moto.kms.models has no generate_private_key"
+    init = getattr(getattr(kms_models, "Key", None), "__init__", None)
+    code = getattr(init, "__code__", None)
+    if code is None or "generate_private_key" not in code.co_names:
+        return "moto.kms.models.Key.__init__ does not call generate_private_key"
+    if getattr(init, "__globals__", None) is not vars(kms_models):
+        return "moto.kms.models.Key.__init__ is defined elsewhere"
+    return None
 
+
+def _patch_moto_keys() -> tuple[Callable[[], None], str]:
+    """Make moto's per-key private key lazy; returns the function that undoes it and the note for the
+    report. Nested moto targets share one patch (reference counted), so closing them in any order
+    restores moto. A moto whose internals differ is left unpatched (slower, never broken), and the
+    note says so."""
+    try:
+        import moto.kms.models as kms_models
+    except Exception as exc:  # moto without kms, or one that fails to import it: the run reports that itself
+        return (lambda: None), f"{MOTO_LAZY_KEYS_SKIPPED} (cannot import moto.kms.models: {type(exc).__name__})"
     if _LAZY_PATCH["count"] == 0:
+        why_not = _lazy_patch_applicable(kms_models)
+        if why_not is not None:
+            return (lambda: None), f"{MOTO_LAZY_KEYS_SKIPPED} ({why_not})"
         original = kms_models.generate_private_key
         _LAZY_PATCH["original"] = original
 
-        def lazy(key_spec: str) -> Any:
-            return _LazyPrivateKey(lambda: original(key_spec))
+        def lazy(key_spec: str, *args: Any, **kwargs: Any) -> Any:
+            return _LazyPrivateKey(lambda: original(key_spec, *args, **kwargs))
 
         kms_models.generate_private_key = lazy
     _LAZY_PATCH["count"] += 1
@@ -123,7 +149,7 @@ def _patch_moto_keys() -> Callable[[], None]:
         if _LAZY_PATCH["count"] == 0:
             kms_models.generate_private_key = _LAZY_PATCH["original"]
 
-    return undo
+    return undo, MOTO_LAZY_KEYS_NOTE
 
 
 def _moto_target(config: TargetConfig) -> Target:
@@ -135,7 +161,7 @@ def _moto_target(config: TargetConfig) -> Target:
 
     mock = mock_aws()
     mock.start()
-    undo = _patch_moto_keys()
+    undo, lazy_note = _patch_moto_keys()
 
     def stop() -> None:
         undo()
@@ -151,7 +177,7 @@ def _moto_target(config: TargetConfig) -> Target:
         "moto", session, region=config.region, run_id=config.run_id, account=str(identity["Account"]),
         client_config=_client_config(config), max_keys=config.max_keys, rate_limit=config.rate_limit,
         cleanup=False,  # the mock is discarded at the end of the run
-        version=f"moto {moto.__version__} (in-process)", notes=(MOTO_LAZY_KEYS_NOTE,), stop=stop)
+        version=f"moto {moto.__version__} (in-process)", notes=(lazy_note,), stop=stop)
 
 
 def _aws_target(config: TargetConfig, *, session_factory: Callable[..., Any] | None) -> Target:

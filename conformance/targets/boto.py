@@ -9,7 +9,9 @@ The two targets differ only in how the session and the endpoint are set up
 * every outcome is normalised: success with the response (``ResponseMetadata`` dropped,
   credentials redacted), an AWS error code, or :class:`UnsupportedOperation` when the endpoint
   lacks the operation (botocore ``UnknownServiceError``, moto's ``NotImplementedError``,
-  "Not yet implemented", HTTP 501, a 404 for an unknown URL);
+  "Not yet implemented", HTTP 501, a 404 for an unknown URL, an HTTP 5xx whose body names
+  ``NotImplementedError`` or says "has not been implemented", a custom endpoint that answers none of
+  a service's parameterless ``List*`` calls in AWS's format);
 * an unexpected exception inside the service (moto raising ``KeyError``, an HTTP 500) is what the
   target did: ``Outcome(error="InternalFailure")`` with the exception's type and message;
 * everything created is tagged with :func:`conformance.resources.creation_tags` (when the
@@ -55,6 +57,12 @@ PERMISSION_WRITES = frozenset({
     ("kms", "RevokeGrant"), ("kms", "RetireGrant"), ("kms", "CreateKey"),
 })
 _ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{12,}\b")
+#: What an HTTP 5xx body must say for the failure to count as a missing operation rather than a crash:
+#: Python's ``NotImplementedError`` by name, or moto's own wording ("The create_dataset action has not
+#: been implemented"). moto's server only puts it in the body when it runs under Werkzeug's debugger; its
+#: default answer is a bare HTML 500 that names nothing, which stays an ``InternalFailure``.
+_NOT_IMPLEMENTED = (re.compile(r"\bNotImplementedError\b(?::[^<\n]{0,160})?"),
+                    re.compile(r"[^<>\n]{0,120}\bhas not been implemented\b[^<>\n]{0,60}", re.IGNORECASE))
 
 
 class KeyBudgetExceeded(Exception):
@@ -75,6 +83,19 @@ def scrub(value: Any) -> Any:
     if isinstance(value, str):
         return _ACCESS_KEY.sub(REDACTED, value)
     return value
+
+
+def not_implemented_evidence(body: str) -> str | None:
+    """The words of an error body that say the operation is not implemented (see ``_NOT_IMPLEMENTED``),
+    trimmed and unescaped for the report; ``None`` when the body does not say so."""
+    import html
+
+    text = html.unescape(body)
+    for pattern in _NOT_IMPLEMENTED:
+        found = pattern.search(text)
+        if found is not None:
+            return " ".join(found.group(0).split())[:200]
+    return None
 
 
 @dataclass
@@ -368,6 +389,9 @@ class BotoTarget:
             raise UnsupportedOperation(service, operation, f"{code or status}: {message}".strip(": "))
         if code in ENVIRONMENT_ERRORS:
             raise TargetUnavailable(f"{service}:{operation}: {code}: {message}")
+        evidence = not_implemented_evidence(message) if status >= 500 else None
+        if evidence is not None:
+            raise UnsupportedOperation(service, operation, f"HTTP {status}: {evidence}")
         if status >= 500 and (not code or code.isdigit()):
             if self.endpoint_url and not self._offered(service):
                 # A custom endpoint (moto server, LocalStack) may not offer the service at all: moto
