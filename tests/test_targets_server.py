@@ -1,6 +1,8 @@
 """The ``aws`` target against a moto server on loopback (``--endpoint-url``): the same boto3 code
-as the in-process ``moto`` target, so a set of KMS scenarios gives the same verdicts, and ``close``
-cleans up what the run created (aliases and grants first, keys scheduled for deletion, roles)."""
+as the in-process ``moto`` target, so the whole catalogue gives the same verdicts over HTTP as
+in-process (but for one listed, explained residual: operations moto's server answers with a bare
+HTTP 500), and ``close`` cleans up what the run created (aliases and grants first, keys scheduled
+for deletion, roles)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 from conformance.rules import Behavior, Citation, Rule, catalogue
 from conformance.runner import Profile, RunOptions, run, run_rule
 from conformance.specs.steps import default_key_policy, kms, new_key, new_role
-from conformance.targets import TargetConfig, make_target
+from conformance.targets import MOTO_LAZY_KEYS_NOTE, TargetConfig, _patch_moto_keys, make_target
 from conformance.targets.base import Outcome, Target
 from conformance.targets.boto import BotoTarget, not_implemented_evidence
 from conformance.verdicts import RuleResult, Verdict
@@ -159,8 +161,18 @@ BARE_500_OPERATIONS = frozenset({"forecast:CreateDataset", "forecast:CreatePredi
                                  "opensearchserverless:DeleteSecurityPolicy"})
 
 
+def _without_cleanup(config: TargetConfig) -> Target:
+    """The target ``run`` would build, minus the end-of-run cleanup over HTTP (about 2,200 calls, 20 s):
+    the server is discarded with this module, and cleanup is checked by the first test of this file."""
+    target = make_target(config)
+    if isinstance(target, BotoTarget):
+        target._cleanup = False
+    return target
+
+
 def _run_catalogue(config: TargetConfig, tmp: Path, rules: tuple[str, ...] = ()) -> dict[str, RuleResult]:
-    report = run(RunOptions(target=config, profile="ci", seed=0, rules=rules, report_dir=tmp))
+    report = run(RunOptions(target=config, profile="ci", seed=0, rules=rules, report_dir=tmp),
+                 build_target=_without_cleanup)
     assert not report.meta.incomplete
     return {r.rule_id: r for r in report.results}
 
@@ -168,11 +180,18 @@ def _run_catalogue(config: TargetConfig, tmp: Path, rules: tuple[str, ...] = ())
 def test_full_catalogue_same_verdicts_in_process_and_over_http(server_url: str, tmp_path: Path) -> None:
     """Every rule of the catalogue, profile ci, seed 0: the moto server (``--target aws --endpoint-url``)
     gives the verdict in-process moto gives, but for the listed bare-500 operations."""
-    direct = _run_catalogue(TargetConfig(name="moto", run_id="par-direct"), tmp_path)
-    # One attempt per call: a loopback moto answers the same way every time, and botocore would retry
-    # each bare 500 four more times with back-off (about 1 min 40 s more for the catalogue).
-    over_http = _run_catalogue(TargetConfig(name="aws", endpoint_url=server_url, run_id="par-http", max_attempts=1),
-                               tmp_path)
+    # The server runs in this process: the moto target's lazy-key speed-up (same behaviour) is held for
+    # both runs, so the server's CreateKey is as fast as in-process.
+    undo, note = _patch_moto_keys()
+    try:
+        direct = _run_catalogue(TargetConfig(name="moto", run_id="par-direct"), tmp_path)
+        # One attempt per call: a loopback moto answers the same way every time, and botocore would retry
+        # each bare 500 four more times with back-off (about 1 min 40 s more for the catalogue).
+        over_http = _run_catalogue(TargetConfig(name="aws", endpoint_url=server_url, run_id="par-http",
+                                                max_attempts=1), tmp_path)
+    finally:
+        undo()
+    assert note == MOTO_LAZY_KEYS_NOTE
     assert set(direct) == set(over_http) == {r.id for r in catalogue()}
     differing = {rid for rid in direct if direct[rid].verdict is not over_http[rid].verdict}
     explained = {rid for rid, r in direct.items()
@@ -183,9 +202,9 @@ def test_full_catalogue_same_verdicts_in_process_and_over_http(server_url: str, 
                                           over_http[rid].verdict.value, over_http[rid].detail)
                                     for rid in differing ^ explained}
     assert explained, "no residual left: drop BARE_500_OPERATIONS"
-    for rid in explained:
-        assert over_http[rid].verdict is Verdict.NONCONFORMANT, over_http[rid].detail
-        assert "InternalFailure" in over_http[rid].detail
+    assert all(over_http[rid].verdict is Verdict.NONCONFORMANT for rid in explained)
+    # Most residual rules name the observed code; some only observe that their setup did not succeed.
+    assert any("observed 'InternalFailure'" in over_http[rid].detail for rid in explained)
     # The comparison is not vacuous: every verdict kind a target can reach occurs on both sides.
     assert {r.verdict for r in over_http.values()} >= {Verdict.CONFORMANT, Verdict.NONCONFORMANT,
                                                        Verdict.UNSUPPORTED, Verdict.SKIPPED}

@@ -177,7 +177,7 @@ def _moto_target(config: TargetConfig) -> Target:
         "moto", session, region=config.region, run_id=config.run_id, account=str(identity["Account"]),
         client_config=_client_config(config), max_keys=config.max_keys, rate_limit=config.rate_limit,
         cleanup=False,  # the mock is discarded at the end of the run
-        version=f"moto {moto.__version__} (in-process)", notes=(lazy_note,), stop=stop)
+        version=str(moto.__version__), notes=(lazy_note,), stop=stop)
 
 
 def _aws_target(config: TargetConfig, *, session_factory: Callable[..., Any] | None) -> Target:

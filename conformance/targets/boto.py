@@ -62,7 +62,7 @@ _ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{12,}\b")
 #: been implemented"). moto's server only puts it in the body when it runs under Werkzeug's debugger; its
 #: default answer is a bare HTML 500 that names nothing, which stays an ``InternalFailure``.
 _NOT_IMPLEMENTED = (re.compile(r"\bNotImplementedError\b(?::[^<\n]{0,160})?"),
-                    re.compile(r"[^<>\n]{0,120}\bhas not been implemented\b[^<>\n]{0,60}", re.IGNORECASE))
+                    re.compile(r"[\w ]{0,120}\bhas not been implemented\b[\w .]{0,60}", re.IGNORECASE))
 
 
 class KeyBudgetExceeded(Exception):
@@ -96,6 +96,15 @@ def not_implemented_evidence(body: str) -> str | None:
         if found is not None:
             return " ".join(found.group(0).split())[:200]
     return None
+
+
+def _plain(body: str, limit: int = 300) -> str:
+    """An HTML error page (moto's server, a proxy) as one line of text, for messages in reports."""
+    import html
+
+    if "<" not in body:
+        return body
+    return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", body)).split())[:limit]
 
 
 @dataclass
@@ -398,7 +407,7 @@ class BotoTarget:
                 # 5.2.5's server answers any MWAA URL with a bare HTTP 500.
                 raise UnsupportedOperation(service, operation,
                                            f"the endpoint does not offer {service}: HTTP {status}")
-            return Outcome(ok=False, error="InternalFailure", message=f"HTTP {status}: {message}")
+            return Outcome(ok=False, error="InternalFailure", message=f"HTTP {status}: {_plain(message)}")
         self._answered.add(service)
         return Outcome(ok=False, error=code or f"HTTP{status}", message=message)
 
