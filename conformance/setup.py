@@ -28,16 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from conformance.errors import InputError
+from conformance.kms.keys import KEY_SPEC_USAGES, KEY_STATES, KEY_USAGES
 
 SERVICES = ("forecast", "feature-store", "opensearch-serverless", "mwaa")
-KEY_SPECS = (
-    "SYMMETRIC_DEFAULT", "RSA_2048", "RSA_3072", "RSA_4096", "ECC_NIST_P256", "ECC_NIST_P384",
-    "ECC_NIST_P521", "ECC_SECG_P256K1", "HMAC_224", "HMAC_256", "HMAC_384", "HMAC_512", "SM2",
-    "ML_DSA_44", "ML_DSA_65", "ML_DSA_87",
-)
-KEY_USAGES = ("ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT")
-KEY_STATES = ("Enabled", "Disabled", "PendingDeletion", "PendingImport", "Unavailable", "Creating",
-              "Updating", "PendingReplicaDeletion")
+KEY_SPECS: tuple[str, ...] = tuple(KEY_SPEC_USAGES)
 _KEY_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):kms:([a-z0-9-]+):(\d{12}):key/((?:mrk-)?[0-9a-fA-F-]+)$")
 _ACCOUNT = re.compile(r"^\d{12}$")
 

@@ -8,12 +8,17 @@ A generated grant is a dict ``{"KeyId", "GranteePrincipal", "Operations", ["Reti
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from conformance.kms.grants import (
+    COMMON_OPERATIONS,
+    ENCRYPTION_CONTEXT_OPERATIONS,
+    GRANT_OPERATIONS,
+    OPERATIONS_BY_KEY_USAGE,
+)
 from strategies.aws import (
     account_ids,
     assumed_role_arns,
@@ -22,33 +27,6 @@ from strategies.aws import (
     key_arns,
     service_principals,
 )
-
-#: The grant operations CreateGrant accepts ("Grant operations", AWS KMS Developer Guide).
-GRANT_OPERATIONS: tuple[str, ...] = (
-    "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
-    "GenerateDataKeyPairWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo", "Sign", "Verify", "GetPublicKey",
-    "GenerateMac", "VerifyMac", "DeriveSharedSecret", "CreateGrant", "RetireGrant", "DescribeKey",
-)
-
-#: Operations that take an encryption context: the cryptographic operations of symmetric encryption
-#: keys. Only these are subject to EncryptionContextEquals/Subset constraints ("GrantConstraints").
-ENCRYPTION_CONTEXT_OPERATIONS: tuple[str, ...] = (
-    "Decrypt", "Encrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
-    "GenerateDataKeyPairWithoutPlaintext", "ReEncryptFrom", "ReEncryptTo",
-)
-
-#: Operations valid on every key; a constrained grant may include them but the constraint does not
-#: apply to them ("CreateGrant", Constraints parameter).
-COMMON_OPERATIONS: tuple[str, ...] = ("CreateGrant", "RetireGrant", "DescribeKey")
-
-#: Grant operations a key of each KeyUsage supports (CreateGrant fails with ValidationException for
-#: an operation the key type does not support).
-OPERATIONS_BY_KEY_USAGE: Mapping[str, tuple[str, ...]] = {
-    "ENCRYPT_DECRYPT": ENCRYPTION_CONTEXT_OPERATIONS + COMMON_OPERATIONS,
-    "SIGN_VERIFY": ("Sign", "Verify", "GetPublicKey", *COMMON_OPERATIONS),
-    "GENERATE_VERIFY_MAC": ("GenerateMac", "VerifyMac", *COMMON_OPERATIONS),
-    "KEY_AGREEMENT": ("DeriveSharedSecret", "GetPublicKey", *COMMON_OPERATIONS),
-}
 
 
 def grant_operations(

@@ -11,7 +11,6 @@ statement follows "Default key policy" (AWS KMS Developer Guide).
 from __future__ import annotations
 
 import base64
-import importlib
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
@@ -20,6 +19,7 @@ from typing import Any
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
+from conformance.policy import KMS_ACTIONS
 from strategies.aws import (
     account_ids,
     account_root_arns,
@@ -35,26 +35,6 @@ from strategies.aws import (
     via_service_values,
 )
 from strategies.grants import GRANT_OPERATIONS
-
-#: AWS KMS API actions as IAM actions ("AWS KMS permissions", AWS KMS Developer Guide). Used when
-#: the policy package does not (yet) define ``conformance.policy.actions.KMS_ACTIONS``.
-FALLBACK_KMS_ACTIONS: tuple[str, ...] = tuple(
-    "kms:" + name
-    for name in (
-        "CancelKeyDeletion", "ConnectCustomKeyStore", "CreateAlias", "CreateCustomKeyStore", "CreateGrant",
-        "CreateKey", "Decrypt", "DeleteAlias", "DeleteCustomKeyStore", "DeleteImportedKeyMaterial",
-        "DeriveSharedSecret", "DescribeCustomKeyStores", "DescribeKey", "DisableKey", "DisableKeyRotation",
-        "DisconnectCustomKeyStore", "EnableKey", "EnableKeyRotation", "Encrypt", "GenerateDataKey",
-        "GenerateDataKeyPair", "GenerateDataKeyPairWithoutPlaintext", "GenerateDataKeyWithoutPlaintext",
-        "GenerateMac", "GenerateRandom", "GetKeyPolicy", "GetKeyRotationStatus", "GetParametersForImport",
-        "GetPublicKey", "ImportKeyMaterial", "ListAliases", "ListGrants", "ListKeyPolicies",
-        "ListKeyRotations", "ListKeys", "ListResourceTags", "ListRetirableGrants", "PutKeyPolicy",
-        "ReEncryptFrom", "ReEncryptTo", "ReplicateKey", "RetireGrant", "RevokeGrant", "RotateKeyOnDemand",
-        "ScheduleKeyDeletion", "Sign", "SynchronizeMultiRegionKey", "TagResource", "UntagResource",
-        "UpdateAlias", "UpdateCustomKeyStore", "UpdateKeyDescription", "UpdatePrimaryRegion", "Verify",
-        "VerifyMac",
-    )
-)
 
 #: Wildcard action patterns the documents use (``kms:Describe*``, ``kms:Get*``, ``kms:List*``,
 #: ``kms:ReEncrypt*``, ``kms:GenerateDataKey*``...) plus ``?`` forms; ``*``/``?`` are IAM
@@ -81,27 +61,13 @@ SERVICE_ACTIONS: Mapping[str, tuple[str, ...]] = {
 }
 
 
-def _kms_action_names() -> tuple[str, ...]:
-    """KMS_ACTIONS of the policy package when it is there (normalised to ``kms:Name``), else the
-    fallback list. Read lazily so a half-written policy package never breaks these strategies."""
-    try:
-        module = importlib.import_module("conformance.policy.actions")
-        names = module.KMS_ACTIONS
-        found = sorted(
-            {(n if n.lower().startswith("kms:") else "kms:" + n) for n in names if isinstance(n, str)}
-        )
-    except (ImportError, AttributeError, TypeError):
-        return FALLBACK_KMS_ACTIONS
-    return tuple(found) or FALLBACK_KMS_ACTIONS
-
-
 def kms_actions(wildcards: bool = True, case_variants: bool = False) -> SearchStrategy[str]:
     """One KMS IAM action, sometimes a wildcard pattern.
 
     Example: ``"kms:Decrypt"``, ``"kms:GenerateDataKey*"``. With ``case_variants`` it also yields
     case changes (``"KMS:decrypt"``): action names are case-insensitive in IAM policies.
     """
-    base: SearchStrategy[str] = st.sampled_from(_kms_action_names())
+    base: SearchStrategy[str] = st.sampled_from(KMS_ACTIONS)
     if wildcards:
         base = st.one_of(base, st.sampled_from(KMS_ACTION_WILDCARDS))
     if case_variants:

@@ -20,7 +20,6 @@ from conformance.kms import (
 )
 from conformance.policy import Decision, parse_policy
 from strategies.aws import assumed_role_arns, iam_role_arns, principals
-from strategies.grants import GRANT_OPERATIONS as STRATEGY_GRANT_OPERATIONS
 from strategies.grants import grants
 from strategies.policies import encryption_contexts, identity_policies, key_policies
 
@@ -31,10 +30,6 @@ FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 
 def base(**kw: Any) -> dict[str, Any]:
     return {"KeyId": KEY_ARN, "GranteePrincipal": f"arn:aws:iam::{ACCOUNT}:role/R", "Operations": ["Decrypt"], **kw}
-
-
-def test_grant_operations_match_the_strategies() -> None:
-    assert set(GRANT_OPERATIONS) == set(STRATEGY_GRANT_OPERATIONS)
 
 
 def test_parse_grant_reads_the_create_grant_shape() -> None:

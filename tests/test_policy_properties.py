@@ -72,15 +72,19 @@ def decide(doc: dict[str, Any], request: Request) -> Decision:
     return evaluate_policy(parse_policy(doc), request, check_principal=True).decision
 
 
-@LAWS
-@given(cases(), statements(effect="Allow", principal=True, account=ACCOUNT))
-def test_adding_an_allow_never_turns_allowed_into_a_deny(case: Any, extra: dict[str, Any]) -> None:
-    doc, request = case
+def decide_with_extra(doc: dict[str, Any], request: Request, extra: dict[str, Any]) -> tuple[Decision, Decision]:
+    """The decision for ``request`` under ``doc``, and under ``doc`` with ``extra`` (less its Sid) added."""
     before = decide(doc, request)
     grown = copy.deepcopy(doc)
     extra.pop("Sid", None)
     grown["Statement"].append(extra)
-    after = decide(grown, request)
+    return before, decide(grown, request)
+
+
+@LAWS
+@given(cases(), statements(effect="Allow", principal=True, account=ACCOUNT))
+def test_adding_an_allow_never_turns_allowed_into_a_deny(case: Any, extra: dict[str, Any]) -> None:
+    before, after = decide_with_extra(*case, extra)
     if before is Decision.ALLOWED:
         assert after is Decision.ALLOWED
     if before is Decision.EXPLICITLY_DENIED:
@@ -90,12 +94,7 @@ def test_adding_an_allow_never_turns_allowed_into_a_deny(case: Any, extra: dict[
 @LAWS
 @given(cases(), statements(effect="Deny", principal=True, account=ACCOUNT))
 def test_adding_a_deny_never_turns_a_deny_into_allowed(case: Any, extra: dict[str, Any]) -> None:
-    doc, request = case
-    before = decide(doc, request)
-    grown = copy.deepcopy(doc)
-    extra.pop("Sid", None)
-    grown["Statement"].append(extra)
-    after = decide(grown, request)
+    before, after = decide_with_extra(*case, extra)
     if before is not Decision.ALLOWED:
         assert after is not Decision.ALLOWED
     if after is Decision.ALLOWED:

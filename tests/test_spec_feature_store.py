@@ -7,8 +7,6 @@ right thing; behaviour: a target flipping one operation is found to differ).
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,17 +14,28 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from spec_support import (
+    caught,
+    check_deterministic_on_the_model,
+    check_generated_setup_passes,
+    check_kms_rules_accept,
+    check_mutation_is_caught,
+    check_quotes_are_in_the_page,
+    check_quotes_stand_in_their_section,
+    failing_rules,
+    reasons,
+    rule,
+    run,
+)
 
 import conformance.kms  # noqa: F401  (registers the kms/iam model handlers)
 import conformance.targets.model as model_module
 from conformance.errors import InputError
-from conformance.rules import _REGISTRY, Rule, services
+from conformance.rules import _REGISTRY, services
 from conformance.setup import load_setup, parse_setup
 from conformance.specs import feature_store as spec
 from conformance.targets.model import ModelTarget
-from conformance.targets.mutant import MutantTarget
 from strategies import feature_store as fss
-from strategies.mutators import NotApplicable
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "feature-store"
 CONFIG_RULES = ("FS-03", "FS-04", "FS-05", "FS-06", "FS-09", "FS-10", "FS-11")
@@ -36,10 +45,6 @@ CALLER = f"arn:aws:iam::{ACCOUNT}:role/featurestore-writer"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/featurestore-offline"
 ONLINE = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 OFFLINE = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0987dcba-09fe-87dc-65ba-ab0987654321"
-
-
-def rule(rule_id: str) -> Rule:
-    return _REGISTRY[rule_id].freeze()
 
 
 @pytest.fixture
@@ -66,14 +71,6 @@ def compliant() -> dict[str, Any]:
         "request": {"CreateFeatureGroup": fss.feature_group_request("customers", online_key=ONLINE,
                                                                     offline_key=OFFLINE, role=ROLE)},
     }
-
-
-def reasons(rule_id: str, raw: dict[str, Any]) -> list[str]:
-    r = rule(rule_id)
-    setup = parse_setup(raw)
-    assert r.check is not None
-    assert r.applies is None or r.applies(setup), f"{rule_id} does not apply"
-    return r.check(setup)
 
 
 # --- config rules ----------------------------------------------------------------------------------
@@ -123,40 +120,14 @@ HEADINGS = (
     'Mengakses data di toko online Anda',
 )
 
-def _sections(text: str, headings: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(heading, normalised body) of each section of a page, in order (a heading may repeat)."""
-    out: list[tuple[str, list[str]]] = []
-    for line in text.splitlines():
-        if line.strip() in headings:
-            out.append((line.strip(), []))
-        elif out:
-            out[-1][1].append(line)
-    return [(h, " ".join(" ".join(body).split())) for h, body in out]
-
-
 def test_quotes_stand_in_their_section() -> None:
     """A citation's section is the one its quote stands in (each part around "...")."""
-    docs = Path("/work/shared/docs")
-    if not docs.is_dir():
-        pytest.skip("documents not present")
-    sections = _sections((docs / spec.DOC).read_text(encoding="utf-8"), HEADINGS)
-    for rule_id in (r for r in _REGISTRY if r.startswith(PREFIX)):
-        r = rule(rule_id)
-        part = " ".join(r.citation.quote.split("...")[0].split())
-        assert r.citation.section in [h for h, body in sections if part in body], rule_id
+    check_quotes_stand_in_their_section(PREFIX, spec.DOC, HEADINGS)
 
 
 def test_quotes_are_in_the_page() -> None:
     """Every citation quotes the page verbatim (each part around "...", whitespace normalised)."""
-    docs = Path("/work/shared/docs")
-    if not docs.is_dir():
-        pytest.skip("documents not present")
-    text = " ".join((docs / spec.DOC).read_text(encoding="utf-8").split())
-    for rule_id in (r for r in _REGISTRY if r.startswith("FS-")):
-        r = rule(rule_id)
-        for part in r.citation.quote.split("..."):
-            assert " ".join(part.split()) in text, (rule_id, part)
-        assert r.citation.section in text, rule_id
+    check_quotes_are_in_the_page(PREFIX, spec.DOC)
 
 
 def test_severities() -> None:
@@ -251,27 +222,13 @@ SPEC = spec.SPEC
 @FAST
 @given(fss.feature_store_setups())
 def test_generated_compliant_setups_pass(raw: dict[str, Any]) -> None:
-    setup = parse_setup(raw)
-    for rule_id in CONFIG_RULES:
-        r = rule(rule_id)
-        assert r.check is not None
-        if r.applies is None or r.applies(setup):
-            assert r.check(setup) == [], (rule_id, r.check(setup))
+    check_generated_setup_passes(raw, CONFIG_RULES)
 
 
 @FAST
 @given(fss.feature_store_setups(), st.data())
 def test_every_mutation_is_caught_by_its_rule(raw: dict[str, Any], data: st.DataObject) -> None:
-    rule_id = data.draw(st.sampled_from(sorted(SPEC.mutators)))
-    try:
-        strategy = SPEC.mutators[rule_id](copy.deepcopy(raw))
-    except NotApplicable:
-        applies = rule(rule_id).applies
-        assert applies is not None and not applies(parse_setup(raw))
-        return
-    mutated = data.draw(strategy)
-    assert mutated != raw
-    assert reasons(rule_id, mutated), f"{rule_id} missed the mutation"
+    check_mutation_is_caught(SPEC.mutators, raw, data)
 
 
 def test_every_config_rule_has_a_mutator() -> None:
@@ -283,13 +240,7 @@ def test_service_registered() -> None:
 
 
 def test_kms_rules_accept_the_compliant_setup() -> None:
-    import conformance.specs.kms  # noqa: F401
-
-    setup = parse_setup(compliant())
-    for rule_id, builder in _REGISTRY.items():
-        if rule_id.startswith("KMS-") and builder.check is not None \
-                and (builder.applies is None or builder.applies(setup)):
-            assert builder.check(setup) == [], (rule_id, builder.check(setup))
+    check_kms_rules_accept(compliant())
 
 
 @pytest.mark.parametrize(("change", "path"), [
@@ -324,20 +275,6 @@ def test_aws_managed_key_alias_needs_no_key_entry() -> None:
 
 
 # --- behaviour rules -------------------------------------------------------------------------------
-
-def run(model: ModelTarget, rule_id: str, example: dict[str, Any]) -> dict[str, Any]:
-    r = rule(rule_id)
-    assert r.behavior is not None
-    return dict(r.behavior.scenario(model, example))
-
-
-def caught(rule_id: str, example: dict[str, Any], flip: tuple[str, str], model: ModelTarget) -> bool:
-    r = rule(rule_id)
-    assert r.behavior is not None
-    expected = r.behavior.scenario(model, example)
-    observed = r.behavior.scenario(MutantTarget(model, flips={flip}), example)
-    return r.behavior.compare(expected, observed) is not None
-
 
 POLICY = fss.key_policy_template()
 CREATE = ("sagemaker", "CreateFeatureGroup")
@@ -453,20 +390,7 @@ def test_data_plane_without_key_needs_no_kms(model: ModelTarget) -> None:
 @settings(max_examples=10, deadline=None)
 @given(st.data())
 def test_behaviour_examples_are_deterministic_on_the_model(data: st.DataObject) -> None:
-    rule_id = data.draw(st.sampled_from(sorted(r for r in _REGISTRY if r.startswith("FS-")
-                                               and _REGISTRY[r].behavior is not None)))
-    r = rule(rule_id)
-    assert r.behavior is not None
-    example = data.draw(r.behavior.examples())
-    original = model_module._load_handlers
-    model_module._load_handlers = lambda: None
-    try:
-        first = r.behavior.scenario(ModelTarget(), example)
-        second = r.behavior.scenario(ModelTarget(account="444455556666", region="eu-west-1"), example)
-    finally:
-        model_module._load_handlers = original
-    assert json.loads(json.dumps(first)) == first
-    assert r.behavior.compare(first, second) is None, (rule_id, first, second)
+    check_deterministic_on_the_model("FS-", data)
 
 
 def test_every_rule_cites_the_page() -> None:
@@ -483,13 +407,7 @@ def test_every_rule_cites_the_page() -> None:
 def failing(setup_path: Path) -> set[str]:
     setup = load_setup(setup_path)
     spec.parse_request(setup)
-    out = set()
-    for rule_id in CONFIG_RULES:
-        r = rule(rule_id)
-        assert r.check is not None
-        if (r.applies is None or r.applies(setup)) and r.check(setup):
-            out.add(rule_id)
-    return out
+    return failing_rules(setup, CONFIG_RULES)
 
 
 def test_example_setup_is_compliant() -> None:

@@ -7,8 +7,6 @@ right thing; behaviour: a target flipping one operation is found to differ).
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,25 +14,33 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from spec_support import (
+    caught,
+    check_deterministic_on_the_model,
+    check_generated_setup_passes,
+    check_kms_rules_accept,
+    check_mutation_is_caught,
+    check_quotes_are_in_the_page,
+    check_quotes_stand_in_their_section,
+    failing_rules,
+    reasons,
+    rule,
+    run,
+)
 
 import conformance.kms  # noqa: F401  (registers the kms/iam model handlers)
 import conformance.targets.model as model_module
 from conformance.errors import InputError
-from conformance.rules import _REGISTRY, Rule, services
+from conformance.rules import _REGISTRY, services
 from conformance.setup import load_setup, parse_setup
 from conformance.specs import forecast as spec
 from conformance.targets.model import ModelTarget
-from conformance.targets.mutant import MutantTarget
 from strategies import forecast as fst
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "forecast"
 CONFIG_RULES = ("FORECAST-01", "FORECAST-10", "FORECAST-11", "FORECAST-12", "FORECAST-13", "FORECAST-14",
                 "FORECAST-15", "FORECAST-16", "FORECAST-17")
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def rule(rule_id: str) -> Rule:
-    return _REGISTRY[rule_id].freeze()
 
 
 @pytest.fixture
@@ -69,14 +75,6 @@ def compliant() -> dict[str, Any]:
                                 "EncryptionConfig": dict(config)},
         },
     }
-
-
-def reasons(rule_id: str, raw: dict[str, Any]) -> list[str]:
-    r = rule(rule_id)
-    setup = parse_setup(raw)
-    assert r.check is not None
-    assert r.applies is None or r.applies(setup), f"{rule_id} does not apply"
-    return r.check(setup)
 
 
 # --- config rules: compliant passes, broken fails with the right reason ----------------------------
@@ -176,40 +174,14 @@ HEADINGS = (
     'Monitoring your encryption keys for Amazon Forecast Service',
 )
 
-def _sections(text: str, headings: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(heading, normalised body) of each section of a page, in order (a heading may repeat)."""
-    out: list[tuple[str, list[str]]] = []
-    for line in text.splitlines():
-        if line.strip() in headings:
-            out.append((line.strip(), []))
-        elif out:
-            out[-1][1].append(line)
-    return [(h, " ".join(" ".join(body).split())) for h, body in out]
-
-
 def test_quotes_stand_in_their_section() -> None:
     """A citation's section is the one its quote stands in (each part around "...")."""
-    docs = Path("/work/shared/docs")
-    if not docs.is_dir():
-        pytest.skip("documents not present")
-    sections = _sections((docs / spec.DOC).read_text(encoding="utf-8"), HEADINGS)
-    for rule_id in (r for r in _REGISTRY if r.startswith(PREFIX)):
-        r = rule(rule_id)
-        part = " ".join(r.citation.quote.split("...")[0].split())
-        assert r.citation.section in [h for h, body in sections if part in body], rule_id
+    check_quotes_stand_in_their_section(PREFIX, spec.DOC, HEADINGS)
 
 
 def test_quotes_are_in_the_page() -> None:
     """Every citation quotes the page verbatim (each part around "...", whitespace normalised)."""
-    docs = Path("/work/shared/docs")
-    if not docs.is_dir():
-        pytest.skip("documents not present")
-    text = " ".join((docs / spec.DOC).read_text(encoding="utf-8").split())
-    for rule_id in (r for r in _REGISTRY if r.startswith("FORECAST-")):
-        r = rule(rule_id)
-        for part in r.citation.quote.split("..."):
-            assert " ".join(part.split()) in text, (rule_id, part)
-        assert r.citation.section in text, rule_id
+    check_quotes_are_in_the_page(PREFIX, spec.DOC)
 
 
 def test_forecast_13_caller_needs_decrypt_and_generate_data_key() -> None:
@@ -254,22 +226,13 @@ SPEC = spec.SPEC
 @FAST
 @given(fst.forecast_setups())
 def test_generated_compliant_setups_pass(raw: dict[str, Any]) -> None:
-    setup = parse_setup(raw)
-    for rule_id in CONFIG_RULES:
-        r = rule(rule_id)
-        assert r.check is not None
-        if r.applies is None or r.applies(setup):
-            assert r.check(setup) == [], (rule_id, r.check(setup))
+    check_generated_setup_passes(raw, CONFIG_RULES)
 
 
 @FAST
 @given(fst.forecast_setups(), st.data())
 def test_every_mutation_is_caught_by_its_rule(raw: dict[str, Any], data: st.DataObject) -> None:
-    rule_id = data.draw(st.sampled_from(sorted(SPEC.mutators)))
-    mutated = data.draw(SPEC.mutators[rule_id](copy.deepcopy(raw)))
-    assert mutated != raw
-    got = reasons(rule_id, mutated)
-    assert got, f"{rule_id} missed the mutation"
+    check_mutation_is_caught(SPEC.mutators, raw, data)
 
 
 def test_every_config_rule_has_a_mutator() -> None:
@@ -282,13 +245,7 @@ def test_service_registered() -> None:
 
 def test_kms_rules_accept_the_compliant_setup() -> None:
     """The compliant setup of this page also passes the KMS rules that apply to every setup."""
-    setup = parse_setup(compliant())
-    import conformance.specs.kms  # noqa: F401
-
-    for rule_id, builder in _REGISTRY.items():
-        if rule_id.startswith("KMS-") and builder.check is not None \
-                and (builder.applies is None or builder.applies(setup)):
-            assert builder.check(setup) == [], (rule_id, builder.check(setup))
+    check_kms_rules_accept(compliant())
 
 
 # --- parse_request: bad input is an InputError naming the path --------------------------------------
@@ -314,20 +271,6 @@ def test_bad_request_is_input_error(change: Any, path: str) -> None:
 
 
 # --- behaviour rules: documented facts on the model; a flipped operation is caught -------------------
-
-def run(model: ModelTarget, rule_id: str, example: dict[str, Any]) -> dict[str, Any]:
-    r = rule(rule_id)
-    assert r.behavior is not None
-    return dict(r.behavior.scenario(model, example))
-
-
-def caught(rule_id: str, example: dict[str, Any], flip: tuple[str, str], model: ModelTarget) -> bool:
-    r = rule(rule_id)
-    assert r.behavior is not None
-    expected = r.behavior.scenario(model, example)
-    observed = r.behavior.scenario(MutantTarget(model, flips={flip}), example)
-    return r.behavior.compare(expected, observed) is not None
-
 
 POLICY = fst.key_policy_template()
 
@@ -453,20 +396,7 @@ def test_forecast_14_via_service(model: ModelTarget) -> None:
 def test_behaviour_examples_are_deterministic_on_the_model(data: st.DataObject) -> None:
     """Any drawn example gives the same JSON facts on two fresh reference models (the runner compares
     the model's facts with the target's, so the model must not depend on ids or history)."""
-    rule_id = data.draw(st.sampled_from(sorted(r for r in _REGISTRY if r.startswith("FORECAST-")
-                                               and _REGISTRY[r].behavior is not None)))
-    r = rule(rule_id)
-    assert r.behavior is not None
-    example = data.draw(r.behavior.examples())
-    original = model_module._load_handlers
-    model_module._load_handlers = lambda: None
-    try:
-        first = r.behavior.scenario(ModelTarget(), example)
-        second = r.behavior.scenario(ModelTarget(account="444455556666", region="eu-west-1"), example)
-    finally:
-        model_module._load_handlers = original
-    assert json.loads(json.dumps(first)) == first
-    assert r.behavior.compare(first, second) is None, (rule_id, first, second)
+    check_deterministic_on_the_model("FORECAST-", data)
 
 
 def test_every_rule_cites_the_page() -> None:
@@ -483,11 +413,7 @@ def test_every_rule_cites_the_page() -> None:
 def test_example_setup_is_compliant() -> None:
     setup = load_setup(EXAMPLES / "setup.json")
     spec.parse_request(setup)
-    for rule_id in CONFIG_RULES:
-        r = rule(rule_id)
-        assert r.check is not None
-        if r.applies is None or r.applies(setup):
-            assert r.check(setup) == [], rule_id
+    assert failing_rules(setup, CONFIG_RULES) == set()
 
 
 @pytest.mark.parametrize(("name", "broken"), [
@@ -496,11 +422,4 @@ def test_example_setup_is_compliant() -> None:
     ("broken-sample-region.json", {"FORECAST-10", "FORECAST-11", "FORECAST-12"}),
 ])
 def test_broken_examples(name: str, broken: set[str]) -> None:
-    setup = load_setup(EXAMPLES / name)
-    failing = set()
-    for rule_id in CONFIG_RULES:
-        r = rule(rule_id)
-        assert r.check is not None
-        if (r.applies is None or r.applies(setup)) and r.check(setup):
-            failing.add(rule_id)
-    assert failing == broken
+    assert failing_rules(load_setup(EXAMPLES / name), CONFIG_RULES) == broken

@@ -11,25 +11,27 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from spec_support import (
+    check_behaviour_on_model_and_mutant,
+    check_compliant_and_one_mutation,
+    check_generated_example_runs,
+    config_reasons,
+    example_setup,
+    example_verdicts,
+    holds,
+)
 
 from conformance.errors import InputError
 from conformance.rules import catalogue, services
 from conformance.setup import load_setup, parse_setup
 from conformance.specs import opensearch_serverless as A
 from conformance.targets.model import ModelTarget
-from conformance.targets.mutant import MutantTarget
 from strategies.opensearch_serverless import MUTATORS
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "opensearch-serverless"
 RULES = {r.id: r for r in catalogue() if r.service == "opensearch-serverless"}
 KMS_CONFIG = [r for r in catalogue() if r.service == "kms" and r.check is not None]
 BOTO = "opensearchserverless"
-
-
-def _holds(rule: Any, setup: Any) -> list[str]:
-    if rule.applies is not None and not rule.applies(setup):
-        return []
-    return list(rule.check(setup))
 
 
 # --- the policy language ---------------------------------------------------------------------------
@@ -76,28 +78,15 @@ def test_every_config_rule_has_a_mutator() -> None:
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_compliant_setups_pass_and_each_mutation_is_caught(data: st.DataObject) -> None:
-    spec = services()["opensearch-serverless"]
-    raw = data.draw(spec.compliant())
-    setup = parse_setup(raw)
-    spec.parse_request(setup)
-    for rule in [*RULES.values(), *KMS_CONFIG]:
-        if rule.check is not None:
-            assert _holds(rule, setup) == [], rule.id
-    rid = data.draw(st.sampled_from(sorted(spec.mutators)))
-    broken = parse_setup(data.draw(spec.mutators[rid](raw)))
-    rule = RULES[rid]
-    assert rule.applies is None or rule.applies(broken), rid
-    assert rule.check is not None and rule.check(broken), rid
+    check_compliant_and_one_mutation("opensearch-serverless", RULES, KMS_CONFIG, data)
 
 
 def _compliant() -> dict[str, Any]:
-    return json.loads((EXAMPLES / "setup.json").read_text())
+    return example_setup(EXAMPLES)
 
 
 def _reasons(rid: str, raw: dict[str, Any]) -> list[str]:
-    check = RULES[rid].check
-    assert check is not None
-    return check(parse_setup(raw))
+    return config_reasons(RULES[rid], raw)
 
 
 def _policy(raw: dict[str, Any], i: int = 0) -> dict[str, Any]:
@@ -205,16 +194,14 @@ def test_parse_request_errors_name_the_path(request_: dict[str, Any], path: str)
 # --- the worked examples --------------------------------------------------------------------------------
 
 def _verdicts(path: Path) -> dict[str, list[str]]:
-    setup = load_setup(path)
-    A.parse_request(setup)
-    return {rid: _holds(r, setup) for rid, r in RULES.items() if r.check is not None}
+    return example_verdicts(path, RULES, A.parse_request)
 
 
 def test_example_setup_is_compliant() -> None:
     setup = load_setup(EXAMPLES / "setup.json")
     verdicts = _verdicts(EXAMPLES / "setup.json")
     assert all(v == [] for v in verdicts.values()), verdicts
-    assert all(_holds(r, setup) == [] for r in KMS_CONFIG)
+    assert all(holds(r, setup) == [] for r in KMS_CONFIG)
     applicable = [rid for rid, r in RULES.items() if r.check is not None and (r.applies is None or r.applies(setup))]
     assert {"AOSS-01", "AOSS-02", "AOSS-05", "AOSS-07", "AOSS-12", "AOSS-13", "AOSS-14"} <= set(applicable)
 
@@ -310,14 +297,8 @@ def model() -> ModelTarget:
 @pytest.mark.parametrize("rid,example,expected,flip", BEHAVIOUR, ids=[f"{b[0]}-{i}" for i, b in enumerate(BEHAVIOUR)])
 def test_behaviour_on_model_and_mutant(model: ModelTarget, rid: str, example: dict[str, Any],
                                        expected: dict[str, Any], flip: str) -> None:
-    behavior = RULES[rid].behavior
-    assert behavior is not None
-    facts = dict(behavior.scenario(model, example))
-    assert {k: facts.get(k) for k in expected} == expected, facts
     service = "kms" if flip in ("ListGrants", "RevokeGrant") else BOTO
-    mutant = MutantTarget(ModelTarget(), flips={(service, flip)})
-    observed = dict(behavior.scenario(mutant, example))
-    assert behavior.compare(facts, observed) is not None, (facts, observed)
+    check_behaviour_on_model_and_mutant(RULES[rid].behavior, model, example, expected, (service, flip))
 
 
 def test_every_behaviour_rule_is_exercised() -> None:
@@ -328,10 +309,4 @@ def test_every_behaviour_rule_is_exercised() -> None:
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_generated_examples_run_on_the_model(model: ModelTarget, data: st.DataObject) -> None:
-    rid = data.draw(st.sampled_from(sorted(rid for rid, r in RULES.items() if r.behavior is not None)))
-    behavior = RULES[rid].behavior
-    assert behavior is not None
-    example = data.draw(behavior.examples())
-    facts = behavior.scenario(model, example)
-    json.dumps(facts)  # facts are small JSON values
-    assert behavior.compare(facts, facts) is None
+    check_generated_example_runs(RULES, model, data)

@@ -35,6 +35,9 @@ KEY_SPEC_USAGES: Mapping[str, tuple[str, ...]] = {
     "ML_DSA_87": ("SIGN_VERIFY",),
 }
 
+#: The KeyUsage values CreateKey knows ("CreateKey": KeyUsage).
+KEY_USAGES: tuple[str, ...] = ("ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT")
+
 #: CreateKey's default KeyUsage when only KeySpec is given: ENCRYPT_DECRYPT where valid
 #: ("CreateKey", KeyUsage: "the default value is ENCRYPT_DECRYPT"), which makes e.g. an HMAC key
 #: without KeyUsage a ValidationException, as in AWS.
@@ -105,7 +108,7 @@ def check_key_spec(key_spec: str, key_usage: str) -> None:
     an unknown value or a pair the spec does not support is a ValidationException."""
     if key_spec not in KEY_SPEC_USAGES:
         raise AwsError("ValidationException", f"KeySpec {key_spec!r} is not a valid key spec")
-    if key_usage not in ("ENCRYPT_DECRYPT", "SIGN_VERIFY", "GENERATE_VERIFY_MAC", "KEY_AGREEMENT"):
+    if key_usage not in KEY_USAGES:
         raise AwsError("ValidationException", f"KeyUsage {key_usage!r} is not a valid key usage")
     if key_usage not in KEY_SPEC_USAGES[key_spec]:
         raise AwsError("ValidationException",

@@ -501,6 +501,13 @@ def create_resource(target: Target, st_: Stage, kind: str, *, encrypted: bool = 
     return out, str(out.value.get("PredictorArn", ""))
 
 
+def describe_resource(target: Target, st_: Stage, kind: str, arn: str) -> Outcome:
+    """DescribeDataset or DescribePredictor (for ``kind`` CreateDataset or CreatePredictor) of
+    ``arn``, as the caller."""
+    op, member = ("DescribeDataset", "DatasetArn") if kind == "CreateDataset" else ("DescribePredictor", "PredictorArn")
+    return target.call(SERVICE, op, {member: arn}, principal=st_.caller)
+
+
 def follow_up(target: Target, st_: Stage, operation: str, predictor_arn: str) -> Outcome:
     """One of the operations that inherit the predictor's encryption configuration, as the caller."""
     name = _fname(target, "fcfu")
@@ -575,9 +582,7 @@ def encryption_config_is_kept(target: Target, example: Mapping[str, Any]) -> dic
     out, arn = create_resource(target, st_, example["resource"])
     facts: dict[str, Any] = {"create": out.code}
     if out.ok:
-        op, member = (("DescribeDataset", "DatasetArn") if example["resource"] == "CreateDataset"
-                      else ("DescribePredictor", "PredictorArn"))
-        described = target.call(SERVICE, op, {member: arn}, principal=st_.caller)
+        described = describe_resource(target, st_, example["resource"], arn)
         facts["describe"] = described.code
         facts["same_config"] = described.value.get("EncryptionConfig") == {"RoleArn": st_.role,
                                                                            "KMSKeyArn": st_.key_arn}
@@ -650,9 +655,7 @@ def default_service_keys(target: Target, example: Mapping[str, Any]) -> dict[str
     out, arn = create_resource(target, st_, example["resource"], encrypted=False)
     facts: dict[str, Any] = {"create": out.code}
     if out.ok:
-        op, member = (("DescribeDataset", "DatasetArn") if example["resource"] == "CreateDataset"
-                      else ("DescribePredictor", "PredictorArn"))
-        described = target.call(SERVICE, op, {member: arn}, principal=st_.caller)
+        described = describe_resource(target, st_, example["resource"], arn)
         facts["describe"] = described.code
         facts["has_encryption_config"] = "EncryptionConfig" in described.value
     return facts

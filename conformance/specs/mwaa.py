@@ -722,13 +722,20 @@ def model_create_environment(world: Any, caller: str, params: Mapping[str, Any])
     return {"Arn": arn}
 
 
-@model_operation(BOTO, "GetEnvironment")
-def model_get_environment(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
+def _existing_environment(world: Any, caller: str, params: Mapping[str, Any], action: str) -> tuple[MwaaState, str]:
+    """The service state and the environment ``params`` names (ResourceNotFoundException when there is
+    none), once ``caller`` may do ``action`` on it."""
     st = _state(world)
     name = params.get("Name")
     if not isinstance(name, str) or name not in st.environments:
         raise AwsError("ResourceNotFoundException", f"Environment {name} not found")
-    _authorize(world, caller, "airflow:GetEnvironment", name)
+    _authorize(world, caller, action, name)
+    return st, name
+
+
+@model_operation(BOTO, "GetEnvironment")
+def model_get_environment(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
+    st, name = _existing_environment(world, caller, params, "airflow:GetEnvironment")
     env = st.environments[name]
     out: dict[str, Any] = {"Name": env.name, "Arn": env.arn, "Status": env.status,
                            "ExecutionRoleArn": env.execution_role}
@@ -740,11 +747,7 @@ def model_get_environment(world: Any, caller: str, params: Mapping[str, Any]) ->
 @model_operation(BOTO, "DeleteEnvironment")
 def model_delete_environment(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     """DeleteEnvironment: the environment's grants are retired by their retiring principal (MWAA-06)."""
-    st = _state(world)
-    name = params.get("Name")
-    if not isinstance(name, str) or name not in st.environments:
-        raise AwsError("ResourceNotFoundException", f"Environment {name} not found")
-    _authorize(world, caller, "airflow:DeleteEnvironment", name)
+    st, name = _existing_environment(world, caller, params, "airflow:DeleteEnvironment")
     env = st.environments.pop(name)
     if env.kms_key is not None:
         _retire(world, env.kms_key, env.grants)

@@ -73,6 +73,7 @@ from strategies.opensearch_serverless import (
     MUTATORS,
     compliant_setups,
     conflict_examples,
+    encryption_policies,
     iam_examples,
     key_element_examples,
     key_policy_examples,
@@ -442,14 +443,12 @@ def _create_policy(target: Target, name: str, doc: Mapping[str, Any], principal:
                                                   "description": "kms-conformance"}, principal)
 
 
-def _doc(patterns: Sequence[str], key: str | None) -> dict[str, Any]:
-    doc: dict[str, Any] = {"Rules": [{"ResourceType": "collection", "Resource": list(patterns)}]}
-    if key is None:
-        doc["AWSOwnedKey"] = True
-    else:
-        doc["AWSOwnedKey"] = False
-        doc["KmsARN"] = key
-    return doc
+def _policy_with_new_key(target: Target, example: Mapping[str, Any]) -> tuple[str, str, str, Outcome]:
+    """A new key and an encryption policy for collections ``<stem>*`` with it: (policy name, stem,
+    key ARN, the CreateSecurityPolicy outcome)."""
+    name, stem = _names(target, example)
+    key = steps.new_key(target)["Arn"]
+    return name, stem, key, _create_policy(target, name, encryption_policies([f"collection/{stem}*"], key))
 
 
 def _collection_key(target: Target, name: str) -> tuple[str, str | None, str | None]:
@@ -549,7 +548,7 @@ def scenario_kms_arn_wins(target: Target, example: Mapping[str, Any]) -> dict[st
     the AWS owned key (``kmsKeyArn`` ``auto``)."""
     name, stem = _names(target, example)
     keys: dict[str, str] = {}
-    doc = _doc([f"collection/{stem}"], None)
+    doc = encryption_policies([f"collection/{stem}"], None)
     if example["with_arn"]:
         keys["K1"] = steps.new_key(target)["Arn"]
         doc["KmsARN"] = keys["K1"]
@@ -577,7 +576,7 @@ def scenario_prefix_matching(target: Target, example: Mapping[str, Any]) -> dict
     name, stem = _names(target, example)
     keys = {"K1": steps.new_key(target)["Arn"]}
     pattern = f"collection/{stem}*" if example["form"] == "prefix" else f"collection/{stem}"
-    created = _create_policy(target, name, _doc([pattern], keys["K1"]))
+    created = _create_policy(target, name, encryption_policies([pattern], keys["K1"]))
     if example["matching"]:
         coll_name = stem + example["suffix"] if example["form"] == "prefix" else stem
     else:
@@ -623,7 +622,8 @@ def scenario_collection_needs_policy(target: Target, example: Mapping[str, Any])
     name, stem = _names(target, example)
     facts: dict[str, Any] = {}
     if example["with_policy"]:
-        facts["CreateSecurityPolicy"] = _create_policy(target, name, _doc([f"collection/{stem}*"], None)).code
+        doc = encryption_policies([f"collection/{stem}*"], None)
+        facts["CreateSecurityPolicy"] = _create_policy(target, name, doc).code
     facts["CreateCollection"] = _aoss(target, "CreateCollection", {"name": stem + "a", "type": "SEARCH"}).code
     return facts
 
@@ -649,8 +649,8 @@ def scenario_most_specific(target: Target, example: Mapping[str, Any]) -> dict[s
     specific = f"collection/{full}"
     if example["specific_form"] != "exact":
         specific = f"collection/{stem}{example['suffix'][:1]}*"
-    general = (f"{name}-g"[:32], _doc([f"collection/{stem}*"], keys["K1"]))
-    special = (f"{name}-s"[:32], _doc([specific], keys["K2"]))
+    general = (f"{name}-g"[:32], encryption_policies([f"collection/{stem}*"], keys["K1"]))
+    special = (f"{name}-s"[:32], encryption_policies([specific], keys["K2"]))
     order = [general, special] if example["general_first"] else [special, general]
     codes = [_create_policy(target, n, d).code for n, d in order]
     coll = _aoss(target, "CreateCollection", {"name": full, "type": "SEARCH"})
@@ -694,9 +694,9 @@ def scenario_pattern_conflict(target: Target, example: Mapping[str, Any]) -> dic
     policy with a different pattern is accepted."""
     name, stem = _names(target, example)
     pattern = f"collection/{stem}*" if example["form"] == "prefix" else f"collection/{stem}"
-    first = _create_policy(target, f"{name}-a"[:32], _doc([pattern], None)).code
+    first = _create_policy(target, f"{name}-a"[:32], encryption_policies([pattern], None)).code
     other = f"collection/{stem}{example['suffix']}x" if example["same"] is False else pattern
-    second = _create_policy(target, f"{name}-b"[:32], _doc([other], None)).code
+    second = _create_policy(target, f"{name}-b"[:32], encryption_policies([other], None)).code
     return {"first": first, "second": second}
 
 
@@ -722,11 +722,11 @@ def scenario_update_key(target: Target, example: Mapping[str, Any]) -> dict[str,
     A collection created before the update keeps K1; one created after gets K2."""
     name, stem = _names(target, example)
     keys = {"K1": steps.new_key(target)["Arn"], "K2": steps.new_key(target)["Arn"]}
-    created = _create_policy(target, name, _doc([f"collection/{stem}*"], keys["K1"]))
+    created = _create_policy(target, name, encryption_policies([f"collection/{stem}*"], keys["K1"]))
     before = _aoss(target, "CreateCollection", {"name": stem + "a", "type": "SEARCH"}).code
     updated = _aoss(target, "UpdateSecurityPolicy", {
         "name": name, "type": "encryption", "policyVersion": _policy_version(created),
-        "policy": json.dumps(_doc([f"collection/{stem}*"], keys["K2"]))}).code
+        "policy": json.dumps(encryption_policies([f"collection/{stem}*"], keys["K2"]))}).code
     after = _aoss(target, "CreateCollection", {"name": stem + "b", "type": "SEARCH"}).code
     return {"CreateCollection": [before, after], "UpdateSecurityPolicy": updated,
             "existing": _label(_collection_key(target, stem + "a")[1], keys),
@@ -753,12 +753,12 @@ def scenario_update_rules(target: Target, example: Mapping[str, Any]) -> dict[st
     only the old rule has no policy any more (``new_old_pattern``: ValidationException, AOSS-05)."""
     name, stem = _names(target, example)
     keys = {"K1": steps.new_key(target)["Arn"]}
-    created = _create_policy(target, name, _doc([f"collection/{stem}*"], keys["K1"]))
+    created = _create_policy(target, name, encryption_policies([f"collection/{stem}*"], keys["K1"]))
     coll = _aoss(target, "CreateCollection", {"name": stem + "a", "type": "SEARCH"}).code
     moved = f"z{stem}{example['suffix']}"
     updated = _aoss(target, "UpdateSecurityPolicy", {
         "name": name, "type": "encryption", "policyVersion": _policy_version(created),
-        "policy": json.dumps(_doc([f"collection/{moved}"], keys["K1"]))}).code
+        "policy": json.dumps(encryption_policies([f"collection/{moved}"], keys["K1"]))}).code
     new_matching = _aoss(target, "CreateCollection", {"name": moved, "type": "SEARCH"}).code
     new_old = _aoss(target, "CreateCollection", {"name": stem + "b", "type": "SEARCH"}).code
     return {"CreateCollection": coll, "UpdateSecurityPolicy": updated,
@@ -782,7 +782,7 @@ def scenario_delete_policy(target: Target, example: Mapping[str, Any]) -> dict[s
     policy are not affected": the collection keeps its key and stays ACTIVE."""
     name, stem = _names(target, example)
     keys = {"K1": steps.new_key(target)["Arn"]}
-    _create_policy(target, name, _doc([f"collection/{stem}*"], keys["K1"]))
+    _create_policy(target, name, encryption_policies([f"collection/{stem}*"], keys["K1"]))
     coll = _aoss(target, "CreateCollection", {"name": stem + "a", "type": "SEARCH"}).code
     deleted = _aoss(target, "DeleteSecurityPolicy", {"name": name, "type": "encryption"}).code
     _code, key, status = _collection_key(target, stem + "a")
@@ -830,7 +830,7 @@ def scenario_auto_policy(target: Target, example: Mapping[str, Any]) -> dict[str
     keys = {"K1": steps.new_key(target)["Arn"]}
     full = stem + example["suffix"]
     pattern = f"collection/{stem}*" if example["wildcard"] else f"collection/{full}"
-    _create_policy(target, name, _doc([pattern], None))
+    _create_policy(target, name, encryption_policies([pattern], None))
     coll = _aoss(target, "CreateCollection", {"name": full, "type": "SEARCH",
                                               "encryptionConfig": {"aWSOwnedKey": False, "kmsKeyArn": keys["K1"]}})
     auto = _aoss(target, "GetSecurityPolicy", {"name": f"auto-{full}"[:32], "type": "encryption"})
@@ -842,7 +842,7 @@ def scenario_auto_policy(target: Target, example: Mapping[str, Any]) -> dict[str
     version = str(auto.value.get("securityPolicyDetail", {}).get("policyVersion", "")) if auto.ok else "x" * 20
     widened = _aoss(target, "UpdateSecurityPolicy", {
         "name": f"auto-{full}"[:32], "type": "encryption", "policyVersion": version,
-        "policy": json.dumps(_doc([f"collection/{full}", f"collection/{full}-more"], keys["K1"]))})
+        "policy": json.dumps(encryption_policies([f"collection/{full}", f"collection/{full}-more"], keys["K1"]))})
     return {"CreateCollection": coll.code, "key": _label(_collection_key(target, full)[1], keys),
             "GetSecurityPolicy": auto.code, "auto_rules": [r.replace(full, "<C>") for r in resources],
             "auto_update": widened.code}
@@ -959,7 +959,7 @@ def scenario_iam_permissions(target: Target, example: Mapping[str, Any]) -> dict
     name, stem = _names(target, example)
     role = steps.new_role(target, "aoss-user", inline_policies={"aoss": sample_identity_policy(stem)})
     pattern = f"collection/{stem}" if example["allowed"] else f"collection/{stem}{example['suffix']}"
-    created = _create_policy(target, name, _doc([pattern], None), principal=role)
+    created = _create_policy(target, name, encryption_policies([pattern], None), principal=role)
     listed = _aoss(target, "ListSecurityPolicies", {"type": "encryption"}, principal=role)
     return {"CreateSecurityPolicy": created.code, "ListSecurityPolicies": listed.code}
 
@@ -1028,7 +1028,7 @@ def scenario_key_permissions(target: Target, example: Mapping[str, Any]) -> dict
     policy = steps.default_key_policy(target.account)
     policy["Statement"].append(sample_key_statement(role, f"{service}.{region}.amazonaws.com", actions))
     key = steps.new_key(target, policy)["Arn"]
-    created = _create_policy(target, name, _doc([f"collection/{stem}*"], key), principal=role)
+    created = _create_policy(target, name, encryption_policies([f"collection/{stem}*"], key), principal=role)
     return {"CreateSecurityPolicy": created.code}
 
 
@@ -1060,13 +1060,12 @@ def scenario_grant_created(target: Target, example: Mapping[str, Any]) -> dict[s
     GenerateDataKey, Decrypt). The rule holds either reading and no other: the grant must include
     GenerateDataKey and Decrypt (``page_operations``) and nothing outside DescribeKey, GenerateDataKey,
     Decrypt (``only_internal_operations``). The reference model grants all three."""
-    name, stem = _names(target, example)
-    key = steps.new_key(target)["Arn"]
-    first = _create_policy(target, name, _doc([f"collection/{stem}*"], key)).code
+    name, stem, key, created = _policy_with_new_key(target, example)
+    first = created.code
     facts: dict[str, Any] = {"CreateSecurityPolicy": [first]}
     if example["second"]:
         facts["CreateSecurityPolicy"].append(
-            _create_policy(target, f"{name}-2"[:32], _doc([f"collection/z{stem}*"], key)).code)
+            _create_policy(target, f"{name}-2"[:32], encryption_policies([f"collection/z{stem}*"], key)).code)
     facts["ListGrants"], grants = _grants(target, key)
     facts["grants"] = len(grants)
     facts["page_operations"] = bool(grants) and all({"GenerateDataKey", "Decrypt"} <= set(g) for g in grants)
@@ -1091,9 +1090,7 @@ def scenario_revoked_grant(target: Target, example: Mapping[str, Any]) -> dict[s
     affects all the operations that depend on that data, leading to AccessDeniedException errors and
     failures in asynchronous workflows." Observed here as the collection created after the revocation
     ending in status FAILED (its data key cannot be generated), against ACTIVE with the grant kept."""
-    name, stem = _names(target, example)
-    key = steps.new_key(target)["Arn"]
-    _create_policy(target, name, _doc([f"collection/{stem}*"], key))
+    _, stem, key, _ = _policy_with_new_key(target, example)
     facts: dict[str, Any] = {}
     if example["second"]:  # revoke
         grants = steps.kms(target, "ListGrants", {"KeyId": key})
@@ -1120,9 +1117,7 @@ def scenario_grant_retired(target: Target, example: Mapping[str, Any]) -> dict[s
     managed key is not associated with any security policies or collections." With a collection
     still using the key, deleting the policy keeps the grant; deleting the collection then retires it.
     (Asynchronous on AWS: a real account may need a wait before ListGrants shows it.)"""
-    name, stem = _names(target, example)
-    key = steps.new_key(target)["Arn"]
-    _create_policy(target, name, _doc([f"collection/{stem}*"], key))
+    name, stem, key, _ = _policy_with_new_key(target, example)
     coll_id = None
     if example["second"]:  # with a collection
         out = _aoss(target, "CreateCollection", {"name": stem + "a", "type": "SEARCH"})
@@ -1166,14 +1161,14 @@ def scenario_policy_version(target: Target, example: Mapping[str, Any]) -> dict[
     """An update naming the current policyVersion succeeds; one naming a version the policy no longer
     has is refused with ValidationException."""
     name, stem = _names(target, example)
-    created = _create_policy(target, name, _doc([f"collection/{stem}*"], None))
+    created = _create_policy(target, name, encryption_policies([f"collection/{stem}*"], None))
     version = _policy_version(created)
     stale = example["second"]
     if stale:
         version = base64.b64encode(b"1000000000000_9").decode()
     updated = _aoss(target, "UpdateSecurityPolicy", {
         "name": name, "type": "encryption", "policyVersion": version,
-        "policy": json.dumps(_doc([f"collection/{stem}*", f"collection/z{stem}"], None))})
+        "policy": json.dumps(encryption_policies([f"collection/{stem}*", f"collection/z{stem}"], None))})
     return {"CreateSecurityPolicy": created.code, "UpdateSecurityPolicy": updated.code}
 
 
@@ -1240,8 +1235,8 @@ def scenario_view_policies(target: Target, example: Mapping[str, Any]) -> dict[s
     name, stem = _names(target, example)
     keys = {"K1": steps.new_key(target)["Arn"]}
     with_key, owned = f"{name}-k"[:32], f"{name}-o"[:32]
-    created = [_create_policy(target, with_key, _doc([f"collection/{stem}*"], keys["K1"])).code,
-               _create_policy(target, owned, _doc([f"collection/z{stem}*"], None)).code]
+    created = [_create_policy(target, with_key, encryption_policies([f"collection/{stem}*"], keys["K1"])).code,
+               _create_policy(target, owned, encryption_policies([f"collection/z{stem}*"], None)).code]
     listed_code, listed = _listed_policy_names(target)
     wanted = owned if example["second"] else with_key
     got = _aoss(target, "GetSecurityPolicy", {"name": wanted, "type": "encryption"})

@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from conformance.kms.keys import default_key_policy  # one home; specs call steps.default_key_policy
 from conformance.targets.base import Outcome, Target
 
 
@@ -35,22 +36,6 @@ def must(step: str, outcome: Outcome) -> Outcome:
 def account_root(target: Target) -> str:
     """``arn:aws:iam::ACCOUNT:root`` of the target's account."""
     return f"arn:aws:iam::{target.account}:root"
-
-
-def default_key_policy(account: str) -> dict[str, Any]:
-    """The default key policy ("Default key policy", AWS KMS Developer Guide): the account root
-    has ``kms:*``, which lets IAM policies of the account grant access to the key."""
-    return {
-        "Version": "2012-10-17",
-        "Id": "key-default-1",
-        "Statement": [{
-            "Sid": "Enable IAM User Permissions",
-            "Effect": "Allow",
-            "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
-            "Action": "kms:*",
-            "Resource": "*",
-        }],
-    }
 
 
 def new_role(
