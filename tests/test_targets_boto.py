@@ -351,3 +351,17 @@ def test_calls_as_a_role_wait_for_permission_writes_to_settle(monkeypatch: pytes
         assert len(slept) == 1 and 4.0 < slept[0] <= 5.0
     finally:
         target.close()
+
+
+def test_settle_time_defaults_by_endpoint_and_can_be_set() -> None:
+    """IAM/KMS are eventually consistent: against AWS the target waits after a permission change
+    before calling as a role; against a loopback emulator it does not; ``--settle-seconds`` decides."""
+    from conformance.targets import AWS_SETTLE_SECONDS
+
+    listed = frozenset({"999999999999"})
+    real = make_target(TargetConfig(name="aws", run_id="g", allow_accounts=listed), session_factory=factory())
+    local = make_target(TargetConfig(name="aws", endpoint_url="http://127.0.0.1:5000", run_id="g"),
+                        session_factory=factory())
+    chosen = make_target(TargetConfig(name="aws", run_id="g", allow_accounts=listed, settle_seconds=2.5),
+                         session_factory=factory())
+    assert (real._settle, local._settle, chosen._settle) == (AWS_SETTLE_SECONDS, 0.0, 2.5)  # type: ignore[attr-defined]

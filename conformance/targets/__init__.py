@@ -51,6 +51,9 @@ class TargetConfig:
     max_attempts: int = 5
     rate_limit: float | None = None
     dry_run: bool = False
+    #: Wait after a permission change before calling as a role (IAM and KMS are eventually
+    #: consistent). None: AWS_SETTLE_SECONDS against a real endpoint, 0 against loopback.
+    settle_seconds: float | None = None
 
 
 def make_target(config: TargetConfig, *, session_factory: Callable[..., Any] | None = None) -> Target:
@@ -226,4 +229,5 @@ def _aws_target(config: TargetConfig, *, session_factory: Callable[..., Any] | N
         endpoint_url=config.endpoint_url, client_config=client_config, max_keys=config.max_keys,
         rate_limit=config.rate_limit, cleanup=True, version=version,
         assume_retry_seconds=0.0 if is_loopback(config.endpoint_url) else 30.0,
-        settle_seconds=0.0 if is_loopback(config.endpoint_url) else AWS_SETTLE_SECONDS)
+        settle_seconds=config.settle_seconds if config.settle_seconds is not None
+        else 0.0 if is_loopback(config.endpoint_url) else AWS_SETTLE_SECONDS)
