@@ -23,7 +23,8 @@ def clients(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
 
         def make(service: str) -> Any:
             if service not in cache:
-                cache[service] = boto3.client(service, region_name="us-east-1")
+                new: Any = boto3.client  # boto3's overloads want a Literal service name
+                cache[service] = new(service, region_name="us-east-1")
             return cache[service]
 
         yield make
@@ -68,3 +69,133 @@ def test_sweep_zero_hours_takes_new_resources_too(clients: Any) -> None:
     key = clients("kms").create_key(Tags=kms_tags(creation_tags("r1")))["KeyMetadata"]["KeyId"]
     assert [a.ident for a in plan_sweep(clients, older_than_hours=0) if a.kind == "key"] == [key]
     assert [a.ident for a in plan_sweep(clients, older_than_hours=1) if a.kind == "key"] == []
+
+
+def _aoss_policy(aoss: Any, name: str, collection: str, key_arn: str) -> None:
+    import json
+
+    doc = {"Rules": [{"ResourceType": "collection", "Resource": [f"collection/{collection}"]}],
+           "AWSOwnedKey": False, "KmsARN": key_arn}
+    aoss.create_security_policy(name=name, type="encryption", policy=json.dumps(doc))
+
+
+def test_sweep_finds_aoss_collections_by_tag_and_policies_by_prefix(clients: Any) -> None:
+    """The encryption policies of a killed run take no tags: they go by name (``kmsc-...`` and the
+    service's ``auto-kmsc-...``) and age; collections by their tags; the account's own stay."""
+    from conformance.resources import NAME_PREFIX
+
+    aoss, kms = clients("opensearchserverless"), clients("kms")
+    old = creation_tags("run-old", datetime.now(UTC) - timedelta(hours=30))
+    key = kms.create_key(Tags=kms_tags(old))["KeyMetadata"]
+    _aoss_policy(aoss, f"{NAME_PREFIX}pcab-1", f"{NAME_PREFIX}cab-1a", key["Arn"])
+    _aoss_policy(aoss, f"auto-{NAME_PREFIX}cab-1b", f"{NAME_PREFIX}cab-1b", key["Arn"])
+    _aoss_policy(aoss, "users-policy", "users-coll", key["Arn"])
+    _aoss_policy(aoss, f"{NAME_PREFIX}pnew-2", "kmsc-new-2a", key["Arn"])
+    coll = aoss.create_collection(name=f"{NAME_PREFIX}cab-1a", type="SEARCH",
+                                  tags=[{"key": k, "value": v} for k, v in old.items()])["createCollectionDetail"]
+    users = aoss.create_collection(name="users-coll", type="SEARCH")["createCollectionDetail"]
+    fresh = aoss.create_collection(name="kmsc-new-2a", type="SEARCH", tags=[
+        {"key": k, "value": v} for k, v in creation_tags("run-new").items()])["createCollectionDetail"]
+
+    # policies were created just now: at 6 hours only the old collection (and the old key) qualify
+    plan = plan_sweep(clients, older_than_hours=6)
+    assert [(a.kind, a.ident) for a in plan if a.service == "opensearchserverless"] == [("collection", coll["id"])]
+    assert plan[0].run_id == "run-old"
+
+    # pretend seven hours went by: the kit's policies qualify by age, the account's do not
+    later = datetime.now(UTC) + timedelta(hours=7)
+    plan = plan_sweep(clients, older_than_hours=6, now=later)
+    aoss_plan = [(a.kind, a.ident) for a in plan if a.service == "opensearchserverless"]
+    assert ("collection", coll["id"]) in aoss_plan and ("collection", fresh["id"]) in aoss_plan
+    assert ("collection", users["id"]) not in aoss_plan
+    policies = {ident for kind, ident in aoss_plan if kind == "encryption-policy"}
+    assert policies == {f"{NAME_PREFIX}pcab-1", f"auto-{NAME_PREFIX}cab-1b", f"{NAME_PREFIX}pnew-2"}
+    kinds = [a.kind for a in plan]
+    assert kinds.index("encryption-policy") > max(i for i, k in enumerate(kinds) if k == "collection")
+    assert kinds.index("key") > max(i for i, a in enumerate(plan) if a.service == "opensearchserverless")
+
+    lines: list[str] = []
+    execute(clients, [a for a in plan if a.kind == "collection"], report=lines.append)
+    left = {c["name"] for c in aoss.list_collections()["collectionSummaries"]}
+    assert left == {"users-coll"}, lines
+
+
+def _stubbed(service: str) -> tuple[Any, Any]:
+    from botocore.stub import Stubber
+
+    make: Any = boto3.client  # boto3's overloads want a Literal service name
+    client = make(service, region_name="us-east-1")
+    return client, Stubber(client)
+
+
+def test_sweep_plans_and_removes_feature_groups_environments_and_forecast(clients: Any) -> None:
+    """Services moto lacks (ListFeatureGroups, MWAA, Forecast datasets), against botocore's Stubber:
+    it checks every request against the service model, so a wrong parameter name fails the test."""
+    old = creation_tags("run-old", datetime.now(UTC) - timedelta(hours=30))
+    new = creation_tags("run-new")
+    long_ago = datetime.now(UTC) - timedelta(hours=30)
+    fg_arn = "arn:aws:sagemaker:us-east-1:123456789012:feature-group/"
+    sagemaker, sm_stub = _stubbed("sagemaker")
+    sm_stub.add_response("list_feature_groups", {"FeatureGroupSummaries": [
+        {"FeatureGroupName": n, "FeatureGroupArn": fg_arn + n, "CreationTime": long_ago,
+         "FeatureGroupStatus": "Created"}
+        for n in ("kmsc-fsgroup-a1-1", "kmsc-fsgroup-a1-2", "users-group")]})
+    sm_stub.add_response("list_tags", {"Tags": iam_tags(old)}, {"ResourceArn": fg_arn + "kmsc-fsgroup-a1-1"})
+    sm_stub.add_response("list_tags", {"Tags": iam_tags(new)}, {"ResourceArn": fg_arn + "kmsc-fsgroup-a1-2"})
+    sm_stub.add_response("list_tags", {"Tags": []}, {"ResourceArn": fg_arn + "users-group"})
+    sm_stub.add_response("delete_feature_group", {}, {"FeatureGroupName": "kmsc-fsgroup-a1-1"})
+
+    mwaa, mwaa_stub = _stubbed("mwaa")
+    mwaa_stub.add_response("list_environments", {"Environments": ["kmsc-Envab-a1-3", "users-env"]})
+    mwaa_stub.add_response("get_environment", {"Environment": {"Name": "kmsc-Envab-a1-3", "Status": "AVAILABLE",
+                                                               "Tags": old}}, {"Name": "kmsc-Envab-a1-3"})
+    mwaa_stub.add_response("get_environment", {"Environment": {"Name": "users-env", "Status": "AVAILABLE"}},
+                           {"Name": "users-env"})
+    mwaa_stub.add_response("delete_environment", {}, {"Name": "kmsc-Envab-a1-3"})
+
+    fc_arn = "arn:aws:forecast:us-east-1:123456789012:"
+    forecast, fc_stub = _stubbed("forecast")
+    fc_stub.add_response("list_dataset_groups", {"DatasetGroups": [
+        {"DatasetGroupArn": fc_arn + "dataset-group/kmsc_fcdg_a1_4", "DatasetGroupName": "kmsc_fcdg_a1_4",
+         "CreationTime": long_ago},
+        {"DatasetGroupArn": fc_arn + "dataset-group/kmsc_fcdg_a1_9", "DatasetGroupName": "kmsc_fcdg_a1_9",
+         "CreationTime": datetime.now(UTC)},
+        {"DatasetGroupArn": fc_arn + "dataset-group/sales", "DatasetGroupName": "sales", "CreationTime": long_ago}]})
+    fc_stub.add_response("list_datasets", {"Datasets": [
+        {"DatasetArn": fc_arn + "dataset/kmsc_fcds_a1_5", "DatasetName": "kmsc_fcds_a1_5", "CreationTime": long_ago}]})
+    fc_stub.add_response("delete_resource_tree", {}, {"ResourceArn": fc_arn + "dataset-group/kmsc_fcdg_a1_4"})
+    fc_stub.add_response("delete_resource_tree", {}, {"ResourceArn": fc_arn + "dataset/kmsc_fcds_a1_5"})
+
+    stubbed = {"sagemaker": sagemaker, "mwaa": mwaa, "forecast": forecast}
+    key = clients("kms").create_key(Tags=kms_tags(old))["KeyMetadata"]["KeyId"]
+    clients("iam").create_role(RoleName="kmsc-role-a1-6", AssumeRolePolicyDocument="{}", Tags=iam_tags(old))
+
+    def factory(service: str) -> Any:
+        return stubbed.get(service) or clients(service)
+
+    with sm_stub, mwaa_stub, fc_stub:
+        plan = plan_sweep(factory, older_than_hours=6)
+        assert [(a.service, a.kind, a.ident) for a in plan] == [
+            ("sagemaker", "feature-group", "kmsc-fsgroup-a1-1"),
+            ("mwaa", "environment", "kmsc-Envab-a1-3"),
+            ("forecast", "dataset-group", fc_arn + "dataset-group/kmsc_fcdg_a1_4"),
+            ("forecast", "dataset", fc_arn + "dataset/kmsc_fcds_a1_5"),
+            ("kms", "key", key),
+            ("iam", "role", "kmsc-role-a1-6"),
+        ]
+        assert plan[0].run_id == "run-old" and plan[1].created == old["kms-conformance:created"]
+        lines: list[str] = []
+        assert execute(factory, plan, report=lines.append) == 0, lines
+        sm_stub.assert_no_pending_responses()
+        mwaa_stub.assert_no_pending_responses()
+        fc_stub.assert_no_pending_responses()
+
+
+def test_sweep_skips_services_the_endpoint_lacks(clients: Any) -> None:
+    """moto has no MWAA, no ListFeatureGroups and no ListDatasets: the plan still covers the rest."""
+    key = clients("kms").create_key(Tags=kms_tags(creation_tags("r1")))["KeyMetadata"]["KeyId"]
+    clients("forecast").create_dataset_group(DatasetGroupName="kmsc_fcdg_x_1", Domain="RETAIL")
+    clients("forecast").create_dataset_group(DatasetGroupName="sales", Domain="RETAIL")
+    plan = plan_sweep(clients, older_than_hours=0)
+    assert [(a.service, a.kind) for a in plan] == [("forecast", "dataset-group"), ("kms", "key")]
+    assert plan[0].ident.endswith("dataset-group/kmsc_fcdg_x_1") and plan[1].ident == key

@@ -147,3 +147,60 @@ def test_sweep_after_killing_kms_conformance_run(url: str, tmp_path: Path) -> No
     assert leftovers["keys"] or leftovers["roles"]
     assert not (tmp_path / "reports" / "report.json").exists()  # killed: no report, no cleanup
     _sweep_and_check(url, users_key, users_role, leftovers)
+
+
+#: A run that leaves what OpenSearch Serverless scenarios make: an encryption policy (no tags: found
+#: by its kmsc- name) for a new key, and a tagged collection it matches; then hangs.
+HANGING_AOSS_RUN = textwrap.dedent('''
+    import sys, time
+    from conformance.specs.opensearch_serverless import _aoss, _create_policy, _names
+    from conformance.specs.steps import new_key
+    from conformance.targets import TargetConfig, make_target
+    from strategies.opensearch_serverless import encryption_policies
+
+    target = make_target(TargetConfig(name="aws", endpoint_url=sys.argv[1], run_id=sys.argv[2]))
+    name, stem = _names(target, {"stem": "ab"})
+    # an exact name, not the scenarios' stem*: moto's server matches no wildcard patterns
+    created = _create_policy(target, name, encryption_policies([f"collection/{stem}"], new_key(target)["Arn"]))
+    assert created.ok, created
+    coll = _aoss(target, "CreateCollection", {"name": stem, "type": "SEARCH"})
+    print("created", name, stem, coll.code, flush=True)
+    time.sleep(600)
+''')
+
+
+def test_sweep_finds_the_untagged_aoss_policies_of_a_killed_run(url: str, tmp_path: Path) -> None:
+    """The kit's AOSS names start with kmsc-, so the sweep finds the run's encryption policy, which
+    takes no tags, besides its tagged collection and key; the account's own policy stays out of it.
+    (moto's server has no DeleteSecurityPolicy, so only the plan is checked here, by a dry run.)"""
+    import json
+
+    aoss = client(url, "opensearchserverless")
+    users_key = client(url, "kms").create_key()["KeyMetadata"]["Arn"]
+    aoss.create_security_policy(name="teams-policy", type="encryption", policy=json.dumps({
+        "Rules": [{"ResourceType": "collection", "Resource": ["collection/teams"]}],
+        "AWSOwnedKey": False, "KmsARN": users_key}))
+    script = tmp_path / "hang_aoss.py"
+    script.write_text(HANGING_AOSS_RUN)
+    proc = subprocess.Popen([sys.executable, str(script), url, "e2e-killed-aoss"], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, cwd=ROOT, env=dict(os.environ))
+    assert proc.stdout is not None
+    line: list[str] = []
+
+    def ready() -> bool:
+        line.append(proc.stdout.readline().strip())  # type: ignore[union-attr]
+        return line[-1].startswith("created")
+
+    _wait_and_kill(proc, ready)
+    _, policy, collection, code = line[-1].split()
+    assert policy.startswith("kmsc-") and collection.startswith("kmsc-") and code == "OK", line
+    dry = cli("sweep", "--endpoint-url", url, "--older-than", "0", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    planned = [ln for ln in dry.stdout.splitlines() if ln.startswith("would remove")]
+    assert any(f"opensearchserverless encryption-policy {policy} " in ln for ln in planned), dry.stdout
+    assert any("opensearchserverless collection" in ln and "run e2e-killed-aoss" in ln for ln in planned), dry.stdout
+    assert any(ln.startswith("would remove kms key") and "run e2e-killed-aoss" in ln for ln in planned), dry.stdout
+    assert not any("teams-policy" in ln for ln in planned), dry.stdout
+    # the collection comes before the policy that matches it, and both before the key
+    kinds = [ln.split()[3] for ln in planned]
+    assert kinds.index("collection") < kinds.index("encryption-policy") < kinds.index("key"), planned

@@ -12,8 +12,10 @@ from conformance.errors import UsageError
 def register(subparsers: Any) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "sweep", help="remove resources that earlier runs left behind (tagged kms-conformance:run-id)",
-        description="Find the kit's leftovers by tag and remove them: aliases and grants first, then keys "
-                    "(scheduled for deletion, 7-day window), roles, OpenSearch Serverless collections and policies.")
+        description="Find the kit's leftovers (by tag, or by the kmsc- name prefix where there are no tags) and "
+                    "remove them: OpenSearch Serverless collections and their kmsc-/auto-kmsc- security policies, "
+                    "SageMaker feature groups, MWAA environments, Forecast dataset groups and datasets, then KMS "
+                    "aliases and grants, keys (scheduled for deletion, 7-day window), and IAM roles.")
     p.add_argument("--endpoint-url", help="any endpoint (a moto server, LocalStack); default: real AWS")
     p.add_argument("--region", default="us-east-1")
     p.add_argument("--aws-profile", help="named profile of the AWS shared config")

@@ -64,6 +64,7 @@ from typing import Any
 
 from conformance.errors import InputError
 from conformance.kms.errors import AwsError
+from conformance.resources import NAME_PREFIX
 from conformance.rules import ServiceSpec, register_service, rule
 from conformance.setup import KeySetup, Setup
 from conformance.specs import steps
@@ -427,11 +428,26 @@ BAD_RULES: Mapping[str, Any] = {
 
 
 def _names(target: Target, example: Mapping[str, Any]) -> tuple[str, str]:
-    """A fresh policy name and collection stem for one example (lower case, API-valid)."""
-    stem = re.sub(r"[^a-z0-9-]", "-", target.unique("c" + str(example.get("stem", "x"))).lower())
-    if len(stem) > 18:  # keep the unique tail (run id and counter); names stay short for auto-<name>
-        stem = "c" + stem[-17:]
-    return f"p{stem}", stem
+    """A fresh policy name and collection stem for one example: ``kmsc-p<tail>`` and ``kmsc-c<tail>``.
+
+    Both start with :data:`conformance.resources.NAME_PREFIX`, so ``kms-conformance sweep`` finds
+    the encryption policies of a killed run (they take no tags), and so do the ``auto-kmsc-...``
+    policies the service makes for them (AOSS-11). API-valid: lower case ``[a-z][a-z0-9-]``, 3-32
+    characters (CreateSecurityPolicy, CreateCollection). The tail keeps the unique end of
+    ``target.unique`` (run token and counter) in at most 17 characters, so the longest collection a
+    scenario makes, :func:`_outside` of the stem plus a 4-character suffix, has 27 and its
+    ``auto-<name>`` policy 32."""
+    raw = re.sub(r"[^a-z0-9-]", "-", target.unique("c" + str(example.get("stem", "x"))).lower())
+    tail = raw[len(NAME_PREFIX):] if raw.startswith(NAME_PREFIX) else raw
+    if len(tail) > 17:
+        tail = "c" + tail[-16:]
+    return f"{NAME_PREFIX}p{tail}", f"{NAME_PREFIX}{tail}"
+
+
+def _outside(stem: str) -> str:
+    """A name no pattern of the stem (``collection/<stem>``, ``collection/<stem>*``) matches, still
+    carrying the name prefix: ``kmsc-z<tail>`` (the tail starts with ``c``, so never with ``z<tail>``)."""
+    return f"{NAME_PREFIX}z{stem[len(NAME_PREFIX):]}"
 
 
 def _aoss(target: Target, op: str, params: Mapping[str, Any], principal: str | None = None) -> Outcome:
@@ -580,7 +596,7 @@ def scenario_prefix_matching(target: Target, example: Mapping[str, Any]) -> dict
     if example["matching"]:
         coll_name = stem + example["suffix"] if example["form"] == "prefix" else stem
     else:
-        coll_name = "z" + stem + example["suffix"]
+        coll_name = _outside(stem) + example["suffix"]
     coll = _aoss(target, "CreateCollection", {"name": coll_name, "type": "SEARCH"})
     _code, key, _status = _collection_key(target, coll_name)
     return {"CreateSecurityPolicy": created.code, "CreateCollection": coll.code, "key": _label(key, keys)}
@@ -755,7 +771,7 @@ def scenario_update_rules(target: Target, example: Mapping[str, Any]) -> dict[st
     keys = {"K1": steps.new_key(target)["Arn"]}
     created = _create_policy(target, name, encryption_policies([f"collection/{stem}*"], keys["K1"]))
     coll = _aoss(target, "CreateCollection", {"name": stem + "a", "type": "SEARCH"}).code
-    moved = f"z{stem}{example['suffix']}"
+    moved = f"{_outside(stem)}{example['suffix']}"
     updated = _aoss(target, "UpdateSecurityPolicy", {
         "name": name, "type": "encryption", "policyVersion": _policy_version(created),
         "policy": json.dumps(encryption_policies([f"collection/{moved}"], keys["K1"]))}).code
@@ -1065,7 +1081,7 @@ def scenario_grant_created(target: Target, example: Mapping[str, Any]) -> dict[s
     facts: dict[str, Any] = {"CreateSecurityPolicy": [first]}
     if example["second"]:
         facts["CreateSecurityPolicy"].append(
-            _create_policy(target, f"{name}-2"[:32], encryption_policies([f"collection/z{stem}*"], key)).code)
+            _create_policy(target, f"{name}-2"[:32], encryption_policies([f"collection/{_outside(stem)}*"], key)).code)
     facts["ListGrants"], grants = _grants(target, key)
     facts["grants"] = len(grants)
     facts["page_operations"] = bool(grants) and all({"GenerateDataKey", "Decrypt"} <= set(g) for g in grants)
@@ -1168,7 +1184,7 @@ def scenario_policy_version(target: Target, example: Mapping[str, Any]) -> dict[
         version = base64.b64encode(b"1000000000000_9").decode()
     updated = _aoss(target, "UpdateSecurityPolicy", {
         "name": name, "type": "encryption", "policyVersion": version,
-        "policy": json.dumps(encryption_policies([f"collection/{stem}*", f"collection/z{stem}"], None))})
+        "policy": json.dumps(encryption_policies([f"collection/{stem}*", f"collection/{_outside(stem)}"], None))})
     return {"CreateSecurityPolicy": created.code, "UpdateSecurityPolicy": updated.code}
 
 
@@ -1236,7 +1252,7 @@ def scenario_view_policies(target: Target, example: Mapping[str, Any]) -> dict[s
     keys = {"K1": steps.new_key(target)["Arn"]}
     with_key, owned = f"{name}-k"[:32], f"{name}-o"[:32]
     created = [_create_policy(target, with_key, encryption_policies([f"collection/{stem}*"], keys["K1"])).code,
-               _create_policy(target, owned, encryption_policies([f"collection/z{stem}*"], None)).code]
+               _create_policy(target, owned, encryption_policies([f"collection/{_outside(stem)}*"], None)).code]
     listed_code, listed = _listed_policy_names(target)
     wanted = owned if example["second"] else with_key
     got = _aoss(target, "GetSecurityPolicy", {"name": wanted, "type": "encryption"})

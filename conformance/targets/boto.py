@@ -438,13 +438,18 @@ class BotoTarget:
                 led.other.append((service, "DeleteResourceTree", {"ResourceArn": arn}))
 
     def unique(self, prefix: str) -> str:
-        """Fresh names: ``<prefix>-<token>-<n>``; the token (6 random hex digits per target instance,
+        """Fresh names: ``kmsc-<prefix>-<token>-<n>``; the token (6 random hex digits per target instance,
         short because AOSS names are) keeps runs and worker processes apart in an account that is
-        never reset."""
+        never reset. The leading :data:`conformance.resources.NAME_PREFIX` lets ``sweep`` find what
+        takes no tags and lets the sandbox role's policy scope roles to ``role/kmsc-*``
+        (examples/ci/sandbox-role-policy.json). A prefix that already starts with it is not doubled."""
+        from conformance.resources import NAME_PREFIX
+
         with self._lock:
             self._counter += 1
             n = self._counter
-        return f"{prefix}-{self._token}-{n}"
+        head = prefix if prefix.lower().startswith(NAME_PREFIX) else f"{NAME_PREFIX}{prefix}"
+        return f"{head}-{self._token}-{n}"
 
     def describe(self) -> Mapping[str, Any]:
         return {"name": self.name, "version": self._version, "endpoint": self.endpoint_url,
