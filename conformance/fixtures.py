@@ -64,6 +64,7 @@ def options_target_config(config: pytest.Config, *, run_id: str) -> TargetConfig
         retry_mode=config.getoption("kms_retry_mode"),
         allow_accounts=frozenset(allowed_accounts(config.getoption("kms_allow_account"))),
         force_production=bool(config.getoption("kms_force_production")),
+        permissions_boundary=config.getoption("kms_permissions_boundary"),
     )
 
 

@@ -82,6 +82,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="account id the aws target may write to (also KMS_CONFORMANCE_ALLOW_ACCOUNTS)")
     group.addoption("--kms-role-arn", default=None, help="role the aws target assumes before the run")
     group.addoption("--kms-max-keys", type=int, default=None, help="cap on KMS keys the run may create")
+    group.addoption("--kms-permissions-boundary", default=None, metavar="POLICY_ARN",
+                    help="managed policy set as the permissions boundary of every role the kit creates")
     group.addoption("--kms-retry-mode", choices=("standard", "adaptive"), default="standard",
                     help="botocore retry mode of the boto3 targets (default standard)")
     group.addoption("--kms-force-production", action="store_true", default=False,

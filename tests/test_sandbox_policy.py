@@ -68,6 +68,11 @@ SWEEP_CALLS = {"kms:ListKeys", "kms:DescribeKey", "kms:ListResourceTags", "kms:L
                "airflow:DeleteEnvironment", "forecast:ListDatasetGroups", "forecast:ListDatasets",
                "forecast:DeleteResourceTree", "sts:GetCallerIdentity", "iam:ListAccountAliases"}
 PASSED_TO = ("forecast.amazonaws.com", "sagemaker.amazonaws.com", "airflow.amazonaws.com")
+#: The permissions boundary every kit role must carry (``run --permissions-boundary``): without it the
+#: sandbox role could create a ``kmsc-*`` role with any inline policy and assume it.
+BOUNDARY = f"arn:aws:iam::{ACCOUNT}:policy/kmsc-permissions-boundary"
+#: The request context of calls whose permission depends on it.
+CALL_CONTEXT = {"iam:CreateRole": {"iam:PermissionsBoundary": BOUNDARY}}
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +124,8 @@ def test_the_catalogue_has_operations_to_check() -> None:
 @pytest.mark.parametrize("action", sorted(rule_operations() | TARGET_CALLS | CLEANUP_CALLS | SWEEP_CALLS))
 def test_every_call_of_the_kit_is_allowed(policy: Policy, action: str) -> None:
     for resource in resources(action):
-        assert decision(policy, action, resource) is Decision.ALLOWED, (action, resource)
+        context = CALL_CONTEXT.get(action, {})
+        assert decision(policy, action, resource, **context) is Decision.ALLOWED, (action, resource)
 
 
 @pytest.mark.parametrize("service", PASSED_TO)
@@ -132,6 +138,10 @@ def test_kit_roles_may_be_passed_to_the_services(policy: Policy, service: str) -
     ("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/admin", {"iam:PassedToService": "sagemaker.amazonaws.com"}),
     ("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/OrganizationAccountAccessRole", {}),
     ("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/users-role", {}),
+    ("iam:CreateRole", ROLE, {}),  # a kit role without the boundary
+    ("iam:CreateRole", ROLE, {"iam:PermissionsBoundary": f"arn:aws:iam::{ACCOUNT}:policy/AdministratorAccess"}),
+    ("iam:DeleteRolePermissionsBoundary", ROLE, {}),
+    ("iam:PutRolePermissionsBoundary", ROLE, {"iam:PermissionsBoundary": BOUNDARY}),
     ("iam:DeleteRole", f"arn:aws:iam::{ACCOUNT}:role/users-role", {}),
     ("iam:PutRolePolicy", f"arn:aws:iam::{ACCOUNT}:role/kms-conformance-sandbox", {}),
     ("iam:AttachRolePolicy", ROLE, {}),
@@ -214,3 +224,20 @@ def test_sweep_calls_are_listed(recorded: tuple[Any, set[str]]) -> None:
     assert calls >= {"kms:ListKeys", "iam:ListRoleTags", "aoss:ListTagsForResource", "kms:ScheduleKeyDeletion",
                      "iam:DeleteRole", "aoss:DeleteCollection", "forecast:DeleteResourceTree"}
     assert calls <= SWEEP_CALLS, calls - SWEEP_CALLS
+
+
+def test_the_boundary_caps_what_kit_roles_may_do() -> None:
+    """examples/ci/sandbox-permissions-boundary.json: kit roles may use the services the pages are
+    about, and never touch IAM or assume other roles, whatever inline policy they carry."""
+    boundary = parse_policy((POLICY_PATH.parent / "sandbox-permissions-boundary.json").read_text(), origin="boundary")
+    role_session = f"arn:aws:sts::{ACCOUNT}:assumed-role/kmsc-forecast-3f9a1c-2/kms-conformance"
+
+    def allowed(action: str, resource: str) -> bool:
+        request = make_request(action, resource, role_session)
+        return evaluate(request, identity_policies=[boundary]).decision is Decision.ALLOWED
+
+    assert allowed("kms:Decrypt", KEY) and allowed("aoss:CreateSecurityPolicy", "*")
+    assert allowed("sagemaker:PutRecord", FEATURE_GROUP) and allowed("airflow:CreateEnvironment", ENVIRONMENT)
+    for action, resource in [("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/x"), ("iam:PutRolePolicy", ROLE),
+                             ("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/admin"), ("ec2:RunInstances", "*")]:
+        assert not allowed(action, resource), action

@@ -365,3 +365,26 @@ def test_settle_time_defaults_by_endpoint_and_can_be_set() -> None:
     chosen = make_target(TargetConfig(name="aws", run_id="g", allow_accounts=listed, settle_seconds=2.5),
                          session_factory=factory())
     assert (real._settle, local._settle, chosen._settle) == (AWS_SETTLE_SECONDS, 0.0, 2.5)  # type: ignore[attr-defined]
+
+
+def test_permissions_boundary_is_set_on_every_role_the_kit_creates() -> None:
+    """``--permissions-boundary``: the sandbox role policy (examples/ci/sandbox-role-policy.json) lets
+    the kit create roles only with the boundary; the target sets it on CreateRole unless the scenario did."""
+    from conformance.specs.steps import new_role
+
+    boundary = "arn:aws:iam::123456789012:policy/kmsc-permissions-boundary"
+    target = make_target(TargetConfig(name="moto", run_id="b", permissions_boundary=boundary))
+    try:
+        arn = new_role(target, "bounded")
+        role = target.call("iam", "GetRole", {"RoleName": arn.rsplit("/", 1)[1]}).value["Role"]
+        assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+        assert role["RoleName"].startswith("kmsc-")
+    finally:
+        target.close()
+
+
+def test_permissions_boundary_must_be_a_policy_arn(capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance.cli import main
+
+    assert main(["run", "--permissions-boundary", "kmsc-permissions-boundary"]) == 2
+    assert "managed policy ARN" in capsys.readouterr().err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -55,6 +56,9 @@ def register(subparsers: Any) -> None:
     aws.add_argument("--max-attempts", type=int, default=5,
                      help="botocore attempts per call, the first included (default 5)")
     aws.add_argument("--rate-limit", type=float, metavar="CALLS_PER_SECOND", help="per-service call rate limit")
+    aws.add_argument("--permissions-boundary", metavar="POLICY_ARN",
+                     help="managed policy set as the permissions boundary of every role the run creates "
+                          "(see examples/ci/sandbox-role-policy.json, which requires it)")
     aws.add_argument("--settle-seconds", type=float, metavar="S",
                      help="wait after a permission change before calling as a role: IAM and KMS are eventually "
                           "consistent (default 8 against AWS, 0 against a loopback endpoint)")
@@ -75,6 +79,9 @@ def options_from_args(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> A
         raise UsageError("--max-keys must be zero or more")
     if args.max_attempts < 1:
         raise UsageError("--max-attempts must be 1 or more")
+    if args.permissions_boundary is not None and not re.fullmatch(
+            r"arn:aws[a-z-]*:iam::\d{12}:policy/[\w+=,.@/-]+", args.permissions_boundary):
+        raise UsageError(f"--permissions-boundary wants a managed policy ARN, got {args.permissions_boundary!r}")
     if args.settle_seconds is not None and args.settle_seconds < 0:
         raise UsageError("--settle-seconds must be zero or more")
     if args.rate_limit is not None and args.rate_limit <= 0:
@@ -86,7 +93,8 @@ def options_from_args(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> A
         name=args.target, region=args.region, endpoint_url=args.endpoint_url, aws_profile=args.aws_profile,
         role_arn=args.role_arn, run_id=new_run_id(), allow_accounts=allow, force_production=args.force_production,
         max_keys=args.max_keys, retry_mode=args.retry_mode, max_attempts=args.max_attempts,
-        rate_limit=args.rate_limit, dry_run=args.dry_run, settle_seconds=args.settle_seconds)
+        rate_limit=args.rate_limit, dry_run=args.dry_run, settle_seconds=args.settle_seconds,
+        permissions_boundary=args.permissions_boundary)
     return RunOptions(
         target=config, profile=args.profile, seed=args.seed,
         rules=tuple(r for r in args.rules.split(",") if r.strip()), docs=tuple(args.doc),

@@ -54,6 +54,8 @@ class TargetConfig:
     #: Wait after a permission change before calling as a role (IAM and KMS are eventually
     #: consistent). None: AWS_SETTLE_SECONDS against a real endpoint, 0 against loopback.
     settle_seconds: float | None = None
+    #: ARN of a managed policy set as the permissions boundary of every role the kit creates.
+    permissions_boundary: str | None = None
 
 
 def make_target(config: TargetConfig, *, session_factory: Callable[..., Any] | None = None) -> Target:
@@ -180,7 +182,8 @@ def _moto_target(config: TargetConfig) -> Target:
         "moto", session, region=config.region, run_id=config.run_id, account=str(identity["Account"]),
         client_config=_client_config(config), max_keys=config.max_keys, rate_limit=config.rate_limit,
         cleanup=False,  # the mock is discarded at the end of the run
-        version=str(moto.__version__), notes=(lazy_note,), stop=stop)
+        version=str(moto.__version__), notes=(lazy_note,), stop=stop,
+        permissions_boundary=config.permissions_boundary)
 
 
 def _aws_target(config: TargetConfig, *, session_factory: Callable[..., Any] | None) -> Target:
@@ -230,4 +233,5 @@ def _aws_target(config: TargetConfig, *, session_factory: Callable[..., Any] | N
         rate_limit=config.rate_limit, cleanup=True, version=version,
         assume_retry_seconds=0.0 if is_loopback(config.endpoint_url) else 30.0,
         settle_seconds=config.settle_seconds if config.settle_seconds is not None
-        else 0.0 if is_loopback(config.endpoint_url) else AWS_SETTLE_SECONDS)
+        else 0.0 if is_loopback(config.endpoint_url) else AWS_SETTLE_SECONDS,
+        permissions_boundary=config.permissions_boundary)

@@ -184,6 +184,7 @@ class BotoTarget:
         stop: Callable[[], None] | None = None,
         assume_retry_seconds: float = 0.0,
         settle_seconds: float = 0.0,
+        permissions_boundary: str | None = None,
     ) -> None:
         self.name = name
         self.account = account
@@ -204,6 +205,7 @@ class BotoTarget:
         self._stop = stop
         self._assume_retry = assume_retry_seconds
         self._settle = settle_seconds
+        self._boundary = permissions_boundary
         self._last_permission_write = float("-inf")
         self._tags = creation_tags(run_id)
         # Random per target instance, not derived from the run id: the worker processes of one run
@@ -293,6 +295,9 @@ class BotoTarget:
         if (service, operation) == ("kms", "CreateKey"):
             self._reserve_key()
         params = _with_tags(service, operation, params, self._tags)
+        if self._boundary and (service, operation) == ("iam", "CreateRole") and "PermissionsBoundary" not in params:
+            # Every role the kit creates is capped by the sandbox's boundary (README, "Real sandbox accounts").
+            params = {**params, "PermissionsBoundary": self._boundary}
         client = self.client(service, principal)
         if operation not in client.meta.service_model.operation_names:
             raise UnsupportedOperation(service, operation, "not an operation of this service in botocore")
