@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,18 @@ from conformance.targets.model import ModelTarget
 from conformance.targets.mutant import MutantTarget
 from strategies.mutators import NotApplicable
 
-DOCS = Path("/work/shared/docs")
+
+def _find_docs() -> Path:
+    """The source pages: ``$KMS_CONFORMANCE_DOCS``, else ``shared/docs`` beside the checkout (where CI
+    and the sessions have it), else ``/work/shared/docs``."""
+    env = os.environ.get("KMS_CONFORMANCE_DOCS")
+    if env:
+        return Path(env)
+    beside = Path(__file__).resolve().parents[2] / "shared" / "docs"
+    return beside if beside.is_dir() else Path("/work/shared/docs")
+
+
+DOCS = _find_docs()
 
 
 def rule(rule_id: str) -> Rule:

@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from spec_support import DOCS
 
 import conformance.rules as rules_module
 from conformance.rules import Rule
@@ -126,9 +127,7 @@ def test_catalogue_has_the_kms_rules() -> None:
 
 
 def test_quotes_are_in_the_pages() -> None:
-    from pathlib import Path
-
-    docs = Path("/work/shared/docs")
+    docs = DOCS
     if not docs.is_dir():
         pytest.skip("documents not present")
     for r in kms_rules().values():
@@ -547,7 +546,7 @@ def test_mutation_breaks_exactly_its_rule(rule_id: str, data: st.DataObject) -> 
 
 # --- citations: every quote of the audited rules stands in the page it names --------------------------
 
-PAGES = Path(__file__).resolve().parents[2] / "shared" / "docs"
+PAGES = DOCS
 
 
 def _normalised(text: str) -> str:
