@@ -228,16 +228,22 @@ def test_sweep_calls_are_listed(recorded: tuple[Any, set[str]]) -> None:
 
 def test_the_boundary_caps_what_kit_roles_may_do() -> None:
     """examples/ci/sandbox-permissions-boundary.json: kit roles may use the services the pages are
-    about, and never touch IAM or assume other roles, whatever inline policy they carry."""
+    about and pass kit roles to them (the scenarios' callers pass a RoleArn), and nothing else of
+    IAM, whatever inline policy they carry (a boundary only ever narrows: what it does not allow is
+    denied, "Permissions boundaries for IAM entities")."""
     boundary = parse_policy((POLICY_PATH.parent / "sandbox-permissions-boundary.json").read_text(), origin="boundary")
     role_session = f"arn:aws:sts::{ACCOUNT}:assumed-role/kmsc-forecast-3f9a1c-2/kms-conformance"
 
-    def allowed(action: str, resource: str) -> bool:
-        request = make_request(action, resource, role_session)
+    def allowed(action: str, resource: str, **context: str) -> bool:
+        request = make_request(action, resource, role_session, context)
         return evaluate(request, identity_policies=[boundary]).decision is Decision.ALLOWED
 
     assert allowed("kms:Decrypt", KEY) and allowed("aoss:CreateSecurityPolicy", "*")
     assert allowed("sagemaker:PutRecord", FEATURE_GROUP) and allowed("airflow:CreateEnvironment", ENVIRONMENT)
+    for service in PASSED_TO:
+        assert allowed("iam:PassRole", ROLE, **{"iam:PassedToService": service})
+    assert not allowed("iam:PassRole", ROLE, **{"iam:PassedToService": "ec2.amazonaws.com"})
+    assert not allowed("iam:PassRole", f"arn:aws:iam::{ACCOUNT}:role/admin", **{"iam:PassedToService": PASSED_TO[0]})
     for action, resource in [("iam:CreateRole", f"arn:aws:iam::{ACCOUNT}:role/x"), ("iam:PutRolePolicy", ROLE),
                              ("sts:AssumeRole", f"arn:aws:iam::{ACCOUNT}:role/admin"), ("ec2:RunInstances", "*")]:
         assert not allowed(action, resource), action
