@@ -9,3 +9,14 @@ os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
 os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
 os.environ.pop("AWS_PROFILE", None)
+
+# Hypothesis: on CI (CI=true, as `.ci/run` runs) the property tests are derandomized, so a landing
+# is decided by the code, not by the draw; on a developer's machine they explore fresh examples
+# every run (and keep failures in .hypothesis/), which is where new counterexamples are found.
+# `pytest --hypothesis-profile kms-explore` forces exploring on CI too.
+from hypothesis import settings
+
+settings.register_profile("kms-suite-ci", derandomize=True, print_blob=True)
+settings.register_profile("kms-explore", derandomize=False, print_blob=True)
+if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+    settings.load_profile("kms-suite-ci")
