@@ -52,7 +52,7 @@ MARKER = "kms_conformance"
 PLUGIN_NAME = "kms-conformance-session"
 _WORKER_KEY = "kms_conformance_report"
 TARGETS = ("model", "moto", "aws")
-RUN_PROFILES = ("dev", "ci", "nightly")
+RUN_PROFILES = ("dev", "ci", "nightly", "sandbox")
 HYPOTHESIS_PREFIX = "kms-"
 
 

@@ -65,6 +65,10 @@ PROFILES: Mapping[str, Profile] = {
     # nightly: wider search against sandbox accounts; a slow example is reported, not waited for.
     "nightly": Profile("nightly", max_examples=100, lifecycle_examples=20, deadline_ms=120_000, database=False,
                        shrink_budget=300),
+    # sandbox: a real AWS account, where every example creates keys and roles (money) and waits for IAM
+    # and KMS to settle (time): few examples, a short shrink; `run --dry-run --target aws` estimates it.
+    "sandbox": Profile("sandbox", max_examples=3, lifecycle_examples=1, deadline_ms=None, database=False,
+                       shrink_budget=20),
 }
 
 

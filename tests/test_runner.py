@@ -310,10 +310,22 @@ def test_workers_give_the_same_results_in_catalogue_order(tmp_path: Path) -> Non
 
 
 def test_profiles() -> None:
-    assert set(PROFILES) == {"dev", "ci", "nightly"}
-    assert PROFILES["dev"].max_examples < PROFILES["ci"].max_examples < PROFILES["nightly"].max_examples
+    assert set(PROFILES) == {"dev", "ci", "nightly", "sandbox"}
+    assert (PROFILES["sandbox"].max_examples < PROFILES["dev"].max_examples < PROFILES["ci"].max_examples
+            < PROFILES["nightly"].max_examples)
     assert all(p.lifecycle_examples < p.max_examples for p in PROFILES.values())
-    assert not PROFILES["ci"].database
+    assert not PROFILES["ci"].database and not PROFILES["sandbox"].database
+    # a real account pays for every shrink step in keys and settle time
+    assert PROFILES["sandbox"].shrink_budget < PROFILES["dev"].shrink_budget
+
+
+def test_plugin_and_cli_offer_every_profile() -> None:
+    """The CLI and the pytest plugin keep their choices literal (cheap imports): they must not drift."""
+    from conformance.cli import build_parser
+    from conformance.pytest_plugin import RUN_PROFILES
+
+    assert set(RUN_PROFILES) == set(PROFILES)
+    build_parser().parse_args(["run", "--profile", "sandbox"])
 
 
 # -- config-only rules on the model: the spec checked against its own ServiceSpec -------------------

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +30,7 @@ def register(subparsers: Any) -> None:
     p.add_argument("--target", choices=("model", "moto", "aws"), default="moto", help="where to run (default moto)")
     p.add_argument("--endpoint-url", help="with --target aws: any endpoint (moto server, LocalStack)")
     p.add_argument("--region", default="us-east-1", help="AWS region (default us-east-1)")
-    p.add_argument("--profile", choices=("dev", "ci", "nightly"), default="dev",
+    p.add_argument("--profile", choices=("dev", "ci", "nightly", "sandbox"), default="dev",
                    help="how many examples per rule (default dev)")
     p.add_argument("--rules", default="", metavar="IDS", help="comma-separated rule ids or prefixes (AOSS-*)")
     p.add_argument("--doc", action="append", default=[], metavar="NAME",
@@ -105,6 +103,8 @@ def options_from_args(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> A
 def dry_run(options: Any) -> int:
     """What the run would do, without building the target."""
     from conformance.runner import PROFILES, STATIC_DETAIL, select_rules
+    from conformance.safety import is_loopback
+    from conformance.targets import AWS_SETTLE_SECONDS
 
     rules = select_rules(options)
     profile = PROFILES[options.profile]
@@ -124,31 +124,23 @@ def dry_run(options: Any) -> int:
           f"adds up to {profile.shrink_budget} shrink steps)")
     if any(r.behavior is None for r in rules) and options.target.name != "model":
         print(f"skipped rules: {STATIC_DETAIL}")
+    if options.target.name == "aws":
+        settle = options.target.settle_seconds
+        settle = (0.0 if is_loopback(options.target.endpoint_url) else AWS_SETTLE_SECONDS) if settle is None else settle
+        if settle:
+            print(f"waiting: an example that changes permissions and then calls as a role waits {settle:g} s "
+                  f"(--settle-seconds): up to about {total * settle / 60:.0f} min of waiting for {total} examples, "
+                  "less with --workers")
+        print("cost: each example creates its own keys and roles (keys are scheduled for deletion at the end); "
+              "--max-keys caps the keys of the whole run")
     return 0
 
 
 def write_report(report: Any, directory: Path) -> dict[str, Path]:
-    """H7's writers when present; otherwise report.json alone (atomic: temp file + os.replace)."""
-    try:
-        from conformance.report import write_reports
-    except ImportError:
-        pass
-    else:
-        return dict(write_reports(report, directory))
-    from conformance.verdicts import report_to_dict
+    """The four report files (conformance.report.write_reports: atomic, report.json first)."""
+    from conformance.report import write_reports
 
-    directory.mkdir(parents=True, exist_ok=True)
-    target = directory / "report.json"
-    fd, tmp = tempfile.mkstemp(prefix=".report.json.", dir=directory)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(report_to_dict(report), fh, indent=2, sort_keys=False)
-            fh.write("\n")
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return {"json": target}
+    return dict(write_reports(report, directory))
 
 
 def main(args: argparse.Namespace) -> int:
