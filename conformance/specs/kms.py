@@ -395,7 +395,7 @@ def revoke_removes_access(target: Target, example: Any) -> dict[str, Any]:
     on ("If you do, Amazon Forecast won't be able to access any of the data encrypted by the
     customer managed key ... the operation will return an AccessDeniedException error"). On AWS a
     revocation may take up to a few minutes to reach every endpoint (eventual consistency); the
-    nightly profile should allow for it."""
+    aws target's --settle-seconds wait after permission changes allows for it."""
     values = roles(target, "ROLE")
     key = key_with(target, values, [], "all")
     grant = steps.must("kms:CreateGrant", create_grant(target, key, values["ROLE"], example["operations"]))
