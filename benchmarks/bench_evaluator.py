@@ -1,4 +1,4 @@
-"""Benchmark of the policy evaluator (``conformance.policy``): decisions per second.
+"""Benchmark of the policy evaluator (``kms_conformance.policy``): decisions per second.
 
 A fixed corpus is built with ``random.Random(seed)`` (deterministic, unlike Hypothesis' ``find``):
 key policies of 3 to 8 statements shaped like the documents' (the default key policy's account
@@ -23,7 +23,7 @@ import sys
 import time
 from typing import Any
 
-from conformance.policy import KMS_ACTIONS, Policy, Request, evaluate, evaluate_policy, make_request, parse_policy
+from kms_conformance.policy import KMS_ACTIONS, Policy, Request, evaluate, evaluate_policy, make_request, parse_policy
 
 ACCOUNTS = ("111122223333", "444455556666", "777788889999")
 REGIONS = ("us-east-1", "us-west-2", "eu-west-1")

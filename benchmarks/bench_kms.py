@@ -1,4 +1,4 @@
-"""Benchmark of the reference model's KMS authorization (:func:`conformance.kms.authorize`).
+"""Benchmark of the reference model's KMS authorization (:func:`kms_conformance.kms.authorize`).
 
 A deterministic corpus (``random.Random(0)``) of KMS authorization cases: key policies of 3-8
 statements with conditions (kms:ViaService, kms:CallerAccount, kms:EncryptionContext:*,
@@ -20,8 +20,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
-from conformance.kms import Grant, Key, KmsRequest, authorize, parse_grant
-from conformance.policy import Policy, parse_policy
+from kms_conformance.kms import Grant, Key, KmsRequest, authorize, parse_grant
+from kms_conformance.policy import Policy, parse_policy
 
 ACCOUNT = "111122223333"
 OTHER = "444455556666"

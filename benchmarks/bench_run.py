@@ -35,9 +35,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                        ("AWS_DEFAULT_REGION", "us-east-1")):
         os.environ.setdefault(var, value)
 
-    from conformance.rules import catalogue
-    from conformance.runner import RunOptions, run
-    from conformance.targets import TargetConfig
+    from kms_conformance.rules import catalogue
+    from kms_conformance.runner import RunOptions, run
+    from kms_conformance.targets import TargetConfig
 
     rules = catalogue()
     print(f"catalogue: {len(rules)} rules ({sum(r.behavior is not None for r in rules)} with a scenario); "

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from conformance.errors import InputError
-from conformance.verdicts import KnownDivergence, RuleResult, Verdict, with_known
+from kms_conformance.errors import InputError
+from kms_conformance.verdicts import KnownDivergence, RuleResult, Verdict, with_known
 
 TARGETS = ("model", "moto", "aws", "*")
 _FIELDS = {"rule", "target", "reason", "expires"}

@@ -1,7 +1,7 @@
 """Static conformance of a user's own setup: what they would send to AWS, checked against every
 documented rule of its service (and the KMS rules every setup relies on) before AWS sees it.
 
-:func:`check_setup` runs each rule's config check on a parsed :class:`~conformance.setup.Setup`;
+:func:`check_setup` runs each rule's config check on a parsed :class:`~kms_conformance.setup.Setup`;
 :func:`format_findings` renders the findings as ``kms-conformance check`` prints them (the pytest
 plugin's ``assert_conformant`` reuses it). A rule whose ``applies`` says no is *not applicable*,
 never *holds*; a check that raises (a defect of the kit, not of the setup) is an *error*, never
@@ -14,9 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from conformance.errors import InputError
-from conformance.rules import Rule
-from conformance.setup import Setup
+from kms_conformance.errors import InputError
+from kms_conformance.rules import Rule
+from kms_conformance.setup import Setup
 
 Status = Literal["holds", "violated", "not-applicable", "error"]
 
@@ -70,7 +70,7 @@ def check_setup(setup: Setup, rules: Sequence[Rule] | None = None) -> tuple[Find
     """Every config rule of the setup's service and of KMS, checked on the setup, in catalogue order.
     ``rules`` narrows the selection (rules of other services are left out all the same)."""
     if rules is None:
-        from conformance.rules import catalogue
+        from kms_conformance.rules import catalogue
 
         rules = catalogue()
     return tuple(check_rule(r, setup) for r in rules_for(setup, rules))

@@ -13,8 +13,8 @@ import importlib
 import sys
 from collections.abc import Sequence
 
-from conformance import __version__
-from conformance.errors import InputError, UsageError
+from kms_conformance import __version__
+from kms_conformance.errors import InputError, UsageError
 
 COMMANDS: tuple[str, ...] = ("run", "check", "rules", "simulate", "report", "sweep")
 
@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"kms-conformance {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:  # every command ships with the kit: a missing one is a defect, not an option
-        importlib.import_module(f"conformance.commands.{name}").register(sub)
+        importlib.import_module(f"kms_conformance.commands.{name}").register(sub)
     return parser
 
 

@@ -8,7 +8,7 @@ kit, so it imports only pytest and the standard library at import time; the kit'
 
 Example (``examples/pytest/test_my_setup.py`` has a complete one)::
 
-    from conformance.pytest_plugin import assert_conformant
+    from kms_conformance.pytest_plugin import assert_conformant
 
     def test_decrypt_is_denied_without_a_grant(kms_target, kms_key, kms_principal):
         reader = kms_principal({"read": {"Version": "2012-10-17", "Statement": [...]}})
@@ -33,10 +33,10 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
-    from conformance.check import Finding
-    from conformance.setup import Setup
-    from conformance.targets import TargetConfig
-    from conformance.targets.base import Target
+    from kms_conformance.check import Finding
+    from kms_conformance.setup import Setup
+    from kms_conformance.targets import TargetConfig
+    from kms_conformance.targets.base import Target
 
 #: The key deletion window the fixtures use: the shortest KMS allows ("ScheduleKeyDeletion").
 KEY_DELETION_WINDOW_DAYS = 7
@@ -49,9 +49,9 @@ def new_run_id(kind: str) -> str:
 
 
 def options_target_config(config: pytest.Config, *, run_id: str) -> TargetConfig:
-    """The :class:`~conformance.targets.TargetConfig` the ``--kms-*`` options describe."""
-    from conformance.safety import allowed_accounts
-    from conformance.targets import TargetConfig
+    """The :class:`~kms_conformance.targets.TargetConfig` the ``--kms-*`` options describe."""
+    from kms_conformance.safety import allowed_accounts
+    from kms_conformance.targets import TargetConfig
 
     return TargetConfig(
         name=config.getoption("kms_target"),
@@ -72,8 +72,8 @@ def options_target_config(config: pytest.Config, *, run_id: str) -> TargetConfig
 def kms_target(request: pytest.FixtureRequest) -> Iterator[Target]:
     """The target of the ``--kms-*`` options (default: ``moto`` in-process, as ``kms-conformance
     run``), built once per session with the same safety checks as the CLI, closed at the end."""
-    from conformance.errors import InputError, UsageError
-    from conformance.targets import make_target
+    from kms_conformance.errors import InputError, UsageError
+    from kms_conformance.targets import make_target
 
     run_id = new_run_id("pytest-fixture")
     try:
@@ -93,7 +93,7 @@ def kms_key(kms_target: Target) -> Iterator[Callable[..., str]]:
     policy when ``policy`` is None) and returns its ARN. Each key is scheduled for deletion (7 days,
     the shortest window) when the test ends; a key that cannot be is reported as a warning
     (``kms-conformance sweep`` finds it by its run tag)."""
-    from conformance.specs.steps import new_key
+    from kms_conformance.specs.steps import new_key
 
     created: list[str] = []
 
@@ -117,7 +117,7 @@ def kms_principal(kms_target: Target) -> Iterator[Callable[..., str]]:
     creates an IAM role (trusted by the account and the given service principals) with the inline
     policies ``{name: policy document}`` and returns its ARN, to pass as ``principal=`` to
     ``kms_target.call``. The roles and their policies are deleted when the test ends."""
-    from conformance.specs.steps import new_role
+    from kms_conformance.specs.steps import new_role
 
     created: list[tuple[str, tuple[str, ...]]] = []
 
@@ -139,16 +139,16 @@ def kms_principal(kms_target: Target) -> Iterator[Callable[..., str]]:
 def assert_conformant(setup: Setup | Mapping[str, Any] | str | Path, *,
                       rules: Iterable[str] | None = None, strict: bool = False) -> tuple[Finding, ...]:
     """Check a setup (a dict in the ``kms-conformance check`` file format, a path to such a file,
-    or a parsed :class:`~conformance.setup.Setup`) against the config rules, as ``kms-conformance
+    or a parsed :class:`~kms_conformance.setup.Setup`) against the config rules, as ``kms-conformance
     check`` does. Fails the test, with the text ``check`` prints, when ``check`` would fail (a
     violated ``must`` rule, or a rule that could not be checked) or the setup is malformed; with
     ``strict=True`` a violated ``should`` rule (a warning for ``check``) fails it too. Returns the
     findings otherwise. ``rules``: ids or prefixes (``AOSS-*``)."""
-    from conformance.check import check_setup, format_findings, ok
-    from conformance.errors import InputError
-    from conformance.rules import catalogue, select
-    from conformance.setup import Setup as SetupValue
-    from conformance.setup import load_setup, parse_setup
+    from kms_conformance.check import check_setup, format_findings, ok
+    from kms_conformance.errors import InputError
+    from kms_conformance.rules import catalogue, select
+    from kms_conformance.setup import Setup as SetupValue
+    from kms_conformance.setup import load_setup, parse_setup
 
     try:
         if isinstance(setup, SetupValue):

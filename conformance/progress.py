@@ -12,7 +12,7 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from conformance.verdicts import Report, RuleResult, Verdict
+from kms_conformance.verdicts import Report, RuleResult, Verdict
 
 
 def result_line(result: RuleResult) -> str:

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 # Fixtures for users' own tests; the module is as light as this one (see its docstring).
-from conformance.fixtures import (  # noqa: F401  (registered with the plugin by being in its namespace)
+from kms_conformance.fixtures import (  # noqa: F401  (registered with the plugin by being in its namespace)
     assert_conformant,
     kms_key,
     kms_principal,
@@ -43,9 +43,9 @@ from conformance.fixtures import (  # noqa: F401  (registered with the plugin by
 )
 
 if TYPE_CHECKING:
-    from conformance.rules import Rule
-    from conformance.targets.base import Target
-    from conformance.verdicts import RuleResult
+    from kms_conformance.rules import Rule
+    from kms_conformance.targets.base import Target
+    from kms_conformance.verdicts import RuleResult
 
 COLLECTOR_NAME = "kms-conformance"
 MARKER = "kms_conformance"
@@ -106,8 +106,7 @@ def register_profiles() -> None:
     """Register ``kms-dev``, ``kms-ci``, ``kms-nightly`` with Hypothesis, from the runner's PROFILES
     (examples per test, deadline, example database), for users' own ``@given`` tests."""
     from hypothesis import settings
-
-    from conformance.runner import PROFILES
+    from kms_conformance.runner import PROFILES
 
     for name, profile in PROFILES.items():
         extra: dict[str, Any] = {} if profile.database else {"database": None}
@@ -136,7 +135,7 @@ def _split(values: Sequence[str]) -> tuple[str, ...]:
 
 def explain(result: RuleResult) -> str:
     """What a failing rule item shows: the same text as the junit report's failure body."""
-    from conformance.report.junit import failure_text
+    from kms_conformance.report.junit import failure_text
 
     first = result.detail.splitlines()[0] if result.detail else "the target differs from the reference model"
     return f"{result.rule_id} nonconformant: {first}\n\n" + failure_text(result)
@@ -144,7 +143,7 @@ def explain(result: RuleResult) -> str:
 
 def skip_reason(result: RuleResult) -> str:
     """Why a rule was not tested: ``unsupported: the target lacks mwaa:GetEnvironment (...)``."""
-    from conformance.verdicts import Verdict
+    from kms_conformance.verdicts import Verdict
 
     if result.verdict is Verdict.UNSUPPORTED:
         detail = result.detail or f"the target lacks {result.unsupported_operation or 'an operation'}"
@@ -169,7 +168,7 @@ class RuleItem(pytest.Item):
 
     def __init__(self, *, rule: Rule, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        from conformance.rules import DOCS
+        from kms_conformance.rules import DOCS
 
         self.rule = rule
         self.result: RuleResult | None = None
@@ -183,7 +182,7 @@ class RuleItem(pytest.Item):
         return plugin
 
     def setup(self) -> None:
-        from conformance.verdicts import Verdict
+        from kms_conformance.verdicts import Verdict
 
         self.result = self._session().run_rule(self.rule)
         if self.result.verdict is Verdict.ERROR:
@@ -192,8 +191,8 @@ class RuleItem(pytest.Item):
                         f"{self.result.detail}{replay}", pytrace=False)
 
     def runtest(self) -> None:
-        from conformance.report.summary import reason_text
-        from conformance.verdicts import Verdict
+        from kms_conformance.report.summary import reason_text
+        from kms_conformance.verdicts import Verdict
 
         result = self.result
         assert result is not None
@@ -250,8 +249,8 @@ class ConformanceSession:
 
     # -- session ---------------------------------------------------------------------------
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        from conformance.errors import InputError, UsageError
-        from conformance.rules import catalogue, select
+        from kms_conformance.errors import InputError, UsageError
+        from kms_conformance.rules import catalogue, select
 
         self.is_controller = self.config.pluginmanager.has_plugin("dsession")
         try:
@@ -259,7 +258,7 @@ class ConformanceSession:
                                 docs=_split(self.config.getoption("kms_doc")))
             baseline = self.config.getoption("kms_baseline")
             if baseline:
-                from conformance.baseline import load_baseline
+                from kms_conformance.baseline import load_baseline
 
                 self._baseline = load_baseline(Path(baseline))
             if self.is_worker or self.config.option.collectonly:
@@ -307,7 +306,7 @@ class ConformanceSession:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        from conformance.verdicts import Report, report_to_dict
+        from kms_conformance.verdicts import Report, report_to_dict
 
         try:
             if self.is_worker:
@@ -317,7 +316,7 @@ class ConformanceSession:
             report = self._merged_report(session, exitstatus)
             if report is None:
                 return
-            from conformance.report import write_reports
+            from kms_conformance.report import write_reports
 
             self.report_paths = write_reports(report, Path(self.config.getoption("kms_report_dir")))
         finally:
@@ -333,7 +332,7 @@ class ConformanceSession:
     # -- running one rule --------------------------------------------------------------------
     def _build_target(self) -> Target:
         if self._target is None:
-            from conformance.targets import make_target
+            from kms_conformance.targets import make_target
 
             self._target = make_target(options_target_config(self.config, run_id=self.run_id))
             self.described = dict(self._target.describe())
@@ -342,13 +341,13 @@ class ConformanceSession:
 
     def _reference_target(self, target: Target) -> Target:
         if self._reference is None:
-            from conformance.targets.model import ModelTarget
+            from kms_conformance.targets.model import ModelTarget
 
             self._reference = ModelTarget(account=target.account, region=target.region)
         return self._reference
 
     def replay_command(self, rule_id: str) -> str:
-        from conformance.runner import RunOptions, replay_command
+        from kms_conformance.runner import RunOptions, replay_command
 
         config = options_target_config(self.config, run_id=self.run_id)
         return replay_command(rule_id, RunOptions(target=config, profile=self.profile, seed=self.seed))
@@ -356,7 +355,7 @@ class ConformanceSession:
     def run_rule(self, rule: Rule) -> RuleResult:
         """Run one rule on this process's target; the raw result is kept for the reports, the one
         returned has the baseline applied (a known divergence is xfailed)."""
-        from conformance.runner import PROFILES, run_rule
+        from kms_conformance.runner import PROFILES, run_rule
 
         try:
             target = self._build_target()
@@ -370,15 +369,15 @@ class ConformanceSession:
     def _with_baseline(self, results: Sequence[RuleResult]) -> tuple[tuple[RuleResult, ...], tuple[str, ...]]:
         if not self._baseline:
             return tuple(results), ()
-        from conformance.baseline import apply_baseline
+        from kms_conformance.baseline import apply_baseline
 
         return apply_baseline(results, self._baseline, str(self.config.getoption("kms_target")),
                               datetime.now(UTC).date())
 
     # -- the report ----------------------------------------------------------------------------
     def _meta(self, session: pytest.Session, exitstatus: int) -> Any:
-        from conformance import __version__
-        from conformance.verdicts import RunMeta
+        from kms_conformance import __version__
+        from kms_conformance.verdicts import RunMeta
 
         interrupted = int(exitstatus) == int(pytest.ExitCode.INTERRUPTED) or bool(session.shouldstop)
         if not self.is_worker and self.selected is not None:  # -x, a crash: rules without a result
@@ -406,7 +405,7 @@ class ConformanceSession:
         over all of them (so that its notes about stale entries see the whole run)."""
         from dataclasses import replace
 
-        from conformance.verdicts import Report, report_from_dict
+        from kms_conformance.verdicts import Report, report_from_dict
 
         results = list(self.results)
         meta = self._meta(session, exitstatus)
@@ -433,7 +432,7 @@ class ConformanceSession:
 
 
 def _result(rule: Rule, verdict: str, detail: str, replay: str | None = None) -> RuleResult:
-    from conformance.verdicts import RuleResult, Verdict
+    from kms_conformance.verdicts import RuleResult, Verdict
 
     return RuleResult(rule_id=rule.id, title=rule.title, doc=rule.citation.doc, section=rule.citation.section,
                       quote=rule.citation.quote, severity=rule.severity, kind=tuple(rule.kinds),

@@ -18,9 +18,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
-
-    from conformance.setup import Setup
-    from conformance.targets.base import Target
+    from kms_conformance.setup import Setup
+    from kms_conformance.targets.base import Target
 
 Severity = Literal["must", "should"]
 Kind = Literal["config", "behavior"]
@@ -36,11 +35,11 @@ Compare = Callable[[Mapping[str, Any], Mapping[str, Any]], "str | None"]
 
 #: The spec modules, in catalogue order. Importing one registers its rules.
 SPEC_MODULES: tuple[str, ...] = (
-    "conformance.specs.kms",
-    "conformance.specs.forecast",
-    "conformance.specs.feature_store",
-    "conformance.specs.opensearch_serverless",
-    "conformance.specs.mwaa",
+    "kms_conformance.specs.kms",
+    "kms_conformance.specs.forecast",
+    "kms_conformance.specs.feature_store",
+    "kms_conformance.specs.opensearch_serverless",
+    "kms_conformance.specs.mwaa",
 )
 
 #: Document file names (../shared/docs) to the short names users pass as ``--doc``.

@@ -14,7 +14,7 @@ verdict records with the expected and observed facts and a one-line replay comma
 * ``skipped``: nothing to observe on this target (a config-only rule on moto/aws).
 
 A config-only rule on the ``model`` target is checked against the spec itself: compliant setups of
-the service's :class:`~conformance.rules.ServiceSpec` must pass it and its mutator's setups must
+the service's :class:`~kms_conformance.rules.ServiceSpec` must pass it and its mutator's setups must
 fail it. Same seed, same verdicts: examples are drawn with ``@seed`` and no example database
 (unless the profile turns one on), and shrinking is bounded by a count, not a clock.
 """
@@ -36,10 +36,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from conformance.rules import Rule
-from conformance.targets import TargetConfig, make_target
-from conformance.targets.base import Target, UnsupportedOperation
-from conformance.verdicts import Report, RuleResult, RunMeta, Verdict
+from kms_conformance.rules import Rule
+from kms_conformance.targets import TargetConfig, make_target
+from kms_conformance.targets.base import Target, UnsupportedOperation
+from kms_conformance.verdicts import Report, RuleResult, RunMeta, Verdict
 
 STATIC_DETAIL = "static rule: checked by `kms-conformance check`, not observable on a target"
 
@@ -163,7 +163,7 @@ def _settings(profile: Profile, max_examples: int) -> Any:
 
 def _observe(rule: Rule, target: Target, example: Any) -> tuple[Mapping[str, Any], str | None]:
     """Run the scenario on the target: its facts (and None), or the failed setup step and why."""
-    from conformance.specs.steps import StepFailed
+    from kms_conformance.specs.steps import StepFailed
 
     assert rule.behavior is not None
     try:
@@ -267,9 +267,8 @@ def _run_config(rule: Rule, profile: Profile, seed: int) -> dict[str, Any]:
     from hypothesis import given
     from hypothesis import seed as hyp_seed
     from hypothesis import strategies as st
-
-    from conformance.rules import services
-    from conformance.setup import parse_setup
+    from kms_conformance.rules import services
+    from kms_conformance.setup import parse_setup
 
     assert rule.check is not None
     check_fn = rule.check
@@ -331,8 +330,7 @@ def _run_config(rule: Rule, profile: Profile, seed: int) -> dict[str, Any]:
 
     def one(case: tuple[tuple[str, str], dict[str, Any]], data: Any) -> None:
         from hypothesis import reject
-
-        from strategies.mutators import NotApplicable
+        from kms_conformance.strategies.mutators import NotApplicable
 
         (which, name), raw = case
         if which == "c":
@@ -408,8 +406,8 @@ def replay_command(rule_id: str, options: RunOptions) -> str:
 
 def select_rules(options: RunOptions, catalogue: Sequence[Rule] | None = None) -> tuple[Rule, ...]:
     """The rules ``--rules``/``--doc`` select, in catalogue order (UsageError on an unknown id)."""
-    from conformance import rules as rules_mod
-    from conformance.errors import UsageError
+    from kms_conformance import rules as rules_mod
+    from kms_conformance.errors import UsageError
 
     pool = tuple(catalogue) if catalogue is not None else rules_mod.catalogue()
     try:
@@ -451,7 +449,7 @@ class _Session:
 
 def _model_reference(target: Target) -> Target:
     """The reference model (one per run), simulating the target's account and region."""
-    from conformance.targets.model import ModelTarget
+    from kms_conformance.targets.model import ModelTarget
 
     return ModelTarget(account=target.account, region=target.region)
 
@@ -535,9 +533,9 @@ def run(
     apply the baseline and return the report. Ctrl-C returns the partial report, marked incomplete
     (the rules not run are ``skipped``). ``catalogue``, ``build_target`` and ``build_reference``
     replace the spec catalogue, :func:`make_target` and the reference model (tests)."""
-    from conformance import __version__
-    from conformance.baseline import apply_baseline, load_baseline
-    from conformance.errors import UsageError
+    from kms_conformance import __version__
+    from kms_conformance.baseline import apply_baseline, load_baseline
+    from kms_conformance.errors import UsageError
 
     if options.profile not in PROFILES:
         raise UsageError(f"unknown profile {options.profile!r}; one of: {', '.join(PROFILES)}")

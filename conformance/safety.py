@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import urlparse
 
-from conformance.errors import UsageError
+from kms_conformance.errors import UsageError
 
 ALLOW_ENV = "KMS_CONFORMANCE_ALLOW_ACCOUNTS"
 _PRODUCTION = re.compile(r"(^|[-_.\s])(prod|production|prd|live)([-_.\s]|$)", re.IGNORECASE)

@@ -27,8 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from conformance.errors import InputError
-from conformance.kms.keys import KEY_SPEC_USAGES, KEY_STATES, KEY_USAGES
+from kms_conformance.errors import InputError
+from kms_conformance.kms.keys import KEY_SPEC_USAGES, KEY_STATES, KEY_USAGES
 
 SERVICES = ("forecast", "feature-store", "opensearch-serverless", "mwaa")
 KEY_SPECS: tuple[str, ...] = tuple(KEY_SPEC_USAGES)
@@ -38,7 +38,7 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 
 @dataclass(frozen=True)
 class KeySetup:
-    """One KMS key of the setup. ``policy`` is a parsed ``conformance.policy.Policy`` (or None)."""
+    """One KMS key of the setup. ``policy`` is a parsed ``kms_conformance.policy.Policy`` (or None)."""
 
     arn: str
     partition: str
@@ -118,7 +118,7 @@ def _expect(value: Any, kind: type | tuple[type, ...], source: str, path: str, w
 
 def parse_key(raw: Any, *, source: str, path: str) -> KeySetup:
     """Parse one entry of ``keys``."""
-    from conformance.policy import PolicyError, parse_policy
+    from kms_conformance.policy import PolicyError, parse_policy
 
     _expect(raw, dict, source, path, "an object")
     arn = _expect(raw.get("arn"), str, source, f"{path}.arn", "a key ARN string")
@@ -158,8 +158,8 @@ def parse_key(raw: Any, *, source: str, path: str) -> KeySetup:
 
 def parse_setup(raw: Any, *, source: str = "<setup>", service: str | None = None) -> Setup:
     """Parse the common part of a setup document; ``service`` overrides the file's ``service``."""
-    from conformance.kms import parse_grant
-    from conformance.policy import PolicyError, parse_policy
+    from kms_conformance.kms import parse_grant
+    from kms_conformance.policy import PolicyError, parse_policy
 
     _expect(raw, dict, source, "$", "a JSON object")
     svc = service or raw.get("service")

@@ -1,7 +1,7 @@
 """Find and remove what earlier runs left behind in an account (``kms-conformance sweep``).
 
 A run cleans up in ``finally``; a run killed mid-way (SIGKILL, a lost CI runner) cannot. The sweep
-finds the kit's resources by their tags (:mod:`conformance.resources`) and removes those older
+finds the kit's resources by their tags (:mod:`kms_conformance.resources`) and removes those older
 than ``--older-than`` hours, in the order AWS needs: the services' resources first (OpenSearch
 Serverless collections, then the security policies that match them; SageMaker feature groups; MWAA
 environments; Forecast dataset groups, then datasets), then KMS aliases and grants before their key,
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from conformance.resources import CREATED_TAG, NAME_PREFIX, RUN_TAG, created_at
+from kms_conformance.resources import CREATED_TAG, NAME_PREFIX, RUN_TAG, created_at
 
 #: The shortest pending window ScheduleKeyDeletion accepts ("ScheduleKeyDeletion", PendingWindowInDays 7-30).
 KEY_DELETION_WINDOW_DAYS = 7

@@ -3,11 +3,11 @@
 Generic strategies (AWS identifiers, policies, grants) and the mutators that turn a compliant
 document into a near miss. Every strategy is a small function returning ``SearchStrategy`` and
 produces documents in AWS wire form (plain JSON dicts). Per-service strategies live in
-``strategies.forecast``, ``strategies.feature_store``, ``strategies.opensearch_serverless`` and
-``strategies.mwaa``.
+``kms_conformance.strategies.forecast``, ``kms_conformance.strategies.feature_store``,
+``kms_conformance.strategies.opensearch_serverless`` and ``kms_conformance.strategies.mwaa``.
 """
 
-from strategies.aws import (
+from kms_conformance.strategies.aws import (
     account_ids,
     account_root_arns,
     alias_arns,
@@ -35,8 +35,8 @@ from strategies.aws import (
     session_names,
     via_service_values,
 )
-from strategies.grants import grant_constraints, grant_operations, grants
-from strategies.mutators import (
+from kms_conformance.strategies.grants import grant_constraints, grant_operations, grants
+from kms_conformance.strategies.mutators import (
     Mutation,
     NotApplicable,
     add_deny,
@@ -54,7 +54,7 @@ from strategies.mutators import (
     remove_condition,
     swap_service_in_via_service,
 )
-from strategies.policies import (
+from kms_conformance.strategies.policies import (
     admin_statement,
     condition_blocks,
     condition_entries,

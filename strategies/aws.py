@@ -13,8 +13,7 @@ from collections.abc import Mapping
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
-
-from conformance.kms.keys import KEY_SPEC_USAGES as KMS_KEY_SPEC_USAGES
+from kms_conformance.kms.keys import KEY_SPEC_USAGES as KMS_KEY_SPEC_USAGES
 
 #: Regions per partition. A representative subset (not every Region), enough for the kit to vary
 #: the Region inside ARNs and ``kms:ViaService`` values while staying inside one partition.
@@ -51,7 +50,7 @@ GLOBAL_SERVICE_PRINCIPALS: Mapping[str, tuple[str, ...]] = {
 #: ``logs.us-west-2.amazonaws.com``).
 REGIONAL_PRINCIPAL_PREFIXES: tuple[str, ...] = ("airflow", "logs")
 
-#: The kit's service names (conformance.rules) to endpoint prefixes.
+#: The kit's service names (kms_conformance.rules) to endpoint prefixes.
 SERVICE_PREFIX: Mapping[str, str] = {
     "forecast": "forecast",
     "feature-store": "sagemaker",

@@ -21,10 +21,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
-
-from strategies.aws import account_ids, key_ids, regions
-from strategies.mutators import NotApplicable
-from strategies.policies import admin_statement
+from kms_conformance.strategies.aws import account_ids, key_ids, regions
+from kms_conformance.strategies.mutators import NotApplicable
+from kms_conformance.strategies.policies import admin_statement
 
 #: The actions of the first statement of the page's sample key policy (page 001, "Kebijakan kunci
 #: CMK yang dikelola pelanggan").

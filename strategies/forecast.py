@@ -9,7 +9,7 @@ Two kinds of value:
 - **scenario templates** (:func:`key_policy_template` and the ``*_examples`` strategies): key
   policies and identity policies with ``<<ROLE>>`` (the role passed to Forecast), ``<<CALLER>>``
   (the invoking identity), ``<<ACCOUNT>>`` and ``<<REGION>>`` placeholders, which a behaviour
-  scenario fills with ``conformance.specs.steps.fill`` once the target has created the roles.
+  scenario fills with ``kms_conformance.specs.steps.fill`` once the target has created the roles.
 
 The key policy statements follow the page's sample ("Create a customer managed key"), with the
 sample's defects repaired: straight quotes, balanced braces, and the ``region`` / ``key_ID``
@@ -24,9 +24,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
-
-from strategies.aws import account_ids, key_ids, regions
-from strategies.policies import admin_statement
+from kms_conformance.strategies.aws import account_ids, key_ids, regions
+from kms_conformance.strategies.policies import admin_statement
 
 #: What the key policy must permit the role passed in EncryptionConfig (page 004, "Create a
 #: customer managed key": "the following API operations must be permitted in the key policy").

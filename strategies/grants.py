@@ -3,7 +3,7 @@ and "GrantConstraints"; AWS KMS Developer Guide, "Grants in AWS KMS").
 
 A generated grant is a dict ``{"KeyId", "GranteePrincipal", "Operations", ["RetiringPrincipal"],
 ["Constraints"], ["Name"]}`` exactly as ``boto3.client("kms").create_grant(**grant)`` and
-``conformance.kms.parse_grant`` take it.
+``kms_conformance.kms.parse_grant`` take it.
 """
 
 from __future__ import annotations
@@ -12,14 +12,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
-
-from conformance.kms.grants import (
+from kms_conformance.kms.grants import (
     COMMON_OPERATIONS,
     ENCRYPTION_CONTEXT_OPERATIONS,
     GRANT_OPERATIONS,
     OPERATIONS_BY_KEY_USAGE,
 )
-from strategies.aws import (
+from kms_conformance.strategies.aws import (
     account_ids,
     assumed_role_arns,
     grant_names,
@@ -55,7 +54,7 @@ def grant_constraints() -> SearchStrategy[dict[str, dict[str, str]]]:
     Example:
     ``{"EncryptionContextSubset": {"aws:logs:arn": "arn:aws:logs:us-east-1:111122223333:log-group:g"}}``.
     """
-    from strategies.policies import encryption_contexts
+    from kms_conformance.strategies.policies import encryption_contexts
 
     return st.builds(
         lambda kind, ctx: {kind: ctx},

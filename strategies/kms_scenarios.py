@@ -1,7 +1,7 @@
-"""Strategies of the KMS behaviour scenarios (``conformance.specs.kms``): key policy statements,
+"""Strategies of the KMS behaviour scenarios (``kms_conformance.specs.kms``): key policy statements,
 identity policies, grants and the call a role then makes, as templates with ``<<ROLE>>``,
 ``<<OTHER>>``, ``<<ACCOUNT>>``, ``<<REGION>>`` and ``<<KEY_ARN>>`` placeholders that
-``conformance.specs.steps.fill`` completes once the scenario has created the roles and the key.
+``kms_conformance.specs.steps.fill`` completes once the scenario has created the roles and the key.
 
 Fairness: every condition these strategies write uses a key whose value the *request* decides
 (``kms:CallerAccount``, ``kms:ViaService``, ``kms:EncryptionContext:*``, ``aws:PrincipalArn``,
@@ -18,11 +18,10 @@ from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
-
-from strategies.grants import OPERATIONS_BY_KEY_USAGE
+from kms_conformance.strategies.grants import OPERATIONS_BY_KEY_USAGE
 
 #: The calls a scenario makes as the role on a symmetric encryption key, and the request
-#: parameters they need beyond KeyId (``conformance.specs.kms.use_key`` builds them).
+#: parameters they need beyond KeyId (``kms_conformance.specs.kms.use_key`` builds them).
 CALLS: tuple[str, ...] = (
     "Encrypt", "Decrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "DescribeKey",
 )

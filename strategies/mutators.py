@@ -23,9 +23,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
-
-from conformance.errors import json_path
-from strategies.aws import ALL_REGIONS, VIA_SERVICE_PREFIXES, account_ids, other_region, role_names
+from kms_conformance.errors import json_path
+from kms_conformance.strategies.aws import ALL_REGIONS, VIA_SERVICE_PREFIXES, account_ids, other_region, role_names
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Strategies for Amazon MWAA (page 003, "Using customer managed keys for encryption"): compliant
 setups in the ``kms-conformance check`` format, one mutator per config rule of
-``conformance.specs.mwaa``, and the examples of its behaviour rules.
+``kms_conformance.specs.mwaa``, and the examples of its behaviour rules.
 
 A setup's ``request`` holds the CreateEnvironment parameters as boto3 takes them::
 
@@ -18,10 +18,17 @@ from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
-
-from strategies.aws import account_ids, alias_names, environment_names, key_ids, other_region, regions, role_names
-from strategies.mutators import drop_action, mutate_at, swap_service_in_via_service
-from strategies.policies import admin_statement
+from kms_conformance.strategies.aws import (
+    account_ids,
+    alias_names,
+    environment_names,
+    key_ids,
+    other_region,
+    regions,
+    role_names,
+)
+from kms_conformance.strategies.mutators import drop_action, mutate_at, swap_service_in_via_service
+from kms_conformance.strategies.policies import admin_statement
 
 _STEM = st.from_regex(r"[A-Za-z]{1,6}", fullmatch=True)
 _LOG_MODULES = ("DagProcessingLogs", "SchedulerLogs", "TaskLogs", "WebserverLogs", "WorkerLogs")
@@ -47,7 +54,7 @@ def compliant_setups(draw: st.DrawFn) -> dict[str, Any]:
 
     Example: see ``examples/mwaa/setup.json``.
     """
-    from conformance.specs.mwaa import caller_key_statement, logs_statement
+    from kms_conformance.specs.mwaa import caller_key_statement, logs_statement
 
     account = draw(account_ids())
     region = draw(regions("aws"))

@@ -1,6 +1,6 @@
 """Strategies for OpenSearch Serverless (page 002, "Encryption in Amazon OpenSearch Serverless"):
 encryption policy documents, compliant setups in the ``kms-conformance check`` format, one mutator
-per config rule of ``conformance.specs.opensearch_serverless``, and the examples of its behaviour rules.
+per config rule of ``kms_conformance.specs.opensearch_serverless``, and the examples of its behaviour rules.
 
 A setup's ``request`` holds the requests as the API takes them::
 
@@ -18,10 +18,9 @@ from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
-
-from strategies.aws import account_ids, key_arns, other_region, regions, role_names
-from strategies.mutators import drop_action, mutate_at, swap_service_in_via_service
-from strategies.policies import admin_statement
+from kms_conformance.strategies.aws import account_ids, key_arns, other_region, regions, role_names
+from kms_conformance.strategies.mutators import drop_action, mutate_at, swap_service_in_via_service
+from kms_conformance.strategies.policies import admin_statement
 
 _STEM = st.from_regex(r"[a-z]{1,4}", fullmatch=True)
 _SUFFIX = st.from_regex(r"[a-z0-9]{1,4}", fullmatch=True)
@@ -45,7 +44,7 @@ def encryption_policies(patterns: list[str], key_arn: str | None) -> dict[str, A
 
 def sample_key_statement(principal: str, region: str) -> dict[str, Any]:
     """The page's key-policy sample as a statement for ``principal`` in ``region``."""
-    from conformance.specs.opensearch_serverless import sample_key_statement as build
+    from kms_conformance.specs.opensearch_serverless import sample_key_statement as build
 
     return build(principal, f"aoss.{region}.amazonaws.com")
 
@@ -174,7 +173,7 @@ def break_key_element(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
 
 
 def _matched(setup: Mapping[str, Any], name: str) -> bool:
-    from conformance.specs.opensearch_serverless import pattern_matches
+    from kms_conformance.specs.opensearch_serverless import pattern_matches
 
     return any(pattern_matches(p, name) for i in range(len(setup["request"]["CreateSecurityPolicy"]))
                for r in _doc(setup, i).get("Rules", []) for p in r.get("Resource", []))
@@ -307,7 +306,7 @@ def _examples(**fields: SearchStrategy[Any]) -> SearchStrategy[dict[str, Any]]:
 
 def rule_defect_examples() -> SearchStrategy[dict[str, Any]]:
     """AOSS-01: ``{"stem": "ab", "suffix": "x1", "defect": "resource-type"}`` (or ``none``)."""
-    from conformance.specs.opensearch_serverless import BAD_RULES
+    from kms_conformance.specs.opensearch_serverless import BAD_RULES
 
     return _examples(defect=st.sampled_from(sorted(BAD_RULES)))
 

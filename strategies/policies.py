@@ -1,7 +1,7 @@
 """Strategies for IAM policy documents in AWS wire form: actions, condition blocks, statements, key
 policies and identity policies.
 
-Every value is a plain JSON dict of the shape ``conformance.policy.parse_policy`` and the KMS
+Every value is a plain JSON dict of the shape ``kms_conformance.policy.parse_policy`` and the KMS
 ``PutKeyPolicy`` / IAM ``PutRolePolicy`` APIs accept. Grammar and operators follow "IAM JSON policy
 elements reference" and "IAM JSON policy elements: Condition operators" (IAM User Guide); KMS
 condition keys follow "AWS KMS condition keys" (AWS KMS Developer Guide); the default key policy
@@ -18,9 +18,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
-
-from conformance.policy import KMS_ACTIONS
-from strategies.aws import (
+from kms_conformance.policy import KMS_ACTIONS
+from kms_conformance.strategies.aws import (
     account_ids,
     account_root_arns,
     alias_names,
@@ -34,7 +33,7 @@ from strategies.aws import (
     service_principals,
     via_service_values,
 )
-from strategies.grants import GRANT_OPERATIONS
+from kms_conformance.strategies.grants import GRANT_OPERATIONS
 
 #: Wildcard action patterns the documents use (``kms:Describe*``, ``kms:Get*``, ``kms:List*``,
 #: ``kms:ReEncrypt*``, ``kms:GenerateDataKey*``...) plus ``?`` forms; ``*``/``?`` are IAM
@@ -563,7 +562,7 @@ def key_setups(
     symmetric: bool | None = True,
     policy: SearchStrategy[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
-    """One entry of a setup's ``keys`` (the format ``conformance.setup.parse_key`` reads): key ARN,
+    """One entry of a setup's ``keys`` (the format ``kms_conformance.setup.parse_key`` reads): key ARN,
     KeySpec/KeyUsage, multiRegion (following the ``mrk-`` id), Enabled state, aliases and a key
     policy (``policy``, default :func:`key_policies` of the account).
 

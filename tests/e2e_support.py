@@ -61,7 +61,7 @@ def client(url: str, service: str) -> Any:
 def cli(*args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None,
         timeout: float = 300) -> subprocess.CompletedProcess[str]:
     """``kms-conformance ARGS`` in a subprocess (the installed console script's module)."""
-    return subprocess.run([sys.executable, "-m", "conformance", *args], capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "kms_conformance", *args], capture_output=True, text=True,
                           env=dict(env if env is not None else os.environ), cwd=cwd, timeout=timeout)
 
 

@@ -7,10 +7,9 @@ from typing import Any
 
 import pytest
 from hypothesis import strategies as st
-
-from conformance import rules as R
-from conformance.errors import InputError
-from conformance.setup import Setup
+from kms_conformance import rules as R
+from kms_conformance.errors import InputError
+from kms_conformance.setup import Setup
 
 FORECAST = "004_1f23ff3028fec3c5.txt"
 MWAA = "003_38db2e13c46896ae.txt"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from conformance.verdicts import KnownDivergence, Report, RuleResult, RunMeta, Verdict
+from kms_conformance.verdicts import KnownDivergence, Report, RuleResult, RunMeta, Verdict
 
 FORECAST = "004_1f23ff3028fec3c5.txt"
 AOSS = "002_c2442b383cdbec83.txt"

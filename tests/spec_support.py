@@ -12,15 +12,14 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+import kms_conformance.targets.model as model_module
 import pytest
 from hypothesis import strategies as st
-
-import conformance.targets.model as model_module
-from conformance.rules import _REGISTRY, Behavior, Rule, services
-from conformance.setup import Setup, load_setup, parse_setup
-from conformance.targets.model import ModelTarget
-from conformance.targets.mutant import MutantTarget
-from strategies.mutators import NotApplicable
+from kms_conformance.rules import _REGISTRY, Behavior, Rule, services
+from kms_conformance.setup import Setup, load_setup, parse_setup
+from kms_conformance.strategies.mutators import NotApplicable
+from kms_conformance.targets.model import ModelTarget
+from kms_conformance.targets.mutant import MutantTarget
 
 
 def _find_docs() -> Path:
@@ -137,7 +136,7 @@ def check_mutation_is_caught(spec_mutators: Mapping[str, Any], raw: dict[str, An
 
 def check_kms_rules_accept(raw: dict[str, Any]) -> None:
     """A page's compliant setup also passes the KMS rules that apply to it."""
-    import conformance.specs.kms  # noqa: F401
+    import kms_conformance.specs.kms  # noqa: F401
 
     setup = parse_setup(raw)
     for rule_id, builder in _REGISTRY.items():

@@ -5,10 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
-from conformance.baseline import BaselineEntry, apply_baseline, parse_baseline
-from conformance.errors import InputError
-from conformance.verdicts import RuleResult, Verdict
+from kms_conformance.baseline import BaselineEntry, apply_baseline, parse_baseline
+from kms_conformance.errors import InputError
+from kms_conformance.verdicts import RuleResult, Verdict
 
 
 def result(rule_id: str, verdict: Verdict, severity: str = "must") -> RuleResult:

@@ -11,11 +11,10 @@ import re
 from collections import Counter
 
 import pytest
-
-from conformance.rules import DOCS, catalogue, services
-from conformance.runner import RunOptions, run
-from conformance.targets import TargetConfig
-from conformance.verdicts import Verdict
+from kms_conformance.rules import DOCS, catalogue, services
+from kms_conformance.runner import RunOptions, run
+from kms_conformance.targets import TargetConfig
+from kms_conformance.verdicts import Verdict
 
 ID = re.compile(r"^(KMS|FORECAST|FS|AOSS|MWAA)-\d{2}$")
 

@@ -13,11 +13,10 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, find, settings
-
-from conformance.rules import Rule, catalogue
-from conformance.specs.steps import StepFailed
-from conformance.targets.model import ModelTarget
-from conformance.targets.mutant import MutantTarget
+from kms_conformance.rules import Rule, catalogue
+from kms_conformance.specs.steps import StepFailed
+from kms_conformance.targets.model import ModelTarget
+from kms_conformance.targets.mutant import MutantTarget
 
 BEHAVIOUR = [r for r in catalogue() if r.behavior is not None]
 

@@ -1,4 +1,4 @@
-"""``kms-conformance check`` and :mod:`conformance.check` over a fake catalogue (the real spec modules
+"""``kms-conformance check`` and :mod:`kms_conformance.check` over a fake catalogue (the real spec modules
 and their example files are exercised in tests/test_check_examples.py)."""
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ from typing import Any
 
 import pytest
 from fake_catalogue import MWAA, install
-
-from conformance import rules as R
-from conformance.check import Finding, check_setup, format_findings, ok
-from conformance.cli import main
-from conformance.setup import parse_setup
+from kms_conformance import rules as R
+from kms_conformance.check import Finding, check_setup, format_findings, ok
+from kms_conformance.cli import main
+from kms_conformance.setup import parse_setup
 
 KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 POLICY = {"Version": "2012-10-17", "Statement": [
@@ -48,7 +47,7 @@ def variant(**changes: Any) -> dict[str, Any]:
     return data
 
 
-# --- conformance.check ------------------------------------------------------------------------------
+# --- kms_conformance.check ------------------------------------------------------------------------------
 
 def statuses(findings: tuple[Finding, ...]) -> dict[str, str]:
     return {f.rule.id: f.status for f in findings}

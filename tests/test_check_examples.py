@@ -7,10 +7,9 @@ import json
 from pathlib import Path
 
 import pytest
-
-from conformance.cli import main
-from conformance.rules import catalogue
-from conformance.setup import SERVICES
+from kms_conformance.cli import main
+from kms_conformance.rules import catalogue
+from kms_conformance.setup import SERVICES
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 COMPLIANT = sorted(EXAMPLES.glob("*/setup.json"))
@@ -107,9 +106,8 @@ def test_generated_setups_through_the_file_format(service: str, tmp_path: Path) 
 
     from hypothesis import HealthCheck, given, reject, settings
     from hypothesis import strategies as st
-
-    from conformance.rules import services
-    from strategies.mutators import NotApplicable
+    from kms_conformance.rules import services
+    from kms_conformance.strategies.mutators import NotApplicable
 
     spec = services()[service]
     path = tmp_path / "setup.json"

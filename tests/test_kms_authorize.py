@@ -10,8 +10,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conformance.kms import (
+from kms_conformance.kms import (
     Key,
     KmsRequest,
     authorize,
@@ -19,9 +18,9 @@ from conformance.kms import (
     parse_grant,
     request_context,
 )
-from conformance.policy import Decision, parse_policy
-from strategies.aws import assumed_role_arns
-from strategies.policies import identity_policies, key_policies
+from kms_conformance.policy import Decision, parse_policy
+from kms_conformance.strategies.aws import assumed_role_arns
+from kms_conformance.strategies.policies import identity_policies, key_policies
 
 ACCOUNT = "111122223333"
 OTHER = "444455556666"

@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conformance.kms import (
+from kms_conformance.kms import (
     ENCRYPTION_CONTEXT_OPERATIONS,
     GRANT_OPERATIONS,
     Key,
@@ -18,10 +17,10 @@ from conformance.kms import (
     authorize,
     parse_grant,
 )
-from conformance.policy import Decision, parse_policy
-from strategies.aws import assumed_role_arns, iam_role_arns, principals
-from strategies.grants import grants
-from strategies.policies import encryption_contexts, identity_policies, key_policies
+from kms_conformance.policy import Decision, parse_policy
+from kms_conformance.strategies.aws import assumed_role_arns, iam_role_arns, principals
+from kms_conformance.strategies.grants import grants
+from kms_conformance.strategies.policies import encryption_contexts, identity_policies, key_policies
 
 ACCOUNT = "111122223333"
 KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"

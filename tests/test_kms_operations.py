@@ -1,4 +1,4 @@
-"""The reference model's KMS, IAM and STS operations (conformance.kms.operations) through
+"""The reference model's KMS, IAM and STS operations (kms_conformance.kms.operations) through
 ``kms_call`` / ``iam_call``, in the AWS API shape: each test cites the KMS API Reference page or
 Developer Guide section whose behaviour it checks."""
 
@@ -9,9 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-
-from conformance.kms import AwsError, World, iam_call, kms_call
-from conformance.targets.base import MODEL_OPERATIONS, UnsupportedOperation
+from kms_conformance.kms import AwsError, World, iam_call, kms_call
+from kms_conformance.targets.base import MODEL_OPERATIONS, UnsupportedOperation
 
 ACCOUNT = "111122223333"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
@@ -48,11 +47,11 @@ def new_key(world: World, **params: Any) -> dict[str, Any]:
 def test_handlers_are_registered_once() -> None:
     import importlib
 
-    import conformance.kms.operations as ops
+    import kms_conformance.kms.operations as ops
     for key in [("kms", "CreateGrant"), ("kms", "Decrypt"), ("iam", "CreateRole"), ("sts", "GetCallerIdentity")]:
         assert key in MODEL_OPERATIONS
     ops.register_model_handlers()  # a second registration is a no-op, never "registered twice"
-    assert importlib.import_module("conformance.kms") is not None
+    assert importlib.import_module("kms_conformance.kms") is not None
 
 
 def test_unknown_operation_is_unsupported(world: World) -> None:

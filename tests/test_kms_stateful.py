@@ -1,11 +1,11 @@
 """The reference model's grant lifecycle, tested as Hypothesis stateful programs.
 
-A :class:`hypothesis.stateful.RuleBasedStateMachine` drives ``conformance.targets.model.ModelTarget``
+A :class:`hypothesis.stateful.RuleBasedStateMachine` drives ``kms_conformance.targets.model.ModelTarget``
 through random interleavings of CreateGrant, RetireGrant, RevokeGrant, ListGrants and the roles'
 Encrypt/Decrypt/GenerateDataKey calls, and checks every answer against :class:`Oracle`, a few
 lines of bookkeeping written here from the documentation alone ("Grants in AWS KMS", "Retiring and
 revoking grants", "GrantConstraints", RevokeGrant's "Required permissions"), sharing no code
-with ``conformance.kms``:
+with ``kms_conformance.kms``:
 
 - a live grant allows exactly its operations, to its grantee, when the call's encryption context
   meets its constraint; a retired or revoked grant allows nothing;
@@ -27,11 +27,10 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
-
-from conformance.specs import steps
-from conformance.targets.model import ModelTarget
-from conformance.targets.mutant import MutantTarget
-from strategies import kms_scenarios as ks
+from kms_conformance.specs import steps
+from kms_conformance.strategies import kms_scenarios as ks
+from kms_conformance.targets.model import ModelTarget
+from kms_conformance.targets.mutant import MutantTarget
 
 ADMIN = None  # the target's administrator: the key's account statement allows it everything
 STRANGER = 2  # the third role: no grant ever names it
@@ -238,7 +237,7 @@ def test_the_machine_catches_a_wrong_model(flip: tuple[str, str]) -> None:
 @given(ks.grant_programs())
 def test_kms19_facts_match_the_oracle(program: list[dict[str, Any]]) -> None:
     """KMS-19's scenario on the model gives, step for step, what the oracle predicts."""
-    from conformance.rules import catalogue
+    from kms_conformance.rules import catalogue
 
     (kms19,) = [r for r in catalogue() if r.id == "KMS-19"]
     assert kms19.behavior is not None

@@ -7,8 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
-from conformance.policy import Decision, evaluate_policy, make_request, parse_policy
+from kms_conformance.policy import Decision, evaluate_policy, make_request, parse_policy
 
 ACCOUNT = "111122223333"
 USER = f"arn:aws:iam::{ACCOUNT}:user/alice"

@@ -6,8 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from kms_conformance.policy import Decision, Match, evaluate, evaluate_policy, make_request, parse_policy
+
 from benchmarks import bench_evaluator
-from conformance.policy import Decision, Match, evaluate, evaluate_policy, make_request, parse_policy
 
 A = "111122223333"
 B = "444455556666"

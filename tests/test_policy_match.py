@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-
-from conformance.policy import (
+from kms_conformance.policy import (
     KMS_ACTIONS,
     expand_kms_actions,
     make_request,
@@ -18,7 +17,7 @@ from conformance.policy import (
     statement_applies,
     wildcard_match,
 )
-from conformance.policy.model import PrincipalBlock
+from kms_conformance.policy.model import PrincipalBlock
 
 A = "111122223333"
 B = "444455556666"

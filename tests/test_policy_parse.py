@@ -10,9 +10,8 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
-
-from conformance.errors import InputError
-from conformance.policy import (
+from kms_conformance.errors import InputError
+from kms_conformance.policy import (
     Decision,
     PolicyError,
     evaluate_policy,
@@ -21,7 +20,7 @@ from conformance.policy import (
     policy_to_dict,
     serialize_policy,
 )
-from strategies.policies import identity_policies, key_policies
+from kms_conformance.strategies.policies import identity_policies, key_policies
 
 ACCOUNT = "111122223333"
 

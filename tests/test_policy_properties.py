@@ -9,8 +9,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conformance.policy import (
+from kms_conformance.policy import (
     KMS_ACTIONS,
     Decision,
     Request,
@@ -19,9 +18,9 @@ from conformance.policy import (
     make_request,
     parse_policy,
 )
-from conformance.policy.match import principal_account
-from strategies.aws import principals
-from strategies.policies import identity_policies, key_policies, kms_actions, statements
+from kms_conformance.policy.match import principal_account
+from kms_conformance.strategies.aws import principals
+from kms_conformance.strategies.policies import identity_policies, key_policies, kms_actions, statements
 
 ACCOUNT = "111122223333"
 KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"

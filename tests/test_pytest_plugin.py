@@ -27,7 +27,7 @@ FAKE_SPEC = '''
 """A synthetic catalogue for the plugin's tests (one rule per verdict)."""
 from hypothesis import strategies as st
 
-from conformance.rules import rule
+from kms_conformance.rules import rule
 
 DOC = "002_c2442b383cdbec83.txt"
 
@@ -84,9 +84,9 @@ def _known(target, example):
 '''
 
 FAKE_CONFTEST = '''
-import conformance.rules
+import kms_conformance.rules
 
-conformance.rules.SPEC_MODULES = ("fake_spec",)
+kms_conformance.rules.SPEC_MODULES = ("fake_spec",)
 '''
 
 BASELINE = [{"rule": "FAKE-05", "target": "moto", "reason": "ticket KMSC-1: moto differs", "expires": "2099-01-01"}]
@@ -101,8 +101,8 @@ def test_two():
 '''
 
 #: Modules an inert run must not import (the plugin's promise to everyone who installs the kit).
-HEAVY = ("boto3", "botocore", "moto", "hypothesis", "conformance.rules", "conformance.runner",
-         "conformance.targets", "conformance.report", "strategies")
+HEAVY = ("boto3", "botocore", "moto", "hypothesis", "kms_conformance.rules", "kms_conformance.runner",
+         "kms_conformance.targets", "kms_conformance.report", "strategies")
 
 
 def _fake_project(pytester: pytest.Pytester) -> None:
@@ -123,7 +123,7 @@ def _normalise(lines: list[str]) -> list[str]:
 # -- inert unless asked -------------------------------------------------------------------------
 
 def test_import_is_cheap_and_imports_nothing_heavy() -> None:
-    code = ("import sys, pytest; import conformance.pytest_plugin; "
+    code = ("import sys, pytest; import kms_conformance.pytest_plugin; "
             f"print(sorted(m for m in {HEAVY!r} if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
@@ -253,7 +253,7 @@ def test_hypothesis_profiles_are_registered_and_selectable(pytester: pytest.Pyte
     ''')
     result = pytester.runpytest_subprocess("--hypothesis-profile", "kms-ci", "-q")
     result.assert_outcomes(passed=2)
-    from conformance.runner import PROFILES
+    from kms_conformance.runner import PROFILES
 
     check = pytester.makepyfile(test_values=f'''
         from hypothesis import settings
@@ -274,7 +274,7 @@ def test_example_user_tests_pass(pytester: pytest.Pytester) -> None:
 def test_plugin_and_cli_give_the_same_verdicts(pytester: pytest.Pytester) -> None:
     """The real catalogue's KMS rules on moto: ``pytest --kms-conformance -n 2`` and ``kms-conformance
     run`` agree rule by rule, counterexamples included (same seed, same profile)."""
-    cli = subprocess.run([sys.executable, "-m", "conformance", "run", "--target", "moto", "--rules", "KMS-*",
+    cli = subprocess.run([sys.executable, "-m", "kms_conformance", "run", "--target", "moto", "--rules", "KMS-*",
                           "--report-dir", "cli"], capture_output=True, text=True, cwd=pytester.path)
     assert cli.returncode in (0, 1), cli.stderr
     plugin = pytester.runpytest_subprocess("--kms-conformance", "--kms-rules", "KMS-*", "-n", "2",
@@ -318,9 +318,9 @@ def test_fixtures_clean_up_what_they_create(pytester: pytest.Pytester) -> None:
 def test_assert_conformant_fails_with_the_check_text(tmp_path: Path) -> None:
     import copy
 
-    from conformance.check import check_setup, format_findings
-    from conformance.fixtures import assert_conformant
-    from conformance.setup import parse_setup
+    from kms_conformance.check import check_setup, format_findings
+    from kms_conformance.fixtures import assert_conformant
+    from kms_conformance.setup import parse_setup
 
     spec = Path(__file__).resolve().parents[1] / "examples" / "pytest" / "test_my_setup.py"
     namespace: dict[str, object] = {}

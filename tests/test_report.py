@@ -11,14 +11,13 @@ from dataclasses import fields, replace
 from pathlib import Path
 
 import pytest
+from kms_conformance.errors import InputError
+from kms_conformance.report import FILES, load_report, render, write_reports
+from kms_conformance.report.markdown import LIMIT
+from kms_conformance.report.schema import report_schema, validate_report_dict
+from kms_conformance.report.scrub import REDACTED, scrub_text
+from kms_conformance.verdicts import Report, RuleResult, RunMeta, Verdict, report_to_dict
 from report_samples import FORECAST, result, sample_report
-
-from conformance.errors import InputError
-from conformance.report import FILES, load_report, render, write_reports
-from conformance.report.markdown import LIMIT
-from conformance.report.schema import report_schema, validate_report_dict
-from conformance.report.scrub import REDACTED, scrub_text
-from conformance.verdicts import Report, RuleResult, RunMeta, Verdict, report_to_dict
 
 FORMATS = ("json", "junit", "md", "html")
 

@@ -7,11 +7,10 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from kms_conformance.cli import main
+from kms_conformance.report import compare, write_reports
+from kms_conformance.verdicts import KnownDivergence, Report, Verdict
 from report_samples import MWAA, result, sample_report
-
-from conformance.cli import main
-from conformance.report import compare, write_reports
-from conformance.verdicts import KnownDivergence, Report, Verdict
 
 
 def _report(*results: object, **meta: object) -> Report:

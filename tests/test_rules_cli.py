@@ -6,9 +6,8 @@ import json
 
 import pytest
 from fake_catalogue import FORECAST, install
-
-from conformance import rules as R
-from conformance.cli import main
+from kms_conformance import rules as R
+from kms_conformance.cli import main
 
 
 @pytest.fixture
@@ -60,8 +59,8 @@ def test_unknown_doc_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_missing_spec_module_fails_loudly(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
     install(monkeypatch)
-    monkeypatch.setattr(R, "SPEC_MODULES", ("conformance.specs.does_not_exist",))
+    monkeypatch.setattr(R, "SPEC_MODULES", ("kms_conformance.specs.does_not_exist",))
     assert main(["rules"]) == 2
     err = capsys.readouterr().err
-    assert "conformance.specs.does_not_exist" in err and "cannot be loaded" in err
+    assert "kms_conformance.specs.does_not_exist" in err and "cannot be loaded" in err
     assert main(["rules", "--json"]) == 2

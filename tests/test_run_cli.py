@@ -1,4 +1,4 @@
-"""``kms-conformance run`` end to end through ``conformance.cli.main``: exit status, files written."""
+"""``kms-conformance run`` end to end through ``kms_conformance.cli.main``: exit status, files written."""
 
 from __future__ import annotations
 
@@ -8,17 +8,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kms_conformance import runner
+from kms_conformance.cli import main
+from kms_conformance.rules import Rule
 from test_runner import FakeTarget, make_rule
-
-from conformance import runner
-from conformance.cli import main
-from conformance.rules import Rule
 
 
 @pytest.fixture
 def fake_catalogue(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[dict[str, Any]]:
     """The fake rules of test_runner as the catalogue; targets are FakeTargets (threshold per name)."""
-    import conformance.rules as rules_mod
+    import kms_conformance.rules as rules_mod
 
     state: dict[str, Any] = {"rules": (make_rule("FAKE-01"), make_rule("FAKE-02", severity="should")),
                              "threshold": 50}
@@ -107,7 +106,7 @@ def test_interrupted_run_writes_an_incomplete_report(fake_catalogue: dict[str, A
 
 
 def _real_catalogue() -> tuple[Rule, ...]:
-    from conformance.rules import catalogue
+    from kms_conformance.rules import catalogue
 
     return catalogue()
 
@@ -134,7 +133,7 @@ def test_doc_selection_and_empty_selection(fake_catalogue: dict[str, Any], tmp_p
 
 def test_unreachable_target_is_one_line(fake_catalogue: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
                                         capsys: pytest.CaptureFixture[str]) -> None:
-    from conformance.targets.boto import TargetUnavailable
+    from kms_conformance.targets.boto import TargetUnavailable
 
     def unreachable(cfg: Any) -> Any:
         raise TargetUnavailable("sts: EndpointConnectionError: Could not connect")

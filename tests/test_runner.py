@@ -16,16 +16,15 @@ from typing import Any
 
 import pytest
 from hypothesis import strategies as st
-
-from conformance import runner
-from conformance.baseline import BaselineEntry
-from conformance.errors import InputError, UsageError
-from conformance.rules import Behavior, Citation, Rule
-from conformance.runner import PROFILES, Profile, RunOptions, run, run_rule
-from conformance.targets import TargetConfig
-from conformance.targets.base import Outcome, Target, UnsupportedOperation
-from conformance.targets.mutant import MutantTarget
-from conformance.verdicts import Verdict
+from kms_conformance import runner
+from kms_conformance.baseline import BaselineEntry
+from kms_conformance.errors import InputError, UsageError
+from kms_conformance.rules import Behavior, Citation, Rule
+from kms_conformance.runner import PROFILES, Profile, RunOptions, run, run_rule
+from kms_conformance.targets import TargetConfig
+from kms_conformance.targets.base import Outcome, Target, UnsupportedOperation
+from kms_conformance.targets.mutant import MutantTarget
+from kms_conformance.verdicts import Verdict
 
 FAST = Profile("test", max_examples=40, lifecycle_examples=5, deadline_ms=None, database=False, shrink_budget=200)
 
@@ -139,7 +138,7 @@ def test_exception_on_the_target_is_an_error() -> None:
 
 
 def test_failing_setup_step_on_the_target_is_nonconformant() -> None:
-    from conformance.specs.steps import must
+    from kms_conformance.specs.steps import must
 
     def with_setup(target: Target, example: int) -> dict[str, Any]:
         must("svc:Op", target.call("svc", "Op", {"x": example}))
@@ -248,7 +247,7 @@ def test_baseline_known_expired_and_no_longer_observed(tmp_path: Path) -> None:
 
 
 def test_malformed_baseline_names_file_and_path(tmp_path: Path) -> None:
-    from conformance.baseline import load_baseline
+    from kms_conformance.baseline import load_baseline
 
     path = tmp_path / "b.json"
     path.write_text(json.dumps([{"rule": "FAKE-01", "target": "moto", "reason": "x", "expires": "soon"}]))
@@ -269,7 +268,7 @@ def test_malformed_baseline_names_file_and_path(tmp_path: Path) -> None:
 
 
 def test_example_ci_baseline_parses() -> None:
-    from conformance.baseline import load_baseline
+    from kms_conformance.baseline import load_baseline
 
     entries = load_baseline(Path(__file__).parent.parent / "examples" / "ci" / "baseline.json")
     assert entries == (BaselineEntry("FORECAST-01", "aws", entries[0].reason, date(2027, 3, 31)),)
@@ -321,8 +320,8 @@ def test_profiles() -> None:
 
 def test_plugin_and_cli_offer_every_profile() -> None:
     """The CLI and the pytest plugin keep their choices literal (cheap imports): they must not drift."""
-    from conformance.cli import build_parser
-    from conformance.pytest_plugin import RUN_PROFILES
+    from kms_conformance.cli import build_parser
+    from kms_conformance.pytest_plugin import RUN_PROFILES
 
     assert set(RUN_PROFILES) == set(PROFILES)
     build_parser().parse_args(["run", "--profile", "sandbox"])
@@ -332,7 +331,7 @@ def test_plugin_and_cli_offer_every_profile() -> None:
 
 
 def _service_spec(mutators: dict[str, Any]) -> Any:
-    from conformance.rules import ServiceSpec
+    from kms_conformance.rules import ServiceSpec
 
     def compliant() -> Any:
         return st.integers(0, 5).map(lambda n: {"service": "forecast", "request": {"Flag": True, "n": n}})
@@ -361,7 +360,7 @@ def _needs_flag(setup: Any) -> list[str]:
 ])
 def test_config_rule_on_the_model(monkeypatch: pytest.MonkeyPatch, rule_id: str, check: Any, service: str,
                                   mutators: dict[str, Any], verdict: Verdict, detail: str) -> None:
-    import conformance.rules as rules_mod
+    import kms_conformance.rules as rules_mod
 
     monkeypatch.setattr(rules_mod, "services", lambda: {"forecast": _service_spec(mutators)})
     rule = _config_rule(rule_id, check, service)
@@ -382,7 +381,7 @@ def test_redact_account_masks_it_everywhere(tmp_path: Path) -> None:
         return {"arn": f"arn:aws:iam::{target.account}:role/r", "Op": target.call("svc", "Op", {"x": example}).code}
 
     report, _, _ = run_fake(tmp_path, catalogue=(make_rule("FAKE-01", scen=leaky),), redact_account=True)
-    text = json.dumps(__import__("conformance.verdicts", fromlist=["x"]).report_to_dict(report))
+    text = json.dumps(__import__("kms_conformance.verdicts", fromlist=["x"]).report_to_dict(report))
     assert report.results[0].verdict is Verdict.NONCONFORMANT
     assert "123456789012" not in text and "arn:aws:iam::************:role/r" in text
 

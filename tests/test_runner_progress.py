@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import io
 
-from conformance.progress import Progress, result_line, summary_table
-from conformance.verdicts import KnownDivergence, Report, RuleResult, RunMeta, Verdict
+from kms_conformance.progress import Progress, result_line, summary_table
+from kms_conformance.verdicts import KnownDivergence, Report, RuleResult, RunMeta, Verdict
 
 
 def result(rule_id: str, verdict: Verdict, **kw: object) -> RuleResult:

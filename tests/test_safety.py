@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-
-from conformance.errors import UsageError
-from conformance.safety import ALLOW_ENV, allowed_accounts, guard_account, is_loopback, looks_like_production
+from kms_conformance.errors import UsageError
+from kms_conformance.safety import ALLOW_ENV, allowed_accounts, guard_account, is_loopback, looks_like_production
 
 
 @pytest.mark.parametrize(

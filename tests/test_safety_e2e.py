@@ -32,9 +32,8 @@ from e2e_support import (
     recorded_operations,
     recording,
 )
-
-from conformance.errors import UsageError
-from conformance.targets import TargetConfig, make_target
+from kms_conformance.errors import UsageError
+from kms_conformance.targets import TargetConfig, make_target
 
 pytestmark = pytest.mark.slow
 pytest_plugins = ["pytester"]
@@ -197,7 +196,7 @@ def test_throttling_beyond_the_retries_is_an_environment_failure(loop_url: str) 
     2 attempts, both throttled. Throttling is the environment, not the target's behaviour, so the
     target raises ``TargetUnavailable`` (the runner's ``error`` verdict), never an Outcome that a
     rule could compare as if KMS had answered."""
-    from conformance.targets.boto import TargetUnavailable
+    from kms_conformance.targets.boto import TargetUnavailable
 
     attempts: list[str] = []
     config = TargetConfig(name="aws", endpoint_url=loop_url, run_id="e2e-throttle", max_attempts=2)

@@ -1,7 +1,7 @@
 """examples/ci/sandbox-role-policy.json: the sandbox role's identity policy allows every call the kit
 makes (each rule's operations, the target's own calls, cleanup, ``sweep``) and little else.
 
-Decisions come from the kit's own evaluator (:func:`conformance.policy.evaluate`, "Policy evaluation
+Decisions come from the kit's own evaluator (:func:`kms_conformance.policy.evaluate`, "Policy evaluation
 logic", IAM User Guide), for a session of the role in the sandbox account on representative ARNs of
 what the kit creates (names from ``BotoTarget.unique``: ``kmsc-<prefix>-<token>-<n>``)."""
 
@@ -15,11 +15,10 @@ from typing import Any
 
 import boto3
 import pytest
+from kms_conformance.policy import Decision, Policy, evaluate, make_request, parse_policy
+from kms_conformance.resources import creation_tags, iam_tags, kms_tags
+from kms_conformance.rules import catalogue
 from moto import mock_aws
-
-from conformance.policy import Decision, Policy, evaluate, make_request, parse_policy
-from conformance.resources import creation_tags, iam_tags, kms_tags
-from conformance.rules import catalogue
 
 POLICY_PATH = Path(__file__).resolve().parents[1] / "examples" / "ci" / "sandbox-role-policy.json"
 ACCOUNT = "111122223333"
@@ -57,7 +56,7 @@ CLEANUP_CALLS = {"kms:DeleteAlias", "kms:RevokeGrant", "kms:ScheduleKeyDeletion"
                  "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy", "iam:DeleteRole",
                  "aoss:DeleteSecurityPolicy", "aoss:DeleteCollection", "airflow:DeleteEnvironment",
                  "sagemaker:DeleteFeatureGroup", "forecast:DeleteResourceTree"}
-#: conformance.sweep: plan_sweep's reads and execute's removals (kept honest by
+#: kms_conformance.sweep: plan_sweep's reads and execute's removals (kept honest by
 #: test_sweep_calls_are_listed, which records what the sweep really sends).
 SWEEP_CALLS = {"kms:ListKeys", "kms:DescribeKey", "kms:ListResourceTags", "kms:ListAliases", "kms:ListGrants",
                "kms:DeleteAlias", "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "iam:ListRoles", "iam:ListRoleTags",
@@ -199,7 +198,7 @@ def test_sweep_calls_are_listed(recorded: tuple[Any, set[str]]) -> None:
     inline policy, a collection, a Forecast dataset group) is all in SWEEP_CALLS, so all allowed."""
     import json as _json
 
-    from conformance.sweep import execute, plan_sweep
+    from kms_conformance.sweep import execute, plan_sweep
 
     clients, calls = recorded
     old = creation_tags("run-old", datetime.now(UTC) - timedelta(hours=30))

@@ -1,4 +1,4 @@
-"""``kms-conformance simulate`` end to end through ``conformance.cli.main``."""
+"""``kms-conformance simulate`` end to end through ``kms_conformance.cli.main``."""
 
 from __future__ import annotations
 
@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from conformance.cli import main
+from kms_conformance.cli import main
 
 ACCOUNT = "111122223333"
 KEY = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -123,10 +122,10 @@ def test_batch_with_a_malformed_line(tmp_path: Path, capsys: pytest.CaptureFixtu
 
 
 def test_batch_from_stdin_caches_policies(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from conformance.commands import simulate
+    from kms_conformance.commands import simulate
 
     parses = []
-    import conformance.policy as policy_module
+    import kms_conformance.policy as policy_module
     real = policy_module.parse_policy
 
     def counting(doc: Any, **kw: Any) -> Any:

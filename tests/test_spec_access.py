@@ -1,13 +1,12 @@
-"""Tests of conformance.specs.access: the shared KMS access helper of the config checks."""
+"""Tests of kms_conformance.specs.access: the shared KMS access helper of the config checks."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import pytest
-
-from conformance.setup import parse_setup
-from conformance.specs.access import (
+from kms_conformance.setup import parse_setup
+from kms_conformance.specs.access import (
     access_reasons,
     caller_of,
     evaluate_access,

@@ -11,9 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import kms_conformance.kms  # noqa: F401  (registers the kms/iam model handlers)
+import kms_conformance.targets.model as model_module
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kms_conformance.errors import InputError
+from kms_conformance.rules import _REGISTRY, services
+from kms_conformance.setup import load_setup, parse_setup
+from kms_conformance.specs import feature_store as spec
+from kms_conformance.strategies import feature_store as fss
+from kms_conformance.targets.model import ModelTarget
 from spec_support import (
     caught,
     check_deterministic_on_the_model,
@@ -27,15 +35,6 @@ from spec_support import (
     rule,
     run,
 )
-
-import conformance.kms  # noqa: F401  (registers the kms/iam model handlers)
-import conformance.targets.model as model_module
-from conformance.errors import InputError
-from conformance.rules import _REGISTRY, services
-from conformance.setup import load_setup, parse_setup
-from conformance.specs import feature_store as spec
-from conformance.targets.model import ModelTarget
-from strategies import feature_store as fss
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "feature-store"
 CONFIG_RULES = ("FS-03", "FS-04", "FS-05", "FS-06", "FS-09", "FS-10", "FS-11")
@@ -361,7 +360,7 @@ def test_fs_12_principal_needs_feature_store_permission(model: ModelTarget, allo
 
 def test_data_plane_needs_feature_store_permission(model: ModelTarget) -> None:
     """The data plane judges the caller's own permission too (the runtime's AccessForbidden)."""
-    from conformance.specs.steps import new_role
+    from kms_conformance.specs.steps import new_role
 
     name = model.unique("fs")
     req = fss.feature_group_request(name, online_key=None, offline_key=None, role=None, offline=False)
@@ -373,7 +372,7 @@ def test_data_plane_needs_feature_store_permission(model: ModelTarget) -> None:
 
 
 def test_data_plane_without_key_needs_no_kms(model: ModelTarget) -> None:
-    from conformance.specs.steps import new_role
+    from kms_conformance.specs.steps import new_role
 
     caller = new_role(model, "plain", inline_policies={"sm": {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}]}})

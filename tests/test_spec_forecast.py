@@ -11,9 +11,17 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import kms_conformance.kms  # noqa: F401  (registers the kms/iam model handlers)
+import kms_conformance.targets.model as model_module
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kms_conformance.errors import InputError
+from kms_conformance.rules import _REGISTRY, services
+from kms_conformance.setup import load_setup, parse_setup
+from kms_conformance.specs import forecast as spec
+from kms_conformance.strategies import forecast as fst
+from kms_conformance.targets.model import ModelTarget
 from spec_support import (
     caught,
     check_deterministic_on_the_model,
@@ -27,15 +35,6 @@ from spec_support import (
     rule,
     run,
 )
-
-import conformance.kms  # noqa: F401  (registers the kms/iam model handlers)
-import conformance.targets.model as model_module
-from conformance.errors import InputError
-from conformance.rules import _REGISTRY, services
-from conformance.setup import load_setup, parse_setup
-from conformance.specs import forecast as spec
-from conformance.targets.model import ModelTarget
-from strategies import forecast as fst
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "forecast"
 CONFIG_RULES = ("FORECAST-01", "FORECAST-10", "FORECAST-11", "FORECAST-12", "FORECAST-13", "FORECAST-14",

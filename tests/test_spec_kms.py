@@ -1,4 +1,4 @@
-"""Tests of conformance.specs.kms: every KMS rule passes a compliant example and fails a mutated one.
+"""Tests of kms_conformance.specs.kms: every KMS rule passes a compliant example and fails a mutated one.
 
 Behaviour rules: the scenario's facts on the reference model are the documented outcome, and a
 MutantTarget that flips the operation the rule is about is found different. Config rules: a
@@ -15,14 +15,13 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import kms_conformance.rules as rules_module
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kms_conformance.rules import Rule
+from kms_conformance.setup import parse_setup
 from spec_support import DOCS
-
-import conformance.rules as rules_module
-from conformance.rules import Rule
-from conformance.setup import parse_setup
 
 ACCOUNT = "111122223333"
 KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -64,7 +63,7 @@ def the(rule_id: str) -> Rule:
 
 
 def model() -> Any:
-    from conformance.targets.model import ModelTarget
+    from kms_conformance.targets.model import ModelTarget
 
     return ModelTarget(account="123456789012")
 
@@ -77,7 +76,7 @@ def run(rule_id: str, example: Any, target: Any = None) -> Mapping[str, Any]:
 
 def differs(rule_id: str, example: Any, flip: tuple[str, str]) -> str | None:
     """Run on the model and on a mutant flipping ``flip``; the rule's comparison of the two."""
-    from conformance.targets.mutant import MutantTarget
+    from kms_conformance.targets.mutant import MutantTarget
 
     behavior = the(rule_id).behavior
     assert behavior is not None
@@ -375,7 +374,7 @@ def test_kms19_revoke_mutant_is_caught_on_a_short_program() -> None:
 def test_kms19_is_a_lifecycle_rule_whose_examples_are_programs() -> None:
     behavior = the("KMS-19").behavior
     assert behavior is not None and behavior.lifecycle
-    from strategies.kms_scenarios import grant_programs
+    from kms_conformance.strategies.kms_scenarios import grant_programs
 
     assert behavior.examples is grant_programs
 
@@ -383,7 +382,7 @@ def test_kms19_is_a_lifecycle_rule_whose_examples_are_programs() -> None:
 def _run_cli(target: str, tmp_path: Path) -> tuple[int, dict[str, Any]]:
     import json
 
-    from conformance.cli import main
+    from kms_conformance.cli import main
 
     out = tmp_path / target
     status = main(["run", "--target", target, "--rules", "KMS-19", "--profile", "ci", "--report-dir", str(out)])
@@ -405,7 +404,7 @@ def test_kms19_run_model_conformant_moto_nonconformant(tmp_path: Path) -> None:
 
 def test_kms19_moto_lets_a_stranger_retire_a_grant() -> None:
     """The lifecycle divergence behind the shortest one: on moto anybody may retire a grant."""
-    from conformance.targets import TargetConfig, make_target
+    from kms_conformance.targets import TargetConfig, make_target
 
     program = [_grant(0, ["Encrypt"]), {"step": "RetireGrant", "grant": 0, "by": "stranger"}, {"step": "ListGrants"}]
     moto = make_target(TargetConfig(name="moto"))

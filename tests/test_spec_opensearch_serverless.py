@@ -11,6 +11,12 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from kms_conformance.errors import InputError
+from kms_conformance.rules import catalogue, services
+from kms_conformance.setup import load_setup, parse_setup
+from kms_conformance.specs import opensearch_serverless as A
+from kms_conformance.strategies.opensearch_serverless import MUTATORS
+from kms_conformance.targets.model import ModelTarget
 from spec_support import (
     check_behaviour_on_model_and_mutant,
     check_compliant_and_one_mutation,
@@ -20,13 +26,6 @@ from spec_support import (
     example_verdicts,
     holds,
 )
-
-from conformance.errors import InputError
-from conformance.rules import catalogue, services
-from conformance.setup import load_setup, parse_setup
-from conformance.specs import opensearch_serverless as A
-from conformance.targets.model import ModelTarget
-from strategies.opensearch_serverless import MUTATORS
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "opensearch-serverless"
 RULES = {r.id: r for r in catalogue() if r.service == "opensearch-serverless"}

@@ -7,8 +7,7 @@ import re
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from strategies import aws
+from kms_conformance.strategies import aws
 
 FAST = settings(max_examples=40, deadline=None)
 

@@ -1,5 +1,5 @@
 """Grant strategies produce CreateGrant requests AWS accepts (strategies/grants.py); once
-``conformance.kms.parse_grant`` exists it accepts them too, and moto's CreateGrant does."""
+``kms_conformance.kms.parse_grant`` exists it accepts them too, and moto's CreateGrant does."""
 
 from __future__ import annotations
 
@@ -10,8 +10,7 @@ from typing import Any
 
 import pytest
 from hypothesis import given, settings
-
-from strategies.grants import (
+from kms_conformance.strategies.grants import (
     COMMON_OPERATIONS,
     ENCRYPTION_CONTEXT_OPERATIONS,
     GRANT_OPERATIONS,
@@ -26,7 +25,7 @@ KEY = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890
 
 def grant_parser() -> Callable[[Any], Any] | None:
     try:
-        module = importlib.import_module("conformance.kms")
+        module = importlib.import_module("kms_conformance.kms")
     except ImportError:
         return None
     parse = getattr(module, "parse_grant", None)
@@ -81,8 +80,8 @@ def test_any_grant_operations(ops: list[str]) -> None:
 
 
 def test_grant_tables_are_the_kms_models() -> None:
-    # One home for the grant tables (conformance.kms.grants); the strategies re-export them.
-    from conformance.kms import grants as model
+    # One home for the grant tables (kms_conformance.kms.grants); the strategies re-export them.
+    from kms_conformance.kms import grants as model
 
     assert GRANT_OPERATIONS is model.GRANT_OPERATIONS
     assert OPERATIONS_BY_KEY_USAGE is model.OPERATIONS_BY_KEY_USAGE

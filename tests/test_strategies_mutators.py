@@ -10,11 +10,10 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from kms_conformance.strategies import mutators as mut
+from kms_conformance.strategies.grants import grants
+from kms_conformance.strategies.policies import identity_policies, key_policies
 from test_strategies_policies import shape_errors
-
-from strategies import mutators as mut
-from strategies.grants import grants
-from strategies.policies import identity_policies, key_policies
 
 FAST = settings(max_examples=40, deadline=None)
 
@@ -248,7 +247,7 @@ def test_grant_constraint_mutations() -> None:
 # --- decisions: the mutation changes what the policy evaluator decides ---------------------------
 
 def evaluator() -> Any:
-    return importlib.import_module("conformance.policy")
+    return importlib.import_module("kms_conformance.policy")
 
 
 def decide(doc: dict[str, Any], action: str, principal: str = ROLE, **context: Any) -> str:

@@ -1,5 +1,5 @@
 """Policy strategies produce documents in the grammar of "IAM JSON policy elements reference"
-(strategies/policies.py); once ``conformance.policy.parse_policy`` exists, it accepts them too."""
+(strategies/policies.py); once ``kms_conformance.policy.parse_policy`` exists, it accepts them too."""
 
 from __future__ import annotations
 
@@ -11,9 +11,8 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
-from conformance.policy import KMS_ACTIONS
-from strategies import aws, policies
+from kms_conformance.policy import KMS_ACTIONS
+from kms_conformance.strategies import aws, policies
 
 FAST = settings(max_examples=40, deadline=None)
 
@@ -25,9 +24,9 @@ OPERATOR = re.compile(
 
 
 def policy_parser() -> Callable[..., Any] | None:
-    """``conformance.policy.parse_policy`` once the POLICY engineer has landed it, else None."""
+    """``kms_conformance.policy.parse_policy`` once the POLICY engineer has landed it, else None."""
     try:
-        module = importlib.import_module("conformance.policy")
+        module = importlib.import_module("kms_conformance.policy")
     except ImportError:
         return None
     parse = getattr(module, "parse_policy", None)
@@ -329,7 +328,7 @@ def test_key_setups(entry: dict[str, Any]) -> None:
     assert entry["multiRegion"] == ("/mrk-" in entry["arn"])
     check_policy(entry["policy"], key_policy=True)
     try:
-        setup = importlib.import_module("conformance.setup")
+        setup = importlib.import_module("kms_conformance.setup")
         setup.parse_key(entry, source="strategy", path="keys[0]")
     except ImportError:  # the policy package parse_key needs is not there yet
         pass

@@ -8,10 +8,9 @@ from typing import Any
 
 import boto3
 import pytest
+from kms_conformance.resources import creation_tags, iam_tags, kms_tags
+from kms_conformance.sweep import execute, plan_sweep
 from moto import mock_aws
-
-from conformance.resources import creation_tags, iam_tags, kms_tags
-from conformance.sweep import execute, plan_sweep
 
 
 @pytest.fixture
@@ -82,7 +81,7 @@ def _aoss_policy(aoss: Any, name: str, collection: str, key_arn: str) -> None:
 def test_sweep_finds_aoss_collections_by_tag_and_policies_by_prefix(clients: Any) -> None:
     """The encryption policies of a killed run take no tags: they go by name (``kmsc-...`` and the
     service's ``auto-kmsc-...``) and age; collections by their tags; the account's own stay."""
-    from conformance.resources import NAME_PREFIX
+    from kms_conformance.resources import NAME_PREFIX
 
     aoss, kms = clients("opensearchserverless"), clients("kms")
     old = creation_tags("run-old", datetime.now(UTC) - timedelta(hours=30))

@@ -20,16 +20,15 @@ from typing import Any
 
 import pytest
 from e2e_support import ROOT, cli, client, moto_server
-
-from conformance.resources import RUN_TAG
+from kms_conformance.resources import RUN_TAG
 
 pytestmark = pytest.mark.slow
 
 #: A run that creates a role, a key, an alias and a grant through the aws target, then hangs.
 HANGING_RUN = textwrap.dedent('''
     import sys, time
-    from conformance.specs.steps import new_key, new_role
-    from conformance.targets import TargetConfig, make_target
+    from kms_conformance.specs.steps import new_key, new_role
+    from kms_conformance.targets import TargetConfig, make_target
 
     target = make_target(TargetConfig(name="aws", endpoint_url=sys.argv[1], run_id=sys.argv[2]))
     policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}
@@ -133,7 +132,7 @@ def test_sweep_after_killing_kms_conformance_run(url: str, tmp_path: Path) -> No
     """The real thing: ``kms-conformance run --target aws`` killed with SIGKILL once it has created
     a key or a role, then ``kms-conformance sweep``."""
     users_key, users_role = _users_resources(url)
-    proc = subprocess.Popen([sys.executable, "-m", "conformance", "run", "--target", "aws", "--endpoint-url", url,
+    proc = subprocess.Popen([sys.executable, "-m", "kms_conformance", "run", "--target", "aws", "--endpoint-url", url,
                              "--profile", "ci", "--report-dir", str(tmp_path / "reports")],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path,
                             env=dict(os.environ, PYTHONPATH=str(ROOT)))
@@ -153,10 +152,10 @@ def test_sweep_after_killing_kms_conformance_run(url: str, tmp_path: Path) -> No
 #: by its kmsc- name) for a new key, and a tagged collection it matches; then hangs.
 HANGING_AOSS_RUN = textwrap.dedent('''
     import sys, time
-    from conformance.specs.opensearch_serverless import _aoss, _create_policy, _names
-    from conformance.specs.steps import new_key
-    from conformance.targets import TargetConfig, make_target
-    from strategies.opensearch_serverless import encryption_policies
+    from kms_conformance.specs.opensearch_serverless import _aoss, _create_policy, _names
+    from kms_conformance.specs.steps import new_key
+    from kms_conformance.targets import TargetConfig, make_target
+    from kms_conformance.strategies.opensearch_serverless import encryption_policies
 
     target = make_target(TargetConfig(name="aws", endpoint_url=sys.argv[1], run_id=sys.argv[2]))
     name, stem = _names(target, {"stem": "ab"})

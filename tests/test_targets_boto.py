@@ -7,12 +7,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-
-from conformance.errors import UsageError
-from conformance.resources import CREATED_TAG, RUN_TAG
-from conformance.targets import TargetConfig, make_target
-from conformance.targets.base import UnsupportedOperation
-from conformance.targets.boto import REDACTED, BotoTarget, KeyBudgetExceeded, scrub
+from kms_conformance.errors import UsageError
+from kms_conformance.resources import CREATED_TAG, RUN_TAG
+from kms_conformance.targets import TargetConfig, make_target
+from kms_conformance.targets.base import UnsupportedOperation
+from kms_conformance.targets.boto import REDACTED, BotoTarget, KeyBudgetExceeded, scrub
 
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]})
@@ -202,11 +201,10 @@ def test_moto_target_refuses_an_endpoint() -> None:
 
 def test_max_keys_makes_the_rule_an_error_not_a_crash() -> None:
     from hypothesis import strategies as st
-
-    from conformance.rules import Behavior, Citation, Rule
-    from conformance.runner import Profile, run_rule
-    from conformance.specs.steps import new_key
-    from conformance.verdicts import Verdict
+    from kms_conformance.rules import Behavior, Citation, Rule
+    from kms_conformance.runner import Profile, run_rule
+    from kms_conformance.specs.steps import new_key
+    from kms_conformance.verdicts import Verdict
 
     def scenario(target: Any, example: int) -> dict[str, Any]:
         new_key(target)
@@ -228,7 +226,7 @@ def test_max_keys_makes_the_rule_an_error_not_a_crash() -> None:
 
 
 def test_rate_limiter_spaces_calls_per_service() -> None:
-    from conformance.targets.boto import _RateLimiter
+    from kms_conformance.targets.boto import _RateLimiter
 
     now = [0.0]
     slept: list[float] = []
@@ -279,8 +277,7 @@ def test_key_budget_shared_between_workers() -> None:
 
 def test_lazy_key_patch_is_undone_whatever_the_closing_order() -> None:
     import moto.kms.models as kms_models
-
-    from conformance.targets import _LAZY_PATCH
+    from kms_conformance.targets import _LAZY_PATCH
 
     before, count = kms_models.generate_private_key, _LAZY_PATCH["count"]
     a = make_target(TargetConfig(name="moto", run_id="pa"))
@@ -325,8 +322,7 @@ def test_role_arn_is_assumed_before_the_identity_check() -> None:
 
 def test_throttling_after_retries_is_the_environment_not_a_verdict(moto_target: BotoTarget) -> None:
     import botocore.exceptions
-
-    from conformance.targets.boto import TargetUnavailable
+    from kms_conformance.targets.boto import TargetUnavailable
 
     exc = botocore.exceptions.ClientError(
         {"Error": {"Code": "ThrottlingException", "Message": "Rate exceeded"},
@@ -336,7 +332,7 @@ def test_throttling_after_retries_is_the_environment_not_a_verdict(moto_target: 
 
 
 def test_calls_as_a_role_wait_for_permission_writes_to_settle(monkeypatch: pytest.MonkeyPatch) -> None:
-    import conformance.targets.boto as boto_mod
+    import kms_conformance.targets.boto as boto_mod
 
     target = make_target(TargetConfig(name="moto", run_id="settle"))
     assert isinstance(target, BotoTarget)
@@ -356,7 +352,7 @@ def test_calls_as_a_role_wait_for_permission_writes_to_settle(monkeypatch: pytes
 def test_settle_time_defaults_by_endpoint_and_can_be_set() -> None:
     """IAM/KMS are eventually consistent: against AWS the target waits after a permission change
     before calling as a role; against a loopback emulator it does not; ``--settle-seconds`` decides."""
-    from conformance.targets import AWS_SETTLE_SECONDS
+    from kms_conformance.targets import AWS_SETTLE_SECONDS
 
     listed = frozenset({"999999999999"})
     real = make_target(TargetConfig(name="aws", run_id="g", allow_accounts=listed), session_factory=factory())
@@ -370,7 +366,7 @@ def test_settle_time_defaults_by_endpoint_and_can_be_set() -> None:
 def test_permissions_boundary_is_set_on_every_role_the_kit_creates() -> None:
     """``--permissions-boundary``: the sandbox role policy (examples/ci/sandbox-role-policy.json) lets
     the kit create roles only with the boundary; the target sets it on CreateRole unless the scenario did."""
-    from conformance.specs.steps import new_role
+    from kms_conformance.specs.steps import new_role
 
     boundary = "arn:aws:iam::123456789012:policy/kmsc-permissions-boundary"
     target = make_target(TargetConfig(name="moto", run_id="b", permissions_boundary=boundary))
@@ -384,7 +380,7 @@ def test_permissions_boundary_is_set_on_every_role_the_kit_creates() -> None:
 
 
 def test_permissions_boundary_must_be_a_policy_arn(capsys: pytest.CaptureFixture[str]) -> None:
-    from conformance.cli import main
+    from kms_conformance.cli import main
 
     assert main(["run", "--permissions-boundary", "kmsc-permissions-boundary"]) == 2
     assert "managed policy ARN" in capsys.readouterr().err

@@ -12,14 +12,13 @@ from typing import Any
 
 import pytest
 from hypothesis import strategies as st
-
-from conformance.rules import Behavior, Citation, Rule, catalogue
-from conformance.runner import Profile, RunOptions, run, run_rule
-from conformance.specs.steps import default_key_policy, kms, new_key, new_role
-from conformance.targets import MOTO_LAZY_KEYS_NOTE, TargetConfig, _patch_moto_keys, make_target
-from conformance.targets.base import Outcome, Target
-from conformance.targets.boto import BotoTarget, not_implemented_evidence
-from conformance.verdicts import RuleResult, Verdict
+from kms_conformance.rules import Behavior, Citation, Rule, catalogue
+from kms_conformance.runner import Profile, RunOptions, run, run_rule
+from kms_conformance.specs.steps import default_key_policy, kms, new_key, new_role
+from kms_conformance.targets import MOTO_LAZY_KEYS_NOTE, TargetConfig, _patch_moto_keys, make_target
+from kms_conformance.targets.base import Outcome, Target
+from kms_conformance.targets.boto import BotoTarget, not_implemented_evidence
+from kms_conformance.verdicts import RuleResult, Verdict
 
 pytestmark = pytest.mark.slow
 

@@ -10,8 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from conformance.targets import (
+from kms_conformance.targets import (
     _LAZY_PATCH,
     MOTO_LAZY_KEYS_NOTE,
     MOTO_LAZY_KEYS_SKIPPED,

@@ -7,7 +7,7 @@ import json
 import sys
 from typing import Any
 
-from conformance.errors import UsageError
+from kms_conformance.errors import UsageError
 
 
 def register(subparsers: Any) -> None:
@@ -27,10 +27,10 @@ def register(subparsers: Any) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    from conformance.check import check_setup, format_findings, ok
-    from conformance.commands.rules import load_catalogue
-    from conformance.rules import select, services
-    from conformance.setup import load_setup
+    from kms_conformance.check import check_setup, format_findings, ok
+    from kms_conformance.commands.rules import load_catalogue
+    from kms_conformance.rules import select, services
+    from kms_conformance.setup import load_setup
 
     setup = load_setup(args.setup, service=args.service)
     rules = load_catalogue()

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.errors import UsageError
+from kms_conformance.errors import UsageError
 
 
 def register(subparsers: Any) -> None:
@@ -39,7 +39,7 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def render_main(args: argparse.Namespace) -> int:
-    from conformance.report import load_report, render, write_atomic
+    from kms_conformance.report import load_report, render, write_atomic
 
     report = load_report(args.file)
     text = render(report, args.format)
@@ -57,7 +57,7 @@ def render_main(args: argparse.Namespace) -> int:
 
 
 def compare_main(args: argparse.Namespace) -> int:
-    from conformance.report import compare, format_comparison, load_report
+    from kms_conformance.report import compare, format_comparison, load_report
 
     old = load_report(args.old)
     new = load_report(args.new)

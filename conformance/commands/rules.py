@@ -6,8 +6,8 @@ import argparse
 import json
 from typing import Any
 
-from conformance.errors import UsageError
-from conformance.rules import Rule
+from kms_conformance.errors import UsageError
+from kms_conformance.rules import Rule
 
 
 def register(subparsers: Any) -> None:
@@ -27,7 +27,7 @@ def register(subparsers: Any) -> None:
 def load_catalogue() -> tuple[Rule, ...]:
     """The whole catalogue. A spec module that cannot be imported is an incomplete installation: say
     which one, and fail (exit 2), rather than list or check a catalogue with rules silently missing."""
-    from conformance.rules import catalogue
+    from kms_conformance.rules import catalogue
 
     try:
         return catalogue()
@@ -46,7 +46,7 @@ def table(rules: tuple[Rule, ...]) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from conformance.rules import select
+    from kms_conformance.rules import select
 
     try:
         rules = select(load_catalogue(), docs=args.doc, severity=args.severity, kind=args.kind,

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conformance.errors import UsageError
+from kms_conformance.errors import UsageError
 
 EPILOG = """\
 exit status: 0 when every tested `must` rule is conformant or a known divergence (baseline),
@@ -67,9 +67,9 @@ def register(subparsers: Any) -> None:
 
 
 def options_from_args(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> Any:
-    from conformance.runner import RunOptions, new_run_id
-    from conformance.safety import allowed_accounts
-    from conformance.targets import TargetConfig
+    from kms_conformance.runner import RunOptions, new_run_id
+    from kms_conformance.safety import allowed_accounts
+    from kms_conformance.targets import TargetConfig
 
     if args.workers < 1:
         raise UsageError("--workers must be 1 or more")
@@ -102,9 +102,9 @@ def options_from_args(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> A
 
 def dry_run(options: Any) -> int:
     """What the run would do, without building the target."""
-    from conformance.runner import PROFILES, STATIC_DETAIL, select_rules
-    from conformance.safety import is_loopback
-    from conformance.targets import AWS_SETTLE_SECONDS
+    from kms_conformance.runner import PROFILES, STATIC_DETAIL, select_rules
+    from kms_conformance.safety import is_loopback
+    from kms_conformance.targets import AWS_SETTLE_SECONDS
 
     rules = select_rules(options)
     profile = PROFILES[options.profile]
@@ -137,16 +137,16 @@ def dry_run(options: Any) -> int:
 
 
 def write_report(report: Any, directory: Path) -> dict[str, Path]:
-    """The four report files (conformance.report.write_reports: atomic, report.json first)."""
-    from conformance.report import write_reports
+    """The four report files (kms_conformance.report.write_reports: atomic, report.json first)."""
+    from kms_conformance.report import write_reports
 
     return dict(write_reports(report, directory))
 
 
 def main(args: argparse.Namespace) -> int:
-    from conformance.progress import Progress, summary_table
-    from conformance.runner import run, select_rules
-    from conformance.targets.boto import TargetUnavailable
+    from kms_conformance.progress import Progress, summary_table
+    from kms_conformance.runner import run, select_rules
+    from kms_conformance.targets.boto import TargetUnavailable
 
     invoked = os.path.basename(sys.argv[0]) in ("kms-conformance", "__main__.py")  # not when embedded (tests)
     options = options_from_args(args, tuple(sys.argv[1:]) if invoked else ())

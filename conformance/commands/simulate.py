@@ -11,9 +11,9 @@ One request::
 ARN, a service principal (``forecast.amazonaws.com``) or a 12-digit account id.
 
 A KMS key resource (``arn:...:kms:...:key/...``) is decided by KMS's rule
-(:func:`conformance.kms.authorize`: the key policy must allow, directly or by delegating to the
+(:func:`kms_conformance.kms.authorize`: the key policy must allow, directly or by delegating to the
 account's IAM policies; grants add their operations; explicit deny wins). Any other resource by
-the general rule (:func:`conformance.policy.evaluate`). For a KMS key, ``kms:KeySpec``,
+the general rule (:func:`kms_conformance.policy.evaluate`). For a KMS key, ``kms:KeySpec``,
 ``kms:KeyUsage``, ``kms:KeyOrigin`` and ``kms:MultiRegion`` in the context describe the key (default:
 a symmetric encryption key), ``kms:ViaService`` says a service sends the request, and the
 ``kms:EncryptionContext:<key>`` entries are the request's encryption context (checked against
@@ -44,7 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
-from conformance.errors import InputError, UsageError, json_path
+from kms_conformance.errors import InputError, UsageError, json_path
 
 _KEY_ARN = re.compile(r"^arn:([a-z-]+):kms:([a-z0-9-]*):(\d{12}):key/(.+)$")
 
@@ -141,7 +141,7 @@ class Parsed:
         self._grants: dict[str, Any] = {}
 
     def policy(self, doc: Any, *, source: str, path: Sequence[str | int] = ()) -> Any:
-        from conformance.policy import PolicyError, parse_policy
+        from kms_conformance.policy import PolicyError, parse_policy
 
         text = doc if isinstance(doc, str) else json.dumps(doc, sort_keys=True)
         cached = self._policies.get(text)
@@ -155,7 +155,7 @@ class Parsed:
         return cached
 
     def grant(self, raw: Any, *, source: str, path: Sequence[str | int] = ()) -> Any:
-        from conformance.kms import parse_grant
+        from kms_conformance.kms import parse_grant
 
         text = json.dumps(raw, sort_keys=True)
         cached = self._grants.get(text)
@@ -179,8 +179,8 @@ def decide(req: SimRequest, resource_policy: Any, identity_policies: Sequence[An
     """Decide one request: KMS's rule for a KMS key ARN, the general rule otherwise."""
     from dataclasses import replace
 
-    from conformance.kms import Key, KmsRequest, authorize
-    from conformance.policy import evaluate, make_request
+    from kms_conformance.kms import Key, KmsRequest, authorize
+    from kms_conformance.policy import evaluate, make_request
 
     if re.fullmatch(r"\d{12}", req.principal):  # an account id stands for the account (its root)
         parts = req.resource.split(":")

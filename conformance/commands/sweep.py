@@ -1,4 +1,4 @@
-"""``kms-conformance sweep``: remove leftovers of earlier runs (see :mod:`conformance.sweep`)."""
+"""``kms-conformance sweep``: remove leftovers of earlier runs (see :mod:`kms_conformance.sweep`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from conformance.errors import UsageError
+from kms_conformance.errors import UsageError
 
 
 def register(subparsers: Any) -> None:
@@ -31,9 +31,8 @@ def register(subparsers: Any) -> None:
 
 def main(args: argparse.Namespace) -> int:
     import boto3
-
-    from conformance.safety import allowed_accounts, guard_account
-    from conformance.sweep import execute, plan_sweep
+    from kms_conformance.safety import allowed_accounts, guard_account
+    from kms_conformance.sweep import execute, plan_sweep
 
     if args.older_than < 0:
         raise UsageError("--older-than must be zero or more hours")

@@ -1,15 +1,15 @@
 """The reference model of AWS KMS the documents rely on: keys, key policies, grants, aliases,
 key states, KMS authorization and condition keys, and the KMS/IAM/STS operations of the model
-target (see docs/interfaces.md, section ``conformance.kms``).
+target (see docs/interfaces.md, section ``kms_conformance.kms``).
 
 Importing this package registers the model's ``kms:*``, ``iam:*`` and ``sts:GetCallerIdentity``
-handlers with ``conformance.targets.base.model_operation``.
+handlers with ``kms_conformance.targets.base.model_operation``.
 """
 
-from conformance.kms.authorize import authorize, grantee_matches, names_directly, policy_request
-from conformance.kms.context import KmsRequest, principal_account, request_context
-from conformance.kms.errors import AwsError
-from conformance.kms.grants import (
+from kms_conformance.kms.authorize import authorize, grantee_matches, names_directly, policy_request
+from kms_conformance.kms.context import KmsRequest, principal_account, request_context
+from kms_conformance.kms.errors import AwsError
+from kms_conformance.kms.grants import (
     COMMON_OPERATIONS,
     ENCRYPTION_CONTEXT_OPERATIONS,
     GRANT_OPERATIONS,
@@ -18,9 +18,9 @@ from conformance.kms.grants import (
     constraints_met,
     parse_grant,
 )
-from conformance.kms.keys import KEY_SPEC_USAGES, Key, check_key_spec, default_key_policy
-from conformance.kms.operations import IAM_HANDLERS, KMS_HANDLERS, iam_call, key_metadata, kms_call
-from conformance.kms.world import Role, World
+from kms_conformance.kms.keys import KEY_SPEC_USAGES, Key, check_key_spec, default_key_policy
+from kms_conformance.kms.operations import IAM_HANDLERS, KMS_HANDLERS, iam_call, key_metadata, kms_call
+from kms_conformance.kms.world import Role, World
 
 __all__ = [
     "COMMON_OPERATIONS",

@@ -31,9 +31,9 @@ from collections.abc import Sequence
 from dataclasses import replace
 from functools import lru_cache
 
-from conformance.kms.context import KmsRequest, principal_account, request_context
-from conformance.kms.grants import GRANT_OPERATIONS, Grant, at_least_as_strict, constraints_met
-from conformance.policy import (
+from kms_conformance.kms.context import KmsRequest, principal_account, request_context
+from kms_conformance.kms.grants import GRANT_OPERATIONS, Grant, at_least_as_strict, constraints_met
+from kms_conformance.policy import (
     Decision,
     Evaluation,
     Match,
@@ -43,7 +43,7 @@ from conformance.policy import (
     make_request,
     principal_matches,
 )
-from conformance.policy.model import PrincipalBlock, Statement
+from kms_conformance.policy.model import PrincipalBlock, Statement
 
 
 def _is_account(value: str) -> bool:

@@ -2,7 +2,7 @@
 condition keys"; "kms:ViaService"; "kms:GrantIsForAWSResource"; "kms:EncryptionContext:context-key").
 
 The global keys (aws:PrincipalArn, aws:PrincipalAccount, ...) are derived by
-``conformance.policy.make_request`` from the principal; this module adds what only KMS knows.
+``kms_conformance.policy.make_request`` from the principal; this module adds what only KMS knows.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from conformance.kms.grants import ENCRYPTION_CONTEXT_OPERATIONS, Grant
-from conformance.kms.keys import Key
-from conformance.policy import principal_account as _principal_account
+from kms_conformance.kms.grants import ENCRYPTION_CONTEXT_OPERATIONS, Grant
+from kms_conformance.kms.keys import Key
+from kms_conformance.policy import principal_account as _principal_account
 
 #: Operations for which kms:GrantIsForAWSResource is evaluated ("kms:GrantIsForAWSResource").
 GRANT_RESOURCE_OPERATIONS = ("CreateGrant", "ListGrants", "RevokeGrant")

@@ -9,10 +9,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from conformance.kms.errors import AwsError
+from kms_conformance.kms.errors import AwsError
 
 if TYPE_CHECKING:
-    from conformance.policy import Policy
+    from kms_conformance.policy import Policy
 
 #: KeyUsage values each KeySpec accepts in CreateKey ("Key spec reference"; CreateKey: KeyUsage).
 #: A pair outside this table is a ValidationException.

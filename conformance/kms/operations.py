@@ -1,12 +1,12 @@
 """The reference model's KMS, IAM and STS operations: parameters and responses in the AWS API
 (boto3) shape, errors named as AWS names them, every call authorized as
-:mod:`conformance.kms.authorize` says. Sources: the AWS KMS API Reference page of each
+:mod:`kms_conformance.kms.authorize` says. Sources: the AWS KMS API Reference page of each
 operation; "Key states of AWS KMS keys" (which state fails which operation, and how);
 "Key policies in AWS KMS" (the policy lockout safety check of CreateKey and PutKeyPolicy);
 "Controlling access to aliases"; the IAM and STS API References for roles and GetCallerIdentity.
 
 Importing this module registers one model handler per operation with
-``conformance.targets.base.model_operation``.
+``kms_conformance.targets.base.model_operation``.
 """
 
 from __future__ import annotations
@@ -21,20 +21,20 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
-from conformance.kms.authorize import authorize
-from conformance.kms.context import KmsRequest, principal_account
-from conformance.kms.errors import AwsError, access_denied
-from conformance.kms.grants import Grant, parse_grant
-from conformance.kms.keys import (
+from kms_conformance.kms.authorize import authorize
+from kms_conformance.kms.context import KmsRequest, principal_account
+from kms_conformance.kms.errors import AwsError, access_denied
+from kms_conformance.kms.grants import Grant, parse_grant
+from kms_conformance.kms.keys import (
     DEFAULT_KEY_USAGE,
     Key,
     algorithms,
     check_key_spec,
     default_key_policy,
 )
-from conformance.kms.world import Role, World
-from conformance.policy import Policy, PolicyError, evaluate, make_request, parse_policy
-from conformance.targets.base import MODEL_OPERATIONS, UnsupportedOperation, model_operation
+from kms_conformance.kms.world import Role, World
+from kms_conformance.policy import Policy, PolicyError, evaluate, make_request, parse_policy
+from kms_conformance.targets.base import MODEL_OPERATIONS, UnsupportedOperation, model_operation
 
 KmsHandler = Callable[[World, str, Mapping[str, Any], "str | None"], dict[str, Any]]
 KMS_HANDLERS: dict[str, KmsHandler] = {}

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.kms.errors import AwsError
-from conformance.kms.grants import Grant
-from conformance.kms.keys import Key, parse_alias_arn, parse_key_arn
-from conformance.policy import Policy, parse_policy
+from kms_conformance.kms.errors import AwsError
+from kms_conformance.kms.grants import Grant
+from kms_conformance.kms.keys import Key, parse_alias_arn, parse_key_arn
+from kms_conformance.policy import Policy, parse_policy
 
 ADMIN_ROLE = "kms-conformance-admin"
 SESSION_NAME = "kms-conformance"

@@ -1,6 +1,6 @@
 """The IAM policy language: parse policy documents, match requests, decide.
 
-Public API (docs/interfaces.md, section ``conformance.policy``)::
+Public API (docs/interfaces.md, section ``kms_conformance.policy``)::
 
     policy = parse_policy(text_or_dict, origin="key policy")
     request = make_request("kms:Decrypt", key_arn, role_arn, {"kms:ViaService": "..."})
@@ -29,10 +29,10 @@ Decisions taken where the pages leave room (each explained where it is implement
 - a context key with several values cannot be a policy variable (it counts as missing).
 """
 
-from conformance.policy.actions import KMS_ACTIONS, expand_kms_actions
-from conformance.policy.conditions import OPERATORS, compile_condition, split_operator
-from conformance.policy.evaluate import evaluate, evaluate_policy, resource_account_of, statement_applies
-from conformance.policy.match import (
+from kms_conformance.policy.actions import KMS_ACTIONS, expand_kms_actions
+from kms_conformance.policy.conditions import OPERATORS, compile_condition, split_operator
+from kms_conformance.policy.evaluate import evaluate, evaluate_policy, resource_account_of, statement_applies
+from kms_conformance.policy.match import (
     PrincipalInfo,
     not_principal_excludes,
     principal_account,
@@ -40,7 +40,7 @@ from conformance.policy.match import (
     principal_matches,
     wildcard_match,
 )
-from conformance.policy.model import (
+from kms_conformance.policy.model import (
     Condition,
     Decision,
     Evaluation,
@@ -51,8 +51,8 @@ from conformance.policy.model import (
     Request,
     Statement,
 )
-from conformance.policy.parse import parse_policy, policy_to_dict, serialize_policy, statement_to_dict
-from conformance.policy.request import derived_context, make_request
+from kms_conformance.policy.parse import parse_policy, policy_to_dict, serialize_policy, statement_to_dict
+from kms_conformance.policy.request import derived_context, make_request
 
 __all__ = [
     "KMS_ACTIONS",

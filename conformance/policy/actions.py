@@ -1,10 +1,10 @@
 """IAM actions of AWS KMS ("AWS KMS permissions", AWS KMS Developer Guide: the permissions
 reference lists every API operation's action). Used to expand ``kms:*``-style patterns and by
-``strategies.policies.kms_actions``."""
+``kms_conformance.strategies.policies.kms_actions``."""
 
 from __future__ import annotations
 
-from conformance.policy.match import wildcard_match
+from kms_conformance.policy.match import wildcard_match
 
 KMS_ACTIONS: tuple[str, ...] = tuple(
     "kms:" + name

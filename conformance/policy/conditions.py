@@ -41,9 +41,9 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from conformance.policy.match import compile_wildcard, string_set_matcher
-from conformance.policy.model import Condition
-from conformance.policy.variables import Piece, Template, parse_template, plain
+from kms_conformance.policy.match import compile_wildcard, string_set_matcher
+from kms_conformance.policy.model import Condition
+from kms_conformance.policy.variables import Piece, Template, parse_template, plain
 
 Context = Mapping[str, tuple[str, ...]]
 Hit = Callable[[str, Context], bool]

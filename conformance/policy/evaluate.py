@@ -9,15 +9,15 @@ general rule: an explicit Deny in any of them wins; within one account (the prin
 the resource's) an Allow in either the identity policies or the resource policy allows; across
 accounts both must allow. A service principal is not an IAM principal of any account: identity
 policies do not apply to it, only the resource policy decides. (KMS's own rule, "the key policy
-must allow", is built on :func:`evaluate_policy` in ``conformance.kms``.)
+must allow", is built on :func:`evaluate_policy` in ``kms_conformance.kms``.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from conformance.policy.match import not_principal_excludes, principal_info, principal_matches
-from conformance.policy.model import Decision, Evaluation, Match, Policy, Request, Statement
+from kms_conformance.policy.match import not_principal_excludes, principal_info, principal_matches
+from kms_conformance.policy.model import Decision, Evaluation, Match, Policy, Request, Statement
 
 _CACHE_LIMIT = 4096
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
-from conformance.policy.model import PrincipalBlock
+from kms_conformance.policy.model import PrincipalBlock
 
 _ACCOUNT_RE = re.compile(r"\d{12}")
 

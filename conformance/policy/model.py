@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from conformance.errors import InputError
+from kms_conformance.errors import InputError
 
 
 class Decision(str, Enum):
@@ -25,7 +25,7 @@ class Decision(str, Enum):
 class PolicyError(InputError, ValueError):
     """A malformed policy document: ``.message`` says what is wrong, ``.path`` where
     (``Statement[2].Condition.StringLike``), ``.source`` which policy (the ``origin`` given to
-    :func:`conformance.policy.parse_policy`)."""
+    :func:`kms_conformance.policy.parse_policy`)."""
 
     def __init__(self, message: str, path: str = "$", *, source: str = "policy") -> None:
         super().__init__(message, source=source, path=path)

@@ -1,5 +1,5 @@
 """Parsing policy documents ("IAM JSON policy elements reference", IAM User Guide) into frozen
-:class:`~conformance.policy.model.Policy` values, and serializing them back.
+:class:`~kms_conformance.policy.model.Policy` values, and serializing them back.
 
 Accepted, as AWS accepts them: JSON text or a mapping; ``Statement`` as one object or a list;
 ``Action``/``NotAction``/``Resource``/``NotResource`` and each principal type as one string or a
@@ -21,11 +21,11 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from conformance.errors import json_path
-from conformance.policy.conditions import ConditionError, _pieces_regex, compile_condition
-from conformance.policy.match import string_set_matcher
-from conformance.policy.model import Condition, Policy, PolicyError, PrincipalBlock, Statement
-from conformance.policy.variables import parse_template
+from kms_conformance.errors import json_path
+from kms_conformance.policy.conditions import ConditionError, _pieces_regex, compile_condition
+from kms_conformance.policy.match import string_set_matcher
+from kms_conformance.policy.model import Condition, Policy, PolicyError, PrincipalBlock, Statement
+from kms_conformance.policy.variables import parse_template
 
 VERSIONS = ("2012-10-17", "2008-10-17")
 _TOP_KEYS = ("Version", "Id", "Statement")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from conformance.policy.match import principal_info
-from conformance.policy.model import Request
+from kms_conformance.policy.match import principal_info
+from kms_conformance.policy.model import Request
 
 ContextValue = str | bool | int | float | Sequence[str]
 

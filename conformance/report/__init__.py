@@ -2,7 +2,7 @@
 in ``report.schema.json``), ``junit.xml``, ``report.md`` and ``report.html`` rendered from it, and
 ``compare`` between two reports.
 
-Every format is rendered from the report after :func:`~conformance.report.scrub.scrub_report`, so
+Every format is rendered from the report after :func:`~kms_conformance.report.scrub.scrub_report`, so
 no credential reaches a file; files are written atomically (temporary file + ``os.replace``).
 """
 
@@ -16,14 +16,14 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
-from conformance.errors import InputError
-from conformance.report.compare import Change, Comparison, compare, format_comparison
-from conformance.report.html import render_html
-from conformance.report.junit import render_junit
-from conformance.report.markdown import render_markdown
-from conformance.report.schema import validate_report_dict
-from conformance.report.scrub import scrub_report
-from conformance.verdicts import Report, report_from_dict, report_to_dict
+from kms_conformance.errors import InputError
+from kms_conformance.report.compare import Change, Comparison, compare, format_comparison
+from kms_conformance.report.html import render_html
+from kms_conformance.report.junit import render_junit
+from kms_conformance.report.markdown import render_markdown
+from kms_conformance.report.schema import validate_report_dict
+from kms_conformance.report.scrub import scrub_report
+from kms_conformance.verdicts import Report, report_from_dict, report_to_dict
 
 __all__ = ["FILES", "Change", "Comparison", "compare", "format_comparison", "load_report", "render",
            "write_atomic", "write_reports"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from conformance.verdicts import Report, RuleResult, Verdict
+from kms_conformance.verdicts import Report, RuleResult, Verdict
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,8 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from conformance.report.summary import doc_label, incomplete_text, reason_text, summarize, target_text
-from conformance.verdicts import Report, RuleResult, Verdict
+from kms_conformance.report.summary import doc_label, incomplete_text, reason_text, summarize, target_text
+from kms_conformance.verdicts import Report, RuleResult, Verdict
 
 _CSS = """
 body{font:14px/1.45 system-ui,sans-serif;margin:0 auto;max-width:1100px;padding:1em;color:#1b1b1b}

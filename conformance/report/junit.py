@@ -12,9 +12,9 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from conformance.report.summary import doc_label, incomplete_text, reason_text, summarize, target_text
-from conformance.rules import DOCS
-from conformance.verdicts import Report, RuleResult, Verdict
+from kms_conformance.report.summary import doc_label, incomplete_text, reason_text, summarize, target_text
+from kms_conformance.rules import DOCS
+from kms_conformance.verdicts import Report, RuleResult, Verdict
 
 # XML 1.0 forbids most control characters, even escaped.
 _INVALID_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

@@ -12,7 +12,7 @@ import json
 import re
 from typing import Any
 
-from conformance.report.summary import (
+from kms_conformance.report.summary import (
     doc_label,
     incomplete_text,
     outcome_text,
@@ -20,8 +20,8 @@ from conformance.report.summary import (
     summarize,
     target_text,
 )
-from conformance.rules import DOCS
-from conformance.verdicts import Report, RuleResult, Verdict
+from kms_conformance.rules import DOCS
+from kms_conformance.verdicts import Report, RuleResult, Verdict
 
 #: GitHub refuses comments over 65536 characters; keep room for what CI wraps around it.
 LIMIT = 60_000

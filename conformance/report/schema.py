@@ -22,7 +22,7 @@ _TYPES: Mapping[str, Any] = {
 @cache
 def report_schema() -> Mapping[str, Any]:
     """The schema, as shipped in the package (``conformance/report/report.schema.json``)."""
-    text = resources.files("conformance.report").joinpath("report.schema.json").read_text(encoding="utf-8")
+    text = resources.files("kms_conformance.report").joinpath("report.schema.json").read_text(encoding="utf-8")
     data: Mapping[str, Any] = json.loads(text)
     return data
 

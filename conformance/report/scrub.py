@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from conformance.verdicts import Report, report_from_dict, report_to_dict
+from kms_conformance.verdicts import Report, report_from_dict, report_to_dict
 
 REDACTED = "[REDACTED]"
 

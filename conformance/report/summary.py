@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from conformance.rules import DOCS
-from conformance.verdicts import Report, RuleResult, Verdict
+from kms_conformance.rules import DOCS
+from kms_conformance.verdicts import Report, RuleResult, Verdict
 
 
 @dataclass(frozen=True)

@@ -1,1 +1,1 @@
-"""Executable specifications: one module per source page (see ``conformance.rules.SPEC_MODULES``)."""
+"""Executable specifications: one module per source page (see ``kms_conformance.rules.SPEC_MODULES``)."""

@@ -1,7 +1,7 @@
 """Shared access helpers for the config checks of every spec module.
 
 A config rule about access ("the role passed to Forecast needs kms:Decrypt on the key") asks the KMS
-reference model (:func:`conformance.kms.authorize`) whether a principal may call an operation on a
+reference model (:func:`kms_conformance.kms.authorize`) whether a principal may call an operation on a
 key of the setup, with the key's policy, the principal's identity policies and the setup's grants
 for that key, and reports each action that is not allowed with the evaluator's explanation. The
 decision procedure follows "Key policies in AWS KMS" and "Grants in AWS KMS" (AWS KMS Developer
@@ -11,13 +11,13 @@ policy can allow), a grant adds its operations, an explicit deny wins.
 Public helpers:
 
 - :func:`access_reasons`: one concrete reason per action the principal may not perform.
-- :func:`evaluate_access`: the :class:`~conformance.policy.Evaluation` of one action, for rules
+- :func:`evaluate_access`: the :class:`~kms_conformance.policy.Evaluation` of one action, for rules
   that need the decision itself.
 - :func:`key_for`: resolve a key reference (key id, key ARN, alias name, alias ARN) in a setup.
 - :func:`is_customer_managed`: whether a key reference can name a customer managed key (not an
   AWS managed ``alias/aws/...`` key, not absent).
 - :func:`key_policy`: a setup key's parsed policy (the default key policy when it gives none).
-- :func:`kms_key`: the :class:`conformance.kms.Key` the model evaluates for a setup's key.
+- :func:`kms_key`: the :class:`kms_conformance.kms.Key` the model evaluates for a setup's key.
 - :func:`grants_for`, :func:`identity_policies_of`: what the decision uses besides the key policy.
 - :func:`caller_of`: the session ARN a role acts as (the caller KMS sees).
 - :func:`via_service_name`: ``forecast`` -> ``forecast.us-east-1.amazonaws.com``.
@@ -32,9 +32,9 @@ from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from conformance.kms import Grant, Key, KmsRequest, authorize, default_key_policy
-from conformance.policy import Evaluation, Policy, expand_kms_actions, parse_policy
-from conformance.setup import KeySetup, Setup
+from kms_conformance.kms import Grant, Key, KmsRequest, authorize, default_key_policy
+from kms_conformance.policy import Evaluation, Policy, expand_kms_actions, parse_policy
+from kms_conformance.setup import KeySetup, Setup
 
 #: The role session name :func:`caller_of` uses: static checks evaluate a role as one of its
 #: sessions, which is what KMS sees when a role (or a service acting as it) calls.
@@ -63,7 +63,7 @@ def key_policy(key: KeySetup) -> Policy:
 
 
 def kms_key(key: KeySetup) -> Key:
-    """The reference model's :class:`~conformance.kms.Key` for a key of the setup."""
+    """The reference model's :class:`~kms_conformance.kms.Key` for a key of the setup."""
     return Key(
         arn=key.arn, key_id=key.key_id, account=key.account, region=key.region, key_spec=key.key_spec,
         key_usage=key.key_usage, origin=key.origin, multi_region=key.multi_region, state=key.key_state,

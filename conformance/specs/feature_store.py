@@ -12,7 +12,7 @@ Rules quote the Indonesian text as it stands and give the English meaning. Trans
   says of the caller of CreateFeatureGroup (OnlineStoreSecurityConfig, KmsKeyId). The page's own
   sample key policy disagrees with its list: it gives the principal the first ten and RevokeGrant
   to the key administrators only (the administrators' statement is KMS-18 in
-  ``conformance.specs.kms``); with the sample's root statement the principal can get RevokeGrant
+  ``kms_conformance.specs.kms``); with the sample's root statement the principal can get RevokeGrant
   from an IAM policy;
 - many sentences say "DynamoDB" where Feature Store is meant (the online store is kept in
   DynamoDB; the text was adapted from DynamoDB's page): read as Feature Store;
@@ -33,7 +33,7 @@ permission to use Feature Store) is FS-12: the model evaluates the caller's IAM 
 ``sagemaker:CreateFeatureGroup`` and the data plane actions. Encoded once elsewhere: "Pengguna
 utama ini tidak dapat memanggil operasi ini secara langsung" (no direct calls under kms:ViaService) is
 KMS-11, and the administrators' RevokeGrant ("Memberikan administrator ... izin untuk mencabut hibah")
-is KMS-18, both in ``conformance.specs.kms``. The sentence-by-sentence disposition of the page is
+is KMS-18, both in ``kms_conformance.specs.kms``. The sentence-by-sentence disposition of the page is
 docs/traceability/feature-store.md.
 
 The reference behaviour (model handlers below): CreateFeatureGroup with an online store key acts
@@ -53,15 +53,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.errors import InputError
-from conformance.kms import AwsError, Key, KmsRequest, World, authorize, kms_call
-from conformance.policy import evaluate, make_request, wildcard_match
-from conformance.rules import ServiceSpec, register_service, rule
-from conformance.setup import KeySetup, Setup
-from conformance.specs import access
-from conformance.specs.steps import fill, new_key, new_role
-from conformance.targets.base import Outcome, Target, model_operation
-from strategies import feature_store as fss
+from kms_conformance.errors import InputError
+from kms_conformance.kms import AwsError, Key, KmsRequest, World, authorize, kms_call
+from kms_conformance.policy import evaluate, make_request, wildcard_match
+from kms_conformance.rules import ServiceSpec, register_service, rule
+from kms_conformance.setup import KeySetup, Setup
+from kms_conformance.specs import access
+from kms_conformance.specs.steps import fill, new_key, new_role
+from kms_conformance.strategies import feature_store as fss
+from kms_conformance.targets.base import Outcome, Target, model_operation
 
 DOC = "001_33dc1ec0c5fdd4cf.txt"
 SERVICE = "feature-store"

@@ -32,7 +32,7 @@ configuration, outside the setup); "Encryption in Transit and Processing" (TLS/H
 Forecast's internal processing are not observable through the API); "Monitoring your encryption
 keys" (CloudTrail events are informative examples). The recommendation about names and tags is
 encoded as FORECAST-15 for the part a setup shows (tags). Encoded once elsewhere, in
-``conformance.specs.kms``: "Every customer managed key must have exactly one key policy" (KMS-01), the
+``kms_conformance.specs.kms``: "Every customer managed key must have exactly one key policy" (KMS-01), the
 static half of "You can create a symmetric customer managed key" (KMS-15; FORECAST-09 is Forecast's
 behaviour with another key), and the Region inside the sample's ``kms:ViaService`` value (KMS-12).
 The Note's two halves are two rules: the caller must have kms:Decrypt and kms:GenerateDataKey
@@ -57,15 +57,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from conformance.errors import InputError
-from conformance.kms import AwsError, KmsRequest, World, authorize, kms_call
-from conformance.policy import evaluate_policy, make_request
-from conformance.rules import ServiceSpec, register_service, rule
-from conformance.setup import KeySetup, Setup
-from conformance.specs import access
-from conformance.specs.steps import fill, must, new_key, new_role
-from conformance.targets.base import Outcome, Target, model_operation
-from strategies import forecast as fst
+from kms_conformance.errors import InputError
+from kms_conformance.kms import AwsError, KmsRequest, World, authorize, kms_call
+from kms_conformance.policy import evaluate_policy, make_request
+from kms_conformance.rules import ServiceSpec, register_service, rule
+from kms_conformance.setup import KeySetup, Setup
+from kms_conformance.specs import access
+from kms_conformance.specs.steps import fill, must, new_key, new_role
+from kms_conformance.strategies import forecast as fst
+from kms_conformance.targets.base import Outcome, Target, model_operation
 
 DOC = "004_1f23ff3028fec3c5.txt"
 SERVICE = "forecast"
@@ -788,7 +788,7 @@ def asymmetric_key_refused(target: Target, example: Mapping[str, Any]) -> dict[s
     """"You can create a symmetric customer managed key by using the AWS Management Console or the
     AWS KMS API": Forecast's grant uses GenerateDataKey, which only symmetric encryption keys
     support ("GenerateDataKey", AWS KMS API Reference). The static half of this sentence (every
-    key of a setup is symmetric) is KMS-15 in ``conformance.specs.kms``; this rule is what Forecast
+    key of a setup is symmetric) is KMS-15 in ``kms_conformance.specs.kms``; this rule is what Forecast
     does with another key: an asymmetric encryption key (RSA, ENCRYPT_DECRYPT) in EncryptionConfig
     makes the request fail; a symmetric one succeeds."""
     st_ = stage(target, example)

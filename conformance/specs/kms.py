@@ -13,7 +13,7 @@ the setup has nothing they judge. Behaviour scenarios use only plain KMS and IAM
 PutKeyPolicy, CreateGrant, Encrypt/Decrypt/GenerateDataKey as a role, RevokeGrant, RetireGrant,
 ListGrants, DisableKey...) and compare outcome codes only: these are the rules where emulators
 that do not enforce key policies or grants (moto 5.2) differ from AWS, so the reference model
-decides and the facts are exact, request-determined values (see ``strategies.kms_scenarios``).
+decides and the facts are exact, request-determined values (see ``kms_conformance.strategies.kms_scenarios``).
 """
 
 from __future__ import annotations
@@ -26,17 +26,16 @@ from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
-
-from conformance.kms import OPERATIONS_BY_KEY_USAGE, KmsRequest, authorize
-from conformance.kms.errors import AwsError
-from conformance.policy import evaluate_policy as _evaluate_policy
-from conformance.policy import make_request, parse_policy, wildcard_match
-from conformance.rules import ServiceSpec, register_service, rule
-from conformance.setup import SERVICES, KeySetup, Setup
-from conformance.specs import steps
-from conformance.specs.access import evaluate_access, key_policy
-from conformance.targets.base import MODEL_OPERATIONS, Outcome, Target, model_operation
-from strategies import kms_scenarios as ks
+from kms_conformance.kms import OPERATIONS_BY_KEY_USAGE, KmsRequest, authorize
+from kms_conformance.kms.errors import AwsError
+from kms_conformance.policy import evaluate_policy as _evaluate_policy
+from kms_conformance.policy import make_request, parse_policy, wildcard_match
+from kms_conformance.rules import ServiceSpec, register_service, rule
+from kms_conformance.setup import SERVICES, KeySetup, Setup
+from kms_conformance.specs import steps
+from kms_conformance.specs.access import evaluate_access, key_policy
+from kms_conformance.strategies import kms_scenarios as ks
+from kms_conformance.targets.base import MODEL_OPERATIONS, Outcome, Target, model_operation
 
 FORECAST = "004_1f23ff3028fec3c5.txt"
 FEATURE_STORE = "001_33dc1ec0c5fdd4cf.txt"
@@ -154,7 +153,7 @@ def _same_policy(a: Any, b: Any) -> bool:
         return False
 
 
-# --- the model's ListKeyPolicies (KMS-01), until conformance.kms has its own --------------------
+# --- the model's ListKeyPolicies (KMS-01), until kms_conformance.kms has its own --------------------
 
 
 def _list_key_policies(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -447,7 +446,7 @@ def retire_grant(target: Target, example: Any) -> dict[str, Any]:
     grants"; RetireGrant API): its retiring principal may retire it, and its grantee when the
     grant lists RetireGrant (or names it as retiring principal); as a backup the AWS account in
     which the grant was created may retire it, and principals to whom that account delegated
-    ``kms:RetireGrant`` in an IAM policy (the reference model, conformance.kms.authorize, allows
+    ``kms:RetireGrant`` in an IAM policy (the reference model, kms_conformance.kms.authorize, allows
     all of these). A role the grant does not name, with no IAM permission, may not. Once retired,
     the grant allows nothing and ListGrants no longer lists it. The page sentence this rests on
     (004: Forecast retires its grants once the operation is done) assumes that the retiring
@@ -921,9 +920,9 @@ def compliant_setups(draw: st.DrawFn) -> dict[str, Any]:
     statement for a service role limited by ``kms:ViaService`` in the key's Region, and a grant for
     the role with encryption-key operations. The ``service`` is one of the four pages' (the KMS
     rules apply to every setup); ``request`` is empty, since the KMS rules do not read it."""
-    from strategies.aws import iam_role_arns
-    from strategies.grants import grant_operations
-    from strategies.policies import admin_statement, key_setups, service_access_statements
+    from kms_conformance.strategies.aws import iam_role_arns
+    from kms_conformance.strategies.grants import grant_operations
+    from kms_conformance.strategies.policies import admin_statement, key_setups, service_access_statements
 
     account = "111122223333"
     region = draw(st.sampled_from(("us-east-1", "eu-west-1", "ap-northeast-2")))

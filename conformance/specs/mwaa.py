@@ -31,15 +31,14 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from conformance.errors import InputError
-from conformance.kms import GRANT_OPERATIONS
-from conformance.kms.errors import AwsError
-from conformance.rules import ServiceSpec, register_service, rule
-from conformance.setup import KeySetup, Setup
-from conformance.specs import steps
-from conformance.specs.access import access_reasons, expand_actions, key_for
-from conformance.targets.base import Outcome, Target, model_operation
-from strategies.mwaa import (
+from kms_conformance.errors import InputError
+from kms_conformance.kms import GRANT_OPERATIONS
+from kms_conformance.kms.errors import AwsError
+from kms_conformance.rules import ServiceSpec, register_service, rule
+from kms_conformance.setup import KeySetup, Setup
+from kms_conformance.specs import steps
+from kms_conformance.specs.access import access_reasons, expand_actions, key_for
+from kms_conformance.strategies.mwaa import (
     MUTATORS,
     caller_examples,
     compliant_setups,
@@ -49,6 +48,7 @@ from strategies.mwaa import (
     multi_region_examples,
     region_examples,
 )
+from kms_conformance.targets.base import Outcome, Target, model_operation
 
 DOC = "003_38db2e13c46896ae.txt"
 SERVICE = "mwaa"
@@ -615,7 +615,7 @@ def _state(world: Any) -> MwaaState:
 
 
 def _kms(world: Any, caller: str, operation: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
-    from conformance.kms import kms_call
+    from kms_conformance.kms import kms_call
 
     return kms_call(world, caller, operation, params, via_service=via)
 
@@ -625,7 +625,7 @@ def _invalid(message: str) -> AwsError:
 
 
 def _authorize(world: Any, caller: str, action: str, name: str) -> None:
-    from conformance.policy import evaluate, make_request
+    from kms_conformance.policy import evaluate, make_request
 
     resource = f"arn:{world.partition}:airflow:{world.region}:{world.account}:environment/{name}"
     ev = evaluate(make_request(action, resource, caller), identity_policies=world.identity_policies(caller))

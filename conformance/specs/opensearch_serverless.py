@@ -62,15 +62,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from conformance.errors import InputError
-from conformance.kms.errors import AwsError
-from conformance.resources import NAME_PREFIX
-from conformance.rules import ServiceSpec, register_service, rule
-from conformance.setup import KeySetup, Setup
-from conformance.specs import steps
-from conformance.specs.access import access_reasons, key_for
-from conformance.targets.base import Outcome, Target, UnsupportedOperation, model_operation
-from strategies.opensearch_serverless import (
+from kms_conformance.errors import InputError
+from kms_conformance.kms.errors import AwsError
+from kms_conformance.resources import NAME_PREFIX
+from kms_conformance.rules import ServiceSpec, register_service, rule
+from kms_conformance.setup import KeySetup, Setup
+from kms_conformance.specs import steps
+from kms_conformance.specs.access import access_reasons, key_for
+from kms_conformance.strategies.opensearch_serverless import (
     MUTATORS,
     compliant_setups,
     conflict_examples,
@@ -86,6 +85,7 @@ from strategies.opensearch_serverless import (
     rule_defect_examples,
     specificity_examples,
 )
+from kms_conformance.targets.base import Outcome, Target, UnsupportedOperation, model_operation
 
 DOC = "002_c2442b383cdbec83.txt"
 SERVICE = "opensearch-serverless"
@@ -430,7 +430,7 @@ BAD_RULES: Mapping[str, Any] = {
 def _names(target: Target, example: Mapping[str, Any]) -> tuple[str, str]:
     """A fresh policy name and collection stem for one example: ``kmsc-p<tail>`` and ``kmsc-c<tail>``.
 
-    Both start with :data:`conformance.resources.NAME_PREFIX`, so ``kms-conformance sweep`` finds
+    Both start with :data:`kms_conformance.resources.NAME_PREFIX`, so ``kms-conformance sweep`` finds
     the encryption policies of a killed run (they take no tags), and so do the ``auto-kmsc-...``
     policies the service makes for them (AOSS-11). API-valid: lower case ``[a-z][a-z0-9-]``, 3-32
     characters (CreateSecurityPolicy, CreateCollection). The tail keeps the unique end of
@@ -912,7 +912,7 @@ def iam_reasons(principal: str, action: str, patterns: Sequence[str], policies: 
     """One reason per collection pattern for which the identity policies do not allow ``action``
     (``aoss:collection`` is the pattern's collection name or prefix, as the page's sample condition
     ``"aoss:collection": "application-logs"`` for ``collection/application-logs`` shows)."""
-    from conformance.policy import evaluate, make_request
+    from kms_conformance.policy import evaluate, make_request
 
     reasons = []
     for pattern in patterns or ["*"]:
@@ -1343,7 +1343,7 @@ def _authorize(world: Any, caller: str, action: str, patterns: Sequence[str]) ->
 
 
 def _kms(world: Any, caller: str, operation: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
-    from conformance.kms import kms_call
+    from kms_conformance.kms import kms_call
 
     return kms_call(world, caller, operation, params, via_service=via)
 

@@ -12,8 +12,8 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from conformance.kms.keys import default_key_policy  # one home; specs call steps.default_key_policy
-from conformance.targets.base import Outcome, Target
+from kms_conformance.kms.keys import default_key_policy  # one home; specs call steps.default_key_policy
+from kms_conformance.targets.base import Outcome, Target
 
 
 class StepFailed(Exception):

@@ -1,7 +1,7 @@
 """Where scenarios run: ``model`` (the reference), ``moto`` (in-process) and ``aws`` (any endpoint).
 
 :func:`make_target` builds one from a :class:`TargetConfig`. ``moto`` and ``aws`` are the same
-boto3 implementation (:mod:`conformance.targets.boto`); they differ only in the session and the
+boto3 implementation (:mod:`kms_conformance.targets.boto`); they differ only in the session and the
 endpoint: ``moto`` starts ``moto.mock_aws()`` once for the run, ``aws`` uses a profile (optionally
 assuming ``--role-arn``) against real AWS or ``--endpoint-url`` (a moto server, LocalStack), and
 checks the account against the allow-list before anything is written.
@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from conformance.targets.base import Target
+from kms_conformance.targets.base import Target
 
 TargetName = Literal["model", "moto", "aws"]
 TARGETS: tuple[str, ...] = ("model", "moto", "aws")
@@ -61,10 +61,10 @@ class TargetConfig:
 def make_target(config: TargetConfig, *, session_factory: Callable[..., Any] | None = None) -> Target:
     """Build the target. ``session_factory(**kwargs)`` (same keywords as ``boto3.session.Session``) replaces
     ``boto3.session.Session`` (tests use it to hand in a fake STS without any network)."""
-    from conformance.errors import UsageError
+    from kms_conformance.errors import UsageError
 
     if config.name == "model":
-        from conformance.targets.model import ModelTarget
+        from kms_conformance.targets.model import ModelTarget
 
         return ModelTarget(region=config.region)
     if config.name == "moto":
@@ -80,7 +80,7 @@ def _client_config(config: TargetConfig) -> Any:
     from botocore.config import Config
 
     if config.retry_mode not in ("standard", "adaptive", "legacy"):
-        from conformance.errors import UsageError
+        from kms_conformance.errors import UsageError
 
         raise UsageError(f"--retry-mode is standard or adaptive, got {config.retry_mode!r}")
     # --max-attempts counts every attempt, the first included (as AWS_MAX_ATTEMPTS does).
@@ -160,9 +160,8 @@ def _patch_moto_keys() -> tuple[Callable[[], None], str]:
 def _moto_target(config: TargetConfig) -> Target:
     import boto3
     import moto
+    from kms_conformance.targets.boto import BotoTarget
     from moto import mock_aws
-
-    from conformance.targets.boto import BotoTarget
 
     mock = mock_aws()
     mock.start()
@@ -189,10 +188,9 @@ def _moto_target(config: TargetConfig) -> Target:
 def _aws_target(config: TargetConfig, *, session_factory: Callable[..., Any] | None) -> Target:
     import boto3
     import botocore
-
-    from conformance.errors import UsageError
-    from conformance.safety import guard_account, is_loopback
-    from conformance.targets.boto import BotoTarget, TargetUnavailable, scrub
+    from kms_conformance.errors import UsageError
+    from kms_conformance.safety import guard_account, is_loopback
+    from kms_conformance.targets.boto import BotoTarget, TargetUnavailable, scrub
 
     factory = session_factory or boto3.session.Session
     try:

@@ -77,7 +77,7 @@ class Target(Protocol):
 
 
 #: The model's handler of one operation: ``(world, caller_arn, params) -> response``.
-#: It raises ``conformance.kms.errors.AwsError(code, message)`` for an AWS error.
+#: It raises ``kms_conformance.kms.errors.AwsError(code, message)`` for an AWS error.
 ModelHandler = Callable[[Any, str, Mapping[str, Any]], Mapping[str, Any]]
 
 MODEL_OPERATIONS: dict[tuple[str, str], ModelHandler] = {}

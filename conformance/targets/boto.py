@@ -1,7 +1,7 @@
 """The boto3 target: one implementation behind ``moto`` (in-process) and ``aws`` (any endpoint).
 
 The two targets differ only in how the session and the endpoint are set up
-(:func:`conformance.targets.make_target`); everything else lives here once:
+(:func:`kms_conformance.targets.make_target`); everything else lives here once:
 
 * clients are built once per (service, principal) and reused for the whole run (DESIGN.md
   principle 7); a principal other than the administrator is an IAM role, assumed with
@@ -14,7 +14,7 @@ The two targets differ only in how the session and the endpoint are set up
   a service's parameterless ``List*`` calls in AWS's format);
 * an unexpected exception inside the service (moto raising ``KeyError``, an HTTP 500) is what the
   target did: ``Outcome(error="InternalFailure")`` with the exception's type and message;
-* everything created is tagged with :func:`conformance.resources.creation_tags` (when the
+* everything created is tagged with :func:`kms_conformance.resources.creation_tags` (when the
   scenario passed no tags itself) and written into a ledger that :meth:`BotoTarget.close`
   cleans up (aliases and grants first, keys scheduled for deletion with the 7-day window);
 * a run-wide cap on keys created (``--max-keys``) and an optional per-service rate limit.
@@ -35,8 +35,8 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from conformance.resources import creation_tags, iam_tags, kms_tags
-from conformance.targets.base import Outcome, UnsupportedOperation
+from kms_conformance.resources import creation_tags, iam_tags, kms_tags
+from kms_conformance.targets.base import Outcome, UnsupportedOperation
 
 #: Response fields that carry secrets, replaced by this marker in every Outcome.
 REDACTED = "<redacted>"
@@ -159,7 +159,7 @@ class _RateLimiter:
 
 
 class BotoTarget:
-    """A :class:`~conformance.targets.base.Target` over boto3.
+    """A :class:`~kms_conformance.targets.base.Target` over boto3.
 
     ``session`` is the administrator's boto3 session (already pointing at the right profile or
     role); ``client_kwargs`` go to every ``session.client`` call (endpoint URL, botocore config).
@@ -445,10 +445,10 @@ class BotoTarget:
     def unique(self, prefix: str) -> str:
         """Fresh names: ``kmsc-<prefix>-<token>-<n>``; the token (6 random hex digits per target instance,
         short because AOSS names are) keeps runs and worker processes apart in an account that is
-        never reset. The leading :data:`conformance.resources.NAME_PREFIX` lets ``sweep`` find what
+        never reset. The leading :data:`kms_conformance.resources.NAME_PREFIX` lets ``sweep`` find what
         takes no tags and lets the sandbox role's policy scope roles to ``role/kmsc-*``
         (examples/ci/sandbox-role-policy.json). A prefix that already starts with it is not doubled."""
-        from conformance.resources import NAME_PREFIX
+        from kms_conformance.resources import NAME_PREFIX
 
         with self._lock:
             self._counter += 1

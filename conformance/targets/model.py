@@ -1,8 +1,8 @@
 """The ``model`` target: the kit's reference model, pure Python, the oracle of every behaviour rule.
 
 Each call is dispatched to the handler registered with
-:func:`conformance.targets.base.model_operation` (KMS, IAM and STS by ``conformance.kms``; each
-service by its spec module). A handler raises ``conformance.kms.errors.AwsError`` for an AWS error;
+:func:`kms_conformance.targets.base.model_operation` (KMS, IAM and STS by ``kms_conformance.kms``; each
+service by its spec module). A handler raises ``kms_conformance.kms.errors.AwsError`` for an AWS error;
 an operation without a handler is :class:`UnsupportedOperation` (so a gap in the model shows as
 ``unsupported``, never as ``conformant``).
 """
@@ -13,27 +13,27 @@ import itertools
 from collections.abc import Mapping
 from typing import Any
 
-from conformance.targets.base import MODEL_OPERATIONS, Outcome, UnsupportedOperation
+from kms_conformance.targets.base import MODEL_OPERATIONS, Outcome, UnsupportedOperation
 
 DEFAULT_ACCOUNT = "123456789012"
 
 
 def _load_handlers() -> None:
     """Import the modules that register model handlers (KMS/IAM/STS and every spec module)."""
-    import conformance.kms  # noqa: F401  (registers kms/iam/sts handlers)
-    from conformance.rules import catalogue
+    import kms_conformance.kms  # noqa: F401  (registers kms/iam/sts handlers)
+    from kms_conformance.rules import catalogue
 
     catalogue()
 
 
 class ModelTarget:
-    """One simulated account. State lives in a :class:`conformance.kms.World` and is never reset
+    """One simulated account. State lives in a :class:`kms_conformance.kms.World` and is never reset
     between examples; names are made unique instead (DESIGN.md principle 7)."""
 
     name = "model"
 
     def __init__(self, account: str = DEFAULT_ACCOUNT, region: str = "us-east-1") -> None:
-        from conformance.kms import World
+        from kms_conformance.kms import World
 
         _load_handlers()
         self.account = account
@@ -44,7 +44,7 @@ class ModelTarget:
     def call(
         self, service: str, operation: str, params: Mapping[str, Any] | None = None, *, principal: str | None = None
     ) -> Outcome:
-        from conformance.kms.errors import AwsError
+        from kms_conformance.kms.errors import AwsError
 
         handler = MODEL_OPERATIONS.get((service, operation))
         if handler is None:
@@ -60,7 +60,7 @@ class ModelTarget:
         return f"{prefix}-{next(self._counter)}"
 
     def describe(self) -> Mapping[str, Any]:
-        from conformance import __version__
+        from kms_conformance import __version__
 
         return {"name": "model", "version": __version__, "endpoint": None, "region": self.region}
 

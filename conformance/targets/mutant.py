@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from typing import Any
 
-from conformance.targets.base import Outcome, Target
+from kms_conformance.targets.base import Outcome, Target
 
 
 class MutantTarget:

@@ -21,11 +21,10 @@ from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-
-from conformance.pytest_plugin import assert_conformant
-from conformance.specs.steps import new_key
-from conformance.targets.base import Target
-from strategies import encryption_contexts
+from kms_conformance.pytest_plugin import assert_conformant
+from kms_conformance.specs.steps import new_key
+from kms_conformance.strategies import encryption_contexts
+from kms_conformance.targets.base import Target
 
 
 def test_a_grant_lets_a_role_decrypt(kms_target: Target, kms_key: Any, kms_principal: Any) -> None:
