@@ -39,3 +39,18 @@ class InputError(Exception):
 
 class UsageError(Exception):
     """Bad command-line usage that argparse cannot catch (exit status 2)."""
+
+
+class UnsupportedOperation(Exception):
+    """The target lacks ``service:operation`` (moto's NotImplementedError, 'Not yet implemented',
+    an unknown service such as MWAA in moto 5.2)."""
+
+    def __init__(self, service: str, operation: str, detail: str = "") -> None:
+        super().__init__(f"{service}:{operation} is not supported by the target" + (f" ({detail})" if detail else ""))
+        self.service = service
+        self.operation = operation
+        self.detail = detail
+
+    @property
+    def name(self) -> str:
+        return f"{self.service}:{self.operation}"

@@ -10,7 +10,8 @@ from typing import Any
 
 import pytest
 from kms_conformance.kms import AwsError, World, iam_call, kms_call
-from kms_conformance.targets.base import MODEL_OPERATIONS, UnsupportedOperation
+from kms_conformance.models import Operations, operations
+from kms_conformance.targets.base import UnsupportedOperation
 
 ACCOUNT = "111122223333"
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [{
@@ -44,14 +45,16 @@ def new_key(world: World, **params: Any) -> dict[str, Any]:
     return dict(kms_call(world, world.admin, "CreateKey", params)["KeyMetadata"])
 
 
-def test_handlers_are_registered_once() -> None:
-    import importlib
-
-    import kms_conformance.kms.operations as ops
-    for key in [("kms", "CreateGrant"), ("kms", "Decrypt"), ("iam", "CreateRole"), ("sts", "GetCallerIdentity")]:
-        assert key in MODEL_OPERATIONS
-    ops.register_model_handlers()  # a second registration is a no-op, never "registered twice"
-    assert importlib.import_module("kms_conformance.kms") is not None
+def test_every_model_handler_is_in_the_table_once() -> None:
+    table = operations()
+    for key in [("kms", "CreateGrant"), ("kms", "Decrypt"), ("kms", "ListKeyPolicies"), ("iam", "CreateRole"),
+                ("sts", "GetCallerIdentity"), ("forecast", "CreateDataset"), ("sagemaker", "CreateFeatureGroup"),
+                ("opensearchserverless", "CreateCollection"), ("mwaa", "CreateEnvironment")]:
+        assert key in table, key
+    ops = Operations()
+    ops("kms", "Decrypt")(table[("kms", "Decrypt")])
+    with pytest.raises(ValueError, match="registered twice"):
+        ops("kms", "Decrypt")(table[("kms", "Decrypt")])
 
 
 def test_unknown_operation_is_unsupported(world: World) -> None:
@@ -287,9 +290,9 @@ def test_iam_and_sts(world: World) -> None:
     iam_call(world, world.admin, "DeleteRolePolicy", {"RoleName": "R", "PolicyName": "p"})
     iam_call(world, world.admin, "DeleteRole", {"RoleName": "R"})
     assert arn not in world.roles
-    ident = MODEL_OPERATIONS[("sts", "GetCallerIdentity")](world, world.admin, {})
+    ident = operations()[("sts", "GetCallerIdentity")](world, world.admin, {})
     assert ident["Account"] == ACCOUNT and ":assumed-role/kms-conformance-admin/" in ident["Arn"]
-    assert MODEL_OPERATIONS[("kms", "ListAliases")](world, world.admin, {})["Aliases"] == []
+    assert operations()[("kms", "ListAliases")](world, world.admin, {})["Aliases"] == []
 
 
 def test_benchmark_runs(capsys: pytest.CaptureFixture[str]) -> None:

@@ -7,12 +7,9 @@ right thing; behaviour: a target flipping one operation is found to differ).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import kms_conformance.kms  # noqa: F401  (registers the kms/iam model handlers)
-import kms_conformance.targets.model as model_module
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -47,9 +44,8 @@ OFFLINE = f"arn:aws:kms:{REGION}:{ACCOUNT}:key/0987dcba-09fe-87dc-65ba-ab0987654
 
 
 @pytest.fixture
-def model(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModelTarget]:
-    monkeypatch.setattr(model_module, "_load_handlers", lambda: None)
-    yield ModelTarget()
+def model() -> ModelTarget:
+    return ModelTarget()
 
 
 def compliant() -> dict[str, Any]:

@@ -7,12 +7,9 @@ right thing; behaviour: a target flipping one operation is found to differ).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import kms_conformance.kms  # noqa: F401  (registers the kms/iam model handlers)
-import kms_conformance.targets.model as model_module
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -43,11 +40,8 @@ FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthChe
 
 
 @pytest.fixture
-def model(monkeypatch: pytest.MonkeyPatch) -> Iterator[ModelTarget]:
-    # The handlers of this spec module and of KMS/IAM are registered by the imports above; do not
-    # import the whole catalogue (other spec modules are not this test's subject).
-    monkeypatch.setattr(model_module, "_load_handlers", lambda: None)
-    yield ModelTarget()
+def model() -> ModelTarget:
+    return ModelTarget()
 
 
 def compliant() -> dict[str, Any]:

@@ -2,8 +2,8 @@
 key states, KMS authorization and condition keys, and the KMS/IAM/STS operations of the model
 target (see docs/interfaces.md, section ``kms_conformance.kms``).
 
-Importing this package registers the model's ``kms:*``, ``iam:*`` and ``sts:GetCallerIdentity``
-handlers with ``kms_conformance.targets.base.model_operation``.
+The model target's ``kms:*``, ``iam:*`` and ``sts:GetCallerIdentity``
+handlers in :func:`kms_conformance.kms.operations.model_handlers`.
 """
 
 from kms_conformance.kms.authorize import authorize, grantee_matches, names_directly, policy_request

@@ -5,8 +5,8 @@ operation; "Key states of AWS KMS keys" (which state fails which operation, and 
 "Key policies in AWS KMS" (the policy lockout safety check of CreateKey and PutKeyPolicy);
 "Controlling access to aliases"; the IAM and STS API References for roles and GetCallerIdentity.
 
-Importing this module registers one model handler per operation with
-``kms_conformance.targets.base.model_operation``.
+:func:`model_handlers` is the table of these operations the model target dispatches on (joined with
+the service models' in :mod:`kms_conformance.models`).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
+from kms_conformance.errors import UnsupportedOperation
 from kms_conformance.kms.authorize import authorize
 from kms_conformance.kms.context import KmsRequest, principal_account
 from kms_conformance.kms.errors import AwsError, access_denied
@@ -34,7 +35,6 @@ from kms_conformance.kms.keys import (
 )
 from kms_conformance.kms.world import Role, World
 from kms_conformance.policy import Policy, PolicyError, evaluate, make_request, parse_policy
-from kms_conformance.targets.base import MODEL_OPERATIONS, UnsupportedOperation, model_operation
 
 KmsHandler = Callable[[World, str, Mapping[str, Any], "str | None"], dict[str, Any]]
 KMS_HANDLERS: dict[str, KmsHandler] = {}
@@ -857,16 +857,12 @@ def _iam_handler(operation: str) -> Callable[[Any, str, Mapping[str, Any]], Mapp
     return handler
 
 
-def register_model_handlers() -> None:
-    """Register the KMS, IAM and STS handlers with the model target's registry (once)."""
+def model_handlers() -> dict[tuple[str, str], Callable[[Any, str, Mapping[str, Any]], Mapping[str, Any]]]:
+    """The KMS, IAM and STS handlers by ``(boto3 service, operation)``."""
+    table: dict[tuple[str, str], Callable[[Any, str, Mapping[str, Any]], Mapping[str, Any]]] = {}
     for op in KMS_HANDLERS:
-        if ("kms", op) not in MODEL_OPERATIONS:
-            model_operation("kms", op)(_kms_handler(op))
+        table[("kms", op)] = _kms_handler(op)
     for op in IAM_HANDLERS:
-        if ("iam", op) not in MODEL_OPERATIONS:
-            model_operation("iam", op)(_iam_handler(op))
-    if ("sts", "GetCallerIdentity") not in MODEL_OPERATIONS:
-        model_operation("sts", "GetCallerIdentity")(get_caller_identity)
-
-
-register_model_handlers()
+        table[("iam", op)] = _iam_handler(op)
+    table[("sts", "GetCallerIdentity")] = get_caller_identity
+    return table

@@ -55,16 +55,18 @@ from typing import Any
 
 from kms_conformance.errors import InputError
 from kms_conformance.kms import AwsError, Key, KmsRequest, World, authorize, kms_call
+from kms_conformance.models.registry import Operations
 from kms_conformance.policy import evaluate, make_request, wildcard_match
 from kms_conformance.rules import ServiceSpec, register_service, rule
 from kms_conformance.setup import KeySetup, Setup
 from kms_conformance.specs import access
 from kms_conformance.specs.steps import fill, new_key, new_role
 from kms_conformance.strategies import feature_store as fss
-from kms_conformance.targets.base import Outcome, Target, model_operation
+from kms_conformance.targets.base import Outcome, Target
 
 DOC = "001_33dc1ec0c5fdd4cf.txt"
 SERVICE = "feature-store"
+
 SAGEMAKER = "sagemaker"
 RUNTIME = "sagemaker-featurestore-runtime"
 #: The grantee of the grant Feature Store creates for an online store.
@@ -256,7 +258,11 @@ def may_use_feature_store(world: World, caller: str, action: str, name: str, cod
                              f"({decision.reason})")
 
 
-@model_operation(SAGEMAKER, "CreateFeatureGroup")
+#: The reference model's operations of this service (transitional: moving to kms_conformance.models).
+OPERATIONS = Operations()
+
+
+@OPERATIONS(SAGEMAKER, "CreateFeatureGroup")
 def _create_feature_group(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     name = params.get("FeatureGroupName")
     if not isinstance(name, str) or not _FG_NAME.match(name):
@@ -326,12 +332,12 @@ def _group(world: World, ref: Any) -> dict[str, Any]:
     raise AwsError("ResourceNotFound", f"Feature group {ref} not found")
 
 
-@model_operation(SAGEMAKER, "DescribeFeatureGroup")
+@OPERATIONS(SAGEMAKER, "DescribeFeatureGroup")
 def _describe_feature_group(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     return dict(_group(world, params.get("FeatureGroupName"))["describe"])
 
 
-@model_operation(SAGEMAKER, "DeleteFeatureGroup")
+@OPERATIONS(SAGEMAKER, "DeleteFeatureGroup")
 def _delete_feature_group(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     group = _group(world, params.get("FeatureGroupName"))
     if group["grant"] is not None and group["grant"] in world.grants:
@@ -368,7 +374,7 @@ def _runtime_group(world: World, caller: str, params: Mapping[str, Any], operati
     return group
 
 
-@model_operation(RUNTIME, "PutRecord")
+@OPERATIONS(RUNTIME, "PutRecord")
 def _put_record(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     group = _runtime_group(world, caller, params, "PutRecord")
     record = params.get("Record")
@@ -382,7 +388,7 @@ def _put_record(world: World, caller: str, params: Mapping[str, Any]) -> Mapping
     return {}
 
 
-@model_operation(RUNTIME, "GetRecord")
+@OPERATIONS(RUNTIME, "GetRecord")
 def _get_record(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     group = _runtime_group(world, caller, params, "GetRecord")
     record = _state(world).records.get((group["describe"]["FeatureGroupName"],
@@ -390,7 +396,7 @@ def _get_record(world: World, caller: str, params: Mapping[str, Any]) -> Mapping
     return {"Record": record} if record else {}
 
 
-@model_operation(RUNTIME, "DeleteRecord")
+@OPERATIONS(RUNTIME, "DeleteRecord")
 def _delete_record(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     group = _runtime_group(world, caller, params, "DeleteRecord")
     _state(world).records.pop((group["describe"]["FeatureGroupName"],

@@ -59,13 +59,14 @@ from typing import Any
 
 from kms_conformance.errors import InputError
 from kms_conformance.kms import AwsError, KmsRequest, World, authorize, kms_call
+from kms_conformance.models.registry import Operations
 from kms_conformance.policy import evaluate_policy, make_request
 from kms_conformance.rules import ServiceSpec, register_service, rule
 from kms_conformance.setup import KeySetup, Setup
 from kms_conformance.specs import access
 from kms_conformance.specs.steps import fill, must, new_key, new_role
 from kms_conformance.strategies import forecast as fst
-from kms_conformance.targets.base import Outcome, Target, model_operation
+from kms_conformance.targets.base import Outcome, Target
 
 DOC = "004_1f23ff3028fec3c5.txt"
 SERVICE = "forecast"
@@ -317,7 +318,11 @@ def _new(store: dict[str, dict[str, Any]], arn: str, record: dict[str, Any]) -> 
     store[arn] = record
 
 
-@model_operation("forecast", "CreateDatasetGroup")
+#: The reference model's operations of this service (transitional: moving to kms_conformance.models).
+OPERATIONS = Operations()
+
+
+@OPERATIONS("forecast", "CreateDatasetGroup")
 def _create_dataset_group(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     name = _name(params, "DatasetGroupName")
     if params.get("Domain") not in fst.DOMAINS:
@@ -329,7 +334,7 @@ def _create_dataset_group(world: World, caller: str, params: Mapping[str, Any]) 
     return {"DatasetGroupArn": arn}
 
 
-@model_operation("forecast", "CreateDataset")
+@OPERATIONS("forecast", "CreateDataset")
 def _create_dataset(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     name = _name(params, "DatasetName")
     for member in ("Domain", "DatasetType", "Schema"):
@@ -356,12 +361,12 @@ def _find(store: Mapping[str, dict[str, Any]], arn: Any, what: str) -> dict[str,
     return record
 
 
-@model_operation("forecast", "DescribeDataset")
+@OPERATIONS("forecast", "DescribeDataset")
 def _describe_dataset(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     return dict(_find(_state(world).datasets, params.get("DatasetArn"), "dataset"))
 
 
-@model_operation("forecast", "CreateDatasetImportJob")
+@OPERATIONS("forecast", "CreateDatasetImportJob")
 def _create_import_job(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     name = _name(params, "DatasetImportJobName")
     dataset = _find(_state(world).datasets, params.get("DatasetArn"), "dataset")
@@ -374,7 +379,7 @@ def _create_import_job(world: World, caller: str, params: Mapping[str, Any]) -> 
     return {"DatasetImportJobArn": arn}
 
 
-@model_operation("forecast", "CreatePredictor")
+@OPERATIONS("forecast", "CreatePredictor")
 def _create_predictor(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     name = _name(params, "PredictorName")
     for member in ("ForecastHorizon", "InputDataConfig", "FeaturizationConfig"):
@@ -397,7 +402,7 @@ def _create_predictor(world: World, caller: str, params: Mapping[str, Any]) -> M
     return {"PredictorArn": arn}
 
 
-@model_operation("forecast", "DescribePredictor")
+@OPERATIONS("forecast", "DescribePredictor")
 def _describe_predictor(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     return dict(_find(_state(world).predictors, params.get("PredictorArn"), "predictor"))
 
@@ -414,13 +419,13 @@ def _follow_up(world: World, caller: str, predictor_arn: Any, kind: str, name: s
     return arn
 
 
-@model_operation("forecast", "CreateForecast")
+@OPERATIONS("forecast", "CreateForecast")
 def _create_forecast(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     name = _name(params, "ForecastName")
     return {"ForecastArn": _follow_up(world, caller, params.get("PredictorArn"), "forecast", name)}
 
 
-@model_operation("forecast", "CreateExplainability")
+@OPERATIONS("forecast", "CreateExplainability")
 def _create_explainability(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     name = _name(params, "ExplainabilityName")
     if "ExplainabilityConfig" not in params:
@@ -428,7 +433,7 @@ def _create_explainability(world: World, caller: str, params: Mapping[str, Any])
     return {"ExplainabilityArn": _follow_up(world, caller, params.get("ResourceArn"), "explainability", name)}
 
 
-@model_operation("forecast", "CreatePredictorBacktestExportJob")
+@OPERATIONS("forecast", "CreatePredictorBacktestExportJob")
 def _create_backtest_export(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     name = _name(params, "PredictorBacktestExportJobName")
     if "Destination" not in params:

@@ -26,8 +26,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
-from kms_conformance.kms import OPERATIONS_BY_KEY_USAGE, KmsRequest, authorize
-from kms_conformance.kms.errors import AwsError
+from kms_conformance.kms import OPERATIONS_BY_KEY_USAGE
 from kms_conformance.policy import evaluate_policy as _evaluate_policy
 from kms_conformance.policy import make_request, parse_policy, wildcard_match
 from kms_conformance.rules import ServiceSpec, register_service, rule
@@ -35,7 +34,7 @@ from kms_conformance.setup import SERVICES, KeySetup, Setup
 from kms_conformance.specs import steps
 from kms_conformance.specs.access import evaluate_access, key_policy
 from kms_conformance.strategies import kms_scenarios as ks
-from kms_conformance.targets.base import MODEL_OPERATIONS, Outcome, Target, model_operation
+from kms_conformance.targets.base import Outcome, Target
 
 FORECAST = "004_1f23ff3028fec3c5.txt"
 FEATURE_STORE = "001_33dc1ec0c5fdd4cf.txt"
@@ -151,25 +150,6 @@ def _same_policy(a: Any, b: Any) -> bool:
         return bool(parse_policy(a, origin="p") == parse_policy(b, origin="p"))
     except ValueError:
         return False
-
-
-# --- the model's ListKeyPolicies (KMS-01), until kms_conformance.kms has its own --------------------
-
-
-def _list_key_policies(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    """ListKeyPolicies ("ListKeyPolicies", AWS KMS API Reference): the names of the key's
-    policies, always ``["default"]``; authorized as ``kms:ListKeyPolicies`` on the key."""
-    key = world.resolve_key(str(params.get("KeyId") or ""), allow_alias=False)
-    req = KmsRequest(operation="ListKeyPolicies", caller=caller, key=key)
-    decision = authorize(req, identity_policies=world.identity_policies(caller), grants=world.grants_of(key))
-    if not decision.allowed:
-        raise AwsError("AccessDeniedException", f"User: {caller} is not authorized to perform: "
-                                                f"kms:ListKeyPolicies on resource: {key.arn}")
-    return {"PolicyNames": ["default"], "Truncated": False}
-
-
-if ("kms", "ListKeyPolicies") not in MODEL_OPERATIONS:
-    model_operation("kms", "ListKeyPolicies")(_list_key_policies)
 
 
 # --- KMS-01 / KMS-02: the key policy ------------------------------------------------------------

@@ -34,6 +34,7 @@ from typing import Any
 from kms_conformance.errors import InputError
 from kms_conformance.kms import GRANT_OPERATIONS
 from kms_conformance.kms.errors import AwsError
+from kms_conformance.models.registry import Operations
 from kms_conformance.rules import ServiceSpec, register_service, rule
 from kms_conformance.setup import KeySetup, Setup
 from kms_conformance.specs import steps
@@ -48,10 +49,11 @@ from kms_conformance.strategies.mwaa import (
     multi_region_examples,
     region_examples,
 )
-from kms_conformance.targets.base import Outcome, Target, model_operation
+from kms_conformance.targets.base import Outcome, Target
 
 DOC = "003_38db2e13c46896ae.txt"
 SERVICE = "mwaa"
+
 BOTO = "mwaa"
 
 _S_INTRO = "암호화를 위한 고객 관리형 키 사용"
@@ -674,7 +676,11 @@ def _logs_can_encrypt(world: Any, key_arn: str, name: str, modules: Sequence[str
     return True
 
 
-@model_operation(BOTO, "CreateEnvironment")
+#: The reference model's operations of this service (transitional: moving to kms_conformance.models).
+OPERATIONS = Operations()
+
+
+@OPERATIONS(BOTO, "CreateEnvironment")
 def model_create_environment(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     """CreateEnvironment: required members; the KmsKey forms the page supports (MWAA-01/02/03); as the
     caller, through airflow.<region>.amazonaws.com, DescribeKey and the four grants (MWAA-05/07);
@@ -733,7 +739,7 @@ def _existing_environment(world: Any, caller: str, params: Mapping[str, Any], ac
     return st, name
 
 
-@model_operation(BOTO, "GetEnvironment")
+@OPERATIONS(BOTO, "GetEnvironment")
 def model_get_environment(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     st, name = _existing_environment(world, caller, params, "airflow:GetEnvironment")
     env = st.environments[name]
@@ -744,7 +750,7 @@ def model_get_environment(world: Any, caller: str, params: Mapping[str, Any]) ->
     return {"Environment": out}
 
 
-@model_operation(BOTO, "DeleteEnvironment")
+@OPERATIONS(BOTO, "DeleteEnvironment")
 def model_delete_environment(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     """DeleteEnvironment: the environment's grants are retired by their retiring principal (MWAA-06)."""
     st, name = _existing_environment(world, caller, params, "airflow:DeleteEnvironment")

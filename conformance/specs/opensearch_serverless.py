@@ -64,6 +64,7 @@ from typing import Any
 
 from kms_conformance.errors import InputError
 from kms_conformance.kms.errors import AwsError
+from kms_conformance.models.registry import Operations
 from kms_conformance.resources import NAME_PREFIX
 from kms_conformance.rules import ServiceSpec, register_service, rule
 from kms_conformance.setup import KeySetup, Setup
@@ -85,10 +86,11 @@ from kms_conformance.strategies.opensearch_serverless import (
     rule_defect_examples,
     specificity_examples,
 )
-from kms_conformance.targets.base import Outcome, Target, UnsupportedOperation, model_operation
+from kms_conformance.targets.base import Outcome, Target, UnsupportedOperation
 
 DOC = "002_c2442b383cdbec83.txt"
 SERVICE = "opensearch-serverless"
+
 BOTO = "opensearchserverless"
 #: The service principal the model's grants name as grantee and retiring principal.
 AOSS_PRINCIPAL = "aoss.amazonaws.com"
@@ -1433,7 +1435,11 @@ def _store_policy(world: Any, caller: str, st: AossState, name: str, description
     return stored
 
 
-@model_operation(BOTO, "CreateSecurityPolicy")
+#: The reference model's operations of this service (transitional: moving to kms_conformance.models).
+OPERATIONS = Operations()
+
+
+@OPERATIONS(BOTO, "CreateSecurityPolicy")
 def model_create_security_policy(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     """CreateSecurityPolicy (type encryption): grammar (AOSS-01/02), IAM (AOSS-13), one policy per
     pattern (AOSS-07), the key checked and granted on the caller's behalf (AOSS-14/15)."""
@@ -1457,7 +1463,7 @@ def _get(st: AossState, params: Mapping[str, Any]) -> StoredPolicy:
     return st.policies[name]
 
 
-@model_operation(BOTO, "GetSecurityPolicy")
+@OPERATIONS(BOTO, "GetSecurityPolicy")
 def model_get_security_policy(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     st = _state(world)
     _type(params, "GetSecurityPolicy")
@@ -1466,7 +1472,7 @@ def model_get_security_policy(world: Any, caller: str, params: Mapping[str, Any]
     return {"securityPolicyDetail": _detail(stored)}
 
 
-@model_operation(BOTO, "ListSecurityPolicies")
+@OPERATIONS(BOTO, "ListSecurityPolicies")
 def model_list_security_policies(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     st = _state(world)
     _type(params, "ListSecurityPolicies")
@@ -1482,7 +1488,7 @@ def model_list_security_policies(world: Any, caller: str, params: Mapping[str, A
     return {"securityPolicySummaries": out}
 
 
-@model_operation(BOTO, "UpdateSecurityPolicy")
+@OPERATIONS(BOTO, "UpdateSecurityPolicy")
 def model_update_security_policy(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     """UpdateSecurityPolicy: policyVersion required and current (AOSS-18); the new rules and key
     apply to new collections only (AOSS-08/09)."""
@@ -1511,7 +1517,7 @@ def model_update_security_policy(world: Any, caller: str, params: Mapping[str, A
     return {"securityPolicyDetail": _detail(fresh)}
 
 
-@model_operation(BOTO, "DeleteSecurityPolicy")
+@OPERATIONS(BOTO, "DeleteSecurityPolicy")
 def model_delete_security_policy(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     """DeleteSecurityPolicy: collections keep their key (AOSS-10); unused keys' grants are retired (AOSS-17)."""
     st = _state(world)
@@ -1528,7 +1534,7 @@ def _collection_detail(c: StoredCollection) -> dict[str, Any]:
             "createdDate": c.created, "lastModifiedDate": c.created}
 
 
-@model_operation(BOTO, "CreateCollection")
+@OPERATIONS(BOTO, "CreateCollection")
 def model_create_collection(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     """CreateCollection: the most specific matching encryption policy gives the key (AOSS-04/06); no
     match is a ValidationException (AOSS-05); ``encryptionConfig`` overrides a wildcard match with an
@@ -1584,7 +1590,7 @@ def model_create_collection(world: Any, caller: str, params: Mapping[str, Any]) 
     return {"createCollectionDetail": detail}
 
 
-@model_operation(BOTO, "BatchGetCollection")
+@OPERATIONS(BOTO, "BatchGetCollection")
 def model_batch_get_collection(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     st = _state(world)
     ids, names = params.get("ids"), params.get("names")
@@ -1601,7 +1607,7 @@ def model_batch_get_collection(world: Any, caller: str, params: Mapping[str, Any
     return {"collectionDetails": found, "collectionErrorDetails": errors}
 
 
-@model_operation(BOTO, "DeleteCollection")
+@OPERATIONS(BOTO, "DeleteCollection")
 def model_delete_collection(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     st = _state(world)
     cid = params.get("id")

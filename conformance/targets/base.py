@@ -6,16 +6,19 @@ AWS API (and boto3) takes them, optionally as another principal. The target retu
 raises :class:`UnsupportedOperation`, which the runner turns into the verdict ``unsupported``
 (never ``conformant``).
 
-The reference model's operation handlers are registered here with :func:`model_operation`, so
-that spec modules (which own each service's reference behaviour) can register them without
-importing the model target itself.
+The reference model's handlers are not here: each service model registers its own
+(:mod:`kms_conformance.models`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from kms_conformance.errors import UnsupportedOperation
+
+__all__ = ["Outcome", "Target", "UnsupportedOperation"]
 
 
 @dataclass(frozen=True)
@@ -32,21 +35,6 @@ class Outcome:
     def code(self) -> str:
         """``"OK"`` or the error code: the usual fact a scenario compares."""
         return "OK" if self.ok else (self.error or "UnknownError")
-
-
-class UnsupportedOperation(Exception):
-    """The target lacks ``service:operation`` (moto's NotImplementedError, 'Not yet implemented',
-    an unknown service such as MWAA in moto 5.2)."""
-
-    def __init__(self, service: str, operation: str, detail: str = "") -> None:
-        super().__init__(f"{service}:{operation} is not supported by the target" + (f" ({detail})" if detail else ""))
-        self.service = service
-        self.operation = operation
-        self.detail = detail
-
-    @property
-    def name(self) -> str:
-        return f"{self.service}:{self.operation}"
 
 
 class Target(Protocol):
@@ -74,24 +62,3 @@ class Target(Protocol):
         ...
 
     def close(self) -> None: ...
-
-
-#: The model's handler of one operation: ``(world, caller_arn, params) -> response``.
-#: It raises ``kms_conformance.kms.errors.AwsError(code, message)`` for an AWS error.
-ModelHandler = Callable[[Any, str, Mapping[str, Any]], Mapping[str, Any]]
-
-MODEL_OPERATIONS: dict[tuple[str, str], ModelHandler] = {}
-
-
-def model_operation(service: str, operation: str) -> Callable[[ModelHandler], ModelHandler]:
-    """Register the reference model's handler of ``service:operation`` (boto3 service name,
-    AWS operation name: ``("opensearchserverless", "CreateCollection")``)."""
-
-    def register(handler: ModelHandler) -> ModelHandler:
-        key = (service, operation)
-        if key in MODEL_OPERATIONS:
-            raise ValueError(f"model handler for {service}:{operation} registered twice")
-        MODEL_OPERATIONS[key] = handler
-        return handler
-
-    return register

@@ -1,10 +1,10 @@
 """The ``model`` target: the kit's reference model, pure Python, the oracle of every behaviour rule.
 
-Each call is dispatched to the handler registered with
-:func:`kms_conformance.targets.base.model_operation` (KMS, IAM and STS by ``kms_conformance.kms``; each
-service by its spec module). A handler raises ``kms_conformance.kms.errors.AwsError`` for an AWS error;
-an operation without a handler is :class:`UnsupportedOperation` (so a gap in the model shows as
-``unsupported``, never as ``conformant``).
+Each call is dispatched to the handler in :func:`kms_conformance.models.operations` (KMS by
+``kms_conformance.kms``; IAM/STS and each service by its module in ``kms_conformance.models``). A
+handler raises ``kms_conformance.kms.errors.AwsError`` for an AWS error; an operation without a
+handler is :class:`UnsupportedOperation` (so a gap in the model shows as ``unsupported``, never as
+``conformant``).
 """
 
 from __future__ import annotations
@@ -13,17 +13,12 @@ import itertools
 from collections.abc import Mapping
 from typing import Any
 
-from kms_conformance.targets.base import MODEL_OPERATIONS, Outcome, UnsupportedOperation
+from kms_conformance.kms import World
+from kms_conformance.kms.errors import AwsError
+from kms_conformance.models import operations
+from kms_conformance.targets.base import Outcome, UnsupportedOperation
 
 DEFAULT_ACCOUNT = "123456789012"
-
-
-def _load_handlers() -> None:
-    """Import the modules that register model handlers (KMS/IAM/STS and every spec module)."""
-    import kms_conformance.kms  # noqa: F401  (registers kms/iam/sts handlers)
-    from kms_conformance.rules import catalogue
-
-    catalogue()
 
 
 class ModelTarget:
@@ -33,9 +28,7 @@ class ModelTarget:
     name = "model"
 
     def __init__(self, account: str = DEFAULT_ACCOUNT, region: str = "us-east-1") -> None:
-        from kms_conformance.kms import World
-
-        _load_handlers()
+        self.handlers = operations()
         self.account = account
         self.region = region
         self.world = World(account=account, region=region)
@@ -44,9 +37,7 @@ class ModelTarget:
     def call(
         self, service: str, operation: str, params: Mapping[str, Any] | None = None, *, principal: str | None = None
     ) -> Outcome:
-        from kms_conformance.kms.errors import AwsError
-
-        handler = MODEL_OPERATIONS.get((service, operation))
+        handler = self.handlers.get((service, operation))
         if handler is None:
             raise UnsupportedOperation(service, operation, "the reference model has no handler")
         caller = self.world.admin if principal is None else self.world.session_arn(principal)
