@@ -93,7 +93,7 @@ def kms_key(kms_target: Target) -> Iterator[Callable[..., str]]:
     policy when ``policy`` is None) and returns its ARN. Each key is scheduled for deletion (7 days,
     the shortest window) when the test ends; a key that cannot be is reported as a warning
     (``kms-conformance sweep`` finds it by its run tag)."""
-    from kms_conformance.specs.steps import new_key
+    from kms_conformance.scenarios.steps import new_key
 
     created: list[str] = []
 
@@ -117,7 +117,7 @@ def kms_principal(kms_target: Target) -> Iterator[Callable[..., str]]:
     creates an IAM role (trusted by the account and the given service principals) with the inline
     policies ``{name: policy document}`` and returns its ARN, to pass as ``principal=`` to
     ``kms_target.call``. The roles and their policies are deleted when the test ends."""
-    from kms_conformance.specs.steps import new_role
+    from kms_conformance.scenarios.steps import new_role
 
     created: list[tuple[str, tuple[str, ...]]] = []
 

@@ -163,7 +163,7 @@ def _settings(profile: Profile, max_examples: int) -> Any:
 
 def _observe(rule: Rule, target: Target, example: Any) -> tuple[Mapping[str, Any], str | None]:
     """Run the scenario on the target: its facts (and None), or the failed setup step and why."""
-    from kms_conformance.specs.steps import StepFailed
+    from kms_conformance.scenarios.steps import StepFailed
 
     assert rule.behavior is not None
     try:

@@ -9,7 +9,7 @@ Two kinds of value:
 - **scenario templates** (:func:`key_policy_template` and the ``*_examples`` strategies): key
   policies and identity policies with ``<<ROLE>>`` (the role passed to Forecast), ``<<CALLER>>``
   (the invoking identity), ``<<ACCOUNT>>`` and ``<<REGION>>`` placeholders, which a behaviour
-  scenario fills with ``kms_conformance.specs.steps.fill`` once the target has created the roles.
+  scenario fills with ``kms_conformance.scenarios.steps.fill`` once the target has created the roles.
 
 The key policy statements follow the page's sample ("Create a customer managed key"), with the
 sample's defects repaired: straight quotes, balanced braces, and the ``region`` / ``key_ID``

@@ -1,7 +1,7 @@
 """Strategies of the KMS behaviour scenarios (``kms_conformance.specs.kms``): key policy statements,
 identity policies, grants and the call a role then makes, as templates with ``<<ROLE>>``,
 ``<<OTHER>>``, ``<<ACCOUNT>>``, ``<<REGION>>`` and ``<<KEY_ARN>>`` placeholders that
-``kms_conformance.specs.steps.fill`` completes once the scenario has created the roles and the key.
+``kms_conformance.scenarios.steps.fill`` completes once the scenario has created the roles and the key.
 
 Fairness: every condition these strategies write uses a key whose value the *request* decides
 (``kms:CallerAccount``, ``kms:ViaService``, ``kms:EncryptionContext:*``, ``aws:PrincipalArn``,

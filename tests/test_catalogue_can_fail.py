@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, find, settings
 from kms_conformance.rules import Rule, catalogue
-from kms_conformance.specs.steps import StepFailed
+from kms_conformance.scenarios.steps import StepFailed
 from kms_conformance.targets.model import ModelTarget
 from kms_conformance.targets.mutant import MutantTarget
 

@@ -27,7 +27,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
-from kms_conformance.specs import steps
+from kms_conformance.scenarios import steps
 from kms_conformance.strategies import kms_scenarios as ks
 from kms_conformance.targets.model import ModelTarget
 from kms_conformance.targets.mutant import MutantTarget

@@ -138,7 +138,7 @@ def test_exception_on_the_target_is_an_error() -> None:
 
 
 def test_failing_setup_step_on_the_target_is_nonconformant() -> None:
-    from kms_conformance.specs.steps import must
+    from kms_conformance.scenarios.steps import must
 
     def with_setup(target: Target, example: int) -> dict[str, Any]:
         must("svc:Op", target.call("svc", "Op", {"x": example}))

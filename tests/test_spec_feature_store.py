@@ -356,7 +356,7 @@ def test_fs_12_principal_needs_feature_store_permission(model: ModelTarget, allo
 
 def test_data_plane_needs_feature_store_permission(model: ModelTarget) -> None:
     """The data plane judges the caller's own permission too (the runtime's AccessForbidden)."""
-    from kms_conformance.specs.steps import new_role
+    from kms_conformance.scenarios.steps import new_role
 
     name = model.unique("fs")
     req = fss.feature_group_request(name, online_key=None, offline_key=None, role=None, offline=False)
@@ -368,7 +368,7 @@ def test_data_plane_needs_feature_store_permission(model: ModelTarget) -> None:
 
 
 def test_data_plane_without_key_needs_no_kms(model: ModelTarget) -> None:
-    from kms_conformance.specs.steps import new_role
+    from kms_conformance.scenarios.steps import new_role
 
     caller = new_role(model, "plain", inline_policies={"sm": {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "sagemaker:*", "Resource": "*"}]}})

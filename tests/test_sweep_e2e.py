@@ -27,7 +27,7 @@ pytestmark = pytest.mark.slow
 #: A run that creates a role, a key, an alias and a grant through the aws target, then hangs.
 HANGING_RUN = textwrap.dedent('''
     import sys, time
-    from kms_conformance.specs.steps import new_key, new_role
+    from kms_conformance.scenarios.steps import new_key, new_role
     from kms_conformance.targets import TargetConfig, make_target
 
     target = make_target(TargetConfig(name="aws", endpoint_url=sys.argv[1], run_id=sys.argv[2]))
@@ -153,7 +153,7 @@ def test_sweep_after_killing_kms_conformance_run(url: str, tmp_path: Path) -> No
 HANGING_AOSS_RUN = textwrap.dedent('''
     import sys, time
     from kms_conformance.specs.opensearch_serverless import _aoss, _create_policy, _names
-    from kms_conformance.specs.steps import new_key
+    from kms_conformance.scenarios.steps import new_key
     from kms_conformance.targets import TargetConfig, make_target
     from kms_conformance.strategies.opensearch_serverless import encryption_policies
 

@@ -203,7 +203,7 @@ def test_max_keys_makes_the_rule_an_error_not_a_crash() -> None:
     from hypothesis import strategies as st
     from kms_conformance.rules import Behavior, Citation, Rule
     from kms_conformance.runner import Profile, run_rule
-    from kms_conformance.specs.steps import new_key
+    from kms_conformance.scenarios.steps import new_key
     from kms_conformance.verdicts import Verdict
 
     def scenario(target: Any, example: int) -> dict[str, Any]:
@@ -366,7 +366,7 @@ def test_settle_time_defaults_by_endpoint_and_can_be_set() -> None:
 def test_permissions_boundary_is_set_on_every_role_the_kit_creates() -> None:
     """``--permissions-boundary``: the sandbox role policy (examples/ci/sandbox-role-policy.json) lets
     the kit create roles only with the boundary; the target sets it on CreateRole unless the scenario did."""
-    from kms_conformance.specs.steps import new_role
+    from kms_conformance.scenarios.steps import new_role
 
     boundary = "arn:aws:iam::123456789012:policy/kmsc-permissions-boundary"
     target = make_target(TargetConfig(name="moto", run_id="b", permissions_boundary=boundary))

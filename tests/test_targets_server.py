@@ -14,7 +14,7 @@ import pytest
 from hypothesis import strategies as st
 from kms_conformance.rules import Behavior, Citation, Rule, catalogue
 from kms_conformance.runner import Profile, RunOptions, run, run_rule
-from kms_conformance.specs.steps import default_key_policy, kms, new_key, new_role
+from kms_conformance.scenarios.steps import default_key_policy, kms, new_key, new_role
 from kms_conformance.targets import MOTO_LAZY_KEYS_NOTE, TargetConfig, _patch_moto_keys, make_target
 from kms_conformance.targets.base import Outcome, Target
 from kms_conformance.targets.boto import BotoTarget, not_implemented_evidence

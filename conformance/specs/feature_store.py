@@ -58,9 +58,9 @@ from kms_conformance.kms import AwsError, Key, KmsRequest, World, authorize, kms
 from kms_conformance.models.registry import Operations
 from kms_conformance.policy import evaluate, make_request, wildcard_match
 from kms_conformance.rules import ServiceSpec, register_service, rule
+from kms_conformance.scenarios.steps import fill, new_key, new_role
 from kms_conformance.setup import KeySetup, Setup
 from kms_conformance.specs import access
-from kms_conformance.specs.steps import fill, new_key, new_role
 from kms_conformance.strategies import feature_store as fss
 from kms_conformance.targets.base import Outcome, Target
 

@@ -62,9 +62,9 @@ from kms_conformance.kms import AwsError, KmsRequest, World, authorize, kms_call
 from kms_conformance.models.registry import Operations
 from kms_conformance.policy import evaluate_policy, make_request
 from kms_conformance.rules import ServiceSpec, register_service, rule
+from kms_conformance.scenarios.steps import fill, must, new_key, new_role
 from kms_conformance.setup import KeySetup, Setup
 from kms_conformance.specs import access
-from kms_conformance.specs.steps import fill, must, new_key, new_role
 from kms_conformance.strategies import forecast as fst
 from kms_conformance.targets.base import Outcome, Target
 

@@ -30,8 +30,8 @@ from kms_conformance.kms import OPERATIONS_BY_KEY_USAGE
 from kms_conformance.policy import evaluate_policy as _evaluate_policy
 from kms_conformance.policy import make_request, parse_policy, wildcard_match
 from kms_conformance.rules import ServiceSpec, register_service, rule
+from kms_conformance.scenarios import steps
 from kms_conformance.setup import SERVICES, KeySetup, Setup
-from kms_conformance.specs import steps
 from kms_conformance.specs.access import evaluate_access, key_policy
 from kms_conformance.strategies import kms_scenarios as ks
 from kms_conformance.targets.base import Outcome, Target

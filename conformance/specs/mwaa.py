@@ -36,8 +36,8 @@ from kms_conformance.kms import GRANT_OPERATIONS
 from kms_conformance.kms.errors import AwsError
 from kms_conformance.models.registry import Operations
 from kms_conformance.rules import ServiceSpec, register_service, rule
+from kms_conformance.scenarios import steps
 from kms_conformance.setup import KeySetup, Setup
-from kms_conformance.specs import steps
 from kms_conformance.specs.access import access_reasons, expand_actions, key_for
 from kms_conformance.strategies.mwaa import (
     MUTATORS,

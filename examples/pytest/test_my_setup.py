@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from kms_conformance.pytest_plugin import assert_conformant
-from kms_conformance.specs.steps import new_key
+from kms_conformance.scenarios.steps import new_key
 from kms_conformance.strategies import encryption_contexts
 from kms_conformance.targets.base import Target
 
