@@ -13,6 +13,7 @@ from collections.abc import Mapping
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
+from kms_conformance import arns
 from kms_conformance.kms.keys import KEY_SPEC_USAGES as KMS_KEY_SPEC_USAGES
 
 #: Regions per partition. A representative subset (not every Region), enough for the kit to vary
@@ -157,7 +158,7 @@ def iam_role_arns(account: str | None = None, partition: str = "aws") -> SearchS
     Example: ``"arn:aws:iam::111122223333:role/service-role/ROLE_PASSED_TO_FORECAST"``.
     """
     return st.builds(
-        lambda acct, path, name: f"arn:{partition}:iam::{acct}:role{path}{name}",
+        lambda acct, path, name: arns.role_arn(partition, acct, name, path),
         _fixed_or(account, account_ids()),
         st.one_of(st.just("/"), iam_paths()),
         role_names(),
@@ -185,7 +186,7 @@ def assumed_role_arns(account: str | None = None, partition: str = "aws") -> Sea
     Example: ``"arn:aws:sts::111122223333:assumed-role/ROLE_PASSED_TO_FORECAST/session1"``.
     """
     return st.builds(
-        lambda acct, role, session: f"arn:{partition}:sts::{acct}:assumed-role/{role}/{session}",
+        lambda acct, role, session: arns.session_arn(partition, acct, role, session),
         _fixed_or(account, account_ids()),
         role_names(),
         session_names(),
@@ -194,7 +195,7 @@ def assumed_role_arns(account: str | None = None, partition: str = "aws") -> Sea
 
 def account_root_arns(account: str | None = None, partition: str = "aws") -> SearchStrategy[str]:
     """The account principal ARN, e.g. ``"arn:aws:iam::111122223333:root"``."""
-    return _fixed_or(account, account_ids()).map(lambda acct: f"arn:{partition}:iam::{acct}:root")
+    return _fixed_or(account, account_ids()).map(lambda acct: arns.root_arn(partition, acct))
 
 
 def service_principals(service: str | None = None, region: str | None = None) -> SearchStrategy[str]:
@@ -278,7 +279,7 @@ def key_arns(
     Example: ``"arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab"``.
     """
     return st.builds(
-        lambda reg, acct, kid: f"arn:{partition_of(reg)}:kms:{reg}:{acct}:key/{kid}",
+        lambda reg, acct, kid: arns.key_arn(partition_of(reg), reg, acct, kid),
         _fixed_or(region, regions()),
         _fixed_or(account, account_ids()),
         key_ids(multi_region),
@@ -301,7 +302,7 @@ def alias_names() -> SearchStrategy[str]:
 def alias_arns(region: str | None = None, account: str | None = None) -> SearchStrategy[str]:
     """An alias ARN, e.g. ``"arn:aws:kms:us-east-1:111122223333:alias/forecast-key"``."""
     return st.builds(
-        lambda reg, acct, name: f"arn:{partition_of(reg)}:kms:{reg}:{acct}:{name}",
+        lambda reg, acct, name: arns.alias_arn(partition_of(reg), reg, acct, name),
         _fixed_or(region, regions()),
         _fixed_or(account, account_ids()),
         alias_names(),

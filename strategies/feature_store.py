@@ -66,10 +66,15 @@ def caller_statement(caller: str, actions: Sequence[str] = REQUIRED_ACTIONS, *, 
     return stmt
 
 
+#: The actions of the sample's administrators' statement ("akses hanya-baca ... dan izin untuk
+#: mencabut hibah": read-only access and permission to revoke grants).
+ADMIN_ACTIONS: tuple[str, ...] = ("kms:Describe*", "kms:Get*", "kms:List*", "kms:RevokeGrant")
+
+
 def admin_revoke_statement(admin: str) -> dict[str, Any]:
     """The second statement of the sample: read-only access and RevokeGrant for key administrators."""
     return {"Sid": "Allow administrators to view the customer managed key and revoke grants", "Effect": "Allow",
-            "Principal": {"AWS": admin}, "Action": ["kms:Describe*", "kms:Get*", "kms:List*", "kms:RevokeGrant"],
+            "Principal": {"AWS": admin}, "Action": list(ADMIN_ACTIONS),
             "Resource": "*"}
 
 
@@ -292,6 +297,40 @@ def add_sample_principal(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]
 
 # --- behaviour examples ------------------------------------------------------------------------------
 
+def administrator_examples() -> SearchStrategy[dict[str, Any]]:
+    """The actions of the sample's administrators' statement: as the page has them, with one of
+    them missing, or with a use of the key added. Example: ``{"actions": ["kms:Describe*",
+    "kms:Get*", "kms:List*", "kms:RevokeGrant", "kms:Encrypt"]}``."""
+    missing = st.sampled_from(ADMIN_ACTIONS).map(lambda a: [x for x in ADMIN_ACTIONS if x != a])
+    extra = st.sampled_from(("kms:Encrypt", "kms:*", "kms:Create*")).map(lambda a: [*ADMIN_ACTIONS, a])
+    return st.fixed_dictionaries({"actions": st.one_of(st.just(list(ADMIN_ACTIONS)), missing, extra)})
+
+
+def widen_administrator(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
+    """Break FS-13: the administrators' statement (added to the first key's policy when there is
+    none) gives the administrator more than read-only access and RevokeGrant, or loses a read
+    action."""
+
+    def apply(choice: tuple[str | None, str | None]) -> dict[str, Any]:
+        new = copy.deepcopy(setup)
+        key = new["keys"][0]
+        stmts = key["policy"]["Statement"]
+        mine = [s for s in stmts if s.get("Sid") == admin_revoke_statement("")["Sid"]]
+        if not mine:
+            prefix = key["arn"].split(":")[4]
+            stmts.append(admin_revoke_statement(f"arn:aws:iam::{prefix}:role/kms-key-administrator"))
+            mine = [stmts[-1]]
+        drop, extra = choice
+        for stmt in mine:
+            stmt["Action"] = [a for a in stmt["Action"] if a != drop] + ([extra] if extra else [])
+        return new
+
+    widen: SearchStrategy[tuple[str | None, str | None]] = st.sampled_from(
+        ("kms:Encrypt", "kms:Decrypt", "kms:*", "kms:ScheduleKeyDeletion")).map(lambda a: (None, a))
+    narrow: SearchStrategy[tuple[str | None, str | None]] = st.sampled_from(ADMIN_ACTIONS[:3]).map(lambda a: (a, None))
+    return st.one_of(widen, narrow).map(apply)
+
+
 def default_examples() -> SearchStrategy[dict[str, Any]]:
     """A feature group without KmsKeyId: online, offline or both stores."""
     return st.fixed_dictionaries({"stores": st.sampled_from(("online", "offline", "both"))})
@@ -310,13 +349,26 @@ def symmetric_examples() -> SearchStrategy[dict[str, Any]]:
                                   "policy": st.just(key_policy_template())})
 
 
-def missing_action_example(missing: str | None, source: str) -> dict[str, Any]:
+#: The stores of the feature group of a rule about the online store key: online only, or online and
+#: offline (the offline store without a KmsKeyId), so that a target which cannot create one of the two
+#: shapes is still judged on the other.
+ONLINE_STORES: tuple[str, ...] = ("online", "both")
+
+
+def online_stores() -> SearchStrategy[str]:
+    """``"online"`` or ``"both"`` (:data:`ONLINE_STORES`)."""
+    return st.sampled_from(ONLINE_STORES)
+
+
+def missing_action_example(missing: str | None, source: str, stores: str = "online") -> dict[str, Any]:
     """The caller's permissions from the key policy (``source="key_policy"``) or from an IAM policy
-    (``"iam"``, delegated by the root statement), without ``missing`` (None: all of them)."""
+    (``"iam"``, delegated by the root statement), without ``missing`` (None: all of them), for a
+    group with ``stores`` (:data:`ONLINE_STORES`)."""
     actions = [a for a in REQUIRED_ACTIONS if a != missing]
     if source == "key_policy":
-        return {"missing": missing, "source": source, "policy": key_policy_template(caller_actions=actions)}
-    return {"missing": missing, "source": source, "policy": key_policy_template(caller=False),
+        return {"missing": missing, "source": source, "stores": stores,
+                "policy": key_policy_template(caller_actions=actions)}
+    return {"missing": missing, "source": source, "stores": stores, "policy": key_policy_template(caller=False),
             "caller_policy": {"Version": "2012-10-17", "Statement": [
                 {"Effect": "Allow", "Action": actions, "Resource": "*",
                  "Condition": {"StringLike": {"kms:ViaService": VIA_PATTERN}}}]}}
@@ -325,7 +377,7 @@ def missing_action_example(missing: str | None, source: str) -> dict[str, Any]:
 def missing_action_examples() -> SearchStrategy[dict[str, Any]]:
     """:func:`missing_action_example` with one exercised action missing (or none)."""
     return st.tuples(st.one_of(st.none(), st.sampled_from(EXERCISED_ACTIONS)),
-                     st.sampled_from(("key_policy", "iam"))).map(lambda t: missing_action_example(*t))
+                     st.sampled_from(("key_policy", "iam")), online_stores()).map(lambda t: missing_action_example(*t))
 
 
 def via_service_examples() -> SearchStrategy[dict[str, Any]]:
@@ -339,26 +391,29 @@ def shared_key_examples() -> SearchStrategy[dict[str, Any]]:
 
 
 def grant_count_examples() -> SearchStrategy[dict[str, Any]]:
-    """How many feature groups share one online store key."""
-    return st.integers(1, 3).map(lambda n: {"groups": n, "policy": key_policy_template()})
+    """How many feature groups share one online store key, and their stores."""
+    return st.tuples(st.integers(1, 3), online_stores()).map(
+        lambda t: {"groups": t[0], "stores": t[1], "policy": key_policy_template()})
 
 
 def revoke_examples() -> SearchStrategy[dict[str, Any]]:
-    """Which data plane operation runs after the feature group's grant is revoked."""
-    return st.sampled_from(("PutRecord", "GetRecord", "DeleteRecord")).map(
-        lambda op: {"operation": op, "policy": key_policy_template()})
+    """Which data plane operation runs after the feature group's grant is revoked, and the group's stores."""
+    return st.tuples(st.sampled_from(("PutRecord", "GetRecord", "DeleteRecord")), online_stores()).map(
+        lambda t: {"operation": t[0], "stores": t[1], "policy": key_policy_template()})
 
 
 def data_plane_examples() -> SearchStrategy[dict[str, Any]]:
-    """A data plane operation by a principal with or without kms:Decrypt on the online key."""
-    return st.tuples(st.sampled_from(("PutRecord", "GetRecord", "DeleteRecord")), st.booleans()).map(
-        lambda t: {"operation": t[0], "decrypt": t[1], "policy": key_policy_template()})
+    """A data plane operation by a principal with or without kms:Decrypt on the online key; the group's
+    stores."""
+    return st.tuples(st.sampled_from(("PutRecord", "GetRecord", "DeleteRecord")), st.booleans(), online_stores()).map(
+        lambda t: {"operation": t[0], "decrypt": t[1], "stores": t[2], "policy": key_policy_template()})
 
 
 def service_permission_examples() -> SearchStrategy[dict[str, Any]]:
     """The caller, named in the key policy's sample statement, with or without IAM permission to
-    use Feature Store (``sagemaker:CreateFeatureGroup``)."""
-    return st.booleans().map(lambda ok: {"allowed": ok, "policy": key_policy_template(role=False)})
+    use Feature Store (``sagemaker:CreateFeatureGroup``); the group's stores."""
+    return st.tuples(st.booleans(), online_stores()).map(
+        lambda t: {"allowed": t[0], "stores": t[1], "policy": key_policy_template(role=False)})
 
 
 def offline_role_examples() -> SearchStrategy[dict[str, Any]]:
@@ -368,12 +423,16 @@ def offline_role_examples() -> SearchStrategy[dict[str, Any]]:
 
 
 __all__ = [
-    "ADMIN_ACTION", "EXERCISED_ACTIONS", "REQUIRED_ACTIONS", "SAMPLE_ACTIONS", "SAMPLE_PRINCIPALS", "VIA_PATTERN",
-    "add_sample_principal", "admin_revoke_statement", "caller_statement", "data_plane_examples",
+    "ADMIN_ACTION", "ADMIN_ACTIONS", "EXERCISED_ACTIONS", "ONLINE_STORES", "REQUIRED_ACTIONS", "SAMPLE_ACTIONS",
+    "SAMPLE_PRINCIPALS",
+    "VIA_PATTERN",
+    "add_sample_principal", "admin_revoke_statement", "administrator_examples", "caller_statement",
+    "data_plane_examples",
     "default_examples", "feature_group_request", "feature_store_setups", "grant_count_examples",
     "key_policy_template", "make_asymmetric", "missing_action_example", "missing_action_examples", "offline_key_index",
-    "offline_role_examples", "online_key_index", "revoke_examples", "role_statement", "service_permission_examples",
+    "offline_role_examples", "online_key_index", "online_stores", "revoke_examples", "role_statement",
+    "service_permission_examples",
     "share_online_key",
     "shared_key_examples", "swap_via_service", "symmetric_examples", "take_from_caller", "take_from_role",
-    "two_key_examples", "via_service_examples",
+    "two_key_examples", "via_service_examples", "widen_administrator",
 ]

@@ -14,6 +14,10 @@ Two kinds of value:
 The key policy statements follow the page's sample ("Create a customer managed key"), with the
 sample's defects repaired: straight quotes, balanced braces, and the ``region`` / ``key_ID``
 placeholders replaced by real values.
+
+``CALLER_ACTIONS``, ``GRANT_OPERATIONS``, ``DOMAINS``, ``DATASET_TYPES`` and ``via_service`` are the
+reference model's (:mod:`kms_conformance.models.forecast`), re-exported here for the strategies'
+users.
 """
 
 from __future__ import annotations
@@ -24,29 +28,16 @@ from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
+from kms_conformance.models.forecast import CALLER_ACTIONS, DATASET_TYPES, DOMAINS, GRANT_OPERATIONS, via_service
 from kms_conformance.strategies.aws import account_ids, key_ids, regions
 from kms_conformance.strategies.policies import admin_statement
 
 #: What the key policy must permit the role passed in EncryptionConfig (page 004, "Create a
 #: customer managed key": "the following API operations must be permitted in the key policy").
 ROLE_ACTIONS: tuple[str, ...] = ("kms:DescribeKey", "kms:CreateGrant", "kms:RetireGrant")
-#: What Forecast validates on the caller's identity (page 004, the Note under "Create a customer
-#: managed key": "kms:Decrypt and kms:GenerateDataKey validation on the caller's identity").
-CALLER_ACTIONS: tuple[str, ...] = ("kms:Decrypt", "kms:GenerateDataKey")
-#: The operations of the grant Forecast creates (page 004, "How Amazon Forecast uses grants in AWS
-#: KMS"; the CreateGrant CloudTrail event's ``operations``).
-GRANT_OPERATIONS: tuple[str, ...] = ("Decrypt", "GenerateDataKey")
-
-DOMAINS = ("RETAIL", "CUSTOM", "INVENTORY_PLANNING", "EC2_CAPACITY", "WORK_FORCE", "WEB_TRAFFIC", "METRICS")
-DATASET_TYPES = ("TARGET_TIME_SERIES", "RELATED_TIME_SERIES", "ITEM_METADATA")
 #: Operations that inherit the CreatePredictor encryption configuration (page 004, "Encryption at
 #: Rest"; the page's "CreatePredictorExplanability" is the CreateExplainability API).
 PREDICTOR_FOLLOW_UPS = ("CreateExplainability", "CreateForecast", "CreatePredictorBacktestExportJob")
-
-
-def via_service(region: str) -> str:
-    """The ``kms:ViaService`` value of Forecast in ``region`` ("AWS KMS condition keys")."""
-    return f"forecast.{region}.amazonaws.com"
 
 
 def role_statement(role: str, account: str, region: str, actions: Sequence[str] = ROLE_ACTIONS,
@@ -89,16 +80,18 @@ def _identity_policy(actions: Sequence[str], resource: str, condition: Mapping[s
 
 
 def key_policy_template(*, role: bool = True, caller: bool = True, role_actions: Sequence[str] = ROLE_ACTIONS,
-                        caller_actions: Sequence[str] = CALLER_ACTIONS, via: bool = True) -> dict[str, Any]:
+                        caller_actions: Sequence[str] = CALLER_ACTIONS, via: bool = True,
+                        caller_account: str = "<<ACCOUNT>>") -> dict[str, Any]:
     """A key policy template for scenarios: the account-root statement (so the key stays
-    manageable), the role statement (``<<ROLE>>``) and the invoking identity statement
-    (``<<CALLER>>``), each optional.
+    manageable), the role statement (``<<ROLE>>``; its ``kms:CallerAccount`` is ``caller_account``,
+    the key's own account by default) and the invoking identity statement (``<<CALLER>>``), each
+    optional.
 
     Example: ``key_policy_template(role=False)`` is the root and caller statements only.
     """
     stmts = [admin_statement("<<ACCOUNT>>")]
     if role:
-        stmts.append(role_statement("<<ROLE>>", "<<ACCOUNT>>", "<<REGION>>", role_actions, conditions=via))
+        stmts.append(role_statement("<<ROLE>>", caller_account, "<<REGION>>", role_actions, conditions=via))
     if caller:
         stmts.append(caller_statement("<<CALLER>>", caller_actions))
     return {"Version": "2012-10-17", "Statement": stmts}
@@ -319,10 +312,29 @@ def symmetric_examples() -> SearchStrategy[dict[str, Any]]:
                                          policy=st.just(key_policy_template())))
 
 
+#: An account that is not the scenario's (``kms:CallerAccount`` of another account).
+OTHER_ACCOUNT = "999988887777"
+
+
 def via_service_examples() -> SearchStrategy[dict[str, Any]]:
-    """The page's sample statement, with or without its kms:ViaService condition: the role then
-    calls CreateGrant directly and through Forecast."""
-    return st.booleans().flatmap(lambda via: _base(via=st.just(via), policy=st.just(key_policy_template(via=via))))
+    """The page's sample statement, with or without its conditions (kms:ViaService and
+    kms:CallerAccount), with them its kms:CallerAccount the key's own account (``"own"``) or
+    another (``"other"``): the role then calls CreateGrant directly and through Forecast.
+    Example: ``{"resource": "CreateDataset", "via": True, "caller_account": "other", "policy": {...}}``."""
+
+    def build(via: bool, account: str) -> SearchStrategy[dict[str, Any]]:
+        policy = key_policy_template(via=via, caller_account="<<ACCOUNT>>" if account == "own" else OTHER_ACCOUNT)
+        return _base(via=st.just(via), caller_account=st.just(account), policy=st.just(policy))
+
+    # without conditions there is no kms:CallerAccount to vary
+    return st.sampled_from(((True, "own"), (True, "other"), (False, "own"))).flatmap(lambda t: build(*t))
+
+
+def monitoring_examples() -> SearchStrategy[dict[str, Any]]:
+    """CreateDataset or CreatePredictor with (``encrypted``) or without a customer managed key, the
+    key policy of the page's sample, then a look at CloudTrail's event history.
+    Example: ``{"resource": "CreatePredictor", "encrypted": True, "policy": {...template...}}``."""
+    return _base(encrypted=st.booleans(), policy=st.just(key_policy_template()))
 
 
 # --- mutators: each breaks exactly one config rule of a compliant setup ----------------------------------
@@ -453,6 +465,7 @@ __all__ = [
     "DATASET_TYPES",
     "DOMAINS",
     "GRANT_OPERATIONS",
+    "OTHER_ACCOUNT",
     "PREDICTOR_FOLLOW_UPS",
     "ROLE_ACTIONS",
     "add_email_tag",
@@ -471,6 +484,7 @@ __all__ = [
     "inheritance_examples",
     "key_policy_template",
     "missing_action_examples",
+    "monitoring_examples",
     "predictor_requests",
     "revocation_examples",
     "role_statement",

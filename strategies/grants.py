@@ -26,6 +26,7 @@ from kms_conformance.strategies.aws import (
     key_arns,
     service_principals,
 )
+from kms_conformance.strategies.policies import encryption_contexts
 
 
 def grant_operations(
@@ -54,8 +55,6 @@ def grant_constraints() -> SearchStrategy[dict[str, dict[str, str]]]:
     Example:
     ``{"EncryptionContextSubset": {"aws:logs:arn": "arn:aws:logs:us-east-1:111122223333:log-group:g"}}``.
     """
-    from kms_conformance.strategies.policies import encryption_contexts
-
     return st.builds(
         lambda kind, ctx: {kind: ctx},
         st.sampled_from(("EncryptionContextEquals", "EncryptionContextSubset")),

@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
-from kms_conformance.strategies.grants import OPERATIONS_BY_KEY_USAGE
+from kms_conformance.kms.grants import OPERATIONS_BY_KEY_USAGE
 
 #: The calls a scenario makes as the role on a symmetric encryption key, and the request
 #: parameters they need beyond KeyId (``kms_conformance.specs.kms.use_key`` builds them).

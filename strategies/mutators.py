@@ -23,7 +23,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
-from kms_conformance.errors import json_path
+from kms_conformance.arns import is_account_id, parse_arn, role_arn, role_name_of
+from kms_conformance.errors import NotApplicable, json_path
 from kms_conformance.strategies.aws import ALL_REGIONS, VIA_SERVICE_PREFIXES, account_ids, other_region, role_names
 
 
@@ -38,14 +39,10 @@ class Mutation:
     path: str = "$"
 
 
-class NotApplicable(ValueError):
-    """The document offers the mutator nothing to change."""
-
-
 Mutator = Callable[..., SearchStrategy[Mutation]]
 
 
-# --- helpers ----------------------------------------------------------------------------------------
+# --- reading documents ------------------------------------------------------------------------------
 
 def _as_list(value: Any) -> list[Any]:
     if value is None:
@@ -181,8 +178,15 @@ def _principal_sites(stmts: list[dict[str, Any]], statement: int | None) -> list
     return sites
 
 
-_ACCOUNT_IN = re.compile(r"^(?:arn:(?P<partition>[\w-]+):(?:iam|sts)::)?(?P<account>\d{12})(?::|$)")
-_ROLE_NAME = re.compile(r":(?:role(?:/.*)?|assumed-role)/(?P<name>[^/]+)")
+def _account_of(principal: str) -> tuple[str | None, str]:
+    """The account a principal names (a bare account id, or an IAM or STS ARN) and its partition
+    ("aws" when it names none)."""
+    if is_account_id(principal):
+        return principal, "aws"
+    arn = parse_arn(principal)
+    if arn is not None and arn.service in ("iam", "sts") and not arn.region and is_account_id(arn.account):
+        return arn.account, arn.partition
+    return None, "aws"
 
 
 def narrow_principal(doc: Mapping[str, Any], *, statement: int | None = None, account: str | None = None
@@ -201,12 +205,11 @@ def narrow_principal(doc: Mapping[str, Any], *, statement: int | None = None, ac
     @st.composite
     def build(draw: st.DrawFn) -> Mutation:
         i, j, old = draw(st.sampled_from(sites))
-        m = _ACCOUNT_IN.match(old)
-        acct = m["account"] if m else (account or draw(account_ids()))
-        partition = (m["partition"] if m and m["partition"] else "aws")
-        old_name = _ROLE_NAME.search(old)
-        name = draw(role_names().filter(lambda n: old_name is None or n != old_name["name"]))
-        role = f"arn:{partition}:iam::{acct}:role/{name}"
+        named, partition = _account_of(old)
+        acct = named or account or draw(account_ids())
+        old_name = role_name_of(old)
+        name = draw(role_names().filter(lambda n: old_name is None or n != old_name))
+        role = role_arn(partition, acct, name)
         new = copy.deepcopy(dict(doc))
         stmt = _statements(new)[i]
         if old == "*" and stmt.get("Principal") == "*":
@@ -478,10 +481,9 @@ def change_grantee(doc: Mapping[str, Any]) -> SearchStrategy[Mutation]:
 
     @st.composite
     def build(draw: st.DrawFn) -> Mutation:
-        m = _ACCOUNT_IN.match(old)
-        acct = m["account"] if m else draw(account_ids())
-        partition = m["partition"] if m and m["partition"] else "aws"
-        roles = role_names().map(lambda n: f"arn:{partition}:iam::{acct}:role/{n}")
+        named, partition = _account_of(old)
+        acct = named or draw(account_ids())
+        roles = role_names().map(lambda n: role_arn(partition, acct, n))
         role = draw(roles.filter(lambda r: r != old))
         new = copy.deepcopy(dict(doc))
         new["GranteePrincipal"] = role

@@ -1,6 +1,7 @@
 """Strategies for Amazon MWAA (page 003, "Using customer managed keys for encryption"): compliant
 setups in the ``kms-conformance check`` format, one mutator per config rule of
-``kms_conformance.specs.mwaa``, and the examples of its behaviour rules.
+``kms_conformance.specs.mwaa``, and the examples of its behaviour rules. The key policy statements
+are the reference model's (:mod:`kms_conformance.models.mwaa`).
 
 A setup's ``request`` holds the CreateEnvironment parameters as boto3 takes them::
 
@@ -18,6 +19,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
+from kms_conformance.arns import alias_arn, key_arn, parse_key_arn, role_arn
+from kms_conformance.models.mwaa import LOG_MODULES, caller_key_statement, logs_statement
 from kms_conformance.strategies.aws import (
     account_ids,
     alias_names,
@@ -31,7 +34,9 @@ from kms_conformance.strategies.mutators import drop_action, mutate_at, swap_ser
 from kms_conformance.strategies.policies import admin_statement
 
 _STEM = st.from_regex(r"[A-Za-z]{1,6}", fullmatch=True)
-_LOG_MODULES = ("DagProcessingLogs", "SchedulerLogs", "TaskLogs", "WebserverLogs", "WorkerLogs")
+#: S3 bucket names: 3-31 of lower-case letters, digits, ``.`` and ``-``, starting and ending with a
+#: letter or digit ("Bucket naming rules", Amazon S3 User Guide).
+_BUCKETS = st.from_regex(r"[a-z0-9][a-z0-9.-]{1,29}[a-z0-9]", fullmatch=True)
 
 
 def logging_configurations() -> SearchStrategy[dict[str, Any]]:
@@ -39,7 +44,7 @@ def logging_configurations() -> SearchStrategy[dict[str, Any]]:
 
     Example: ``{"TaskLogs": {"Enabled": True, "LogLevel": "INFO"}}``.
     """
-    return st.dictionaries(st.sampled_from(_LOG_MODULES),
+    return st.dictionaries(st.sampled_from(list(LOG_MODULES)),
                            st.builds(lambda on, level: {"Enabled": on, "LogLevel": level}, st.booleans(),
                                      st.sampled_from(["CRITICAL", "ERROR", "WARNING", "INFO", "DEBUG"])),
                            max_size=5)
@@ -54,13 +59,11 @@ def compliant_setups(draw: st.DrawFn) -> dict[str, Any]:
 
     Example: see ``examples/mwaa/setup.json``.
     """
-    from kms_conformance.specs.mwaa import caller_key_statement, logs_statement
-
     account = draw(account_ids())
     region = draw(regions("aws"))
-    caller = f"arn:aws:iam::{account}:role/{draw(role_names())}"
+    caller = role_arn("aws", account, draw(role_names()))
     key_id = draw(key_ids(multi_region=False))
-    arn = f"arn:aws:kms:{region}:{account}:key/{key_id}"
+    arn = key_arn("aws", region, account, key_id)
     key = {"arn": arn, "keySpec": "SYMMETRIC_DEFAULT", "keyUsage": "ENCRYPT_DECRYPT", "multiRegion": False,
            "keyState": "Enabled",
            "policy": {"Version": "2012-10-17", "Statement": [
@@ -68,8 +71,8 @@ def compliant_setups(draw: st.DrawFn) -> dict[str, Any]:
     request = {
         "Name": draw(environment_names(max_size=40)),
         "KmsKey": draw(st.sampled_from([arn, key_id])),
-        "ExecutionRoleArn": f"arn:aws:iam::{account}:role/{draw(role_names().filter(lambda n: '/' not in n))}",
-        "SourceBucketArn": "arn:aws:s3:::" + draw(st.from_regex(r"[a-z0-9][a-z0-9.-]{2,30}", fullmatch=True)),
+        "ExecutionRoleArn": role_arn("aws", account, draw(role_names().filter(lambda n: '/' not in n))),
+        "SourceBucketArn": "arn:aws:s3:::" + draw(_BUCKETS),
         "DagS3Path": "dags",
         "NetworkConfiguration": {"SubnetIds": ["subnet-0a1b2c3d", "subnet-4e5f6a7b"],
                                  "SecurityGroupIds": ["sg-0a1b2c3d"]},
@@ -90,9 +93,10 @@ def _rekey(setup: Mapping[str, Any], *, region: str | None = None, account: str 
     """The setup with its key moved (Region, account, id) and KmsKey following it."""
     new = copy.deepcopy(dict(setup))
     key = new["keys"][0]
-    _, partition, _svc, reg, acct, res = key["arn"].split(":", 5)
-    kid = key_id or res.split("/", 1)[1]
-    key["arn"] = f"arn:{partition}:kms:{region or reg}:{account or acct}:key/{kid}"
+    old = parse_key_arn(key["arn"])
+    assert old is not None
+    kid = key_id or old.resource_id
+    key["arn"] = key_arn(old.partition, region or old.region, account or old.account, kid)
     key["multiRegion"] = kid.startswith("mrk-")
     env = new["request"]["CreateEnvironment"]
     use_arn = by_arn if by_arn is not None else env["KmsKey"].startswith("arn:")
@@ -111,8 +115,10 @@ def alias_key(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
         new = copy.deepcopy(setup)
         key = new["keys"][0]
         key["aliases"] = [*key.get("aliases", []), alias]
+        arn = parse_key_arn(key["arn"])
+        assert arn is not None
         new["request"]["CreateEnvironment"]["KmsKey"] = (
-            key["arn"].split(":key/")[0] + ":" + alias if as_arn else alias)
+            alias_arn(arn.partition, arn.region, arn.account, alias) if as_arn else alias)
         return new
 
     return st.builds(apply, alias_names(), st.booleans())

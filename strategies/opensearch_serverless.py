@@ -1,6 +1,7 @@
 """Strategies for OpenSearch Serverless (page 002, "Encryption in Amazon OpenSearch Serverless"):
-encryption policy documents, compliant setups in the ``kms-conformance check`` format, one mutator
-per config rule of ``kms_conformance.specs.opensearch_serverless``, and the examples of its behaviour rules.
+encryption policy documents, the page's sample key-policy statement and identity policy, compliant
+setups in the ``kms-conformance check`` format, one mutator per config rule of
+``kms_conformance.specs.opensearch_serverless``, and the examples of its behaviour rules.
 
 A setup's ``request`` holds the requests as the API takes them::
 
@@ -13,11 +14,12 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
+from kms_conformance.models.aoss_policies import BAD_RULES, pattern_matches
 from kms_conformance.strategies.aws import account_ids, key_arns, other_region, regions, role_names
 from kms_conformance.strategies.mutators import drop_action, mutate_at, swap_service_in_via_service
 from kms_conformance.strategies.policies import admin_statement
@@ -42,26 +44,43 @@ def encryption_policies(patterns: list[str], key_arn: str | None) -> dict[str, A
     return doc
 
 
-def sample_key_statement(principal: str, region: str) -> dict[str, Any]:
-    """The page's key-policy sample as a statement for ``principal`` in ``region``."""
-    from kms_conformance.specs.opensearch_serverless import sample_key_statement as build
+#: The actions of the page's key-policy sample (section "고객 관리형 키에 대한 키 정책").
+KEY_POLICY_ACTIONS: tuple[str, ...] = ("kms:DescribeKey", "kms:CreateGrant")
 
-    return build(principal, f"aoss.{region}.amazonaws.com")
+
+def sample_key_statement(principal: str, region: str, *, service: str = "aoss",
+                         actions: Sequence[str] = KEY_POLICY_ACTIONS) -> dict[str, Any]:
+    """The page's key-policy sample (section "고객 관리형 키에 대한 키 정책") as a statement for
+    ``principal``, through ``<service>.<region>.amazonaws.com`` (the page's fragment has no Principal;
+    a key policy statement needs one).
+
+    >>> sample_key_statement("arn:aws:iam::111122223333:role/R", "us-east-1")["Condition"]["StringEquals"]
+    {'kms:ViaService': 'aoss.us-east-1.amazonaws.com'}
+    """
+    return {"Sid": "Allow OpenSearch Serverless", "Effect": "Allow", "Principal": {"AWS": principal},
+            "Action": list(actions), "Resource": "*",
+            "Condition": {"StringEquals": {"kms:ViaService": f"{service}.{region}.amazonaws.com"},
+                          "Bool": {"kms:GrantIsForAWSResource": "true"}}}
+
+
+def sample_identity_policy(collection: str | list[str]) -> dict[str, Any]:
+    """The page's sample identity policy (section "필요한 권한") for ``collection`` (its
+    ``aoss:collection`` value, one name or a list)."""
+    return {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["aoss:CreateSecurityPolicy", "aoss:UpdateSecurityPolicy",
+                                       "aoss:DeleteSecurityPolicy", "aoss:GetSecurityPolicy"],
+         "Resource": "*", "Condition": {"StringEquals": {"aoss:collection": collection}}},
+        {"Effect": "Allow", "Action": ["aoss:ListSecurityPolicies"], "Resource": "*"}]}
 
 
 def identity_policy(collections: list[str], key_arns_: list[str]) -> dict[str, Any]:
     """The page's sample identity policy, widened to ``collections`` (``aoss:collection`` values),
     plus kms:DescribeKey on the keys (the sample key statement does not allow DescribeKey by itself,
     see AOSS-14)."""
-    stmts: list[dict[str, Any]] = [
-        {"Effect": "Allow", "Action": ["aoss:CreateSecurityPolicy", "aoss:UpdateSecurityPolicy",
-                                       "aoss:DeleteSecurityPolicy", "aoss:GetSecurityPolicy"],
-         "Resource": "*", "Condition": {"StringEquals": {"aoss:collection": sorted(set(collections))}}},
-        {"Effect": "Allow", "Action": ["aoss:ListSecurityPolicies"], "Resource": "*"},
-    ]
+    doc = sample_identity_policy(sorted(set(collections)))
     if key_arns_:
-        stmts.append({"Effect": "Allow", "Action": ["kms:DescribeKey"], "Resource": sorted(set(key_arns_))})
-    return {"Version": "2012-10-17", "Statement": stmts}
+        doc["Statement"].append({"Effect": "Allow", "Action": ["kms:DescribeKey"], "Resource": sorted(set(key_arns_))})
+    return doc
 
 
 @st.composite
@@ -173,8 +192,6 @@ def break_key_element(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
 
 
 def _matched(setup: Mapping[str, Any], name: str) -> bool:
-    from kms_conformance.specs.opensearch_serverless import pattern_matches
-
     return any(pattern_matches(p, name) for i in range(len(setup["request"]["CreateSecurityPolicy"]))
                for r in _doc(setup, i).get("Rules", []) for p in r.get("Resource", []))
 
@@ -214,6 +231,7 @@ def override_exact_match(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]
             entry = {"name": name, "type": "SEARCH"}
             colls.append(entry)
         entry["encryptionConfig"] = {"aWSOwnedKey": False, "kmsKeyArn": key_arn}
+        new.setdefault("keys", []).append({"arn": key_arn, "external": True})  # named, not described
         return new
 
     return key_arns(region=setup["region"], account=setup["account"], multi_region=False).map(apply)
@@ -277,6 +295,7 @@ def collection_without_policy(setup: dict[str, Any]) -> SearchStrategy[dict[str,
         new = copy.deepcopy(setup)
         new["request"].setdefault("CreateCollection", []).append(
             {"name": name, "type": "SEARCH", "encryptionConfig": {"aWSOwnedKey": False, "kmsKeyArn": key_arn}})
+        new.setdefault("keys", []).append({"arn": key_arn, "external": True})  # named, not described
         return new
 
     names = st.from_regex(r"[a-z][a-z0-9-]{2,20}", fullmatch=True).filter(lambda n: not _matched(setup, n))
@@ -306,8 +325,6 @@ def _examples(**fields: SearchStrategy[Any]) -> SearchStrategy[dict[str, Any]]:
 
 def rule_defect_examples() -> SearchStrategy[dict[str, Any]]:
     """AOSS-01: ``{"stem": "ab", "suffix": "x1", "defect": "resource-type"}`` (or ``none``)."""
-    from kms_conformance.specs.opensearch_serverless import BAD_RULES
-
     return _examples(defect=st.sampled_from(sorted(BAD_RULES)))
 
 

@@ -13,11 +13,14 @@ from __future__ import annotations
 import base64
 import ipaddress
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
+from kms_conformance.arns import parse_arn, parse_key_arn
+from kms_conformance.kms.grants import GRANT_OPERATIONS
 from kms_conformance.policy import KMS_ACTIONS
 from kms_conformance.strategies.aws import (
     account_ids,
@@ -33,7 +36,6 @@ from kms_conformance.strategies.aws import (
     service_principals,
     via_service_values,
 )
-from kms_conformance.strategies.grants import GRANT_OPERATIONS
 
 #: Wildcard action patterns the documents use (``kms:Describe*``, ``kms:Get*``, ``kms:List*``,
 #: ``kms:ReEncrypt*``, ``kms:GenerateDataKey*``...) plus ``?`` forms; ``*``/``?`` are IAM
@@ -165,13 +167,12 @@ def _arn_wildcarded(values: SearchStrategy[str]) -> SearchStrategy[str]:
     components, which ArnLike compares one by one: "Amazon Resource Name (ARN) condition operators"),
     as page 003's ``arn:aws:logs:us-west-2:*:*`` does."""
     def star_parts(v: str, which: tuple[bool, bool, bool]) -> str:
-        parts = v.split(":", 5)
-        if len(parts) < 6:
+        arn = parse_arn(v)
+        if arn is None:
             return v
-        for idx, flag in zip((3, 4, 5), which, strict=True):
-            if flag:
-                parts[idx] = "*"
-        return ":".join(parts)
+        region, account, resource = ("*" if flag else part
+                                     for part, flag in zip((arn.region, arn.account, arn.resource), which, strict=True))
+        return str(replace(arn, region=region, account=account, resource=resource))
 
     flags = st.tuples(st.booleans(), st.booleans(), st.booleans())
     return st.one_of(values, st.builds(star_parts, values, flags))
@@ -572,12 +573,14 @@ def key_setups(
     """
     acct = account if account is not None else draw(account_ids())
     arn = draw(key_arns(region=region, account=acct))
+    parsed = parse_key_arn(arn)
+    key_id = parsed.resource_id if parsed is not None else ""
     spec, usage = draw(key_specs(symmetric))
     return {
         "arn": arn,
         "keySpec": spec,
         "keyUsage": usage,
-        "multiRegion": arn.rsplit("/", 1)[1].startswith("mrk-"),
+        "multiRegion": key_id.startswith("mrk-"),
         "keyState": "Enabled",
         "aliases": draw(st.lists(alias_names(), max_size=2, unique=True)),
         "policy": draw(policy if policy is not None else key_policies(account=acct, max_statements=4)),

@@ -1,11 +1,12 @@
 """The reference behaviour of each service, as moto keeps it: state apart from the wire.
 
-One module per service (``iam`` for IAM and STS, ``forecast``, ``feature_store``,
-``opensearch_serverless``, ``mwaa``); KMS is :mod:`kms_conformance.kms`, which owns its own
-operations. Each module holds its service's state (kept in ``World.services``), its operation
-handlers (an :class:`~kms_conformance.models.registry.Operations` table) and the parsing of that
-service's requests; it knows no rule. :func:`operations` joins every table into the one the model
-target dispatches on.
+One module per service (``iam`` for IAM and STS, ``cloudtrail`` for the event history,
+``forecast``, ``feature_store``, ``opensearch_serverless``, ``mwaa``); KMS is
+:mod:`kms_conformance.kms`, which owns its own operations. Each module holds its service's state
+(kept in ``World.services``), its operation handlers (an
+:class:`~kms_conformance.models.registry.Operations` table) and the parsing of that service's
+requests; it knows no rule. :func:`operations` joins every table into the one the model target
+dispatches on.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from functools import cache
 from kms_conformance.models.registry import ModelHandler, Operations
 
 #: The service model modules, each with an ``OPERATIONS`` table.
-SERVICE_MODELS = ("iam", "forecast", "feature_store", "opensearch_serverless", "mwaa")
+SERVICE_MODELS = ("iam", "cloudtrail", "forecast", "feature_store", "opensearch_serverless", "mwaa")
 
 
 @cache

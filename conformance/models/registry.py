@@ -35,3 +35,14 @@ class Operations:
             return handler
 
         return register
+
+
+#: ``world.services`` key of the model's creation mode: when set, a creation the model would refuse
+#: for what it asks of AWS KMS is accepted instead and the resource ends in its failed status with a
+#: failure reason (what AWS does when the failure surfaces after the call returned).
+ACCEPT_THEN_FAIL = "accept-then-fail"
+
+
+def accepts_then_fails(world: World) -> bool:
+    """Whether the model accepts creations that fail later (:data:`ACCEPT_THEN_FAIL`)."""
+    return bool(world.services.get(ACCEPT_THEN_FAIL))

@@ -26,12 +26,12 @@ Public helpers:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
+from kms_conformance.arns import parse_alias_arn, parse_role_arn, parse_session_arn, role_name_of, session_arn
 from kms_conformance.kms import Grant, Key, KmsRequest, authorize, default_key_policy
 from kms_conformance.policy import Evaluation, Policy, expand_kms_actions, parse_policy
 from kms_conformance.setup import KeySetup, Setup
@@ -40,10 +40,6 @@ from kms_conformance.setup import KeySetup, Setup
 #: sessions, which is what KMS sees when a role (or a service acting as it) calls.
 SESSION_NAME = "kms-conformance"
 
-_ROLE_ARN = re.compile(r"^arn:(?P<partition>[\w-]+):iam::(?P<account>\d{12}):role/(?:.*/)?(?P<name>[^/]+)$")
-_SESSION_ARN = re.compile(
-    r"^arn:(?P<partition>[\w-]+):sts::(?P<account>\d{12}):assumed-role/(?P<name>[^/]+)/(?P<session>.+)$"
-)
 _ENCRYPTION_CONTEXT_PREFIX = "kms:encryptioncontext:"
 _DNS_SUFFIX = {"aws-cn": "amazonaws.com.cn"}
 
@@ -95,7 +91,8 @@ def is_customer_managed(ref: str | None) -> bool:
     """
     if not ref or not ref.strip():
         return False
-    alias = ref.split(":", 5)[5] if ref.startswith("arn:") and ref.count(":") >= 5 else ref
+    alias_arn = parse_alias_arn(ref)
+    alias = alias_arn.resource if alias_arn is not None else ref
     return not alias.startswith("alias/aws/")
 
 
@@ -106,10 +103,10 @@ def caller_of(principal: str) -> str:
     >>> caller_of("arn:aws:iam::111122223333:role/service-role/R")
     'arn:aws:sts::111122223333:assumed-role/R/kms-conformance'
     """
-    m = _ROLE_ARN.match(principal)
-    if m is None:
+    role = parse_role_arn(principal)
+    if role is None:
         return principal
-    return f"arn:{m['partition']}:sts::{m['account']}:assumed-role/{m['name']}/{SESSION_NAME}"
+    return session_arn(role.partition, role.account, role.resource_id, SESSION_NAME)
 
 
 def identity_policies_of(setup: Setup, principal: str) -> tuple[Policy, ...]:
@@ -117,13 +114,13 @@ def identity_policies_of(setup: Setup, principal: str) -> tuple[Policy, ...]:
     assumed-role session, those of its role (matched by role name, as the session ARN drops the
     role's path)."""
     own = tuple(setup.identity_policies.get(principal, ()))
-    m = _SESSION_ARN.match(principal)
-    if m is None:
+    session = parse_session_arn(principal)
+    if session is None:
         return own
     found: list[Policy] = list(own)
     for arn, policies in setup.identity_policies.items():
-        r = _ROLE_ARN.match(arn)
-        if r is not None and r["account"] == m["account"] and r["name"] == m["name"]:
+        role = parse_role_arn(arn)
+        if role is not None and role.account == session.account and role.resource_id == role_name_of(principal):
             found.extend(policies)
     return tuple(found)
 

@@ -29,149 +29,61 @@ individual users", the part a setup shows, a caller that is not the root user, i
 external server..." (no URL in the requests); "For any data stored in your Amazon S3 bucket, data
 is encrypted by the default Amazon S3 key" and "You can also use your own AWS KMS key" (S3 bucket
 configuration, outside the setup); "Encryption in Transit and Processing" (TLS/HTTPS transport and
-Forecast's internal processing are not observable through the API); "Monitoring your encryption
-keys" (CloudTrail events are informative examples). The recommendation about names and tags is
+Forecast's internal processing are not observable through the API); of "Monitoring your encryption
+keys", CloudWatch Logs (CloudTrail's event history, FORECAST-18, is where the requests show). The
+recommendation about names and tags is
 encoded as FORECAST-15 for the part a setup shows (tags). Encoded once elsewhere, in
 ``kms_conformance.specs.kms``: "Every customer managed key must have exactly one key policy" (KMS-01), the
 static half of "You can create a symmetric customer managed key" (KMS-15; FORECAST-09 is Forecast's
-behaviour with another key), and the Region inside the sample's ``kms:ViaService`` value (KMS-12).
+behaviour with another key), "You can revoke access to the grant, or remove the service's access"
+(KMS-07, KMS-08; FORECAST-08 is its consequence for CreateForecast), "these can be added using IAM
+policies as well" (KMS-04) and the Region inside the sample's ``kms:ViaService`` value (KMS-12).
 The Note's two halves are two rules: the caller must have kms:Decrypt and kms:GenerateDataKey
 (FORECAST-13, by any means) and the key policy should name the invoking identity (FORECAST-16). The
 sentence-by-sentence disposition of the page is docs/traceability/forecast.md.
 
-The reference behaviour of Forecast (model handlers registered below) is synchronous: an operation
-that uses a customer managed key validates the caller's identity, assumes the role passed in
-``EncryptionConfig``, calls DescribeKey and CreateGrant as that role through Forecast
-(``kms:ViaService`` ``forecast.<region>.amazonaws.com``), uses the grant (GenerateDataKey,
-Decrypt) and retires it when the operation completes. Real Forecast runs these operations
-asynchronously (hours of training); against a real account the later operations of a scenario
-need the resource to be ACTIVE, so lifecycle rules are slow or inconclusive there.
+The rules follow the page's order. What Forecast does (the reference behaviour the behaviour rules
+are compared with) is :mod:`kms_conformance.models.forecast`, which also parses a setup's request;
+the scenario steps are :mod:`kms_conformance.scenarios.forecast`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
-from kms_conformance.errors import InputError
-from kms_conformance.kms import AwsError, KmsRequest, World, authorize, kms_call
-from kms_conformance.models.registry import Operations
-from kms_conformance.policy import evaluate_policy, make_request
-from kms_conformance.rules import ServiceSpec, register_service, rule
-from kms_conformance.scenarios.steps import fill, must, new_key, new_role
+from kms_conformance.arns import account_of, parse_arn, parse_key_arn, parse_role_arn
+from kms_conformance.models.cloudtrail import SERVICE as CLOUDTRAIL
+from kms_conformance.models.forecast import SERVICE, EncryptionConfig, parse_request, via_service
+from kms_conformance.policy import names_principal_directly, wildcard_match
+from kms_conformance.rules import RuleBuilder, ServiceSpec, register_service, rule
+from kms_conformance.scenarios.forecast import (
+    create_resource,
+    describe_resource,
+    follow_up,
+    grants_left,
+    import_job,
+    kms_events,
+    remove_role_access,
+    stage,
+)
+from kms_conformance.scenarios.steps import must
 from kms_conformance.setup import KeySetup, Setup
 from kms_conformance.specs import access
 from kms_conformance.strategies import forecast as fst
-from kms_conformance.targets.base import Outcome, Target
+from kms_conformance.targets.base import Target
 
 DOC = "004_1f23ff3028fec3c5.txt"
-SERVICE = "forecast"
-#: The service principal Forecast assumes roles as and grants to ("AWS Internal" in the page's
-#: CreateGrant CloudTrail event).
-FORECAST_PRINCIPAL = "forecast.amazonaws.com"
 
+_S_PROTECT = "Data Protection in Amazon Forecast"
 _S_REST = "Encryption at Rest"
 _S_GRANTS = "How Amazon Forecast uses grants in AWS KMS"
 _S_KEY = "Create a customer managed key"
-_S_PROTECT = "Data Protection in Amazon Forecast"
+_S_MONITOR = "Monitoring your encryption keys for Amazon Forecast Service"
 
-_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{1,64}$")
-_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key/[0-9a-zA-Z-]+$")
-_NAME = re.compile(r"^[a-zA-Z][a-zA-Z0-9_]{0,62}$")
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
-_REQUIRED: Mapping[str, tuple[str, ...]] = {
-    "CreateDataset": ("DatasetName", "Domain", "DatasetType", "Schema"),
-    "CreatePredictor": ("PredictorName", "ForecastHorizon", "InputDataConfig", "FeaturizationConfig"),
-}
-
-
-# --- the service request -------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class EncryptionConfig:
-    """``EncryptionConfig`` of one request: the role Forecast assumes, the key, where it stands."""
-
-    operation: str
-    role_arn: str
-    kms_key_arn: str
-    path: str
-
-
-@dataclass(frozen=True)
-class ForecastRequest:
-    """The parsed ``request`` of a Forecast setup: the operations given, their encryption
-    configurations (None: Forecast's default service keys), and their tags."""
-
-    operations: tuple[str, ...]
-    configs: tuple[EncryptionConfig, ...]
-    tags: tuple[tuple[str, str, str], ...] = ()  # (json path, key, value)
-
-
-def parse_request(setup: Setup) -> ForecastRequest:
-    """Validate ``setup.request``: ``{"CreateDataset": {...}, "CreatePredictor": {...}}`` in the
-    Forecast API shape (botocore's forecast 2018-06-26 model: required members, ``EncryptionConfig``
-    with both ``RoleArn`` and ``KMSKeyArn``). The key an ``EncryptionConfig`` names must be among the
-    setup's keys (by key ARN, or by alias so that FORECAST-01 can report it)."""
-    src = setup.source
-    req = setup.request
-    ops = [op for op in req]
-    if not ops:
-        raise InputError("a Forecast setup needs request.CreateDataset and/or request.CreatePredictor",
-                         source=src, path="request")
-    for op in ops:
-        if op not in _REQUIRED:
-            raise InputError(f"unknown operation {op!r}; one of CreateDataset, CreatePredictor",
-                             source=src, path=f"request.{op}")
-    configs: list[EncryptionConfig] = []
-    tags: list[tuple[str, str, str]] = []
-    for op in ops:
-        body = req[op]
-        base = f"request.{op}"
-        if not isinstance(body, Mapping):
-            raise InputError("expected an object (the request parameters)", source=src, path=base)
-        for member in _REQUIRED[op]:
-            if member not in body:
-                raise InputError(f"{op} requires {member}", source=src, path=f"{base}.{member}")
-        name_field = "DatasetName" if op == "CreateDataset" else "PredictorName"
-        if not isinstance(body[name_field], str) or not _NAME.match(body[name_field]):
-            raise InputError("a Forecast name is 1-63 letters, digits and _ starting with a letter",
-                             source=src, path=f"{base}.{name_field}")
-        if op == "CreateDataset":
-            if body["Domain"] not in fst.DOMAINS:
-                raise InputError(f"Domain is one of {', '.join(fst.DOMAINS)}", source=src, path=f"{base}.Domain")
-            if body["DatasetType"] not in fst.DATASET_TYPES:
-                raise InputError(f"DatasetType is one of {', '.join(fst.DATASET_TYPES)}", source=src,
-                                 path=f"{base}.DatasetType")
-        raw_tags = body.get("Tags", [])
-        if not isinstance(raw_tags, list):
-            raise InputError("Tags is a list of {Key, Value}", source=src, path=f"{base}.Tags")
-        for i, tag in enumerate(raw_tags):
-            if not isinstance(tag, Mapping) or not isinstance(tag.get("Key"), str) \
-                    or not isinstance(tag.get("Value"), str):
-                raise InputError("a tag is {\"Key\": string, \"Value\": string}", source=src, path=f"{base}.Tags[{i}]")
-            tags.append((f"{base}.Tags[{i}]", tag["Key"], tag["Value"]))
-        if "EncryptionConfig" not in body:
-            continue
-        enc = body["EncryptionConfig"]
-        path = f"{base}.EncryptionConfig"
-        if not isinstance(enc, Mapping):
-            raise InputError("expected an object {RoleArn, KMSKeyArn}", source=src, path=path)
-        for member in ("RoleArn", "KMSKeyArn"):
-            if not isinstance(enc.get(member), str) or not enc[member]:
-                raise InputError(f"EncryptionConfig requires {member} (a string)", source=src, path=f"{path}.{member}")
-        unknown = sorted(set(enc) - {"RoleArn", "KMSKeyArn"})
-        if unknown:
-            raise InputError(f"unknown member(s) {', '.join(unknown)}", source=src, path=f"{path}.{unknown[0]}")
-        if setup.find_key(enc["KMSKeyArn"]) is None:
-            raise InputError(f"the key {enc['KMSKeyArn']} is not among the setup's keys; add it (with its policy) "
-                             "under keys", source=src, path=f"{path}.KMSKeyArn")
-        configs.append(EncryptionConfig(op, enc["RoleArn"], enc["KMSKeyArn"], path))
-    return ForecastRequest(tuple(ops), tuple(configs), tuple(tags))
 
 
 def _encrypted(setup: Setup) -> list[tuple[EncryptionConfig, KeySetup]]:
@@ -196,351 +108,58 @@ def _uses_customer_key(setup: Setup) -> bool:
     return bool(parse_request(setup).configs)
 
 
-def _via(region: str) -> str:
-    return f"forecast.{region}.amazonaws.com"
-
-
-# --- the reference model of Forecast ------------------------------------------------------------
-
-
-@dataclass
-class ForecastState:
-    """Forecast's resources in one simulated account (``world.services["forecast"]``)."""
-
-    dataset_groups: dict[str, dict[str, Any]] = field(default_factory=dict)
-    datasets: dict[str, dict[str, Any]] = field(default_factory=dict)
-    predictors: dict[str, dict[str, Any]] = field(default_factory=dict)
-    children: dict[str, dict[str, Any]] = field(default_factory=dict)  # forecasts, explainabilities, jobs
-
-
-def _state(world: World) -> ForecastState:
-    state = world.services.setdefault(SERVICE, ForecastState())
-    assert isinstance(state, ForecastState)
-    return state
-
-
-def _arn(world: World, kind: str, name: str) -> str:
-    return f"arn:{world.partition}:forecast:{world.region}:{world.account}:{kind}/{name}"
-
-
-def _invalid(message: str) -> AwsError:
-    return AwsError("InvalidInputException", message)
-
-
-def _name(params: Mapping[str, Any], member: str) -> str:
-    value = params.get(member)
-    if not isinstance(value, str) or not _NAME.match(value):
-        raise _invalid(f"{member} must match ^[a-zA-Z][a-zA-Z0-9_]*, at most 63 characters")
-    return value
-
-
-def _config(params: Mapping[str, Any]) -> dict[str, str] | None:
-    enc = params.get("EncryptionConfig")
-    if enc is None:
-        return None
-    if not isinstance(enc, Mapping) or not isinstance(enc.get("RoleArn"), str) \
-            or not isinstance(enc.get("KMSKeyArn"), str):
-        raise _invalid("EncryptionConfig requires RoleArn and KMSKeyArn")
-    if not _KEY_ARN.match(enc["KMSKeyArn"]):
-        raise _invalid(f"KMSKeyArn {enc['KMSKeyArn']} is not a KMS key ARN (arn:aws:kms:...:key/...)")
-    return {"RoleArn": enc["RoleArn"], "KMSKeyArn": enc["KMSKeyArn"]}
-
-
-def _denied(exc: AwsError, what: str) -> AwsError:
-    if exc.code == "AccessDeniedException":
-        return AwsError("AccessDeniedException", f"Forecast cannot {what}: {exc.message}")
-    return _invalid(f"Forecast cannot {what}: {exc.code}: {exc.message}")
-
-
-def use_customer_key(world: World, caller: str, config: Mapping[str, str], purpose: str) -> None:
-    """What Forecast does with a customer managed key for one operation (page 004):
-
-    1. validates kms:Decrypt and kms:GenerateDataKey on the caller's identity (the Note), through
-       Forecast, raising AccessDeniedException;
-    2. assumes the role of ``EncryptionConfig`` ("Forecast will assume that role"): the role must
-       exist and trust forecast.amazonaws.com (InvalidInputException otherwise);
-    3. as that role, through Forecast: DescribeKey ("allow Amazon Forecast to validate the key"),
-       which must be a symmetric encryption key ("Create a customer managed key"), then CreateGrant
-       of Decrypt and GenerateDataKey to Forecast ("Forecast assumes the role and does a create
-       grant operation on your behalf");
-    4. uses the grant: GenerateDataKey then Decrypt ("send Decrypt requests ... GenerateDataKey
-       requests");
-    5. retires the grant when done ("kms:RetireGrant - Retire all the grants ... after the
-       operation is completed"). The grant names the role as retiring principal, which is what
-       authorizes RetireGrant ("Retiring and revoking grants").
-    """
-    via = _via(world.region)
-    try:
-        key = world.resolve_key(config["KMSKeyArn"], allow_alias=False)
-    except AwsError as exc:
-        raise _invalid(f"KMSKeyArn {config['KMSKeyArn']}: {exc.message}") from None
-    for operation in ("Decrypt", "GenerateDataKey"):
-        decision = authorize(
-            KmsRequest(operation=operation, caller=caller, key=key, via_service=via),
-            identity_policies=world.identity_policies(caller), grants=world.grants_of(key))
-        if not decision.allowed:
-            raise AwsError("AccessDeniedException",
-                           f"the caller {caller} may not call kms:{operation} on {key.arn} ({decision.reason})")
-    role_arn = config["RoleArn"]
-    role = world.roles.get(role_arn)
-    if role is None:
-        raise _invalid(f"RoleArn {role_arn} is not a role of this account")
-    trust = evaluate_policy(role.trust, make_request("sts:AssumeRole", role.arn, FORECAST_PRINCIPAL),
-                            check_principal=True)
-    if not trust.allowed:
-        raise _invalid(f"Forecast cannot assume {role_arn}: its trust policy does not allow {FORECAST_PRINCIPAL}")
-    session = world.session_arn(role_arn)
-    try:
-        meta = kms_call(world, session, "DescribeKey", {"KeyId": key.arn}, via_service=via)["KeyMetadata"]
-    except AwsError as exc:
-        raise _denied(exc, "describe the key") from None
-    if meta.get("KeySpec", key.key_spec) != "SYMMETRIC_DEFAULT" or meta.get("KeyUsage") != "ENCRYPT_DECRYPT":
-        raise _invalid(f"{key.arn} is not a symmetric encryption key (KeySpec {meta.get('KeySpec')})")
-    try:
-        grant = kms_call(world, session, "CreateGrant", {
-            "KeyId": key.arn, "GranteePrincipal": FORECAST_PRINCIPAL, "Operations": list(fst.GRANT_OPERATIONS),
-            "RetiringPrincipal": role_arn, "Name": f"forecast-{purpose}"}, via_service=via)
-    except AwsError as exc:
-        raise _denied(exc, "create a grant on the key") from None
-    try:
-        data_key = kms_call(world, FORECAST_PRINCIPAL, "GenerateDataKey", {"KeyId": key.arn, "KeySpec": "AES_256"})
-        kms_call(world, FORECAST_PRINCIPAL, "Decrypt", {"KeyId": key.arn, "CiphertextBlob": data_key["CiphertextBlob"]})
-    except AwsError as exc:
-        raise _denied(exc, "use its grant") from None
-    finally:
-        with contextlib.suppress(AwsError):  # when retiring fails the grant stays; ListGrants shows it
-            kms_call(world, session, "RetireGrant", {"KeyId": key.arn, "GrantId": grant["GrantId"]}, via_service=via)
-
-
-def _new(store: dict[str, dict[str, Any]], arn: str, record: dict[str, Any]) -> None:
-    if arn in store:
-        raise AwsError("ResourceAlreadyExistsException", f"{arn} already exists")
-    store[arn] = record
-
-
-#: The reference model's operations of this service (transitional: moving to kms_conformance.models).
-OPERATIONS = Operations()
-
-
-@OPERATIONS("forecast", "CreateDatasetGroup")
-def _create_dataset_group(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    name = _name(params, "DatasetGroupName")
-    if params.get("Domain") not in fst.DOMAINS:
-        raise _invalid(f"Domain must be one of {', '.join(fst.DOMAINS)}")
-    arn = _arn(world, "dataset-group", name)
-    _new(_state(world).dataset_groups, arn, {"DatasetGroupArn": arn, "DatasetGroupName": name,
-                                              "Domain": params["Domain"],
-                                              "DatasetArns": list(params.get("DatasetArns", []))})
-    return {"DatasetGroupArn": arn}
-
-
-@OPERATIONS("forecast", "CreateDataset")
-def _create_dataset(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    name = _name(params, "DatasetName")
-    for member in ("Domain", "DatasetType", "Schema"):
-        if member not in params:
-            raise _invalid(f"{member} is required")
-    arn = _arn(world, "dataset", name)
-    if arn in _state(world).datasets:
-        raise AwsError("ResourceAlreadyExistsException", f"{arn} already exists")
-    config = _config(params)
-    if config is not None:
-        use_customer_key(world, caller, config, f"dataset-{name}")
-    record = {"DatasetArn": arn, "DatasetName": name, "Domain": params["Domain"],
-              "DatasetType": params["DatasetType"], "Schema": params["Schema"], "Status": "ACTIVE"}
-    if config is not None:
-        record["EncryptionConfig"] = config
-    _new(_state(world).datasets, arn, record)
-    return {"DatasetArn": arn}
-
-
-def _find(store: Mapping[str, dict[str, Any]], arn: Any, what: str) -> dict[str, Any]:
-    record = store.get(arn) if isinstance(arn, str) else None
-    if record is None:
-        raise AwsError("ResourceNotFoundException", f"No {what} with ARN {arn}")
-    return record
-
-
-@OPERATIONS("forecast", "DescribeDataset")
-def _describe_dataset(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    return dict(_find(_state(world).datasets, params.get("DatasetArn"), "dataset"))
-
-
-@OPERATIONS("forecast", "CreateDatasetImportJob")
-def _create_import_job(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    name = _name(params, "DatasetImportJobName")
-    dataset = _find(_state(world).datasets, params.get("DatasetArn"), "dataset")
-    arn = _arn(world, "dataset-import-job", f"{dataset['DatasetName']}/{name}")
-    if arn in _state(world).children:
-        raise AwsError("ResourceAlreadyExistsException", f"{arn} already exists")
-    if "EncryptionConfig" in dataset:
-        use_customer_key(world, caller, dataset["EncryptionConfig"], f"import-{name}")
-    _new(_state(world).children, arn, {"Arn": arn, "Status": "ACTIVE"})
-    return {"DatasetImportJobArn": arn}
-
-
-@OPERATIONS("forecast", "CreatePredictor")
-def _create_predictor(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    name = _name(params, "PredictorName")
-    for member in ("ForecastHorizon", "InputDataConfig", "FeaturizationConfig"):
-        if member not in params:
-            raise _invalid(f"{member} is required")
-    group = params["InputDataConfig"].get("DatasetGroupArn") if isinstance(params["InputDataConfig"], Mapping) else None
-    _find(_state(world).dataset_groups, group, "dataset group")
-    arn = _arn(world, "predictor", name)
-    if arn in _state(world).predictors:
-        raise AwsError("ResourceAlreadyExistsException", f"{arn} already exists")
-    config = _config(params)
-    if config is not None:
-        use_customer_key(world, caller, config, f"predictor-{name}")
-    record = {"PredictorArn": arn, "PredictorName": name, "ForecastHorizon": params["ForecastHorizon"],
-              "InputDataConfig": params["InputDataConfig"], "FeaturizationConfig": params["FeaturizationConfig"],
-              "Status": "ACTIVE"}
-    if config is not None:
-        record["EncryptionConfig"] = config
-    _new(_state(world).predictors, arn, record)
-    return {"PredictorArn": arn}
-
-
-@OPERATIONS("forecast", "DescribePredictor")
-def _describe_predictor(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    return dict(_find(_state(world).predictors, params.get("PredictorArn"), "predictor"))
-
-
-def _follow_up(world: World, caller: str, predictor_arn: Any, kind: str, name: str) -> str:
-    """A predictor's follow-up: it inherits the predictor's encryption configuration (FORECAST-05)."""
-    predictor = _find(_state(world).predictors, predictor_arn, "predictor")
-    arn = _arn(world, kind, f"{predictor['PredictorName']}/{name}" if kind.endswith("job") else name)
-    if arn in _state(world).children:
-        raise AwsError("ResourceAlreadyExistsException", f"{arn} already exists")
-    if "EncryptionConfig" in predictor:
-        use_customer_key(world, caller, predictor["EncryptionConfig"], f"{kind}-{name}")
-    _new(_state(world).children, arn, {"Arn": arn, "Status": "ACTIVE"})
-    return arn
-
-
-@OPERATIONS("forecast", "CreateForecast")
-def _create_forecast(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    name = _name(params, "ForecastName")
-    return {"ForecastArn": _follow_up(world, caller, params.get("PredictorArn"), "forecast", name)}
-
-
-@OPERATIONS("forecast", "CreateExplainability")
-def _create_explainability(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    name = _name(params, "ExplainabilityName")
-    if "ExplainabilityConfig" not in params:
-        raise _invalid("ExplainabilityConfig is required")
-    return {"ExplainabilityArn": _follow_up(world, caller, params.get("ResourceArn"), "explainability", name)}
-
-
-@OPERATIONS("forecast", "CreatePredictorBacktestExportJob")
-def _create_backtest_export(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    name = _name(params, "PredictorBacktestExportJobName")
-    if "Destination" not in params:
-        raise _invalid("Destination is required")
-    arn = _follow_up(world, caller, params.get("PredictorArn"), "predictor-backtest-export-job", name)
-    return {"PredictorBacktestExportJobArn": arn}
-
-
-# --- scenario steps ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Stage:
-    """What a Forecast scenario created: the invoking identity, the role passed to Forecast, the key."""
-
-    caller: str
-    role: str
-    key_arn: str
-    values: Mapping[str, str]
-
-
-_CALLER_POLICY = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": ["forecast:*", "iam:PassRole"], "Resource": "*"}]}
-_CALLER_KMS_POLICY = {"Version": "2012-10-17", "Statement": [
-    {"Effect": "Allow", "Action": list(fst.CALLER_ACTIONS), "Resource": "*"}]}
-
-
-def stage(target: Target, example: Mapping[str, Any], *, trusts_forecast: bool = True,
-          caller_kms: bool = False) -> Stage:
-    """Create the caller (allowed forecast:* and iam:PassRole; KMS only when ``caller_kms``), the
-    role passed to Forecast (trusting forecast.amazonaws.com when ``trusts_forecast``) and a key
-    with the example's policy template filled in (the default key policy when it has none)."""
-    inline: dict[str, Mapping[str, Any]] = {"forecast": _CALLER_POLICY}
-    if caller_kms:
-        inline["kms"] = _CALLER_KMS_POLICY
-    caller = new_role(target, "fccaller", inline_policies=inline)
-    role = new_role(target, "fcrole", services=[FORECAST_PRINCIPAL] if trusts_forecast else ())
-    values = {"ROLE": role, "CALLER": caller, "ACCOUNT": target.account, "REGION": target.region}
-    policy = example.get("policy")
-    meta = new_key(target, fill(policy, values) if policy is not None else None,
-                   key_spec=example.get("key_spec", "SYMMETRIC_DEFAULT"),
-                   key_usage=example.get("key_usage", "ENCRYPT_DECRYPT"))
-    key_arn = str(meta["Arn"])
-    return Stage(caller, role, key_arn, {**values, "KEY_ARN": key_arn})
-
-
-def _fname(target: Target, prefix: str) -> str:
-    return target.unique(prefix).replace("-", "_")
-
-
-def create_resource(target: Target, st_: Stage, kind: str, *, encrypted: bool = True) -> tuple[Outcome, str]:
-    """CreateDataset or CreatePredictor (after a dataset group) as the caller, with the stage's
-    EncryptionConfig when ``encrypted``; returns the outcome and the ARN member's value."""
-    config = {"EncryptionConfig": {"RoleArn": st_.role, "KMSKeyArn": st_.key_arn}} if encrypted else {}
-    if kind == "CreateDataset":
-        out = target.call(SERVICE, "CreateDataset", {
-            "DatasetName": _fname(target, "fcds"), "Domain": "RETAIL", "DatasetType": "TARGET_TIME_SERIES",
-            "Schema": {"Attributes": [{"AttributeName": "item_id", "AttributeType": "string"},
-                                      {"AttributeName": "timestamp", "AttributeType": "timestamp"},
-                                      {"AttributeName": "demand", "AttributeType": "float"}]},
-            **config}, principal=st_.caller)
-        return out, str(out.value.get("DatasetArn", ""))
-    group = must("forecast:CreateDatasetGroup", target.call(SERVICE, "CreateDatasetGroup", {
-        "DatasetGroupName": _fname(target, "fcdg"), "Domain": "RETAIL"}, principal=st_.caller))
-    out = target.call(SERVICE, "CreatePredictor", {
-        "PredictorName": _fname(target, "fcpr"), "ForecastHorizon": 10,
-        "AlgorithmArn": "arn:aws:forecast:::algorithm/Deep_AR_Plus",
-        "InputDataConfig": {"DatasetGroupArn": group.value["DatasetGroupArn"]},
-        "FeaturizationConfig": {"ForecastFrequency": "D"}, **config}, principal=st_.caller)
-    return out, str(out.value.get("PredictorArn", ""))
-
-
-def describe_resource(target: Target, st_: Stage, kind: str, arn: str) -> Outcome:
-    """DescribeDataset or DescribePredictor (for ``kind`` CreateDataset or CreatePredictor) of
-    ``arn``, as the caller."""
-    op, member = ("DescribeDataset", "DatasetArn") if kind == "CreateDataset" else ("DescribePredictor", "PredictorArn")
-    return target.call(SERVICE, op, {member: arn}, principal=st_.caller)
-
-
-def follow_up(target: Target, st_: Stage, operation: str, predictor_arn: str) -> Outcome:
-    """One of the operations that inherit the predictor's encryption configuration, as the caller."""
-    name = _fname(target, "fcfu")
-    params: dict[str, Any]
-    if operation == "CreateForecast":
-        params = {"ForecastName": name, "PredictorArn": predictor_arn}
-    elif operation == "CreateExplainability":
-        params = {"ExplainabilityName": name, "ResourceArn": predictor_arn,
-                  "ExplainabilityConfig": {"TimeSeriesGranularity": "ALL", "TimePointGranularity": "ALL"}}
-    else:
-        params = {"PredictorBacktestExportJobName": name, "PredictorArn": predictor_arn,
-                  "Destination": {"S3Config": {"Path": "s3://kms-conformance/backtest/", "RoleArn": st_.role}}}
-    return target.call(SERVICE, operation, params, principal=st_.caller)
-
-
-def remove_role_access(target: Target, st_: Stage, example: Mapping[str, Any]) -> Outcome:
-    """"Remove the service's access to the customer managed key": put the key policy without the
-    statements naming the role."""
-    policy = fill(fst.without_role(example["policy"]), st_.values)
-    return target.call("kms", "PutKeyPolicy", {"KeyId": st_.key_arn, "PolicyName": "default",
-                                               "Policy": json.dumps(policy)})
-
-
-def _grant_ops(target: Target, key_arn: str) -> list[list[str]] | str:
-    out = target.call("kms", "ListGrants", {"KeyId": key_arn})
-    if not out.ok:
-        return out.code
-    return sorted(sorted(g.get("Operations", [])) for g in out.value.get("Grants", []))
+def _is_root(principal: str) -> bool:
+    """``arn:PARTITION:iam::ACCOUNT:root``, the account's root user."""
+    arn = parse_arn(principal)
+    return (arn is not None and arn.service == "iam" and not arn.region and arn.resource == "root"
+            and account_of(principal) is not None)
+
+
+# --- rules: Data Protection in Amazon Forecast (opening section) ------------------------------------
+
+FORECAST_17 = rule(
+    "FORECAST-17", "The invoking identity is an individual IAM identity, not the account root user",
+    service=SERVICE, doc=DOC, section=_S_PROTECT,
+    quote="we recommend that you protect AWS account credentials and set up individual users with AWS IAM "
+          "Identity Center (successor to AWS Single Sign-On) or AWS Identity and Access Management (IAM)",
+    severity="should",
+    operations=("forecast:CreateDataset", "forecast:CreatePredictor"),
+)
+
+
+@FORECAST_17.config
+def caller_is_not_root(setup: Setup) -> list[str]:
+    """"For data protection purposes, we recommend that you protect AWS account credentials and set
+    up individual users with AWS IAM Identity Center ... or AWS Identity and Access Management (IAM).
+    That way, each user is given only the permissions necessary to fulfill their job duties." The part
+    a setup shows: the invoking identity (``caller``) is not the account's root user, whose
+    credentials the recommendation protects and who cannot be limited to a job's permissions
+    ("AWS account root user", IAM User Guide). The rest (MFA, credential storage) is outside the
+    setup."""
+    if _is_root(setup.caller):
+        return [f"caller is {setup.caller}, the account root user; send Forecast requests as an IAM user or role "
+                "with only the permissions the job needs"]
+    return []
+
+
+FORECAST_15 = rule(
+    "FORECAST-15", "No sensitive information in tags",
+    service=SERVICE, doc=DOC, section=_S_PROTECT,
+    quote="We strongly recommend that you never put confidential or sensitive information, such as your "
+          "customers' email addresses, into tags or free-form fields such as a Name field",
+    severity="should",
+    operations=("forecast:CreateDataset", "forecast:CreatePredictor"),
+)
+
+
+@FORECAST_15.config
+def no_email_in_tags(setup: Setup) -> list[str]:
+    """"We strongly recommend that you never put confidential or sensitive information, such as your
+    customers' email addresses, into tags or free-form fields such as a Name field." Decidable in a
+    setup for what looks like an email address in a tag (Forecast names cannot hold ``@``)."""
+    return [f"{path}: tag {key!r}={value!r} holds an email address; tags may be used in billing or diagnostic logs"
+            for path, key, value in parse_request(setup).tags
+            if _EMAIL.search(key) or _EMAIL.search(value)]
 
 
 # --- rules: Encryption at Rest -----------------------------------------------------------------------
@@ -566,14 +185,15 @@ def encryption_config_names_key_and_role(setup: Setup) -> list[str]:
     IAM role ARN. (000 garbles KMSKeyArn into "KeyArn KMS".)"""
     reasons = []
     for cfg, key in _encrypted(setup):
-        if not _KEY_ARN.match(cfg.kms_key_arn):
+        if parse_key_arn(cfg.kms_key_arn) is None:
             reasons.append(f"{cfg.path}.KMSKeyArn is {cfg.kms_key_arn!r}, not a key ARN; EncryptionConfig takes "
                            f"the key's ARN ({key.arn}), not an alias")
-        if not _ROLE_ARN.match(cfg.role_arn):
+        role = parse_role_arn(cfg.role_arn)
+        if role is None:
             reasons.append(f"{cfg.path}.RoleArn is {cfg.role_arn!r}, not an IAM role ARN "
                            "(arn:aws:iam::ACCOUNT:role/NAME)")
-        elif cfg.role_arn.split(":")[4] != setup.account:
-            reasons.append(f"{cfg.path}.RoleArn {cfg.role_arn} is a role of account {cfg.role_arn.split(':')[4]}, "
+        elif role.account != setup.account:
+            reasons.append(f"{cfg.path}.RoleArn {cfg.role_arn} is a role of account {role.account}, "
                            f"not of {setup.account}; Forecast refuses a role of another account "
                            "(InvalidInputException)")
     return reasons
@@ -615,11 +235,7 @@ def import_job_uses_dataset_key(target: Target, example: Mapping[str, Any]) -> d
         return facts
     if example["remove_access"]:
         facts["PutKeyPolicy"] = remove_role_access(target, st_, example).code
-    job = target.call(SERVICE, "CreateDatasetImportJob", {
-        "DatasetImportJobName": _fname(target, "fcij"), "DatasetArn": dataset,
-        "DataSource": {"S3Config": {"Path": "s3://kms-conformance/data.csv", "RoleArn": st_.role}}},
-        principal=st_.caller)
-    facts["CreateDatasetImportJob"] = job.code
+    facts["CreateDatasetImportJob"] = import_job(target, st_, dataset).code
     return facts
 
 
@@ -633,9 +249,10 @@ FORECAST_03 = rule(
 
 @FORECAST_03.behavior_(examples=fst.trust_examples)
 def forecast_assumes_role(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
-    """"Forecast will assume that role and use the key": a role that does not trust
-    forecast.amazonaws.com cannot be assumed, so the request fails (the fact is whether it
-    succeeded; the model answers InvalidInputException, the error the API documents for bad input)."""
+    """"Forecast will assume that role and use the key" (the second half of the sentence whose two
+    members FORECAST-01 checks): a role that does not trust forecast.amazonaws.com cannot be
+    assumed, so the request fails (the fact is whether it succeeded; the model answers
+    InvalidInputException, the error the API documents for bad input)."""
     st_ = stage(target, example, trusts_forecast=example["trusts_forecast"])
     out, _ = create_resource(target, st_, example["resource"])
     return {"succeeded": out.ok}
@@ -711,7 +328,9 @@ def grant_created_as_role(target: Target, example: Mapping[str, Any]) -> dict[st
     using the IAM role that is passed during EncryptionConfig in the CreatePredictor or CreateDataset
     operation. Forecast assumes the role and does a create grant
     operation on your behalf": when only the caller (not the role) may create grants, the request
-    fails with AccessDeniedException; when the role may, it succeeds."""
+    fails with AccessDeniedException; when the role may, it succeeds. The same holds for "when you
+    create a predictor encrypted with a customer managed key, Amazon Forecast creates a grant on
+    your behalf by sending a CreateGrant request to AWS KMS" (the examples' CreatePredictor)."""
     st_ = stage(target, example)
     out, _ = create_resource(target, st_, example["resource"])
     return {"create": out.code}
@@ -729,9 +348,12 @@ FORECAST_07 = rule(
 @FORECAST_07.behavior_(examples=fst.grant_operation_examples)
 def grant_operations(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"Amazon Forecast requires the grant so that it can use your customer managed key to send
-    Decrypt requests ... Forecast also uses the grant to send GenerateDataKey requests": the grant
-    Forecast creates lists Decrypt and GenerateDataKey (the CreateGrant event's ``operations``), so
-    a key policy that lets the role create only grants of other operations
+    Decrypt requests ... Forecast also uses the grant to send GenerateDataKey requests", which the
+    kms:CreateGrant bullet of "Create a customer managed key" repeats ("This operation allows Amazon
+    Forecast to call GenerateDataKey to generate an encrypted data key and store it ... Also, the
+    operation allows Amazon Forecast to call Decrypt so that it can use the stored encrypted data
+    key"): the grant Forecast creates lists Decrypt and GenerateDataKey (the CreateGrant event's
+    ``operations``), so a key policy that lets the role create only grants of other operations
     (``ForAllValues:StringEquals`` on ``kms:GrantOperations``) makes the request fail."""
     st_ = stage(target, example)
     out, _ = create_resource(target, st_, example["resource"])
@@ -750,14 +372,16 @@ FORECAST_08 = rule(
 
 @FORECAST_08.behavior_(examples=fst.revocation_examples, lifecycle=True)
 def revoked_access_denies_create_forecast(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
-    """"You can revoke access to the grant, or remove the service's access to the customer managed
-    key at any time. If you do, Amazon Forecast won't be able to access any of the data ... if you
+    """"If you do, Amazon Forecast won't be able to access any of the data encrypted by the customer
+    managed key, which affects operations that are dependent on that data. For example, if you
     attempt to perform the CreateForecast operation on an encrypted predictor that Amazon Forecast
     can't access, then the operation will return an AccessDeniedException error."
 
-    Two ways to take the access away: ``policy`` removes the role's key policy statement;
-    ``grant`` revokes the grant that gave the role its access (its DescribeKey, CreateGrant,
-    RetireGrant, Decrypt, GenerateDataKey). CreateForecast succeeds before and fails after."""
+    "If you do" is the sentence before, whose two ways KMS-07 (revoke the grant) and KMS-08
+    (remove the principal from the key policy) encode for KMS itself; here they are taken in
+    Forecast's setting: ``policy`` removes the role's key policy statement; ``grant`` revokes the
+    grant that gave the role its access (its DescribeKey, CreateGrant, RetireGrant, Decrypt,
+    GenerateDataKey). CreateForecast succeeds before and fails after."""
     st_ = stage(target, example)
     grant_id = None
     if example["how"] == "grant":
@@ -801,9 +425,9 @@ def asymmetric_key_refused(target: Target, example: Mapping[str, Any]) -> dict[s
     return {"succeeded": out.ok}
 
 
-def _role_access_rule(rule_id: str, action: str, title: str, quote: str, why: str) -> Any:
+def _role_access_rule(rule_id: str, action: str, title: str, quote: str) -> RuleBuilder:
     return rule(rule_id, title, service=SERVICE, doc=DOC, section=_S_KEY, quote=quote,
-                operations=(f"kms:{action}", "forecast:CreateDataset", "forecast:CreatePredictor"), note=why)
+                operations=(f"kms:{action}", "forecast:CreateDataset", "forecast:CreatePredictor"))
 
 
 def _role_reasons(setup: Setup, action: str) -> list[str]:
@@ -813,8 +437,7 @@ def _role_reasons(setup: Setup, action: str) -> list[str]:
 
 FORECAST_10 = _role_access_rule(
     "FORECAST-10", "DescribeKey", "The key policy permits kms:DescribeKey for the role passed to Forecast",
-    "kms:DescribeKey – Provides the customer managed key details that allow Amazon Forecast to validate the key",
-    "")
+    "kms:DescribeKey – Provides the customer managed key details that allow Amazon Forecast to validate the key")
 
 
 @FORECAST_10.config(applies=_uses_customer_key)
@@ -822,8 +445,9 @@ def role_may_describe_key(setup: Setup) -> list[str]:
     """"To use your customer managed key with Amazon Forecast resources, the following API operations
     must be permitted in the key policy: kms:DescribeKey – Provides the customer managed key details
     that allow Amazon Forecast to validate the key." Evaluated for the role of EncryptionConfig,
-    through Forecast (kms:ViaService), with the key policy and, as the page allows ("these can be
-    added using IAM policies as well"), the role's IAM policies and the setup's grants."""
+    through Forecast (kms:ViaService), with the key policy and, as the page allows (the sentence
+    KMS-04 encodes: the permissions "can be added using IAM policies as well"), the role's IAM
+    policies and the setup's grants."""
     return _role_reasons(setup, "kms:DescribeKey")
 
 
@@ -837,14 +461,15 @@ def describe_key_needed(target: Target, example: Mapping[str, Any]) -> dict[str,
 
 FORECAST_11 = _role_access_rule(
     "FORECAST-11", "CreateGrant", "The key policy permits kms:CreateGrant for the role passed to Forecast",
-    "kms:CreateGrant – Adds a grant to a customer managed key", "")
+    "kms:CreateGrant – Adds a grant to a customer managed key")
 
 
 @FORECAST_11.config(applies=_uses_customer_key)
 def role_may_create_grant(setup: Setup) -> list[str]:
-    """"kms:CreateGrant – Adds a grant to a customer managed key. ... This operation allows Amazon
-    Forecast to call GenerateDataKey ... Also, the operation allows Amazon Forecast to call Decrypt".
-    Evaluated for the role of EncryptionConfig through Forecast, as FORECAST-10."""
+    """"kms:CreateGrant – Adds a grant to a customer managed key." Evaluated for the role of
+    EncryptionConfig through Forecast, as FORECAST-10 (whose lead sentence, "must be permitted in
+    the key policy", covers this bullet). What the grant then allows Forecast (GenerateDataKey and
+    Decrypt, the rest of the bullet) is FORECAST-07."""
     return _role_reasons(setup, "kms:CreateGrant")
 
 
@@ -859,16 +484,17 @@ def create_grant_needed(target: Target, example: Mapping[str, Any]) -> dict[str,
 FORECAST_12 = _role_access_rule(
     "FORECAST-12", "RetireGrant", "The key policy permits kms:RetireGrant, and Forecast retires its grants",
     "kms:RetireGrant - Retire all the grants provided during CreateGrant operation after the operation is "
-    "completed", "")
+    "completed")
 
 
 @FORECAST_12.config(applies=_uses_customer_key)
 def role_may_retire_grant(setup: Setup) -> list[str]:
     """"kms:RetireGrant - Retire all the grants provided during CreateGrant operation after the
     operation is completed." The page's requirement is encoded as written (the role may call
-    kms:RetireGrant through Forecast). AWS disagrees in part: "Retiring and revoking grants" (AWS KMS
-    Developer Guide) says the grant determines who may retire it and kms:RetireGrant in a key policy
-    alone is not effective; the behaviour half therefore checks only that the grants are retired."""
+    kms:RetireGrant through Forecast, as FORECAST-10). AWS disagrees in part: "Retiring and revoking
+    grants" (AWS KMS Developer Guide) says the grant determines who may retire it and
+    kms:RetireGrant in a key policy alone is not effective (KMS-09 encodes who may retire a grant);
+    the behaviour half therefore checks only that the grants are retired."""
     return _role_reasons(setup, "kms:RetireGrant")
 
 
@@ -879,7 +505,7 @@ def grants_retired_after_operation(target: Target, example: Mapping[str, Any]) -
     its retiring principal)."""
     st_ = stage(target, example)
     out, _ = create_resource(target, st_, example["resource"])
-    return {"create": out.code, "grants_left": _grant_ops(target, st_.key_arn)}
+    return {"create": out.code, "grants_left": grants_left(target, st_.key_arn)}
 
 
 FORECAST_13 = rule(
@@ -915,66 +541,6 @@ def caller_validation(target: Target, example: Mapping[str, Any]) -> dict[str, A
     return {"create": out.code}
 
 
-FORECAST_14 = rule(
-    "FORECAST-14", "The role's key permissions are limited to requests through Forecast",
-    service=SERVICE, doc=DOC, section=_S_KEY,
-    quote="The following are policy statement examples you can add for Amazon Forecast. These are the minimal "
-          "permissions required",
-    severity="should",
-    operations=("kms:CreateGrant", "forecast:CreateDataset", "forecast:CreatePredictor"),
-)
-
-
-@FORECAST_14.config(applies=_uses_customer_key)
-def role_only_through_forecast(setup: Setup) -> list[str]:
-    """"The following are policy statement examples you can add for Amazon Forecast. These are the
-    minimal permissions required": the sample restricts the role's DescribeKey, CreateGrant and
-    RetireGrant with ``kms:ViaService`` ``forecast.region.amazonaws.com`` (and
-    ``kms:CallerAccount``). Encoded as a recommendation: the role should not be able to call these
-    directly, outside Forecast. (``kms:CallerAccount`` always equals the role's own account, so it
-    cannot be told apart in a setup of one account.) Page defect: the sample keeps the placeholder
-    ``region``; a statement with it never matches, which FORECAST-10..13 report."""
-    reasons = []
-    for paths, role, key in _pairs(setup):
-        for action in fst.ROLE_ACTIONS:
-            decision = access.evaluate_access(setup, key, role, action)
-            if decision.allowed:
-                reasons.append(f"RoleArn of {paths}: {role} may call {action} on {key.arn} directly, not "
-                               f"only through {_via(setup.region)} ({decision.reason})")
-    return reasons
-
-
-@FORECAST_14.behavior_(examples=fst.via_service_examples)
-def via_service_limits_role(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
-    """With the sample's kms:ViaService condition the role's direct CreateGrant is denied while the
-    same permission works through Forecast; without it the direct call succeeds."""
-    st_ = stage(target, example)
-    direct = target.call("kms", "CreateGrant", {"KeyId": st_.key_arn, "GranteePrincipal": st_.role,
-                                                "Operations": ["Decrypt"]}, principal=st_.role)
-    out, _ = create_resource(target, st_, example["resource"])
-    return {"direct_CreateGrant": direct.code, "create": out.code}
-
-
-FORECAST_15 = rule(
-    "FORECAST-15", "No sensitive information in tags",
-    service=SERVICE, doc=DOC, section=_S_PROTECT,
-    quote="We strongly recommend that you never put confidential or sensitive information, such as your "
-          "customers' email addresses, into tags or free-form fields such as a Name field",
-    severity="should",
-    operations=("forecast:CreateDataset", "forecast:CreatePredictor"),
-)
-
-
-@FORECAST_15.config
-def no_email_in_tags(setup: Setup) -> list[str]:
-    """"We strongly recommend that you never put confidential or sensitive information, such as your
-    customers' email addresses, into tags or free-form fields such as a Name field." Decidable in a
-    setup for what looks like an email address in a tag (Forecast names cannot hold ``@``)."""
-    return [f"{path}: tag {key!r}={value!r} holds an email address; tags may be used in billing or diagnostic logs"
-            for path, key, value in parse_request(setup).tags
-            if _EMAIL.search(key) or _EMAIL.search(value)]
-
-
 FORECAST_16 = rule(
     "FORECAST-16", "The key policy itself allows the invoking identity kms:Decrypt and kms:GenerateDataKey",
     service=SERVICE, doc=DOC, section=_S_KEY,
@@ -1002,31 +568,109 @@ def key_policy_names_invoking_identity(setup: Setup) -> list[str]:
                                                 via_service=SERVICE)]
 
 
-FORECAST_17 = rule(
-    "FORECAST-17", "The invoking identity is an individual IAM identity, not the account root user",
-    service=SERVICE, doc=DOC, section=_S_PROTECT,
-    quote="we recommend that you protect AWS account credentials and set up individual users with AWS IAM "
-          "Identity Center (successor to AWS Single Sign-On) or AWS Identity and Access Management (IAM)",
+FORECAST_14 = rule(
+    "FORECAST-14", "The role's key permissions are limited to requests through Forecast",
+    service=SERVICE, doc=DOC, section=_S_KEY,
+    quote="The following are policy statement examples you can add for Amazon Forecast. These are the minimal "
+          "permissions required",
     severity="should",
-    operations=("forecast:CreateDataset", "forecast:CreatePredictor"),
+    operations=("kms:CreateGrant", "forecast:CreateDataset", "forecast:CreatePredictor"),
 )
 
-_ROOT = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:root$")
+
+@FORECAST_14.config(applies=_uses_customer_key)
+def role_only_through_forecast(setup: Setup) -> list[str]:
+    """"The following are policy statement examples you can add for Amazon Forecast. These are the
+    minimal permissions required": the sample restricts the role's DescribeKey, CreateGrant and
+    RetireGrant with ``kms:ViaService`` ``forecast.region.amazonaws.com`` and ``kms:CallerAccount``
+    ``111122223333``. Encoded as a recommendation: the role should not be able to call these
+    directly, outside Forecast; and a key policy statement that allows the role one of them
+    should hold the sample's ``kms:CallerAccount`` of the account itself (:func:`_caller_account`).
+    Page defect: the sample keeps the placeholder ``region``; a statement with it never matches,
+    which FORECAST-10..13 report."""
+    reasons = []
+    for paths, role, key in _pairs(setup):
+        for action in fst.ROLE_ACTIONS:
+            decision = access.evaluate_access(setup, key, role, action)
+            if decision.allowed:
+                reasons.append(f"RoleArn of {paths}: {role} may call {action} on {key.arn} directly, not "
+                               f"only through {via_service(setup.region)} ({decision.reason})")
+    return reasons + _caller_account(setup)
 
 
-@FORECAST_17.config
-def caller_is_not_root(setup: Setup) -> list[str]:
-    """"For data protection purposes, we recommend that you protect AWS account credentials and set
-    up individual users with AWS IAM Identity Center ... or AWS Identity and Access Management (IAM).
-    That way, each user is given only the permissions necessary to fulfill their job duties." The part
-    a setup shows: the invoking identity (``caller``) is not the account's root user, whose
-    credentials the recommendation protects and who cannot be limited to a job's permissions
-    ("AWS account root user", IAM User Guide). The rest (MFA, credential storage) is outside the
-    setup."""
-    if _ROOT.match(setup.caller):
-        return [f"caller is {setup.caller}, the account root user; send Forecast requests as an IAM user or role "
-                "with only the permissions the job needs"]
-    return []
+def _caller_account(setup: Setup) -> list[str]:
+    """The sample statement's ``"kms:CallerAccount" : "111122223333"`` (the account that owns the
+    key and the role): each key policy statement that allows the role (by name, or ``*``) one of
+    DescribeKey, CreateGrant, RetireGrant, evaluated alone, must refuse a request whose
+    kms:CallerAccount is another account ("AWS KMS condition keys": kms:CallerAccount is the
+    caller's account) and its kms:CallerAccount must be the setup's account. The role's IAM
+    policies ("these can be added using IAM policies as well") are not held to the sample's key
+    policy statement."""
+    other = fst.OTHER_ACCOUNT if setup.account != fst.OTHER_ACCOUNT else "111122223333"
+    alone = replace(setup, identity_policies={}, grants=())
+    reasons = []
+    for paths, role, key in _pairs(setup):
+        policy = access.key_policy(key)
+        for stmt in policy.statements:
+            actions = [a for a in fst.ROLE_ACTIONS if stmt.action_test(a)]
+            if stmt.effect != "Allow" or stmt.principal is None or not actions \
+                    or not names_principal_directly(stmt.principal, access.caller_of(role)):
+                continue
+            single = replace(key, policy=replace(policy, statements=(stmt,)))
+            where = f"RoleArn of {paths}: Statement[{stmt.index}] of the key policy of {key.arn}"
+            accounts = [v for c in stmt.conditions if c.key.lower() == "kms:calleraccount" for v in c.values]
+            if access.evaluate_access(alone, single, role, actions[0], via_service=SERVICE,
+                                      context={"kms:CallerAccount": other}).allowed:
+                reasons.append(f"{where} allows {actions[0]} to a caller of account {other} too; the page's "
+                               f"sample limits it with \"kms:CallerAccount\": \"{setup.account}\"")
+            elif accounts and not any(wildcard_match(v, setup.account) for v in accounts):
+                reasons.append(f"{where} has kms:CallerAccount {', '.join(accounts)}, not the role's account "
+                               f"{setup.account}: the statement never allows the role")
+    return reasons
+
+
+@FORECAST_14.behavior_(examples=fst.via_service_examples)
+def via_service_limits_role(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
+    """With the sample's kms:ViaService condition the role's direct CreateGrant is denied while the
+    same permission works through Forecast; without it the direct call succeeds. With the sample's
+    kms:CallerAccount of another account than the key's (``caller_account`` ``"other"``) the
+    statement allows the role nothing: the direct call and the Forecast request are refused (a
+    caller of another account cannot be staged in the one account of a scenario: the condition's
+    two outcomes are shown on the role itself)."""
+    st_ = stage(target, example)
+    direct = target.call("kms", "CreateGrant", {"KeyId": st_.key_arn, "GranteePrincipal": st_.role,
+                                                "Operations": ["Decrypt"]}, principal=st_.role)
+    out, _ = create_resource(target, st_, example["resource"])
+    return {"direct_CreateGrant": direct.code, "create": out.code}
+
+
+# --- rules: Monitoring your encryption keys for Amazon Forecast Service -----------------------------
+
+FORECAST_18 = rule(
+    "FORECAST-18", "CloudTrail records the KMS requests Forecast sends for a customer managed key",
+    service=SERVICE, doc=DOC, section=_S_MONITOR,
+    quote="you can use AWS CloudTrail or Amazon CloudWatch Logs to track requests that Forecast sends to AWS KMS",
+    severity="should",
+    operations=("forecast:CreateDataset", "forecast:CreatePredictor", f"{CLOUDTRAIL}:LookupEvents"),
+)
+
+
+@FORECAST_18.behavior_(examples=fst.monitoring_examples)
+def kms_requests_in_cloudtrail(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
+    """"When you use an AWS KMS customer managed key with your Amazon Forecast Service resources, you
+    can use AWS CloudTrail or Amazon CloudWatch Logs to track requests that Forecast sends to AWS KMS.
+    The following examples are AWS CloudTrail events for CreateGrant, RetireGrant, and DescribeKey":
+    after CreateDataset/CreatePredictor with a customer managed key, LookupEvents (EventSource
+    kms.amazonaws.com) shows DescribeKey, CreateGrant and RetireGrant on the key, sent as the role
+    passed to Forecast, the CreateGrant event naming a grantee and the operations Decrypt and
+    GenerateDataKey (the sample's ``requestParameters``); without EncryptionConfig, none. Inferred:
+    that all three events follow every such request (the page shows samples). ``should``: the page
+    offers monitoring, it requires nothing. CloudTrail delivers events minutes after the call, so on a
+    real account a scenario that looks at once may see none yet; moto has no LookupEvents
+    (``unsupported``)."""
+    st_ = stage(target, example)
+    out, _ = create_resource(target, st_, example["resource"], encrypted=example["encrypted"])
+    return {"create": out.code, **kms_events(target, st_)}
 
 
 # --- the service spec ------------------------------------------------------------------------------

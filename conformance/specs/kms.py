@@ -14,143 +14,52 @@ PutKeyPolicy, CreateGrant, Encrypt/Decrypt/GenerateDataKey as a role, RevokeGran
 ListGrants, DisableKey...) and compare outcome codes only: these are the rules where emulators
 that do not enforce key policies or grants (moto 5.2) differ from AWS, so the reference model
 decides and the facts are exact, request-determined values (see ``kms_conformance.strategies.kms_scenarios``).
+The scenario steps are :mod:`kms_conformance.scenarios.kms`; the ServiceSpec's compliant setups and
+mutators :mod:`kms_conformance.strategies.kms_setups`.
 """
 
 from __future__ import annotations
 
-import json
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import strategies as st
-from hypothesis.strategies import SearchStrategy
+from kms_conformance.arns import account_of, parse_arn, parse_key_arn, root_arn
 from kms_conformance.kms import OPERATIONS_BY_KEY_USAGE
-from kms_conformance.policy import evaluate_policy as _evaluate_policy
-from kms_conformance.policy import make_request, parse_policy, wildcard_match
-from kms_conformance.rules import ServiceSpec, register_service, rule
+from kms_conformance.policy import wildcard_match
+from kms_conformance.rules import RuleBuilder, ServiceSpec, register_service
+from kms_conformance.rules import rule as _rule
 from kms_conformance.scenarios import steps
-from kms_conformance.setup import SERVICES, KeySetup, Setup
+from kms_conformance.scenarios.kms import (
+    account_may,
+    create_grant,
+    grant_ids,
+    key_policy_document,
+    key_with,
+    policy_feature,
+    prepare,
+    put_identity_policy,
+    put_policy,
+    roles,
+    run_grant_program,
+    same_policy,
+    use_key,
+)
+from kms_conformance.setup import KeySetup, Setup
 from kms_conformance.specs.access import evaluate_access, key_policy
 from kms_conformance.strategies import kms_scenarios as ks
-from kms_conformance.targets.base import Outcome, Target
+from kms_conformance.strategies.kms_setups import MUTATORS, compliant_setups
+from kms_conformance.targets.base import Target
 
 FORECAST = "004_1f23ff3028fec3c5.txt"
 FEATURE_STORE = "001_33dc1ec0c5fdd4cf.txt"
 AOSS = "002_c2442b383cdbec83.txt"
 MWAA = "003_38db2e13c46896ae.txt"
 
-PLAINTEXT = b"kms-conformance"
 
-# --- shared scenario steps ---------------------------------------------------------------------
-
-
-def use_key(target: Target, call: str, key_arn: str, principal: str | None, *,
-            context: Mapping[str, str] | None = None, grant_tokens: list[str] | None = None,
-            ciphertext: bytes | None = None) -> Outcome:
-    """One use of a symmetric encryption key as ``principal``: ``Encrypt``, ``Decrypt`` (of
-    ``ciphertext``), ``GenerateDataKey``, ``GenerateDataKeyWithoutPlaintext`` or ``DescribeKey``,
-    with the encryption context and grant tokens given (a grant token makes a new grant effective
-    at once: "Grant tokens", AWS KMS Developer Guide)."""
-    params: dict[str, Any] = {"KeyId": key_arn}
-    if call == "Encrypt":
-        params["Plaintext"] = PLAINTEXT
-    elif call == "Decrypt":
-        params["CiphertextBlob"] = ciphertext
-    elif call in ("GenerateDataKey", "GenerateDataKeyWithoutPlaintext"):
-        params["KeySpec"] = "AES_256"
-    elif call != "DescribeKey":
-        raise ValueError(f"use_key does not make {call} calls")
-    if context and call != "DescribeKey":
-        params["EncryptionContext"] = dict(context)
-    if grant_tokens:
-        params["GrantTokens"] = list(grant_tokens)
-    return steps.kms(target, call, params, principal)
-
-
-def prepare(target: Target, call: str, key_arn: str, context: Mapping[str, str] | None = None) -> bytes | None:
-    """A ciphertext under the key for a later Decrypt, made by the administrator (None for other
-    calls)."""
-    if call != "Decrypt":
-        return None
-    params: dict[str, Any] = {"KeyId": key_arn, "Plaintext": PLAINTEXT}
-    if context:
-        params["EncryptionContext"] = dict(context)
-    out = steps.must("kms:Encrypt", target.call("kms", "Encrypt", params))
-    blob = out.value.get("CiphertextBlob")
-    if not isinstance(blob, bytes | bytearray | str):
-        raise steps.StepFailed("kms:Encrypt", Outcome(ok=False, error="NoCiphertext", message=str(out.value)))
-    return bytes(blob) if not isinstance(blob, str) else blob.encode()
-
-
-def roles(target: Target, *names: str) -> dict[str, str]:
-    """Fresh roles of the target's account, by placeholder name, plus ACCOUNT and REGION."""
-    values = {"ACCOUNT": target.account, "REGION": target.region}
-    for name in names:
-        values[name] = steps.new_role(target, f"kmsc-{name.lower()}")
-    return values
-
-
-def role_name(role_arn: str) -> str:
-    return role_arn.rsplit("/", 1)[1]
-
-
-def put_identity_policy(target: Target, role_arn: str, document: Mapping[str, Any]) -> None:
-    """Attach an inline identity policy to a role made by :func:`roles`."""
-    steps.must("iam:PutRolePolicy", target.call("iam", "PutRolePolicy", {
-        "RoleName": role_name(role_arn), "PolicyName": "kmsc-identity", "PolicyDocument": json.dumps(document)}))
-
-
-def key_with(target: Target, values: dict[str, str], statements: list[dict[str, Any]], account: str = "all",
-             *, key_spec: str = "SYMMETRIC_DEFAULT", key_usage: str = "ENCRYPT_DECRYPT") -> str:
-    """Create a key whose policy is the account statement (``all``: ``kms:*``; ``admin``: key
-    administration only) plus ``statements`` filled with ``values``; returns its ARN and records
-    it as ``values["KEY_ARN"]``."""
-    policy = key_policy_document(values, statements, account)
-    meta = steps.new_key(target, policy, key_spec=key_spec, key_usage=key_usage)
-    values["KEY_ARN"] = str(meta["Arn"])
-    return values["KEY_ARN"]
-
-
-def key_policy_document(values: Mapping[str, str], statements: list[dict[str, Any]], account: str = "all"
-                        ) -> dict[str, Any]:
-    """A key policy: the account statement, then ``statements``, placeholders filled."""
-    return {"Version": "2012-10-17",
-            "Statement": steps.fill([ks.account_statement(account), *statements], values)}
-
-
-def put_policy(target: Target, key_arn: str, document: Mapping[str, Any]) -> Outcome:
-    """PutKeyPolicy as the administrator."""
-    return steps.kms(target, "PutKeyPolicy", {"KeyId": key_arn, "PolicyName": "default",
-                                              "Policy": json.dumps(document)})
-
-
-def create_grant(target: Target, key_arn: str, grantee: str, operations: list[str], *,
-                 constraints: Mapping[str, Any] | None = None, retiring: str | None = None,
-                 principal: str | None = None) -> Outcome:
-    """CreateGrant (as the administrator unless ``principal``)."""
-    params: dict[str, Any] = {"KeyId": key_arn, "GranteePrincipal": grantee, "Operations": list(operations)}
-    if constraints:
-        params["Constraints"] = dict(constraints)
-    if retiring:
-        params["RetiringPrincipal"] = retiring
-    return steps.kms(target, "CreateGrant", params, principal)
-
-
-def grant_ids(target: Target, key_arn: str) -> list[str]:
-    """The GrantIds ListGrants reports for the key (as the administrator)."""
-    out = steps.must("kms:ListGrants", steps.kms(target, "ListGrants", {"KeyId": key_arn}))
-    return [str(g.get("GrantId")) for g in out.value.get("Grants", [])]
-
-
-def _same_policy(a: Any, b: Any) -> bool:
-    """Whether two key policy texts mean the same document (parsed and compared as values)."""
-    try:
-        return bool(parse_policy(a, origin="p") == parse_policy(b, origin="p"))
-    except ValueError:
-        return False
-
+def rule(id: str, title: str, **kwargs: Any) -> RuleBuilder:
+    """:func:`kms_conformance.rules.rule`, filed under the ``kms`` document group: these rules are the
+    KMS semantics all the pages share, each quoting the page sentence that states or depends on it."""
+    return _rule(id, title, group="kms", **kwargs)
 
 # --- KMS-01 / KMS-02: the key policy ------------------------------------------------------------
 
@@ -181,7 +90,7 @@ def one_key_policy(target: Target, example: Any) -> dict[str, Any]:
         "put": put.code,
         "policies_after_put": sorted(names_after.value.get("PolicyNames", [])) if names_after.ok
         else names_after.code,
-        "get_returns_new_policy": got.ok and _same_policy(got.value.get("Policy", ""), replacement),
+        "get_returns_new_policy": got.ok and same_policy(got.value.get("Policy", ""), replacement),
     }
 
 
@@ -191,17 +100,6 @@ KMS_02 = rule(
     quote="When you create your customer managed key, you can specify a key policy.",
     operations=("kms:CreateKey", "kms:GetKeyPolicy"),
 )
-
-
-def _account_may(policy_text: Any, account: str, key_arn: str, action: str) -> bool:
-    """Whether a key policy lets the account principal do ``action`` (the default key policy's
-    account statement)."""
-    try:
-        policy = parse_policy(policy_text, origin="returned key policy")
-    except ValueError:
-        return False
-    request = make_request(action, key_arn, f"arn:aws:iam::{account}:root")
-    return _evaluate_policy(policy, request, check_principal=True).allowed
 
 
 @KMS_02.behavior_(examples=ks.policy_documents)
@@ -218,9 +116,9 @@ def policy_at_creation(target: Target, example: Any) -> dict[str, Any]:
     default = steps.kms(target, "GetKeyPolicy", {"KeyId": bare_arn, "PolicyName": "default"})
     text = default.value.get("Policy", "") if default.ok else ""
     return {
-        "given_policy_kept": kept.ok and _same_policy(kept.value.get("Policy", ""), given),
-        "default_allows_account_decrypt": default.ok and _account_may(text, target.account, bare_arn, "kms:Decrypt"),
-        "default_allows_account_put_key_policy": default.ok and _account_may(text, target.account, bare_arn,
+        "given_policy_kept": kept.ok and same_policy(kept.value.get("Policy", ""), given),
+        "default_allows_account_decrypt": default.ok and account_may(text, target.account, bare_arn, "kms:Decrypt"),
+        "default_allows_account_put_key_policy": default.ok and account_may(text, target.account, bare_arn,
                                                                              "kms:PutKeyPolicy"),
     }
 
@@ -250,7 +148,7 @@ def key_policy_decides(target: Target, example: Any) -> dict[str, Any]:
         put_identity_policy(target, values["ROLE"], steps.fill(example["identity"], values))
     blob = prepare(target, example["call"], key, example["context"])
     out = use_key(target, example["call"], key, values["ROLE"], context=example["context"], ciphertext=blob)
-    return {"call": out.code}
+    return {"call": out.code, "_feature": policy_feature(example)}
 
 
 KMS_04 = rule(
@@ -308,6 +206,8 @@ KMS_06 = rule(
     "KMS-06", "A grant lists only operations the key's type supports", service="kms", doc=MWAA,
     section="권한 부여 정책",
     quote='"Operations": [ "kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", ...',
+    quote_en="\"Operations\": [ \"kms:Encrypt\", \"kms:Decrypt\", \"kms:ReEncrypt*\", \"kms:GenerateDataKey*\", ... "
+             "(a policy sample, the same in every language)",
     operations=("kms:CreateKey", "kms:CreateGrant"),
 )
 
@@ -449,6 +349,7 @@ KMS_10 = rule(
     "KMS-10", "ListGrants shows the grants on a key", service="kms", doc=FEATURE_STORE,
     section="Menggunakan hibah untuk mengotorisasi Toko Fitur",
     quote="Untuk melihat pemberian izin pada kunci KMS di akun Anda, gunakan operasi ListGrants.",
+    quote_en="To see the grants on a KMS key in your account, use the ListGrants operation.",
     operations=("kms:CreateGrant", "kms:ListGrants"),
 )
 
@@ -481,6 +382,7 @@ KMS_11 = rule(
     "KMS-11", "A statement limited by kms:ViaService does not allow direct calls", service="kms",
     doc=FEATURE_STORE, section="Kebijakan kunci CMK yang dikelola pelanggan",
     quote="Pengguna utama ini tidak dapat memanggil operasi ini secara langsung.",
+    quote_en="This principal cannot call this operation directly.",
     operations=("kms:CreateKey", "kms:PutKeyPolicy", "kms:Encrypt", "kms:GenerateDataKey", "kms:DescribeKey"),
 )
 
@@ -567,6 +469,7 @@ KMS_13 = rule(
     "KMS-13", "kms:GrantIsForAWSResource is true only for grants a service creates", service="kms", doc=AOSS,
     section="고객 관리형 키에 대한 키 정책",
     quote='"Bool": { "kms:GrantIsForAWSResource": "true" }',
+    quote_en="\"Bool\": { \"kms:GrantIsForAWSResource\": \"true\" } (a policy sample, the same in every language)",
     operations=("kms:CreateKey", "kms:PutKeyPolicy", "kms:CreateGrant"),
 )
 
@@ -594,6 +497,8 @@ KMS_14 = rule(
     "KMS-14", "kms:EncryptionContext conditions allow only requests with that context", service="kms", doc=MWAA,
     section="고객 관리형 키에 대한 키 정책 연결",
     quote='"ArnLike": { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:us-west-2:*:*" }',
+    quote_en="\"ArnLike\": { \"kms:EncryptionContext:aws:logs:arn\": \"arn:aws:logs:us-west-2:*:*\" } (a policy "
+             "sample, the same in every language)",
     operations=("kms:CreateKey", "kms:Encrypt", "kms:GenerateDataKey"),
 )
 
@@ -655,6 +560,7 @@ KMS_16 = rule(
     "KMS-16", "A key that is not enabled cannot be used", service="kms", doc=FORECAST,
     section="How Amazon Forecast uses grants in AWS KMS",
     quote="Amazon Forecast won't be able to access any of the data encrypted by the customer managed key",
+    source="kms-key-states",
     operations=("kms:DisableKey", "kms:EnableKey", "kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey",
                 "kms:DescribeKey"),
 )
@@ -665,8 +571,11 @@ def keys_are_enabled(setup: Setup) -> list[str]:
     """Every key of the setup is Enabled: a Disabled key refuses cryptographic operations
     (DisabledException) and a key in any other state (PendingDeletion, PendingImport,
     Unavailable...) with KMSInvalidStateException ("Key states of AWS KMS keys"), so the service
-    cannot read or write the data it protects (page 004: "won't be able to access any of the
-    data encrypted by the customer managed key")."""
+    cannot read or write the data it protects. The pages never speak of key states: the behaviour is
+    the AWS KMS Developer Guide's (``source="kms-key-states"``, named with its URL in ``rules
+    --json``); the sentence cited is what page 004 says of a key the service can no longer use ("won't
+    be able to access any of the data encrypted by the customer managed key", said of removed access),
+    the consequence a disabled key has too."""
     return [
         f"keys[{i}] {key.arn} is {key.key_state}: KMS refuses its cryptographic operations "
         f"({'DisabledException' if key.key_state == 'Disabled' else 'KMSInvalidStateException'})"
@@ -682,7 +591,8 @@ def disabled_key_refuses_use(target: Target, example: Any) -> dict[str, Any]:
     values = roles(target)
     key = key_with(target, values, [], "all")
     blob = prepare(target, example["call"], key)
-    key_id = key.rsplit("/", 1)[1]  # DisableKey/EnableKey take a key id or ARN; the id is the common form
+    parsed = parse_key_arn(key)  # DisableKey/EnableKey take a key id or ARN; the id is the common form
+    key_id = parsed.resource_id if parsed is not None else key
     disable = steps.kms(target, "DisableKey", {"KeyId": key_id})
     disabled = use_key(target, example["call"], key, None, ciphertext=blob)
     describe = use_key(target, "DescribeKey", key, None)
@@ -707,13 +617,15 @@ KMS_17 = rule(
 def _account_principals(setup: Setup, key: KeySetup) -> list[str]:
     """The account principal and every IAM principal of the key's account an Allow statement of
     the key policy names: the candidates for administering the key."""
-    root = f"arn:{key.partition}:iam::{key.account}:root"
+    root = root_arn(key.partition, key.account)
     found: list[str] = [root]
     for stmt in key_policy(key).statements:
         if stmt.effect != "Allow" or stmt.principal is None:
             continue
         for value in stmt.principal.aws:
-            if re.match(rf"^arn:[\w-]+:(?:iam|sts)::{key.account}:(?!root$)", value) and value not in found:
+            arn = parse_arn(value)
+            if (arn is not None and arn.service in ("iam", "sts") and not arn.region
+                    and account_of(value) == key.account and arn.resource != "root" and value not in found):
                 found.append(value)
     return found
 
@@ -733,7 +645,7 @@ def account_administers_key(setup: Setup) -> list[str]:
     reasons = []
     for i, key in enumerate(setup.keys):
         if not _who_may(setup, key, "kms:PutKeyPolicy"):
-            denied = evaluate_access(setup, key, f"arn:{key.partition}:iam::{key.account}:root", "kms:PutKeyPolicy")
+            denied = evaluate_access(setup, key, root_arn(key.partition, key.account), "kms:PutKeyPolicy")
             explanation = "; ".join(line.strip() for line in denied.explain().splitlines())
             reasons.append(f"keys[{i}] {key.arn}: no principal of account {key.account} may call kms:PutKeyPolicy "
                            f"(account root: {explanation}); nobody could administer the key")
@@ -745,6 +657,8 @@ KMS_18 = rule(
     section="Kebijakan kunci CMK yang dikelola pelanggan",
     quote="Memberikan administrator kunci yang dikelola pelanggan akses hanya-baca ke kunci yang dikelola "
           "pelanggan dan izin untuk mencabut hibah",
+    quote_en="Gives the customer managed key's administrators read-only access to the key and permission to revoke "
+             "grants",
     severity="should",
     operations=("kms:CreateKey", "kms:CreateGrant", "kms:RevokeGrant"),
 )
@@ -794,20 +708,6 @@ KMS_19 = rule(
 )
 
 
-@dataclass
-class _ProgramGrant:
-    """What a grant program knows of a grant it made on the target (never part of the facts)."""
-
-    grant_id: str
-    token: str | None
-    grantee: int
-    deleted: bool = False
-
-
-#: At most this many grant tokens go with one request ("GrantTokens": up to 10).
-_MAX_GRANT_TOKENS = 10
-
-
 @KMS_19.behavior_(examples=ks.grant_programs, lifecycle=True)
 def grant_lifecycle(target: Target, example: Any) -> dict[str, Any]:
     """Page 004: "You can revoke access to the grant, or remove the service's access to the
@@ -843,148 +743,10 @@ def grant_lifecycle(target: Target, example: Any) -> dict[str, Any]:
     (CreateGrant, RetireGrant, RevokeGrant) before a role's next call, which covers the usual
     delay. A difference at a call just after a retirement or revocation, on a real account only,
     should be re-run before it is called a defect."""
-    values = roles(target, "ROLE0", "ROLE1", "STRANGER")
-    key = key_with(target, values, [], "all")
-    who = [values["ROLE0"], values["ROLE1"]]
-    blobs = {name: prepare(target, "Decrypt", key, ks.PROGRAM_CONTEXTS[name])
-             for name in sorted({s["context"] for s in example if s["step"] == "Decrypt"})}
-    made: list[_ProgramGrant | None] = []  # per CreateGrant step of the program, in order
-    outcomes: list[str] = []
-    for step in example:
-        kind = step["step"]
-        if kind == "CreateGrant":
-            grantee = step["grantee"]
-            constraints = {step["constraint"]: dict(ks.PROGRAM_CONSTRAINT)} if step["constraint"] else None
-            out = create_grant(target, key, who[grantee], step["operations"], constraints=constraints,
-                               retiring=who[1 - grantee] if step["retiring"] else None)
-            token = out.value.get("GrantToken") if out.ok else None
-            made.append(_ProgramGrant(str(out.value.get("GrantId", "")), str(token) if token else None, grantee)
-                        if out.ok else None)
-            outcomes.append(out.code)
-        elif kind in ("RetireGrant", "RevokeGrant"):
-            if step["grant"] >= len(made):
-                outcomes.append("skipped")
-                continue
-            grant = made[step["grant"]]
-            if grant is None or grant.deleted:
-                outcomes.append("gone")
-                continue
-            params = {"KeyId": key, "GrantId": grant.grant_id}
-            if kind == "RevokeGrant":
-                out = steps.kms(target, "RevokeGrant", params)
-            else:
-                by = {"retiring": who[1 - grant.grantee], "grantee": who[grant.grantee],
-                      "stranger": values["STRANGER"]}[step["by"]]
-                out = steps.kms(target, "RetireGrant", params, by)
-            grant.deleted = out.ok
-            outcomes.append(out.code)
-        elif kind == "ListGrants":
-            out = steps.kms(target, "ListGrants", {"KeyId": key})
-            outcomes.append(f"OK {len(out.value.get('Grants', []))} grants" if out.ok else out.code)
-        else:
-            role = step["role"]
-            tokens = [g.token for g in made if g is not None and not g.deleted and g.grantee == role and g.token]
-            out = use_key(target, kind, key, who[role], context=ks.PROGRAM_CONTEXTS[step["context"]],
-                          grant_tokens=tokens[-_MAX_GRANT_TOKENS:] or None, ciphertext=blobs.get(step["context"]))
-            outcomes.append(out.code)
-    return {"outcomes": outcomes}
+    return {"outcomes": run_grant_program(target, example)}
 
 
 # --- the kms ServiceSpec: compliant setups and one mutator per config rule -----------------------
-
-
-@st.composite
-def compliant_setups(draw: st.DrawFn) -> dict[str, Any]:
-    """A setup dict (``check`` file format) that every KMS config rule accepts and to which each
-    applies: one enabled symmetric key whose policy has the account statement (``kms:*``) and a
-    statement for a service role limited by ``kms:ViaService`` in the key's Region, and a grant for
-    the role with encryption-key operations. The ``service`` is one of the four pages' (the KMS
-    rules apply to every setup); ``request`` is empty, since the KMS rules do not read it."""
-    from kms_conformance.strategies.aws import iam_role_arns
-    from kms_conformance.strategies.grants import grant_operations
-    from kms_conformance.strategies.policies import admin_statement, key_setups, service_access_statements
-
-    account = "111122223333"
-    region = draw(st.sampled_from(("us-east-1", "eu-west-1", "ap-northeast-2")))
-    role = draw(iam_role_arns(account))
-    service = draw(st.sampled_from(SERVICES))
-    via = {"forecast": "forecast", "feature-store": "sagemaker", "opensearch-serverless": "aoss",
-           "mwaa": "airflow"}[service]
-    access = service_access_statements(via, account=account, region=region, principal=role,
-                                       like=draw(st.booleans()))
-    policy = st.builds(lambda a, s: {"Version": "2012-10-17", "Statement": [a, s]},
-                       st.just(admin_statement(account)), access)
-    key = draw(key_setups(account=account, region=region, symmetric=True, policy=policy))
-    grant = {"KeyId": key["arn"], "GranteePrincipal": role, "Operations": draw(grant_operations("ENCRYPT_DECRYPT"))}
-    return {"service": service, "account": account, "region": region, "keys": [key], "grants": [grant],
-            "request": {}}
-
-
-def _with(setup: dict[str, Any], change: Any) -> dict[str, Any]:
-    new = json.loads(json.dumps(setup))
-    change(new)
-    return new
-
-
-def _break_grant_type(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
-    """KMS-06: a grant on the (encryption) key gets an operation of another key type."""
-    def change(op: str) -> dict[str, Any]:
-        return _with(setup, lambda s: s["grants"][0]["Operations"].append(op))
-
-    return st.sampled_from(("Sign", "Verify", "GenerateMac", "VerifyMac", "DeriveSharedSecret")).map(change)
-
-
-def _break_via_region(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
-    """KMS-12: the kms:ViaService value names another Region, or keeps the page's ``region``."""
-    def change(region: str) -> dict[str, Any]:
-        def edit(s: dict[str, Any]) -> None:
-            stmt = s["keys"][0]["policy"]["Statement"][1]
-            for op in ("StringEquals", "StringLike"):
-                block = stmt["Condition"].get(op, {})
-                if "kms:ViaService" in block:
-                    service = block["kms:ViaService"].split(".", 1)[0]
-                    block["kms:ViaService"] = f"{service}.{region}.amazonaws.com"
-        return _with(setup, edit)
-
-    return st.sampled_from(("region", "us-west-2", "eu-central-1")).filter(
-        lambda r: r != setup["region"]).map(change)
-
-
-def _break_symmetric(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
-    """KMS-15: the key becomes an RSA encryption key (the grant's operations stay valid for its
-    KeyUsage, so only KMS-15 breaks)."""
-    def change(spec: str) -> dict[str, Any]:
-        return _with(setup, lambda s: s["keys"][0].update(keySpec=spec, keyUsage="ENCRYPT_DECRYPT"))
-
-    return st.sampled_from(("RSA_2048", "RSA_3072", "RSA_4096")).map(change)
-
-
-def _break_state(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
-    """KMS-16: the key is not Enabled."""
-    return st.sampled_from(("Disabled", "PendingDeletion", "PendingImport")).map(
-        lambda state: _with(setup, lambda s: s["keys"][0].update(keyState=state)))
-
-
-def _set_account_actions(setup: dict[str, Any], actions: Any, not_action: bool = False) -> dict[str, Any]:
-    def edit(s: dict[str, Any]) -> None:
-        stmt = s["keys"][0]["policy"]["Statement"][0]
-        stmt.pop("Action", None)
-        stmt["NotAction" if not_action else "Action"] = actions
-    return _with(setup, edit)
-
-
-def _break_admin(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
-    """KMS-17: the account statement keeps read access and RevokeGrant but loses PutKeyPolicy."""
-    return st.sampled_from((
-        ["kms:Describe*", "kms:List*", "kms:Get*", "kms:RevokeGrant"],
-        ["kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Update*", "kms:Revoke*", "kms:Disable*"],
-    )).map(lambda actions: _set_account_actions(setup, actions))
-
-
-def _break_revoke(setup: dict[str, Any]) -> SearchStrategy[dict[str, Any]]:
-    """KMS-18: the account statement allows everything but RevokeGrant."""
-    return st.sampled_from(("kms:RevokeGrant", "kms:Revoke*")).map(
-        lambda action: _set_account_actions(setup, action, not_action=True))
 
 
 def _parse_request(setup: Setup) -> None:
@@ -992,21 +754,9 @@ def _parse_request(setup: Setup) -> None:
     return None
 
 
-register_service(ServiceSpec(
+SPEC = register_service(ServiceSpec(
     name="kms",
     compliant=compliant_setups,
-    mutators={
-        "KMS-06": _break_grant_type,
-        "KMS-12": _break_via_region,
-        "KMS-15": _break_symmetric,
-        "KMS-16": _break_state,
-        "KMS-17": _break_admin,
-        "KMS-18": _break_revoke,
-    },
+    mutators=MUTATORS,
     parse_request=_parse_request,
 ))
-
-__all__ = [
-    "PLAINTEXT", "compliant_setups", "create_grant", "grant_ids", "key_policy_document", "key_with",
-    "prepare", "put_identity_policy", "put_policy", "roles", "use_key",
-]
