@@ -5,19 +5,25 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from kms_conformance.kms import (
+    AwsError,
     Key,
     KmsRequest,
+    World,
     authorize,
     default_key_policy,
+    kms_call,
     parse_grant,
     request_context,
 )
+from kms_conformance.kms.world import ADMIN_ROLE
+from kms_conformance.models.iam import iam_call
 from kms_conformance.policy import Decision, parse_policy
 from kms_conformance.strategies.aws import assumed_role_arns
 from kms_conformance.strategies.policies import identity_policies, key_policies
@@ -90,6 +96,33 @@ def test_cross_account_needs_key_policy_and_identity_policy() -> None:
     kp_role = policy({**allow("kms:Decrypt"), "Principal": {"AWS": f"arn:aws:iam::{OTHER}:role/Partner"}})
     assert decide("Decrypt", OTHER_SESSION, key(kp_role)) is Decision.IMPLICITLY_DENIED
     assert decide("Decrypt", OTHER_SESSION, key(kp_role), ids=(iam,)) is Decision.ALLOWED
+
+
+def test_other_accounts_root_named_by_the_key_policy_is_allowed() -> None:
+    """"How AWS enforcement code logic evaluates requests to allow or deny access": the root user
+    has full access in its own account, so another account's root user needs no identity policy
+    there; the key policy must still allow it ("Key policies in AWS KMS": the root user is no
+    exception)."""
+    other_root = f"arn:aws:iam::{OTHER}:root"
+    names_other = {**allow("kms:Decrypt"), "Principal": {"AWS": other_root}}
+    kp_other = policy(names_other, {**allow("kms:*"), "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}})
+    assert decide("Decrypt", other_root, key(kp_other)) is Decision.ALLOWED
+    assert decide("Decrypt", OTHER, key(kp_other)) is Decision.ALLOWED  # the bare account id is its root
+    assert decide("Encrypt", other_root, key(kp_other)) is Decision.IMPLICITLY_DENIED
+    assert decide("Decrypt", other_root, key()) is Decision.IMPLICITLY_DENIED  # not named: not allowed
+    denied = policy(names_other, {"Effect": "Deny", "Principal": {"AWS": other_root}, "Action": "kms:Decrypt",
+                                  "Resource": "*"})
+    assert decide("Decrypt", other_root, key(denied)) is Decision.EXPLICITLY_DENIED
+
+
+def test_the_keys_own_root_needs_the_key_policy_too() -> None:
+    """"Key policies in AWS KMS": unlike other resources, no principal, the account's root user
+    included, may use a KMS key unless the key policy allows it."""
+    root = f"arn:aws:iam::{ACCOUNT}:root"
+    kp_role_only = policy({**allow("kms:*"), "Principal": {"AWS": ROLE}})
+    assert decide("Decrypt", root, key(kp_role_only)) is Decision.IMPLICITLY_DENIED
+    assert decide("Decrypt", ACCOUNT, key(kp_role_only)) is Decision.IMPLICITLY_DENIED
+    assert decide("Decrypt", root) is Decision.ALLOWED  # the default key policy names the account
 
 
 def test_explicit_deny_in_identity_policy_beats_key_policy_allow() -> None:
@@ -237,7 +270,7 @@ def test_service_principal_grantee_uses_its_grant() -> None:
 
 # --- properties over generated policies ----------------------------------------------------------
 
-PROPERTY = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+PROPERTY = settings(max_examples=40, deadline=None)
 OPS = st.sampled_from(["Decrypt", "Encrypt", "GenerateDataKey", "CreateGrant", "DescribeKey", "ListGrants",
                        "RevokeGrant", "PutKeyPolicy"])
 
@@ -269,3 +302,73 @@ def test_without_key_policy_allow_iam_alone_never_allows(kp: dict[str, Any], cal
     with_iam = authorize(req, identity_policies=(everything,))
     if with_iam.allowed:  # then a key policy statement must have taken part (delegation)
         assert any(m.policy == "key policy" for m in with_iam.matched)
+
+
+# --- reserved aliases: no policy can allow them --------------------------------------------------
+
+
+def test_reserved_aliases_are_refused_whatever_the_policies_say() -> None:
+    """CreateAlias API Reference (AliasName): an alias name cannot begin with ``alias/aws/``, the
+    prefix reserved for AWS managed keys. The model's administrator (allowed ``*`` on ``*``, key
+    policy delegating to the account) is refused CreateAlias, UpdateAlias and DeleteAlias on such
+    a name with NotAuthorizedException, while the same calls on its own alias succeed."""
+    world = World(account=ACCOUNT)
+    admin = world.admin
+    first = kms_call(world, admin, "CreateKey", {})["KeyMetadata"]["KeyId"]
+    second = kms_call(world, admin, "CreateKey", {})["KeyMetadata"]["KeyId"]
+    reserved = "alias/aws/s3"
+    calls = [("CreateAlias", {"AliasName": reserved, "TargetKeyId": first}),
+             ("UpdateAlias", {"AliasName": reserved, "TargetKeyId": second}),
+             ("DeleteAlias", {"AliasName": reserved})]
+    for operation, params in calls:
+        with pytest.raises(AwsError) as refused:
+            kms_call(world, admin, operation, params)
+        assert refused.value.code == "NotAuthorizedException", operation
+    assert reserved not in world.aliases
+    kms_call(world, admin, "CreateAlias", {"AliasName": "alias/app", "TargetKeyId": first})
+    kms_call(world, admin, "UpdateAlias", {"AliasName": "alias/app", "TargetKeyId": second})
+    assert world.aliases["alias/app"] == second
+    assert world.keys[second].aliases == ("alias/app",) and world.keys[first].aliases == ()
+    kms_call(world, admin, "DeleteAlias", {"AliasName": "alias/app"})
+    assert "alias/app" not in world.aliases
+
+
+def test_update_alias_needs_the_alias_and_both_keys() -> None:
+    """"Controlling access to aliases": UpdateAlias needs kms:UpdateAlias on the alias (IAM
+    policy), on the current key and on the new key (key policies); the UpdateAlias API Reference
+    keeps an alias on keys of one type and key usage."""
+    world = World(account=ACCOUNT)
+    admin = world.admin
+    first = kms_call(world, admin, "CreateKey", {})["KeyMetadata"]["KeyId"]
+    only_admin = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": admin}, "Action": "kms:*", "Resource": "*"}]})
+    locked = kms_call(world, admin, "CreateKey", {"Policy": only_admin})["KeyMetadata"]["KeyId"]
+    hmac = kms_call(world, admin, "CreateKey", {"KeySpec": "HMAC_256", "KeyUsage": "GENERATE_VERIFY_MAC"})
+    kms_call(world, admin, "CreateAlias", {"AliasName": "alias/app", "TargetKeyId": first})
+    second = kms_call(world, admin, "CreateKey", {})["KeyMetadata"]["KeyId"]
+    stranger = admin.replace(ADMIN_ROLE, "Stranger")  # no identity policy: not allowed on the alias
+    with pytest.raises(AwsError) as denied:
+        kms_call(world, stranger, "UpdateAlias", {"AliasName": "alias/app", "TargetKeyId": second})
+    assert denied.value.code == "AccessDeniedException"
+    trust = json.dumps({"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "sts:AssumeRole"}]})
+    iam_call(world, admin, "CreateRole", {"RoleName": "Aliaser", "AssumeRolePolicyDocument": trust})
+    iam_call(world, admin, "PutRolePolicy", {"RoleName": "Aliaser", "PolicyName": "p", "PolicyDocument": json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:UpdateAlias", "Resource": "*"}]})})
+    aliaser = world.session_arn(f"arn:aws:iam::{ACCOUNT}:role/Aliaser")
+    with pytest.raises(AwsError) as new_key_refuses:  # the new key's policy names only the admin
+        kms_call(world, aliaser, "UpdateAlias", {"AliasName": "alias/app", "TargetKeyId": locked})
+    assert new_key_refuses.value.code == "AccessDeniedException"
+    kms_call(world, aliaser, "UpdateAlias", {"AliasName": "alias/app", "TargetKeyId": second})
+    assert world.aliases["alias/app"] == second
+    kms_call(world, admin, "UpdateAlias", {"AliasName": "alias/app", "TargetKeyId": locked})
+    with pytest.raises(AwsError) as current_key_refuses:  # now the current key's policy refuses it
+        kms_call(world, aliaser, "UpdateAlias", {"AliasName": "alias/app", "TargetKeyId": first})
+    assert current_key_refuses.value.code == "AccessDeniedException"
+    with pytest.raises(AwsError) as mismatch:
+        kms_call(world, admin, "UpdateAlias", {"AliasName": "alias/app", "TargetKeyId": hmac["KeyMetadata"]["KeyId"]})
+    assert mismatch.value.code == "ValidationException"
+    with pytest.raises(AwsError) as missing:
+        kms_call(world, admin, "UpdateAlias", {"AliasName": "alias/none", "TargetKeyId": first})
+    assert missing.value.code == "NotFoundException"
+    assert world.aliases["alias/app"] == locked

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from kms_conformance.kms import (
     ENCRYPTION_CONTEXT_OPERATIONS,
@@ -24,7 +24,7 @@ from kms_conformance.strategies.policies import encryption_contexts, identity_po
 
 ACCOUNT = "111122223333"
 KEY_ARN = f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FAST = settings(max_examples=60, deadline=None)
 
 
 def base(**kw: Any) -> dict[str, Any]:
@@ -133,7 +133,7 @@ def _cases(draw: st.DrawFn) -> tuple[Any, ...]:
     return kp, ids, caller, grant_list, op, ctx
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None)
 @given(_cases(), st.data())
 def test_revoking_a_grant_never_adds_permissions(case: tuple[Any, ...], data: st.DataObject) -> None:
     kp, ids, caller, grant_list, op, ctx = case

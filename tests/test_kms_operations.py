@@ -1,6 +1,6 @@
-"""The reference model's KMS, IAM and STS operations (kms_conformance.kms.operations) through
-``kms_call`` / ``iam_call``, in the AWS API shape: each test cites the KMS API Reference page or
-Developer Guide section whose behaviour it checks."""
+"""The reference model's KMS, IAM and STS operations (kms_conformance.kms.operations,
+kms_conformance.models.iam) through ``kms_call`` / ``iam_call``, in the AWS API shape: each test
+cites the KMS API Reference page or Developer Guide section whose behaviour it checks."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from kms_conformance.kms import AwsError, World, iam_call, kms_call
+from kms_conformance.kms import AwsError, World, kms_call
 from kms_conformance.models import Operations, operations
+from kms_conformance.models.iam import iam_call
 from kms_conformance.targets.base import UnsupportedOperation
 
 ACCOUNT = "111122223333"

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 from kms_conformance.scenarios import steps
@@ -217,8 +217,7 @@ class GrantLifecycle(RuleBasedStateMachine):
             assert entry.get("Constraints") == ({g.constraint: ks.PROGRAM_CONSTRAINT} if g.constraint else None)
 
 
-GrantLifecycle.TestCase.settings = settings(max_examples=30, stateful_step_count=15, deadline=None, database=None,
-                                            suppress_health_check=list(HealthCheck))
+GrantLifecycle.TestCase.settings = settings(max_examples=30, stateful_step_count=15, deadline=None, database=None)
 TestGrantLifecycle = GrantLifecycle.TestCase
 
 
@@ -230,10 +229,10 @@ def test_the_machine_catches_a_wrong_model(flip: tuple[str, str]) -> None:
     with pytest.raises(AssertionError):
         run_state_machine_as_test(mutant, settings=settings(
             max_examples=100, stateful_step_count=15, deadline=None, database=None, report_multiple_bugs=False,
-            phases=(Phase.generate,), suppress_health_check=list(HealthCheck)))
+            phases=(Phase.generate,)))
 
 
-@settings(max_examples=30, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=30, deadline=None, database=None)
 @given(ks.grant_programs())
 def test_kms19_facts_match_the_oracle(program: list[dict[str, Any]]) -> None:
     """KMS-19's scenario on the model gives, step for step, what the oracle predicts."""

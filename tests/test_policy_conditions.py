@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from kms_conformance.policy import Decision, evaluate_policy, make_request, parse_policy
+from kms_conformance.policy import Decision, evaluate_policy, make_request, parse_policy, policy_notes, request_notes
 
 ACCOUNT = "111122223333"
 USER = f"arn:aws:iam::{ACCOUNT}:user/alice"
@@ -374,3 +374,39 @@ def test_aws_userid_of_root_and_federated_user() -> None:
                  principal=f"arn:aws:sts::{ACCOUNT}:federated-user/bob")
     assert holds({"StringEquals": {"aws:userid": "AROAEXAMPLE:alice"}}, {"aws:userid": "AROAEXAMPLE:alice"},
                  principal=f"arn:aws:sts::{ACCOUNT}:assumed-role/R/alice")
+
+
+# --- where AWS documents nothing: one behaviour, and the decision says so ------------------------
+
+def test_undocumented_combinations_keep_one_behaviour_and_are_reported() -> None:
+    """Neither "IAM JSON policy elements: Condition operators" nor "Single-valued vs.
+    multivalued context keys" says what ForAnyValue with IfExists does on an absent key, nor how
+    an operator without set qualifier compares a multivalued key. The kit keeps one behaviour
+    (IfExists wins; any value for a positive operator, none for a negated one) and
+    ``policy_notes``/``request_notes`` name every condition that relies on it."""
+    any_if_exists = {"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": "Owner"}}
+    plain = {"StringEquals": {"kms:EncryptionContextKeys": "Dept"}}
+    negated = {"StringNotEquals": {"kms:EncryptionContextKeys": "Secret"}}
+    assert holds(any_if_exists, {})
+    assert holds(plain, {"kms:EncryptionContextKeys": ["Team", "Dept"]})
+    assert not holds(negated, {"kms:EncryptionContextKeys": ["Team", "Secret"]})
+    assert holds(negated, {"kms:EncryptionContextKeys": ["Team", "Dept"]})
+
+    doc = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Condition": any_if_exists},
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Condition": plain},
+        {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*", "Condition": negated},
+        {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
+         "Condition": {"ForAllValues:StringEquals": {"kms:EncryptionContextKeys": "Dept"},
+                       "StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}}]}
+    policy = parse_policy(doc, origin="p")
+    assert [n.split(":", 1)[0] for n in policy_notes(policy)] == [
+        "p Statement[0].Condition.ForAnyValue", "p Statement[1].Condition.StringEquals.kms",
+        "p Statement[2].Condition.StringNotEquals.kms"]
+    assert all("AWS does not document" in n for n in policy_notes(policy))
+    absent = make_request("kms:Decrypt", KEY, USER, {"kms:EncryptionContextKeys": ["Dept"]})
+    notes = request_notes([(policy, False)], absent)
+    assert len(notes) == 2 and "Statement[0]" in notes[0] and "Statement[1]" in notes[1]
+    present = make_request("kms:Decrypt", KEY, USER, {"aws:TagKeys": ["Owner"]})
+    assert request_notes([(policy, False)], present) == ()  # TagKeys present; Statement[2] is for Encrypt
+    assert request_notes([(policy, True)], absent) == ()  # no Principal: applies to nobody in a resource policy

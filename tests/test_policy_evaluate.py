@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from kms_conformance.policy import Decision, Match, evaluate, evaluate_policy, make_request, parse_policy
 
 from benchmarks import bench_evaluator
@@ -58,6 +59,62 @@ def test_same_account_identity_or_resource_policy_allows() -> None:
     assert evaluate(req, resource_policy=names_user).allowed
     assert evaluate(req, resource_policy=empty).decision is Decision.IMPLICITLY_DENIED
     assert evaluate(req, identity_policies=[identity(ALLOW_DECRYPT)]).allowed
+
+
+BUCKET_OBJECT = "arn:aws:s3:::amzn-s3-demo-bucket/report.csv"
+GET_OBJECT = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"}
+
+
+def bucket_policy(principal: str) -> Any:
+    return key_policy({**GET_OBJECT, "Principal": {"AWS": principal}})
+
+
+@pytest.mark.parametrize("account_principal", [f"arn:aws:iam::{A}:root", A])
+def test_same_account_resource_policy_naming_the_account_delegates(account_principal: str) -> None:
+    """"AWS JSON policy elements: Principal" (AWS account principals): a resource policy naming
+    the account delegates to the account; its users and roles still need an identity policy.
+    ("Key policies in AWS KMS" says the same of KMS keys; the general rule agrees.)"""
+    for who in (USER_A, f"arn:aws:sts::{A}:assumed-role/Reader/s1"):
+        req = make_request("s3:GetObject", BUCKET_OBJECT, who, resource_account=A)
+        alone = evaluate(req, resource_policy=bucket_policy(account_principal))
+        assert alone.decision is Decision.IMPLICITLY_DENIED and "delegates" in alone.reason
+        with_identity = evaluate(req, resource_policy=bucket_policy(account_principal),
+                                 identity_policies=[identity(GET_OBJECT)])
+        assert with_identity.allowed
+
+
+def test_same_account_resource_policy_naming_the_principal_allows_alone() -> None:
+    """"Policy evaluation logic": within one account a resource-policy Allow for the user or role
+    itself suffices, without an identity policy."""
+    req = make_request("s3:GetObject", BUCKET_OBJECT, USER_A, resource_account=A)
+    assert evaluate(req, resource_policy=bucket_policy(USER_A)).allowed
+    session = make_request("s3:GetObject", BUCKET_OBJECT, f"arn:aws:sts::{A}:assumed-role/Reader/s1",
+                           resource_account=A)
+    assert evaluate(session, resource_policy=bucket_policy(f"arn:aws:iam::{A}:role/Reader")).allowed
+    everyone = key_policy({**GET_OBJECT, "Principal": "*"})
+    assert evaluate(req, resource_policy=everyone).allowed
+
+
+@pytest.mark.parametrize("root", [f"arn:aws:iam::{A}:root", A])
+def test_root_user_of_the_resources_account_is_allowed_unless_denied(root: str) -> None:
+    """"How AWS enforcement code logic evaluates requests to allow or deny access": requests are
+    implicitly denied "with the exception of the AWS account root user, which has full access";
+    only an explicit Deny stops it."""
+    req = make_request("s3:GetObject", BUCKET_OBJECT, root, resource_account=A)
+    assert evaluate(req).allowed
+    assert evaluate(req, resource_policy=bucket_policy(USER_B)).allowed
+    deny = key_policy({**GET_OBJECT, "Effect": "Deny", "Principal": "*"})
+    assert evaluate(req, resource_policy=deny).decision is Decision.EXPLICITLY_DENIED
+
+
+def test_other_accounts_root_needs_only_the_resource_policy() -> None:
+    """"Cross-account policy evaluation logic": the resource policy must allow the other account;
+    that account's root user has full access in its own account, so no identity policy is needed."""
+    other_root = f"arn:aws:iam::{B}:root"
+    req = make_request("s3:GetObject", BUCKET_OBJECT, other_root, resource_account=A)
+    assert evaluate(req).decision is Decision.IMPLICITLY_DENIED
+    assert evaluate(req, resource_policy=bucket_policy(B)).allowed
+    assert evaluate(req, resource_policy=bucket_policy(USER_A)).decision is Decision.IMPLICITLY_DENIED
 
 
 def test_cross_account_needs_both() -> None:
@@ -245,3 +302,22 @@ def test_role_with_path_names_the_role_without_path() -> None:
         assert evaluate_policy(policy, make_request("kms:Decrypt", KEY, who), check_principal=True).allowed
     assert not evaluate_policy(policy, make_request("kms:Decrypt", KEY, f"arn:aws:iam::{A}:role/S"),
                                check_principal=True).allowed
+
+
+def test_a_changed_copy_of_a_policy_does_not_share_its_decision_cache() -> None:
+    """``dataclasses.replace`` on a Policy (rules evaluate reduced copies of a key policy) must not
+    hand the copy the original's memo: the copy's decisions would then answer for the original."""
+    import dataclasses
+
+    from kms_conformance.policy import evaluate_policy, make_request, parse_policy
+
+    policy = parse_policy({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:root"}, "Action": "kms:*",
+         "Resource": "*"},
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/R"}, "Action": "kms:Decrypt",
+         "Resource": "*"}]})
+    request = make_request("kms:PutKeyPolicy", "arn:aws:kms:us-east-1:111122223333:key/k",
+                           "arn:aws:iam::111122223333:root")
+    reduced = dataclasses.replace(policy, statements=policy.statements[1:])
+    assert not evaluate_policy(reduced, request, check_principal=True).allowed
+    assert evaluate_policy(policy, request, check_principal=True).allowed

@@ -3,10 +3,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from kms_conformance.policy import (
     KMS_ACTIONS,
     expand_kms_actions,
@@ -17,6 +20,8 @@ from kms_conformance.policy import (
     statement_applies,
     wildcard_match,
 )
+from kms_conformance.policy.conditions import arn_matcher, pieces_matcher
+from kms_conformance.policy.match import string_set_matcher
 from kms_conformance.policy.model import PrincipalBlock
 
 A = "111122223333"
@@ -49,6 +54,108 @@ def test_wildcard_case() -> None:
     assert not wildcard_match("kms:decrypt", "kms:Decrypt")
     assert wildcard_match("kms:decrypt", "KMS:Decrypt", ignore_case=True)
     assert wildcard_match("KMS:DEC*", "kms:Decrypt", ignore_case=True)
+
+
+# --- the matcher never backtracks: checked against a slow reference ---------------------------------
+
+
+def reference_match(tokens: list[tuple[str, bool]], value: str) -> bool:
+    """The obvious dynamic programme over (token, position): ``(c, True)`` is a wildcard ``c``
+    (``*`` or ``?``), ``(c, False)`` a character matched literally. Slow (quadratic) and plainly
+    right."""
+    n = len(value)
+    reach = [True] + [False] * n  # reach[j]: the tokens so far can match value[:j]
+    for ch, wild in tokens:
+        if wild and ch == "*":
+            for j in range(1, n + 1):
+                reach[j] = reach[j] or reach[j - 1]
+        else:
+            reach = [False] + [reach[j - 1] and ((wild and ch == "?") or value[j - 1] == ch)
+                               for j in range(1, n + 1)]
+    return reach[n]
+
+
+def as_tokens(pattern: str) -> list[tuple[str, bool]]:
+    return [(ch, ch in "*?") for ch in pattern]
+
+
+PATTERNS = st.text(alphabet="ab*?:", max_size=12)
+VALUES = st.text(alphabet="abAB:", max_size=14)
+
+
+@settings(max_examples=400, deadline=None)
+@given(PATTERNS, VALUES)
+def test_wildcard_match_agrees_with_the_reference(pattern: str, value: str) -> None:
+    assert wildcard_match(pattern, value) is reference_match(as_tokens(pattern), value)
+    folded = reference_match(as_tokens(pattern.casefold()), value.casefold())
+    assert wildcard_match(pattern, value, ignore_case=True) is folded
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(PATTERNS, min_size=1, max_size=4), VALUES, st.booleans())
+def test_pattern_sets_agree_with_the_reference(patterns: list[str], value: str, ignore_case: bool) -> None:
+    fold = str.casefold if ignore_case else str
+    expected = any(reference_match(as_tokens(fold(p)), fold(value)) for p in patterns)
+    assert string_set_matcher(patterns, ignore_case=ignore_case)(value) is expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.text(alphabet="ab*?", max_size=5), st.booleans()), max_size=4), VALUES)
+def test_literal_pieces_never_act_as_wildcards(pieces: list[tuple[str, bool]], value: str) -> None:
+    """A substituted policy variable (or ``${*}``) is matched literally: its ``*``/``?`` are characters."""
+    tokens = [(ch, is_pattern and ch in "*?") for text, is_pattern in pieces for ch in text]
+    assert pieces_matcher(tuple(pieces))(value) is reference_match(tokens, value)
+
+
+def arn_reference(pattern: str, value: str) -> bool:
+    """ArnLike as the condition operators page describes it, the slow way: a wildcard in the
+    first five components never matches ``:``; in the resource component it matches anything."""
+    colons = min(pattern.count(":"), 5)
+    head = pattern.split(":", colons)
+    parts = value.split(":", colons)
+    return len(parts) == len(head) and all(
+        reference_match(as_tokens(p), v) for p, v in zip(head, parts, strict=True))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab*?:", max_size=14), st.text(alphabet="ab:", max_size=16))
+def test_arn_matching_agrees_with_the_reference(pattern: str, value: str) -> None:
+    assert arn_matcher(((pattern, True),))(value) is arn_reference(pattern, value)
+
+
+def test_many_wildcards_against_a_long_value_answer_quickly() -> None:
+    """No backtracking: 50 wildcards against a 1 kB value that almost matches. (A regular
+    expression ``.*a.*a...b`` takes minutes here; this is a complexity check, not a benchmark,
+    hence the generous bound.)"""
+    pattern = "*a" * 50 + "*b"
+    value = "a" * 1024
+    started = time.perf_counter()
+    assert not wildcard_match(pattern, value)
+    assert wildcard_match(pattern, value + "b")
+    assert not string_set_matcher([pattern, "*?a" * 50 + "*c"], ignore_case=True)(value)
+    assert not arn_matcher(((f"arn:aws:kms:*:{A}:key/" + pattern, True),))(f"arn:aws:kms:us-east-1:{A}:key/" + value)
+    assert not pieces_matcher(((pattern, True), ("lit*", False)))(value + "lit*")
+    assert time.perf_counter() - started < 0.5
+
+
+def test_a_long_resource_pattern_is_decided_quickly() -> None:
+    """The Resource, StringLike and ArnLike of a statement through the evaluator: a 40-character
+    key id against ``key/*a*a*...*b``."""
+    key_id = "a" * 40
+    key_arn = f"arn:aws:kms:us-east-1:{A}:key/{key_id}"
+    pattern = f"arn:aws:kms:us-east-1:{A}:key/" + "*a" * 25 + "*b"
+    stmt = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": [pattern],
+            "Condition": {"StringLike": {"kms:RequestAlias": "alias/" + "*a" * 25 + "*b"},
+                          "ArnLike": {"aws:SourceArn": pattern}}}
+    started = time.perf_counter()
+    request = make_request("kms:Decrypt", key_arn, ROLE, {"kms:RequestAlias": "alias/" + key_id,
+                                                          "aws:SourceArn": key_arn})
+    policy = parse_policy({"Version": "2012-10-17", "Statement": [stmt]})
+    assert not statement_applies(policy.statements[0], request, check_principal=False)
+    matching = make_request("kms:Decrypt", key_arn + "b", ROLE, {"kms:RequestAlias": "alias/" + key_id + "b",
+                                                                 "aws:SourceArn": key_arn + "b"})
+    assert statement_applies(policy.statements[0], matching, check_principal=False)
+    assert time.perf_counter() - started < 0.5
 
 
 def applies(stmt: Mapping[str, Any], action: str, resource: str = "*", principal: str = ROLE,

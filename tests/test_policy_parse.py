@@ -81,6 +81,14 @@ MALFORMED: list[tuple[str, Any, str, str]] = [
      "Statement[1].Action[1]", "strings"),
     ("action-no-prefix", broken(lambda d: d["Statement"][1].update(Action=["kms:Decrypt", "Decrypt"])),
      "Statement[1].Action[1]", "service:Action"),
+    # "Grammar of the IAM JSON policy language": an action string is a namespace, a colon and a name
+    ("action-empty-name", broken(lambda d: d["Statement"][1].update(Action=["kms:Decrypt", "s3:"])),
+     "Statement[1].Action[1]", "'s3:' has an empty action name"),
+    ("notaction-empty-name", broken(lambda d: d["Statement"][0].update(NotAction=d["Statement"][0].pop("Action"))
+                                    or d["Statement"][0].update(NotAction="s3:")),
+     "Statement[0].NotAction", "'s3:' has an empty action name"),
+    ("action-empty-namespace", broken(lambda d: d["Statement"][1].update(Action=":Decrypt")),
+     "Statement[1].Action", "empty service namespace"),
     ("resource-dict", broken(lambda d: d["Statement"][0].update(Resource={"a": 1})), "Statement[0].Resource",
      "string"),
     ("principal-arn-string", broken(lambda d: d["Statement"][0].update(Principal=f"arn:aws:iam::{ACCOUNT}:root")),

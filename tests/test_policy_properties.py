@@ -18,7 +18,7 @@ from kms_conformance.policy import (
     make_request,
     parse_policy,
 )
-from kms_conformance.policy.match import principal_account
+from kms_conformance.policy.match import principal_account, principal_info
 from kms_conformance.strategies.aws import principals
 from kms_conformance.strategies.policies import identity_policies, key_policies, kms_actions, statements
 
@@ -173,11 +173,37 @@ def test_a_request_matching_no_statement_is_implicitly_denied(doc: dict[str, Any
     assert result.decision is Decision.IMPLICITLY_DENIED and result.matched == ()
 
 
+def _without_account_principals(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The policy with every AWS principal that names a whole account (``A``, ``arn:...:A:root``)
+    left out, and statements naming nobody else dropped: what names principals directly."""
+    out = copy.deepcopy(doc)
+    kept = []
+    for stmt in out["Statement"]:
+        principal = stmt.get("Principal")
+        if isinstance(principal, dict) and "AWS" in principal:
+            values = principal["AWS"] if isinstance(principal["AWS"], list) else [principal["AWS"]]
+            direct = [v for v in values if not (re.fullmatch(r"\d{12}", v) or v.endswith(":root"))]
+            if direct:
+                principal["AWS"] = direct
+            else:
+                del principal["AWS"]
+            if not principal:
+                continue
+        kept.append(stmt)
+    if not kept:
+        return None
+    out["Statement"] = kept
+    return out
+
+
 @LAWS
 @given(cases(), identity_policies(account=ACCOUNT, max_statements=3))
 def test_evaluate_combines_policies_by_the_general_rule(case: Any, ident_doc: dict[str, Any]) -> None:
     """"Policy evaluation logic": an explicit Deny anywhere wins; within the key's account an
-    Allow in either kind of policy suffices; across accounts both must allow; identity policies
+    identity-policy Allow suffices, and so does a resource-policy Allow naming the principal
+    itself (naming only the account delegates to the identity policies: "AWS JSON policy
+    elements: Principal"); the account's root user is allowed unless denied; across accounts
+    both must allow (the other account's root user needs no identity policy); identity policies
     do not apply to service principals."""
     doc, request = case
     key = parse_policy(doc)
@@ -191,13 +217,18 @@ def test_evaluate_combines_policies_by_the_general_rule(case: Any, ident_doc: di
         assert combined.decision is Decision.EXPLICITLY_DENIED
         assert all(m.effect == "Deny" for m in combined.matched) and combined.matched
         return
+    root = principal_info(request.principal).kind == "Account"
+    identity_allows = ip is not None and ip.allowed
     if service:
         expected = kp.allowed
     elif principal_account(request.principal) == ACCOUNT:  # who the principal is, not a context value
         # (a generated context may carry any aws:PrincipalAccount value for the conditions to test;
         # AWS decides same- vs cross-account from the principal itself)
-        expected = kp.allowed or (ip is not None and ip.allowed)
+        direct_doc = _without_account_principals(doc)
+        direct = direct_doc is not None and evaluate_policy(
+            parse_policy(direct_doc), request, check_principal=True).allowed
+        expected = root or identity_allows or direct
     else:
-        expected = kp.allowed and ip is not None and ip.allowed
+        expected = kp.allowed and (root or identity_allows)
     assert combined.allowed is expected
     assert combined.decision is (Decision.ALLOWED if expected else Decision.IMPLICITLY_DENIED)

@@ -168,3 +168,110 @@ def test_bad_request_and_missing_file(tmp_path: Path, capsys: pytest.CaptureFixt
 def test_usage_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status, _, err = run([], capsys)
     assert status == 2 and "exactly one of --request" in err
+
+
+ALLOW_ALIASES = {"Version": "2012-10-17", "Statement": [
+    {"Sid": "Aliases", "Effect": "Allow", "Action": ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"],
+     "Resource": "*"}]}
+
+
+@pytest.mark.parametrize("action", ["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"])
+def test_reserved_alias_can_never_be_allowed(tmp_path: Path, capsys: pytest.CaptureFixture[str], action: str) -> None:
+    """CreateAlias API Reference (AliasName): ``alias/aws/`` names belong to AWS managed keys;
+    creating, repointing or deleting one fails whatever the policies say."""
+    ident = write(tmp_path, "p.json", ALLOW_ALIASES)
+    reserved = write(tmp_path, "r.json", {"action": action, "principal": SESSION,
+                                          "resource": f"arn:aws:kms:us-east-1:{ACCOUNT}:alias/aws/s3"})
+    status, out, _ = run(["--request", reserved, "--identity-policy", ident, "--json"], capsys)
+    result = json.loads(out)
+    assert status == 0 and result["decision"] == "ImplicitlyDenied" and result["matched"] == []
+    assert "reserved for AWS managed keys" in result["reason"] and "NotAuthorizedException" in result["reason"]
+    own = write(tmp_path, "o.json", {"action": action, "principal": SESSION,
+                                     "resource": f"arn:aws:kms:us-east-1:{ACCOUNT}:alias/app"})
+    _, out, _ = run(["--request", own, "--identity-policy", ident, "--json"], capsys)
+    assert json.loads(out)["decision"] == "Allowed"
+    deny = write(tmp_path, "d.json", {"Version": "2012-10-17", "Statement": [
+        {"Sid": "No", "Effect": "Deny", "Action": "kms:*", "Resource": "*"}]})
+    _, out, _ = run(["--request", reserved, "--identity-policy", ident, "--identity-policy", deny, "--json"], capsys)
+    result = json.loads(out)
+    assert result["decision"] == "ExplicitlyDenied" and "reserved" in result["reason"]
+
+
+def test_account_principal_delegates_and_root_is_allowed(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """"AWS JSON policy elements: Principal": a bucket policy naming the account delegates to the
+    account's identity policies; "How AWS enforcement code logic evaluates requests to allow or
+    deny access": the account's root user has full access unless denied."""
+    bucket = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, "Action": "s3:GetObject",
+         "Resource": "arn:aws:s3:::amzn-s3-demo-bucket/*"}]}
+    rp = write(tmp_path, "bucket.json", bucket)
+    obj = "arn:aws:s3:::amzn-s3-demo-bucket/report.csv"
+    user = write(tmp_path, "u.json", {"action": "s3:GetObject", "resource": obj, "resourceAccount": ACCOUNT,
+                                      "principal": f"arn:aws:iam::{ACCOUNT}:user/alice"})
+    status, out, _ = run(["--request", user, "--resource-policy", rp], capsys)
+    assert status == 0 and out.startswith("ImplicitlyDenied:") and "delegates" in out
+    root = write(tmp_path, "root.json", {"action": "s3:GetObject", "resource": obj, "resourceAccount": ACCOUNT,
+                                         "principal": ACCOUNT})
+    _, out, _ = run(["--request", root, "--json"], capsys)
+    assert json.loads(out)["decision"] == "Allowed"
+
+
+def test_undocumented_behaviour_is_named_in_the_answer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Where AWS documents nothing, the decision keeps the kit's behaviour and says so."""
+    kp = write(tmp_path, "kp.json", {"Version": "2012-10-17", "Statement": [
+        {"Sid": "Plain", "Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "kms:Decrypt", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:EncryptionContextKeys": "Dept"}}},
+        {"Sid": "AnyIfExists", "Effect": "Allow", "Principal": {"AWS": ROLE}, "Action": "kms:Encrypt",
+         "Resource": "*", "Condition": {"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": "team"}}}]})
+    decrypt = write(tmp_path, "d.json", request("kms:Decrypt", **{"kms:EncryptionContext:Dept": "IT",
+                                                                  "kms:EncryptionContext:Team": "a"}))
+    status, out, _ = run(["--request", decrypt, "--resource-policy", kp], capsys)
+    assert status == 0 and out.startswith("Allowed:")
+    assert "note: " in out and "Statement[0].Condition.StringEquals.kms:EncryptionContextKeys" in out
+    assert "AWS does not document" in out
+    encrypt = write(tmp_path, "e.json", request("kms:Encrypt"))
+    _, out, _ = run(["--request", encrypt, "--resource-policy", kp, "--json"], capsys)
+    result = json.loads(out)
+    assert result["decision"] == "Allowed" and len(result["notes"]) == 1
+    assert "ForAnyValue:StringEqualsIfExists" in result["notes"][0]
+    plain = write(tmp_path, "p.json", request("kms:Decrypt", **{"kms:ViaService": "x"}))
+    _, out, _ = run(["--request", plain, "--resource-policy", write(tmp_path, "f.json", FORECAST_POLICY),
+                     "--json"], capsys)
+    assert "notes" not in json.loads(out)
+
+
+def test_batch_cache_is_bounded_and_keyed_by_content() -> None:
+    from kms_conformance.commands import simulate
+    from kms_conformance.errors import InputError
+
+    parsed = simulate.Parsed(size=2)
+    docs = [{"Version": "2012-10-17", "Statement": [{"Sid": f"S{i}", "Effect": "Allow", "Principal": "*",
+                                                     "Action": "kms:Decrypt", "Resource": "*"}]} for i in range(3)]
+    first = parsed.policy(docs[0], source="b")
+    assert parsed.policy(json.loads(json.dumps(docs[0])), source="b") is first  # same content: one parse
+    parsed.policy(docs[1], source="b")
+    parsed.policy(docs[0], source="b")  # docs[0] is now the most recently used
+    parsed.policy(docs[2], source="b")  # evicts docs[1], the least recently used
+    assert parsed.parses == 3 and len(parsed) == 2
+    assert parsed.policy(docs[0], source="b") is first
+    parsed.policy(docs[1], source="b")
+    assert parsed.parses == 4 and len(parsed) == 2
+    # JSON text and a decoded value never share an entry; a malformed policy is never cached
+    with pytest.raises(InputError):
+        parsed.policy(repr(docs[1]), source="b")
+    with pytest.raises(InputError, match="Effect"):
+        parsed.policy({"Statement": {"Effect": "Maybe", "Action": "kms:Decrypt"}}, source="b")
+    assert len(parsed) == 2
+
+
+def test_batch_decisions_do_not_depend_on_the_cache_size() -> None:
+    from kms_conformance.commands import simulate
+
+    via = {"kms:ViaService": "forecast.us-east-1.amazonaws.com"}
+    lines = [json.dumps({"request": request(principal=p, **via), "resourcePolicy": FORECAST_POLICY})
+             for p in (ROLE, "arn:aws:iam::444455556666:role/Other", ROLE)]
+    small, large = io.StringIO(), io.StringIO()
+    assert simulate.run_batch(lines * 3, small, parsed=simulate.Parsed(size=1)) == 0
+    assert simulate.run_batch(lines * 3, large) == 0
+    assert small.getvalue() == large.getvalue()
+    assert {json.loads(x)["decision"] for x in small.getvalue().splitlines()} == {"Allowed", "ImplicitlyDenied"}

@@ -10,7 +10,8 @@ One request::
 "resourceAccount": "..."}``; context values are strings or lists of strings. A principal is an
 ARN, a service principal (``forecast.amazonaws.com``) or a 12-digit account id.
 
-A KMS key resource (``arn:...:kms:...:key/...``) is decided by KMS's rule
+A KMS key resource (``arn:PARTITION:kms:REGION:ACCOUNT:key/KEY_ID``, the key id a UUID or an
+``mrk-`` id: "Key identifiers (KeyId)", AWS KMS Developer Guide) is decided by KMS's rule
 (:func:`kms_conformance.kms.authorize`: the key policy must allow, directly or by delegating to the
 account's IAM policies; grants add their operations; explicit deny wins). Any other resource by
 the general rule (:func:`kms_conformance.policy.evaluate`). For a KMS key, ``kms:KeySpec``,
@@ -19,6 +20,14 @@ a symmetric encryption key), ``kms:ViaService`` says a service sends the request
 ``kms:EncryptionContext:<key>`` entries are the request's encryption context (checked against
 grant constraints).
 
+Some requests no policy can allow: CreateAlias, UpdateAlias and DeleteAlias on an alias under
+``alias/aws/`` (reserved for AWS managed keys; AWS answers NotAuthorizedException) are answered
+``ImplicitlyDenied`` (``ExplicitlyDenied`` if a policy also denies) with that reason.
+
+Where AWS documents nothing (``ForAnyValue:...IfExists`` on a key the request lacks; an operator
+without set qualifier on a multivalued key), the answer keeps the kit's behaviour and adds a note
+saying so (``notes`` in JSON, ``note:`` lines otherwise).
+
 Batch::
 
     kms-conformance simulate --batch CASES.jsonl      (or - for standard input)
@@ -26,7 +35,10 @@ Batch::
 one JSON object a line: ``{"request": {...}, "resourcePolicy": {...}, "identityPolicies": [...],
 "grants": [...]}`` (all but ``request`` optional). Writes one JSON line a case, in order:
 ``{"line": N, "decision": ..., "matched": [...], "reason": ...}``; a malformed line gives
-``{"line": N, "error": "..."}`` and the other lines still run. Identical policies are parsed once.
+``{"line": N, "error": "..."}`` and the other lines still run. The batch streams: a line is read,
+decided and written before the next is read, and the parsed policies and grants are kept in a
+bounded cache keyed by their content (the most recently used :data:`CACHE_SIZE` of each), so
+repeated policies are parsed once and memory stays flat whatever the number of lines.
 
 Exit status: 0 when every request was decided (whatever the decision); 2 on bad usage, an
 unreadable or malformed input file (one line naming the file and the JSON path), or a batch with
@@ -36,17 +48,20 @@ at least one malformed line (after all lines were written).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
-import re
 import sys
+from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
+from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
+from kms_conformance import inputs
+from kms_conformance.arns import is_account_id, parse_alias_arn, parse_arn, parse_key_arn, root_arn
 from kms_conformance.errors import InputError, UsageError, json_path
-
-_KEY_ARN = re.compile(r"^arn:([a-z-]+):kms:([a-z0-9-]*):(\d{12}):key/(.+)$")
+from kms_conformance.kms import Key, KmsRequest, authorize, policy_request
+from kms_conformance.kms.operations import RESERVED_ALIAS_PREFIX
+from kms_conformance.policy import evaluate, make_request, request_notes
 
 
 def register(subparsers: Any) -> None:
@@ -118,112 +133,175 @@ def parse_request(raw: Any, *, source: str, prefix: Sequence[str | int] = ()) ->
         else:
             raise fail("a context value must be a string or a list of strings", "context", k)
     account = raw.get("resourceAccount")
-    if account is not None and (not isinstance(account, str) or not re.fullmatch(r"\d{12}", account)):
+    if account is not None and not is_account_id(account):
         raise fail("resourceAccount must be a 12-digit account id", "resourceAccount")
     return SimRequest(values["action"], values["resource"], values["principal"], ctx, account)
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """A decision as ``simulate`` prints it; ``notes`` name the conditions decided by behaviour
+    AWS does not document (:mod:`kms_conformance.policy.undocumented`)."""
+
     decision: str
     matched: tuple[dict[str, Any], ...]
     reason: str
+    notes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"decision": self.decision, "matched": list(self.matched), "reason": self.reason}
+        out: dict[str, Any] = {"decision": self.decision, "matched": list(self.matched), "reason": self.reason}
+        if self.notes:
+            out["notes"] = list(self.notes)
+        return out
+
+
+#: How many parsed policies (and, separately, grants) a :class:`Parsed` keeps.
+CACHE_SIZE = 512
 
 
 class Parsed:
-    """Parses policies and grants, caching them by their JSON text (a batch repeats them)."""
+    """Parses policies and grants, keeping the ``size`` most recently used of each, keyed by
+    their content (a batch repeats them; a bounded cache keeps a long batch's memory flat)."""
 
-    def __init__(self) -> None:
-        self._policies: dict[str, Any] = {}
-        self._grants: dict[str, Any] = {}
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        self.size = size
+        self._policies: OrderedDict[tuple[str, bool, str], Any] = OrderedDict()
+        self._grants: OrderedDict[str, Any] = OrderedDict()
+        self.parses = 0
+
+    @staticmethod
+    def _remember(cache: OrderedDict[Any, Any], key: Any, value: Any, size: int) -> None:
+        cache[key] = value
+        if len(cache) > size:
+            cache.popitem(last=False)
 
     def policy(self, doc: Any, *, source: str, path: Sequence[str | int] = ()) -> Any:
         from kms_conformance.policy import PolicyError, parse_policy
 
-        text = doc if isinstance(doc, str) else json.dumps(doc, sort_keys=True)
-        cached = self._policies.get(text)
-        if cached is None:
-            try:
-                cached = parse_policy(doc, origin=source)
-            except PolicyError as exc:
-                inner = [] if exc.path in ("", "$") else [exc.path]
-                raise InputError(exc.message, source=source, path=json_path([*path, *inner])) from None
-            self._policies[text] = cached
+        # repr of a decoded JSON value is injective (and cheaper than json.dumps); JSON text is
+        # kept apart from decoded values, and the source is part of the key because it names the
+        # parsed policy.
+        text = isinstance(doc, str)
+        key = (source, text, doc if text else repr(doc))
+        cached = self._policies.get(key)
+        if cached is not None:
+            self._policies.move_to_end(key)
+            return cached
+        try:
+            cached = parse_policy(doc, origin=source)
+        except PolicyError as exc:
+            inner = [] if exc.path in ("", "$") else [exc.path]
+            raise InputError(exc.message, source=source, path=json_path([*path, *inner])) from None
+        self.parses += 1
+        self._remember(self._policies, key, cached, self.size)
         return cached
 
     def grant(self, raw: Any, *, source: str, path: Sequence[str | int] = ()) -> Any:
         from kms_conformance.kms import parse_grant
 
-        text = json.dumps(raw, sort_keys=True)
-        cached = self._grants.get(text)
-        if cached is None:
-            try:
-                cached = parse_grant(raw, key_arn=(raw.get("KeyId") or "*") if isinstance(raw, Mapping) else None)
-            except ValueError as exc:
-                raise InputError(str(exc), source=source, path=json_path(path)) from None
-            self._grants[text] = cached
+        key = repr(raw)
+        cached = self._grants.get(key)
+        if cached is not None:
+            self._grants.move_to_end(key)
+            return cached
+        try:
+            cached = parse_grant(raw, key_arn=(raw.get("KeyId") or "*") if isinstance(raw, Mapping) else None)
+        except ValueError as exc:
+            raise InputError(str(exc), source=source, path=json_path(path)) from None
+        self._remember(self._grants, key, cached, self.size)
         return cached
 
+    def __len__(self) -> int:
+        return len(self._policies) + len(self._grants)
 
-def _lookup(ctx: Mapping[str, str | tuple[str, ...]], name: str) -> str | None:
+
+def _lookup(lowered: Mapping[str, str | tuple[str, ...]], name: str) -> str | None:
+    """The (first) value of a context key; ``lowered`` is the context by lower-case key name
+    (:func:`_lowered`), ``name`` in lower case."""
+    v = lowered.get(name)
+    if v is None:
+        return None
+    return v if isinstance(v, str) else (v[0] if v else None)
+
+
+def _lowered(ctx: Mapping[str, str | tuple[str, ...]]) -> dict[str, str | tuple[str, ...]]:
+    """The context by lower-case key name; of keys differing only in case, the first written wins."""
+    out: dict[str, str | tuple[str, ...]] = {}
     for k, v in ctx.items():
-        if k.lower() == name.lower():
-            return v if isinstance(v, str) else (v[0] if v else None)
-    return None
+        out.setdefault(k.lower(), v)
+    return out
+
+
+_ALIAS_CHANGES = ("kms:createalias", "kms:updatealias", "kms:deletealias")
+
+
+def reserved_alias(req: SimRequest) -> str | None:
+    """The alias name when the request creates, repoints or deletes an alias under ``alias/aws/``
+    (an alias ARN or an alias name as the resource); None otherwise. CreateAlias API Reference
+    (AliasName): such names are reserved for AWS managed keys, so no policy can allow these
+    requests."""
+    if req.action.lower() not in _ALIAS_CHANGES:
+        return None
+    alias_arn = parse_alias_arn(req.resource)
+    name = alias_arn.resource if alias_arn is not None else req.resource
+    return name if name.startswith(RESERVED_ALIAS_PREFIX) else None
+
+
+def _refuse_reserved(outcome: Outcome, action: str, alias: str) -> Outcome:
+    why = (f"{alias} is reserved for AWS managed keys: AWS refuses {action} on it (NotAuthorizedException) "
+           "whatever the policies say")
+    if outcome.decision == "ExplicitlyDenied":
+        return Outcome(outcome.decision, outcome.matched, f"{outcome.reason}; besides, {why}", outcome.notes)
+    if outcome.decision == "Allowed":
+        why += " (the policies alone would allow it)"
+    return Outcome("ImplicitlyDenied", (), why, outcome.notes)
 
 
 def decide(req: SimRequest, resource_policy: Any, identity_policies: Sequence[Any], grants: Sequence[Any]) -> Outcome:
-    """Decide one request: KMS's rule for a KMS key ARN, the general rule otherwise."""
-    from dataclasses import replace
-
-    from kms_conformance.kms import Key, KmsRequest, authorize
-    from kms_conformance.policy import evaluate, make_request
-
-    if re.fullmatch(r"\d{12}", req.principal):  # an account id stands for the account (its root)
-        parts = req.resource.split(":")
-        partition = parts[1] if len(parts) > 2 and parts[0] == "arn" and parts[1] else "aws"
-        req = replace(req, principal=f"arn:{partition}:iam::{req.principal}:root")
-    m = _KEY_ARN.match(req.resource)
-    if m and req.action.lower().startswith("kms:"):
+    """Decide one request: KMS's rule for a KMS key ARN, the general rule otherwise; a request
+    on a reserved alias is never allowed (:func:`reserved_alias`)."""
+    if is_account_id(req.principal):  # an account id stands for the account (its root)
+        resource = parse_arn(req.resource)
+        req = replace(req, principal=root_arn(resource.partition if resource is not None else "aws", req.principal))
+    key_arn = parse_key_arn(req.resource)
+    if key_arn is not None and req.action.lower().startswith("kms:"):
         ctx = req.context
-        multi = _lookup(ctx, "kms:MultiRegion")
-        key = Key(arn=req.resource, key_id=m.group(4), account=req.resource_account or m.group(3),
-                  region=m.group(2), key_spec=_lookup(ctx, "kms:KeySpec") or "SYMMETRIC_DEFAULT",
-                  key_usage=_lookup(ctx, "kms:KeyUsage") or "ENCRYPT_DECRYPT",
-                  origin=_lookup(ctx, "kms:KeyOrigin") or "AWS_KMS",
-                  multi_region=(multi == "true") if multi is not None else m.group(4).startswith("mrk-"),
+        lowered = _lowered(ctx)
+        multi = _lookup(lowered, "kms:multiregion")
+        key = Key(arn=req.resource, key_id=key_arn.resource_id, account=req.resource_account or key_arn.account,
+                  region=key_arn.region, key_spec=_lookup(lowered, "kms:keyspec") or "SYMMETRIC_DEFAULT",
+                  key_usage=_lookup(lowered, "kms:keyusage") or "ENCRYPT_DECRYPT",
+                  origin=_lookup(lowered, "kms:keyorigin") or "AWS_KMS",
+                  multi_region=(multi == "true") if multi is not None else key_arn.resource_id.startswith("mrk-"),
                   policy=resource_policy)
         prefix = "kms:encryptioncontext:"
         enc = {k[len(prefix):]: v for k, v in ctx.items() if k.lower().startswith(prefix) and isinstance(v, str)}
         # a grant without KeyId ("*") applies to the requested key
         key_grants = [replace(g, key_arn=key.arn) for g in grants if g.key_arn in (key.arn, key.key_id, "*")]
         kreq = KmsRequest(operation=req.action.split(":", 1)[1], caller=req.principal, key=key,
-                          encryption_context=enc, via_service=_lookup(ctx, "kms:ViaService"),
+                          encryption_context=enc, via_service=_lookup(lowered, "kms:viaservice"),
                           extra_context=dict(ctx))
-        ev = authorize(kreq, identity_policies=identity_policies, grants=key_grants)
+        request = policy_request(kreq)
+        ev = authorize(kreq, identity_policies=identity_policies, grants=key_grants, request=request)
     else:
         request = make_request(req.action, req.resource, req.principal, dict(req.context),
                                resource_account=req.resource_account)
         ev = evaluate(request, resource_policy=resource_policy, identity_policies=identity_policies)
+    policies = [(p, False) for p in identity_policies]
+    if resource_policy is not None:
+        policies.insert(0, (resource_policy, True))
+    notes = request_notes(policies, request)
     matched = tuple({"policy": x.policy, "index": x.index, "sid": x.sid, "effect": x.effect} for x in ev.matched)
-    return Outcome(ev.decision.value, matched, ev.reason)
+    outcome = Outcome(ev.decision.value, matched, ev.reason, notes)
+    alias = reserved_alias(req)
+    return outcome if alias is None else _refuse_reserved(outcome, req.action, alias)
 
 
 # --- files and batches ----------------------------------------------------------------------------
 
 
 def _load(path: str) -> Any:
-    try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"cannot read: {exc.strerror or exc}", source=path) from None
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", source=path) from None
+    return inputs.load_json(path)
 
 
 def _one(args: argparse.Namespace, out: TextIO) -> int:
@@ -241,6 +319,8 @@ def _one(args: argparse.Namespace, out: TextIO) -> int:
         for m in outcome.matched:
             sid = f" Sid {m['sid']!r}" if m["sid"] is not None else ""
             out.write(f"  {m['policy']} Statement[{m['index']}]{sid}: {m['effect']}\n")
+        for note in outcome.notes:
+            out.write(f"  note: {note}\n")
     return 0
 
 
@@ -267,18 +347,19 @@ def run_case(raw: Any, parsed: Parsed, source: str) -> Outcome:
     return decide(req, resource_policy, identity, grants)
 
 
-def run_batch(lines: Iterable[str], out: TextIO, *, source: str = "<batch>") -> int:
-    """Decide every line; return the number of malformed lines."""
-    parsed = Parsed()
+def run_batch(lines: Iterable[str | bytes], out: TextIO, *, source: str = "<batch>",
+              parsed: Parsed | None = None) -> int:
+    """Decide every line, one at a time (reading, deciding and writing it before the next);
+    return the number of malformed lines (a line that is not UTF-8 or not JSON is one).
+    ``parsed`` is the cache of parsed policies (a new bounded one by default)."""
+    parsed = Parsed() if parsed is None else parsed
     bad = 0
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            try:
-                raw = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise InputError(f"not valid JSON: {exc.msg} (column {exc.colno})", source=source) from None
+            text = inputs.decode(line, source) if isinstance(line, bytes) else line
+            raw = inputs.parse_json(text, source)
             result: dict[str, Any] = {"line": number, **run_case(raw, parsed, source).to_json()}
         except InputError as exc:
             bad += 1
@@ -288,15 +369,26 @@ def run_batch(lines: Iterable[str], out: TextIO, *, source: str = "<batch>") -> 
 
 
 def _batch(path: str, out: TextIO) -> int:
-    if path == "-":
-        bad = run_batch(sys.stdin, out, source="<stdin>")
-    else:
-        try:
-            handle = open(path, encoding="utf-8")  # noqa: SIM115  (closed below; lines stream)
-        except OSError as exc:
-            raise InputError(f"cannot read: {exc.strerror or exc}", source=path) from None
-        with handle:
-            bad = run_batch(handle, out, source=path)
+    # What is alive now (modules, the operator tables) lives as long as the process: keep the
+    # collector from scanning it again and again while a long batch allocates short-lived values.
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+    try:
+        if path == "-":
+            bad = run_batch(getattr(sys.stdin, "buffer", sys.stdin), out, source="<stdin>")
+        else:
+            inputs.check_regular(path, max_bytes=None)  # a batch streams: any length
+            try:
+                handle = open(path, "rb")  # noqa: SIM115  (closed below; lines stream)
+            except OSError as exc:
+                raise InputError(f"cannot read: {exc.strerror or exc}", source=path) from None
+            with handle:
+                bad = run_batch(handle, out, source=path)
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
     if bad:
         print(f"kms-conformance: error: {path}: {bad} malformed line(s); see their \"error\" entries",
               file=sys.stderr)

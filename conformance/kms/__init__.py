@@ -1,9 +1,10 @@
 """The reference model of AWS KMS the documents rely on: keys, key policies, grants, aliases,
-key states, KMS authorization and condition keys, and the KMS/IAM/STS operations of the model
-target (see docs/interfaces.md, section ``kms_conformance.kms``).
+key states, KMS authorization and condition keys, and the KMS operations of the model target
+(see docs/interfaces.md, section ``kms_conformance.kms``).
 
-The model target's ``kms:*``, ``iam:*`` and ``sts:GetCallerIdentity``
-handlers in :func:`kms_conformance.kms.operations.model_handlers`.
+The model target's ``kms:*`` handlers are in :func:`kms_conformance.kms.operations.model_handlers`;
+roles (``World.roles``) are state here, their IAM and STS operations are
+:mod:`kms_conformance.models.iam`.
 """
 
 from kms_conformance.kms.authorize import authorize, grantee_matches, names_directly, policy_request
@@ -19,14 +20,13 @@ from kms_conformance.kms.grants import (
     parse_grant,
 )
 from kms_conformance.kms.keys import KEY_SPEC_USAGES, Key, check_key_spec, default_key_policy
-from kms_conformance.kms.operations import IAM_HANDLERS, KMS_HANDLERS, iam_call, key_metadata, kms_call
+from kms_conformance.kms.operations import KMS_HANDLERS, key_metadata, kms_call
 from kms_conformance.kms.world import Role, World
 
 __all__ = [
     "COMMON_OPERATIONS",
     "ENCRYPTION_CONTEXT_OPERATIONS",
     "GRANT_OPERATIONS",
-    "IAM_HANDLERS",
     "KEY_SPEC_USAGES",
     "KMS_HANDLERS",
     "OPERATIONS_BY_KEY_USAGE",
@@ -41,7 +41,6 @@ __all__ = [
     "constraints_met",
     "default_key_policy",
     "grantee_matches",
-    "iam_call",
     "key_metadata",
     "kms_call",
     "names_directly",

@@ -13,7 +13,8 @@ The decision procedure, in full:
    policies to allow access to the KMS key"). The account root itself is allowed directly.
 3. A caller of another account needs both: the key policy must allow it (directly or through
    its account) and its own identity policy must allow ("Allowing users in other accounts to
-   use a KMS key").
+   use a KMS key"); that account's root user needs no identity policy (it has full access in
+   its own account), but the key policy must still allow it.
 4. Otherwise a grant for the caller on this key allows exactly its operations, when its
    encryption context constraint is met ("GrantConstraints"); a grant never allows anything
    outside :data:`GRANT_OPERATIONS` (ListGrants, RevokeGrant, PutKeyPolicy, ...), and a grantee
@@ -28,8 +29,6 @@ The decision procedure, in full:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
-from functools import lru_cache
 
 from kms_conformance.kms.context import KmsRequest, principal_account, request_context
 from kms_conformance.kms.grants import GRANT_OPERATIONS, Grant, at_least_as_strict, constraints_met
@@ -43,30 +42,12 @@ from kms_conformance.policy import (
     make_request,
     principal_matches,
 )
+from kms_conformance.policy.evaluate import names_directly  # one rule for KMS and the general evaluator
 from kms_conformance.policy.model import PrincipalBlock, Statement
 
 
 def _is_account(value: str) -> bool:
     return (len(value) == 12 and value.isdigit()) or (value.startswith("arn:") and value.endswith(":root"))
-
-
-def names_directly(statement: Statement, caller: str) -> bool:
-    """Whether the statement's Principal names the caller itself, not only the caller's account
-    (a statement naming the account delegates to the account's IAM policies)."""
-    block = statement.principal
-    if block is None:  # NotPrincipal: a principal not excluded is allowed as such
-        return True
-    return _names_directly(block, caller)
-
-
-@lru_cache(maxsize=65536)
-def _names_directly(block: PrincipalBlock, caller: str) -> bool:
-    if block.everyone:
-        return True
-    if _is_account(caller):
-        return principal_matches(block, caller)
-    direct = replace(block, aws=tuple(v for v in block.aws if not _is_account(v)))
-    return principal_matches(direct, caller)
 
 
 def grantee_matches(grantee: str, caller: str) -> bool:
@@ -98,11 +79,14 @@ def policy_request(req: KmsRequest) -> Request:
                         resource_account=req.key.account)
 
 
-def authorize(req: KmsRequest, *, identity_policies: Sequence[Policy] = (), grants: Sequence[Grant] = ()) -> Evaluation:
+def authorize(req: KmsRequest, *, identity_policies: Sequence[Policy] = (), grants: Sequence[Grant] = (),
+              request: Request | None = None) -> Evaluation:
     """Decide one KMS request (see the module docstring for the procedure and its sources).
     ``identity_policies`` are the caller's; ``grants`` any grants (those of other keys or other
-    grantees are ignored)."""
-    request = policy_request(req)
+    grantees are ignored). ``request`` is ``policy_request(req)`` when the caller has built it
+    already (it is built here otherwise)."""
+    if request is None:
+        request = policy_request(req)
     if req.operation == "RetireGrant" and req.grant is not None:
         return _authorize_retire(req, request, identity_policies)
     key = req.key
@@ -115,6 +99,7 @@ def authorize(req: KmsRequest, *, identity_policies: Sequence[Policy] = (), gran
     id_allow = tuple(m for e in evals if e.allowed for m in e.matched)
     caller_account = principal_account(req.caller)
     same_account = caller_account is None or caller_account == key.account
+    root = _is_account(req.caller)  # the root user of its account ("111122223333" or arn:...:root)
     reason = "the key policy does not allow the caller"
     if kp_eval is not None and kp_eval.allowed and key.policy is not None:
         kp_allow = kp_eval.matched
@@ -131,10 +116,17 @@ def authorize(req: KmsRequest, *, identity_policies: Sequence[Policy] = (), gran
             if id_allow:
                 return Evaluation(Decision.ALLOWED, kp_allow + id_allow,
                                   "cross-account: the key policy and the caller's identity policy both allow")
+            if root:
+                # "How AWS enforcement code logic evaluates requests to allow or deny access": the
+                # root user has full access in its own account, so its side needs no identity
+                # policy; the key policy allowing it (or its account) is enough.
+                return Evaluation(Decision.ALLOWED, kp_allow,
+                                  "cross-account: the key policy allows the other account, whose root user needs "
+                                  "no identity policy")
             reason = "cross-account: the key policy allows, but no identity policy of the caller allows"
     elif not same_account and id_allow:
         reason = "cross-account: the caller's identity policy allows, but the key policy does not"
-    granted = _by_grant(req, grants, bool(id_allow))
+    granted = _by_grant(req, grants, bool(id_allow) or root)
     if granted is not None:
         return Evaluation(Decision.ALLOWED, (granted,), "a grant allows the operation")
     return Evaluation(Decision.IMPLICITLY_DENIED, (), reason)

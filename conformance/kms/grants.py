@@ -13,6 +13,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from kms_conformance.arns import parse_key_arn, root_arn
+
 #: The grant operations CreateGrant accepts ("Grants in AWS KMS", "Grant operations"). Everything
 #: else (ListGrants, RevokeGrant, PutKeyPolicy, ScheduleKeyDeletion, ...) a grant can never allow.
 GRANT_OPERATIONS: tuple[str, ...] = (
@@ -43,7 +45,6 @@ OPERATIONS_BY_KEY_USAGE: Mapping[str, tuple[str, ...]] = {
 }
 
 _NAME = re.compile(r"^[a-zA-Z0-9:/_-]{1,256}$")
-_KEY_ARN_ACCOUNT = re.compile(r"^arn:[a-z-]+:kms:[a-z0-9-]*:(\d{12}):key/")
 
 
 @dataclass(frozen=True)
@@ -165,8 +166,8 @@ def parse_grant(raw: Mapping[str, Any], *, key_arn: str | None = None, key_usage
         raise ValueError(f"Name {name!r} must be 1-256 characters of [a-zA-Z0-9:/_-]")
     issuing = raw.get("IssuingAccount")
     if not isinstance(issuing, str) or not issuing:
-        m = _KEY_ARN_ACCOUNT.match(key)
-        issuing = f"arn:{key.split(':')[1]}:iam::{m.group(1)}:root" if m else ""
+        parsed = parse_key_arn(key)
+        issuing = root_arn(parsed.partition, parsed.account) if parsed is not None else ""
     grant_id = raw.get("GrantId")
     if not isinstance(grant_id, str) or not grant_id:
         canonical = json.dumps({k: raw[k] for k in sorted(raw) if k != "GrantTokens"}, sort_keys=True, default=str)

@@ -4,11 +4,11 @@ key policy (AWS KMS Developer Guide: "Key identifiers (KeyId)", "Key spec refere
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from kms_conformance import arns
 from kms_conformance.kms.errors import AwsError
 
 if TYPE_CHECKING:
@@ -47,9 +47,6 @@ KEY_STATES: tuple[str, ...] = ("Enabled", "Disabled", "PendingDeletion", "Pendin
                                "Creating", "Updating", "PendingReplicaDeletion")
 ORIGINS: tuple[str, ...] = ("AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE")
 
-_KEY_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):kms:([a-z0-9-]+):(\d{12}):key/([A-Za-z0-9-]+)$")
-_ALIAS_ARN = re.compile(r"^arn:(aws|aws-cn|aws-us-gov):kms:([a-z0-9-]+):(\d{12}):(alias/.+)$")
-
 
 @dataclass(frozen=True)
 class Key:
@@ -79,28 +76,22 @@ class Key:
 
     @property
     def partition(self) -> str:
-        return self.arn.split(":", 2)[1]
-
-
-def key_arn(partition: str, region: str, account: str, key_id: str) -> str:
-    """``arn:aws:kms:us-east-1:111122223333:key/1234abcd-...``."""
-    return f"arn:{partition}:kms:{region}:{account}:key/{key_id}"
-
-
-def alias_arn(partition: str, region: str, account: str, alias: str) -> str:
-    return f"arn:{partition}:kms:{region}:{account}:{alias}"
+        parsed = arns.parse_arn(self.arn)
+        return parsed.partition if parsed is not None else "aws"
 
 
 def parse_key_arn(arn: str) -> tuple[str, str, str, str] | None:
-    """(partition, region, account, key id) of a key ARN, or None."""
-    m = _KEY_ARN.match(arn)
-    return (m.group(1), m.group(2), m.group(3), m.group(4)) if m else None
+    """(partition, region, account, key id) of a key ARN (:func:`kms_conformance.arns.parse_key_arn`),
+    or None."""
+    parsed = arns.parse_key_arn(arn)
+    return (parsed.partition, parsed.region, parsed.account, parsed.resource_id) if parsed else None
 
 
 def parse_alias_arn(arn: str) -> tuple[str, str, str, str] | None:
-    """(partition, region, account, alias name) of an alias ARN, or None."""
-    m = _ALIAS_ARN.match(arn)
-    return (m.group(1), m.group(2), m.group(3), m.group(4)) if m else None
+    """(partition, region, account, alias name) of an alias ARN
+    (:func:`kms_conformance.arns.parse_alias_arn`), or None."""
+    parsed = arns.parse_alias_arn(arn)
+    return (parsed.partition, parsed.region, parsed.account, parsed.resource) if parsed else None
 
 
 def check_key_spec(key_spec: str, key_usage: str) -> None:
@@ -124,7 +115,7 @@ def default_key_policy(account: str, partition: str = "aws") -> dict[str, Any]:
         "Statement": [{
             "Sid": "Enable IAM User Permissions",
             "Effect": "Allow",
-            "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+            "Principal": {"AWS": arns.root_arn(partition, account)},
             "Action": "kms:*",
             "Resource": "*",
         }],

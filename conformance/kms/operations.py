@@ -1,12 +1,12 @@
-"""The reference model's KMS, IAM and STS operations: parameters and responses in the AWS API
+"""The reference model's KMS operations: parameters and responses in the AWS API
 (boto3) shape, errors named as AWS names them, every call authorized as
 :mod:`kms_conformance.kms.authorize` says. Sources: the AWS KMS API Reference page of each
 operation; "Key states of AWS KMS keys" (which state fails which operation, and how);
 "Key policies in AWS KMS" (the policy lockout safety check of CreateKey and PutKeyPolicy);
-"Controlling access to aliases"; the IAM and STS API References for roles and GetCallerIdentity.
+"Controlling access to aliases".
 
 :func:`model_handlers` is the table of these operations the model target dispatches on (joined with
-the service models' in :mod:`kms_conformance.models`).
+the service models' in :mod:`kms_conformance.models`; IAM and STS are :mod:`kms_conformance.models.iam`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import unquote
 
 from kms_conformance.errors import UnsupportedOperation
 from kms_conformance.kms.authorize import authorize
@@ -33,12 +32,11 @@ from kms_conformance.kms.keys import (
     check_key_spec,
     default_key_policy,
 )
-from kms_conformance.kms.world import Role, World
+from kms_conformance.kms.world import World
 from kms_conformance.policy import Policy, PolicyError, evaluate, make_request, parse_policy
 
 KmsHandler = Callable[[World, str, Mapping[str, Any], "str | None"], dict[str, Any]]
 KMS_HANDLERS: dict[str, KmsHandler] = {}
-IAM_HANDLERS: dict[str, Callable[[World, str, Mapping[str, Any]], dict[str, Any]]] = {}
 
 #: Operations a Disabled key refuses with DisabledException, a PendingDeletion key with
 #: KMSInvalidStateException ("Key states of AWS KMS keys", notes [1] and [3]).
@@ -50,7 +48,6 @@ _NOT_PENDING_DELETION = ("CreateAlias", "DisableKey", "EnableKey", "ScheduleKeyD
 _CIPHERTEXT_MAGIC = b"\x01KMSC"
 _ALIAS_NAME = re.compile(r"^alias/[a-zA-Z0-9/_-]{1,250}$")
 _GRANT_ID = re.compile(r"^[0-9a-f]{64}$")
-_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
 
 
 def kms_operation(name: str) -> Callable[[KmsHandler], KmsHandler]:
@@ -70,14 +67,6 @@ def kms_call(world: World, caller: str, operation: str, params: Mapping[str, Any
     if handler is None:
         raise UnsupportedOperation("kms", operation, "not in the reference model")
     return handler(world, caller, params, via_service)
-
-
-def iam_call(world: World, caller: str, operation: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """One IAM operation (roles and their inline policies) or sts:GetCallerIdentity."""
-    handler = IAM_HANDLERS.get(operation)
-    if handler is None:
-        raise UnsupportedOperation("iam", operation, "not in the reference model")
-    return handler(world, caller, params)
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -390,14 +379,27 @@ def _list_resource_tags(world: World, caller: str, params: Mapping[str, Any], vi
 # --- aliases -------------------------------------------------------------------------------------
 
 
-def _alias_name(params: Mapping[str, Any]) -> str:
+#: Alias names under this prefix belong to AWS managed keys (CreateAlias API Reference, AliasName:
+#: an alias name cannot begin with ``alias/aws/``, reserved for AWS managed keys; "Aliases in AWS
+#: KMS"). CreateAlias, UpdateAlias and DeleteAlias on them fail whatever the policies say. The API
+#: Reference names no exception for this case; the model answers NotAuthorizedException, as moto
+#: does (not confirmed against AWS itself).
+RESERVED_ALIAS_PREFIX = "alias/aws/"
+
+
+def _refuse_reserved(name: str, operation: str) -> None:
+    if name.startswith(RESERVED_ALIAS_PREFIX):
+        raise AwsError("NotAuthorizedException",
+                       f"{operation} cannot change {name}: {RESERVED_ALIAS_PREFIX} is reserved for AWS managed keys")
+
+
+def _alias_name(params: Mapping[str, Any], operation: str = "CreateAlias") -> str:
     name = _str(params, "AliasName")
     assert name is not None
     if not _ALIAS_NAME.match(name):
         raise AwsError("InvalidAliasNameException",
                        f"{name} must begin with alias/ followed by letters, digits, /, _ or -")
-    if name.startswith("alias/aws/"):
-        raise AwsError("NotAuthorizedException", "alias/aws/ is reserved for AWS managed keys")
+    _refuse_reserved(name, operation)
     return name
 
 
@@ -426,6 +428,7 @@ def _create_alias(world: World, caller: str, params: Mapping[str, Any], via: str
 def _delete_alias(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
     name = _str(params, "AliasName")
     assert name is not None
+    _refuse_reserved(name, "DeleteAlias")
     key_id = world.aliases.get(name)
     if key_id is None:
         raise AwsError("NotFoundException", f"Alias {_alias_arn(world, name)} is not found.")
@@ -435,6 +438,39 @@ def _delete_alias(world: World, caller: str, params: Mapping[str, Any], via: str
     _authz(world, caller, "DeleteAlias", key, via_service=via)
     del world.aliases[name]
     world.keys[key_id] = replace(key, aliases=tuple(a for a in key.aliases if a != name))
+    return {}
+
+
+def _key_type(key: Key) -> str:
+    spec = key.key_spec
+    return "SYMMETRIC" if spec == "SYMMETRIC_DEFAULT" else "HMAC" if spec.startswith("HMAC") else "ASYMMETRIC"
+
+
+@kms_operation("UpdateAlias")
+def _update_alias(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
+    """Points an existing alias at another key of the same type and key usage (UpdateAlias API
+    Reference). Needs kms:UpdateAlias on the alias (IAM policy), on the current key and on the new
+    key (key policies), "Controlling access to aliases". The API Reference names no error for a
+    key of another type or usage; the model answers ValidationException."""
+    name = _alias_name(params, "UpdateAlias")
+    current_id = world.aliases.get(name)
+    if current_id is None:
+        raise AwsError("NotFoundException", f"Alias {_alias_arn(world, name)} is not found.")
+    current = world.keys[current_id]
+    new = world.resolve_key(str(_str(params, "TargetKeyId")), allow_alias=False)
+    if not _iam_allowed(world, caller, "kms:UpdateAlias", _alias_arn(world, name)):
+        raise access_denied(caller, "kms:UpdateAlias", _alias_arn(world, name))
+    _authz(world, caller, "UpdateAlias", current, via_service=via)
+    _authz(world, caller, "UpdateAlias", new, via_service=via)
+    _state(new, "UpdateAlias")
+    if (_key_type(new), new.key_usage) != (_key_type(current), current.key_usage):
+        raise AwsError("ValidationException", f"{new.arn} is not the same type and key usage as {current.arn}, "
+                                              f"the current key of {name}")
+    if new.key_id != current_id:
+        world.keys[current_id] = replace(current, aliases=tuple(a for a in current.aliases if a != name))
+        new = world.keys[new.key_id]
+        world.keys[new.key_id] = replace(new, aliases=(*new.aliases, name))
+        world.aliases[name] = new.key_id
     return {}
 
 
@@ -681,165 +717,6 @@ def _revoke_grant(world: World, caller: str, params: Mapping[str, Any], via: str
     return {}
 
 
-# --- IAM and STS -----------------------------------------------------------------------------------
-
-
-def _iam_error(code: str, message: str) -> AwsError:
-    return AwsError(code, message)
-
-
-def _iam_authz(world: World, caller: str, action: str, resource: str) -> None:
-    if not _iam_allowed(world, caller, action, resource):
-        raise _iam_error("AccessDenied", f"User: {caller} is not authorized to perform: {action} on resource: "
-                                         f"{resource}")
-
-
-def _role_arn(world: World, name: str, path: str = "/") -> str:
-    return f"arn:{world.partition}:iam::{world.account}:role{path}{name}"
-
-
-def _role_by_name(world: World, name: Any) -> Role:
-    for role in world.roles.values():
-        if role.name == name:
-            return role
-    raise _iam_error("NoSuchEntity", f"The role with name {name} cannot be found.")
-
-
-def _iam_policy(text: Any, origin: str, *, trust: bool) -> tuple[Policy, str]:
-    if isinstance(text, Mapping):
-        text = json.dumps(text)
-    if not isinstance(text, str):
-        raise _iam_error("MalformedPolicyDocument", "The policy document must be a JSON string")
-    text = unquote(text) if text.lstrip().startswith("%7B") else text
-    try:
-        policy = parse_policy(text, origin=origin)
-    except PolicyError as exc:
-        raise _iam_error("MalformedPolicyDocument", f"{exc.path}: {exc.message}") from None
-    for s in policy.statements:
-        has_principal = s.principal is not None or s.not_principal is not None
-        if trust and not has_principal:
-            raise _iam_error("MalformedPolicyDocument", "Missing required field Principal")
-        if not trust and has_principal:
-            raise _iam_error("MalformedPolicyDocument", "Policy document should not specify a principal.")
-    return policy, text
-
-
-def _role_api(role: Role) -> dict[str, Any]:
-    out: dict[str, Any] = {
-        "Path": role.path, "RoleName": role.name, "RoleId": role.role_id, "Arn": role.arn,
-        "CreateDate": _date(role.create_date), "AssumeRolePolicyDocument": json.loads(role.trust_text),
-        "MaxSessionDuration": 3600,
-    }
-    if role.description:
-        out["Description"] = role.description
-    if role.tags:
-        out["Tags"] = [{"Key": k, "Value": v} for k, v in role.tags]
-    return out
-
-
-def _iam_operation(name: str) -> Callable[[Callable[[World, str, Mapping[str, Any]], dict[str, Any]]],
-                                          Callable[[World, str, Mapping[str, Any]], dict[str, Any]]]:
-    def register(handler: Callable[[World, str, Mapping[str, Any]], dict[str, Any]]
-                 ) -> Callable[[World, str, Mapping[str, Any]], dict[str, Any]]:
-        IAM_HANDLERS[name] = handler
-        return handler
-    return register
-
-
-@_iam_operation("CreateRole")
-def _create_role(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    name = params.get("RoleName")
-    if not isinstance(name, str) or not _ROLE_NAME.match(name):
-        raise _iam_error("ValidationError", f"RoleName {name!r} must be 1-64 characters of [\\w+=,.@-]")
-    path = params.get("Path") or "/"
-    arn = _role_arn(world, name, path)
-    _iam_authz(world, caller, "iam:CreateRole", arn)
-    if any(r.name == name for r in world.roles.values()):
-        raise _iam_error("EntityAlreadyExists", f"Role with name {name} already exists.")
-    trust, text = _iam_policy(params.get("AssumeRolePolicyDocument"), f"{name} trust policy", trust=True)
-    tags = tuple((t["Key"], t["Value"]) for t in params.get("Tags") or ())
-    role = Role(arn=arn, name=name, trust=trust, trust_text=text, tags=tags, path=path,
-                role_id=world.new_id("role"), description=str(params.get("Description") or ""),
-                create_date=world.now())
-    world.roles[arn] = role
-    return {"Role": _role_api(role)}
-
-
-@_iam_operation("GetRole")
-def _get_role(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    role = _role_by_name(world, params.get("RoleName"))
-    _iam_authz(world, caller, "iam:GetRole", role.arn)
-    return {"Role": _role_api(role)}
-
-
-@_iam_operation("ListRoles")
-def _list_roles(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    _iam_authz(world, caller, "iam:ListRoles", "*")
-    prefix = params.get("PathPrefix") or "/"
-    return {"Roles": [_role_api(r) for r in world.roles.values() if r.path.startswith(prefix)], "IsTruncated": False}
-
-
-@_iam_operation("PutRolePolicy")
-def _put_role_policy(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    role = _role_by_name(world, params.get("RoleName"))
-    _iam_authz(world, caller, "iam:PutRolePolicy", role.arn)
-    name = params.get("PolicyName")
-    if not isinstance(name, str) or not re.fullmatch(r"[\w+=,.@-]{1,128}", name):
-        raise _iam_error("ValidationError", f"PolicyName {name!r} is not valid")
-    policy, text = _iam_policy(params.get("PolicyDocument"), f"{role.name}/{name}", trust=False)
-    world.roles[role.arn] = replace(role, inline={**role.inline, name: policy},
-                                    inline_text={**role.inline_text, name: text})
-    return {}
-
-
-@_iam_operation("GetRolePolicy")
-def _get_role_policy(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    role = _role_by_name(world, params.get("RoleName"))
-    _iam_authz(world, caller, "iam:GetRolePolicy", role.arn)
-    name = params.get("PolicyName")
-    if name not in role.inline_text:
-        raise _iam_error("NoSuchEntity", f"The role policy with name {name} cannot be found.")
-    return {"RoleName": role.name, "PolicyName": name, "PolicyDocument": json.loads(role.inline_text[str(name)])}
-
-
-@_iam_operation("ListRolePolicies")
-def _list_role_policies(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    role = _role_by_name(world, params.get("RoleName"))
-    _iam_authz(world, caller, "iam:ListRolePolicies", role.arn)
-    return {"PolicyNames": sorted(role.inline), "IsTruncated": False}
-
-
-@_iam_operation("DeleteRolePolicy")
-def _delete_role_policy(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    role = _role_by_name(world, params.get("RoleName"))
-    _iam_authz(world, caller, "iam:DeleteRolePolicy", role.arn)
-    name = params.get("PolicyName")
-    if name not in role.inline:
-        raise _iam_error("NoSuchEntity", f"The role policy with name {name} cannot be found.")
-    world.roles[role.arn] = replace(role, inline={k: v for k, v in role.inline.items() if k != name},
-                                    inline_text={k: v for k, v in role.inline_text.items() if k != name})
-    return {}
-
-
-@_iam_operation("DeleteRole")
-def _delete_role(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    role = _role_by_name(world, params.get("RoleName"))
-    _iam_authz(world, caller, "iam:DeleteRole", role.arn)
-    if role.inline:
-        raise _iam_error("DeleteConflict", "Cannot delete entity, must delete policies first.")
-    del world.roles[role.arn]
-    return {}
-
-
-def get_caller_identity(world: World, caller: str, params: Mapping[str, Any]) -> dict[str, Any]:
-    """sts:GetCallerIdentity: needs no permission; a role caller is reported as its session."""
-    role = world.role_of(caller)
-    arn = world.session_arn(caller) if caller in world.roles else caller
-    account = principal_account(caller) or world.account
-    user_id = f"{role.role_id}:kms-conformance" if role is not None else account
-    return {"UserId": user_id, "Account": account, "Arn": arn}
-
-
 # --- registration --------------------------------------------------------------------------------
 
 
@@ -850,19 +727,9 @@ def _kms_handler(operation: str) -> Callable[[Any, str, Mapping[str, Any]], Mapp
     return handler
 
 
-def _iam_handler(operation: str) -> Callable[[Any, str, Mapping[str, Any]], Mapping[str, Any]]:
-    def handler(world: Any, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
-        return iam_call(world, caller, operation, params)
-    handler.__name__ = f"iam_{operation}"
-    return handler
-
-
 def model_handlers() -> dict[tuple[str, str], Callable[[Any, str, Mapping[str, Any]], Mapping[str, Any]]]:
-    """The KMS, IAM and STS handlers by ``(boto3 service, operation)``."""
+    """The KMS handlers by ``(boto3 service, operation)``."""
     table: dict[tuple[str, str], Callable[[Any, str, Mapping[str, Any]], Mapping[str, Any]]] = {}
     for op in KMS_HANDLERS:
         table[("kms", op)] = _kms_handler(op)
-    for op in IAM_HANDLERS:
-        table[("iam", op)] = _iam_handler(op)
-    table[("sts", "GetCallerIdentity")] = get_caller_identity
     return table

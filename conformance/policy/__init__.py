@@ -13,7 +13,8 @@ elements: Condition operators" and "Single-valued vs. multivalued context keys" 
 Modules: ``model`` (values), ``parse`` (documents <-> values, PolicyError with JSON paths),
 ``match`` (wildcards, principals), ``conditions`` (operators and set qualifiers), ``variables``
 (``${...}``), ``request`` (make_request and derived context keys), ``evaluate`` (decisions),
-``actions`` (the KMS action list).
+``actions`` (the KMS action list), ``undocumented`` (conditions decided by behaviour AWS does not
+document).
 
 Decisions taken where the pages leave room (each explained where it is implemented):
 
@@ -23,10 +24,13 @@ Decisions taken where the pages leave room (each explained where it is implement
 - a multivalued context key under an operator without set qualifier: any value for a positive
   operator, none for a negated one (``conditions``);
 - ARN operators: a pattern of fewer than six components treats its last one as the resource
-  component, so ``"*"`` matches every ARN (``conditions.arn_regex``);
+  component, so ``"*"`` matches every ARN (``conditions.arn_matcher``);
 - a statement without Resource/NotResource applies to every resource (trust policies);
 - a resource whose account is unknown is evaluated as same-account (``evaluate.evaluate``);
-- a context key with several values cannot be a policy variable (it counts as missing).
+- a context key with several values cannot be a policy variable (it counts as missing);
+- where AWS documents nothing at all (``ForAnyValue:...IfExists`` on an absent key; an operator
+  without set qualifier on a multivalued key) one behaviour is kept and reported
+  (``undocumented``).
 """
 
 from kms_conformance.policy.actions import KMS_ACTIONS, expand_kms_actions
@@ -34,6 +38,7 @@ from kms_conformance.policy.conditions import OPERATORS, compile_condition, spli
 from kms_conformance.policy.evaluate import evaluate, evaluate_policy, resource_account_of, statement_applies
 from kms_conformance.policy.match import (
     PrincipalInfo,
+    names_principal_directly,
     not_principal_excludes,
     principal_account,
     principal_info,
@@ -53,9 +58,11 @@ from kms_conformance.policy.model import (
 )
 from kms_conformance.policy.parse import parse_policy, policy_to_dict, serialize_policy, statement_to_dict
 from kms_conformance.policy.request import derived_context, make_request
+from kms_conformance.policy.undocumented import MULTIVALUED_KEYS, policy_notes, request_notes
 
 __all__ = [
     "KMS_ACTIONS",
+    "MULTIVALUED_KEYS",
     "OPERATORS",
     "Condition",
     "Decision",
@@ -73,12 +80,15 @@ __all__ = [
     "evaluate_policy",
     "expand_kms_actions",
     "make_request",
+    "names_principal_directly",
     "not_principal_excludes",
     "parse_policy",
+    "policy_notes",
     "policy_to_dict",
     "principal_account",
     "principal_info",
     "principal_matches",
+    "request_notes",
     "resource_account_of",
     "serialize_policy",
     "split_operator",

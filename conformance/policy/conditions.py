@@ -14,10 +14,12 @@ context (a mapping of case-folded key names to tuples of values). The semantics 
   for every operator. ``Null`` tests presence: ``"true"`` holds when the key is absent.
 - ``ForAnyValue:`` holds when at least one context value satisfies the operator (false when the
   key is missing or empty); ``ForAllValues:`` when every context value does (true when the key is
-  missing or empty).
+  missing or empty). ``ForAnyValue:...IfExists`` on a missing key: AWS documents nothing; here
+  ``IfExists`` wins and the condition holds.
 - A context key with several values but no set qualifier: AWS says to use a set operator on such
   keys and documents no other behaviour; here a positive operator holds when any context value
-  matches, a negated one when none does.
+  matches, a negated one when none does. (Both undocumented cases are reported by
+  :mod:`~kms_conformance.policy.undocumented`.)
 - Condition key names are case-insensitive; values compare case-sensitively except for
   ``...IgnoreCase`` and ``Bool``.
 - Policy values that are numbers or booleans in JSON were turned into their string forms by the
@@ -41,7 +43,14 @@ from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 
-from kms_conformance.policy.match import compile_wildcard, string_set_matcher
+from kms_conformance.policy.match import (
+    CACHE_SIZE,
+    Token,
+    glob_from_tokens,
+    literal_tokens,
+    pattern_tokens,
+    string_set_matcher,
+)
 from kms_conformance.policy.model import Condition
 from kms_conformance.policy.variables import Piece, Template, parse_template, plain
 
@@ -124,7 +133,7 @@ def parse_number(text: str) -> float | None:
     return float(text) if _NUMBER_RE.fullmatch(text) else None
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=CACHE_SIZE)
 def parse_date(text: str) -> float | None:
     """ISO 8601 (``2024-01-31``, ``2024-01-31T12:00:00Z``, with fractions or offsets) or epoch
     seconds, as a POSIX timestamp; None when it is neither. A time without offset is UTC."""
@@ -160,36 +169,47 @@ def _b64(text: str) -> bytes | None:
 
 # --- per-family "does this context value match any policy value" ------------------------------------
 
-@lru_cache(maxsize=16384)
-def _pieces_regex(pieces: tuple[Piece, ...], ignore_case: bool = False) -> re.Pattern[str]:
-    out = []
+def _piece_tokens(pieces: tuple[Piece, ...]) -> list[Token]:
+    out: list[Token] = []
     for text, is_pattern in pieces:
-        out.append(compile_wildcard(text).pattern if is_pattern else re.escape(text))
-    return re.compile("".join(out), re.DOTALL | (re.IGNORECASE if ignore_case else 0))
+        out.extend(pattern_tokens(text) if is_pattern else literal_tokens(text))
+    return out
 
 
-@lru_cache(maxsize=16384)
-def arn_regex(pieces: tuple[Piece, ...]) -> re.Pattern[str]:
-    """Component-aware ARN pattern: in the first five ``:``-separated components ``*`` is
-    ``[^:]*`` and ``?`` is ``[^:]``; in the sixth (resource) component, which may itself hold
-    colons, they match anything. A pattern of fewer components treats its last one as the
-    resource component (so ``"*"`` matches every value)."""
-    colons = min(sum(text.count(":") for text, _ in pieces), 5)
-    out = []
-    seen = 0
-    for text, is_pattern in pieces:
-        for ch in text:
-            last = seen >= colons
-            if ch == ":":
-                seen += 1
-                out.append(":")
-            elif is_pattern and ch == "*":
-                out.append(".*" if last else "[^:]*")
-            elif is_pattern and ch == "?":
-                out.append("." if last else "[^:]")
-            else:
-                out.append(re.escape(ch))
-    return re.compile("".join(out), re.DOTALL)
+@lru_cache(maxsize=CACHE_SIZE)
+def pieces_matcher(pieces: tuple[Piece, ...]) -> Callable[[str], bool]:
+    """The whole-value matcher of a resolved policy value: ``*``/``?`` act in its pattern pieces,
+    substituted values and ``${*}``-style escapes match themselves (:mod:`~kms_conformance.policy.match`)."""
+    return glob_from_tokens(_piece_tokens(pieces))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def arn_matcher(pieces: tuple[Piece, ...]) -> Callable[[str], bool]:
+    """Component-aware ARN matcher: in the first five ``:``-separated components ``*`` and ``?``
+    never match a ``:``; in the sixth (resource) component, which may itself hold colons, they
+    match anything. A pattern of fewer components treats its last one as the resource component
+    (so ``"*"`` matches every value). Each component is matched on its own by the linear matcher
+    of :mod:`~kms_conformance.policy.match`."""
+    tokens = _piece_tokens(pieces)
+    colons = min(sum(1 for t in tokens if t == ":"), 5)
+    groups: list[list[Token]] = [[]]
+    for t in tokens:
+        if t == ":" and len(groups) <= colons:
+            groups.append([])
+        else:
+            groups[-1].append(t)
+    matchers = tuple(glob_from_tokens(g) for g in groups)
+
+    def match(value: str) -> bool:
+        parts = value.split(":", colons)
+        if len(parts) != colons + 1:
+            return False
+        for m, part in zip(matchers, parts, strict=True):  # noqa: SIM110  (hot path)
+            if not m(part):
+                return False
+        return True
+
+    return match
 
 
 def _templated(values: Sequence[str], allow: bool) -> tuple[list[str], list[Template]]:
@@ -222,20 +242,20 @@ def _string_hit(base: str, values: Sequence[str], variables: bool) -> Hit:
     if not templates:
         return lambda v, _c: like(v)
     return lambda v, c: like(v) or any(
-        (p := t.resolve(c)) is not None and _pieces_regex(p).fullmatch(v) is not None for t in templates)
+        (p := t.resolve(c)) is not None and pieces_matcher(p)(v) for t in templates)
 
 
 def _arn_hit(values: Sequence[str], variables: bool) -> Hit:
     fixed, templates = _templated(values, variables)
-    regexes = [arn_regex(((v, True),)) for v in fixed]
+    matchers = [arn_matcher(((v, True),)) for v in fixed]
 
     def hit(v: str, c: Context) -> bool:
-        for r in regexes:
-            if r.fullmatch(v) is not None:
+        for m in matchers:
+            if m(v):
                 return True
         for t in templates:
             p = t.resolve(c)
-            if p is not None and arn_regex(p).fullmatch(v) is not None:
+            if p is not None and arn_matcher(p)(v):
                 return True
         return False
 
@@ -356,7 +376,7 @@ def compile_condition(operator: str, key: str, values: Sequence[str], *, variabl
         def test(ctx: Context) -> bool:
             present = ctx.get(lkey)
             if not present:
-                return if_exists
+                return if_exists  # undocumented with IfExists (see the module docstring)
             return any(satisfied(v, ctx) for v in present)
     else:
         missing = if_exists or negated

@@ -6,22 +6,35 @@ principal (resource-based policies only), action, resource and every condition e
 
 :func:`evaluate` combines a resource-based policy with the caller's identity-based policies by the
 general rule: an explicit Deny in any of them wins; within one account (the principal's account is
-the resource's) an Allow in either the identity policies or the resource policy allows; across
-accounts both must allow. A service principal is not an IAM principal of any account: identity
-policies do not apply to it, only the resource policy decides. (KMS's own rule, "the key policy
-must allow", is built on :func:`evaluate_policy` in ``kms_conformance.kms``.)
+the resource's) an Allow in the identity policies, or a resource-policy Allow that names the
+principal itself, allows (a resource policy naming only the account delegates to the account's
+identity policies); the account's root user is allowed unless denied; across accounts both must
+allow. A service principal is not an IAM principal of any account: identity policies do not apply
+to it, only the resource policy decides. (KMS's own rule, "the key policy must allow", is built on
+:func:`evaluate_policy` in ``kms_conformance.kms``.)
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from kms_conformance.policy.match import not_principal_excludes, principal_info, principal_matches
+from kms_conformance.policy.match import (
+    names_principal_directly,
+    not_principal_excludes,
+    principal_info,
+    principal_matches,
+)
 from kms_conformance.policy.model import Decision, Evaluation, Match, Policy, Request, Statement
 
 _CACHE_LIMIT = 4096
 
 _Pair = tuple[Statement, Match]
+
+
+def principal_applies(stmt: Statement, principal: str) -> bool:
+    """Does a resource-policy statement apply to the principal (its Principal names it, or its
+    NotPrincipal does not exempt it)? A statement with neither applies to nobody."""
+    return _principal_ok(stmt, principal)
 
 
 def _principal_ok(stmt: Statement, principal: str) -> bool:
@@ -30,6 +43,15 @@ def _principal_ok(stmt: Statement, principal: str) -> bool:
     if stmt.not_principal is not None:
         return not not_principal_excludes(stmt.not_principal, principal)
     return False  # a resource-based policy statement names whom it applies to
+
+
+def names_directly(stmt: Statement, principal: str) -> bool:
+    """Does a resource-policy statement name the principal itself, not only its account
+    (:func:`~kms_conformance.policy.match.names_principal_directly`)? A NotPrincipal statement
+    applies to whoever it does not exempt, as such."""
+    if stmt.principal is None:
+        return True
+    return names_principal_directly(stmt.principal, principal)
 
 
 def _candidates(policy: Policy, action: str, principal: str | None) -> tuple[_Pair, ...]:
@@ -119,14 +141,37 @@ def evaluate(
     ("Policy evaluation logic": "Determining whether a request is allowed or denied within an
     account" and "Cross-account policy evaluation logic"). When the resource's account is not
     known (no ``resource_account``, no account in the resource ARN) the request is taken as
-    same-account."""
+    same-account.
+
+    - An explicit Deny in any policy wins.
+    - A service principal is decided by the resource policy alone.
+    - The root user ("How AWS enforcement code logic evaluates requests to allow or deny
+      access": every request is implicitly denied "with the exception of the AWS account root
+      user, which has full access"): in the resource's own account it is allowed unless a policy
+      denies it; from another account its own account's side is always granted, so the resource
+      policy alone decides.
+    - An IAM user or role of the resource's account: an identity policy allows, or the resource
+      policy allows it *directly*, naming the user, the role (or its session) or ``"*"``. A
+      resource policy that names only the account (``arn:aws:iam::A:root`` or ``A``) delegates to
+      the account ("AWS JSON policy elements: Principal", AWS account principals): it does not
+      allow by itself; an identity policy must allow too.
+    - Across accounts both must allow: the resource policy (naming the principal or its account)
+      and the principal's identity policies.
+
+    KMS keys follow their own rule (:func:`kms_conformance.kms.authorize`): the key policy must
+    allow, even the root user.
+    """
     who = principal_info(request.principal)
     service = who.kind == "Service"
-    resource_allow: tuple[Match, ...] = ()
+    resource_pairs: list[_Pair] = []
     denies: list[Match] = []
     if resource_policy is not None:
-        allows, denies = _scan(resource_policy, request, True)
-        resource_allow = tuple(allows)
+        for stmt, match in _candidates(resource_policy, request.action, request.principal):
+            if _rest_applies(stmt, request):
+                if stmt.effect == "Deny":
+                    denies.append(match)
+                else:
+                    resource_pairs.append((stmt, match))
     identity_list: list[Match] = []
     if not service:
         for p in identity_policies:
@@ -135,25 +180,38 @@ def evaluate(
             denies += deny
     if denies:
         return Evaluation(Decision.EXPLICITLY_DENIED, tuple(denies), "an explicit Deny matches; it overrides any Allow")
-    resource_allows = bool(resource_allow)
+    resource_allow = tuple(m for _, m in resource_pairs)
     identity_allow = tuple(identity_list)
     if service:
-        if resource_allows:
+        if resource_allow:
             return Evaluation(Decision.ALLOWED, resource_allow, "the resource policy allows the service principal")
         return Evaluation(Decision.IMPLICITLY_DENIED, (),
                           "a service principal is allowed only by the resource policy, which does not allow it")
     res_account = resource_account_of(request)
     same = res_account is None or res_account == who.account
+    root = who.kind == "Account"
     if same:
-        if identity_allow or resource_allows:
-            which = "an identity policy" if identity_allow else "the resource policy"
+        if root:
             return Evaluation(Decision.ALLOWED, identity_allow + resource_allow,
+                              "the root user of the resource's account has full access unless a policy denies it")
+        direct = tuple(m for s, m in resource_pairs if names_directly(s, request.principal))
+        if identity_allow or direct:
+            which = "an identity policy" if identity_allow else "the resource policy, naming the principal,"
+            return Evaluation(Decision.ALLOWED, identity_allow + direct,
                               f"same account: {which} allows and nothing denies")
+        if resource_allow:
+            return Evaluation(Decision.IMPLICITLY_DENIED, (),
+                              "same account: the resource policy names only the account, which delegates to the "
+                              "account's identity policies, and no identity policy allows")
         return Evaluation(Decision.IMPLICITLY_DENIED, (), "same account: no identity or resource policy allows")
-    if identity_allow and resource_allows:
+    if root and resource_allow:
+        return Evaluation(Decision.ALLOWED, resource_allow,
+                          "cross account: the resource policy allows the other account, whose root user needs "
+                          "no identity policy")
+    if identity_allow and resource_allow:
         return Evaluation(Decision.ALLOWED, identity_allow + resource_allow,
                           "cross account: both the identity policy and the resource policy allow")
-    missing = "the resource policy" if identity_allow else (
-        "an identity policy" if resource_allows else "both the identity and the resource policy")
+    missing = "the resource policy" if identity_allow or root else (
+        "an identity policy" if resource_allow else "both the identity and the resource policy")
     return Evaluation(Decision.IMPLICITLY_DENIED, (),
                       f"cross account ({who.account} -> {res_account}): {missing} must allow and does not")

@@ -2,79 +2,196 @@
 Resource", "AWS JSON policy elements: Principal", IAM User Guide).
 
 Wildcards are IAM's, not fnmatch's: ``*`` matches any run of characters (also none), ``?`` exactly
-one character, and every other character, ``[`` and ``]`` included, matches itself. Patterns are
-compiled once and cached.
+one character, and every other character, ``[`` and ``]`` included, matches itself.
+
+Matching never backtracks: a pattern is split at its ``*`` into segments; the first segment must
+start the value, the last must end it, and each middle one is taken at its leftmost place after the
+one before (taking it further right can only leave less room for the rest, so the leftmost place
+is never wrong). A segment without ``?`` is found with ``str.find``; one with ``?`` with a regular
+expression that has no quantifier at all (``?`` is ``.``). The cost is at most the pattern's
+length times the value's, never exponential, whatever the number of ``*`` (a regular expression
+``.*a.*a.*b`` would backtrack catastrophically on a long value that almost matches). Compiled
+matchers are cached.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from kms_conformance.policy.model import PrincipalBlock
 
 _ACCOUNT_RE = re.compile(r"\d{12}")
 
+#: Entries kept by each memo cache of the policy language (compiled patterns, classified
+#: principals, compiled condition entries, matchers): bounded, so that a long batch of distinct
+#: policies runs in flat memory.
+CACHE_SIZE = 4096
+
+#: One character of a pattern: the character itself (matched literally), ``None`` for a ``?``
+#: wildcard (any one character), :data:`STAR` for a ``*`` wildcard (any run of characters).
+Token = str | None
+STAR = "\x00STAR"  # longer than one character, so never a literal token
+
 
 def has_wildcard(pattern: str) -> bool:
     return "*" in pattern or "?" in pattern
 
 
-@lru_cache(maxsize=65536)
-def compile_wildcard(pattern: str, ignore_case: bool = False) -> re.Pattern[str]:
-    """The regular expression equivalent to an IAM wildcard pattern (anchored with fullmatch)."""
-    parts = []
-    for ch in pattern:
-        if ch == "*":
-            parts.append(".*")
-        elif ch == "?":
-            parts.append(".")
+def pattern_tokens(pattern: str) -> list[Token]:
+    """The tokens of a pattern whose ``*`` and ``?`` are all wildcards."""
+    return [STAR if ch == "*" else None if ch == "?" else ch for ch in pattern]
+
+
+def literal_tokens(text: str) -> list[Token]:
+    """The tokens of text matched literally (a substituted policy variable, ``${*}``)."""
+    return list(text)
+
+
+class _Segment:
+    """A run of tokens without ``*``: literal characters and ``?``."""
+
+    __slots__ = ("length", "regex", "text")
+
+    def __init__(self, tokens: Sequence[Token]) -> None:
+        self.length = len(tokens)
+        if None in tokens:
+            self.text: str | None = None
+            # No quantifier: matching or searching it cannot backtrack.
+            self.regex: re.Pattern[str] | None = re.compile(
+                "".join("." if t is None else re.escape(t) for t in tokens), re.DOTALL)
         else:
-            parts.append(re.escape(ch))
-    flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-    return re.compile("".join(parts), flags)
+            self.text = "".join(t for t in tokens if t is not None)
+            self.regex = None
+
+    @classmethod
+    def literal(cls, text: str) -> _Segment:
+        """The segment of text without ``?`` (what the tokens of ``text`` would give, built directly)."""
+        seg = cls.__new__(cls)
+        seg.length, seg.text, seg.regex = len(text), text, None
+        return seg
+
+    def at(self, value: str, pos: int) -> bool:
+        """Does the segment match ``value`` starting at ``pos``?"""
+        if self.regex is None:
+            assert self.text is not None
+            return value.startswith(self.text, pos)
+        return self.regex.match(value, pos) is not None
+
+    def find(self, value: str, start: int, end: int) -> int:
+        """The leftmost place in ``value[start:end]`` where the whole segment matches; -1 if none."""
+        if self.regex is None:
+            assert self.text is not None
+            return value.find(self.text, start, end)
+        m = self.regex.search(value, start, end)
+        return -1 if m is None else m.start()
+
+
+def _segments(tokens: Sequence[Token]) -> tuple[list[_Segment], bool]:
+    runs: list[list[Token]] = [[]]
+    for t in tokens:
+        if t == STAR:
+            runs.append([])
+        else:
+            runs[-1].append(t)
+    return [_Segment(r) for r in runs], len(runs) > 1
+
+
+def glob_from_tokens(tokens: Sequence[Token]) -> Callable[[str], bool]:
+    """A predicate: does a whole value match these tokens? (see the module docstring)."""
+    return _glob(*_segments(tokens))
+
+
+def _glob(segments: list[_Segment], starred: bool) -> Callable[[str], bool]:
+    if not starred:
+        only = segments[0]
+        if only.text is not None:
+            return only.text.__eq__
+        length = only.length
+        return lambda v: len(v) == length and only.at(v, 0)
+    head, tail = segments[0], segments[-1]
+    middle = [s for s in segments[1:-1] if s.length]
+    if not middle and head.text is not None and tail.text is not None:
+        h, t = head.text, tail.text
+        if not t:
+            return lambda v: v.startswith(h)  # "prefix*", the common shape
+        need = len(h) + len(t)
+        return lambda v: len(v) >= need and v.startswith(h) and v.endswith(t)
+
+    def match(value: str) -> bool:
+        lo = head.length
+        hi = len(value) - tail.length
+        if hi < lo or not head.at(value, 0) or not tail.at(value, hi):
+            return False
+        pos = lo
+        for seg in middle:
+            found = seg.find(value, pos, hi)
+            if found < 0:
+                return False
+            pos = found + seg.length
+        return True
+
+    return match
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def compile_glob(pattern: str) -> Callable[[str], bool]:
+    """The case-sensitive matcher of an IAM wildcard pattern (whole value), cached."""
+    if "?" not in pattern:  # the common case: the segments are the text between the stars
+        texts = pattern.split("*")
+        return _glob([_Segment.literal(t) for t in texts], len(texts) > 1)
+    return glob_from_tokens(pattern_tokens(pattern))
 
 
 def wildcard_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
-    """True when ``value`` matches ``pattern`` with IAM's ``*``/``?`` wildcards.
+    """True when ``value`` matches ``pattern`` with IAM's ``*``/``?`` wildcards. With
+    ``ignore_case`` both are compared after Unicode case folding (``str.casefold``).
 
     >>> wildcard_match("kms:ReEncrypt*", "kms:ReEncryptFrom")
     True
     >>> wildcard_match("a[b]", "a[b]"), wildcard_match("a[b]", "ab")
     (True, False)
     """
+    if ignore_case:
+        pattern, value = pattern.casefold(), value.casefold()
     if not has_wildcard(pattern):
-        return pattern.lower() == value.lower() if ignore_case else pattern == value
-    return compile_wildcard(pattern, ignore_case).fullmatch(value) is not None
+        return pattern == value
+    return compile_glob(pattern)(value)
 
 
 def string_set_matcher(patterns: Iterable[str], *, ignore_case: bool) -> Callable[[str], bool]:
     """A predicate: does a value match any of ``patterns``? Exact patterns go to a set lookup,
-    wildcard ones to one combined regular expression."""
+    wildcard ones to their compiled matchers (after case folding when ``ignore_case``)."""
     exact: set[str] = set()
-    wild: list[str] = []
+    wild: list[Callable[[str], bool]] = []
     for p in patterns:
         if p == "*":
             return lambda _v: True
-        if has_wildcard(p):
-            wild.append(p)
+        folded = p.casefold() if ignore_case else p
+        if has_wildcard(folded):
+            wild.append(compile_glob(folded))
         else:
-            exact.add(p.lower() if ignore_case else p)
-    regex = None
-    if wild:
-        flags = re.DOTALL | (re.IGNORECASE if ignore_case else 0)
-        regex = re.compile("|".join(f"(?:{compile_wildcard(p).pattern})" for p in wild), flags)
+            exact.add(folded)
     frozen = frozenset(exact)
-    if regex is None:
+    if not wild:
         if ignore_case:
-            return lambda v: v.lower() in frozen
+            return lambda v: v.casefold() in frozen
         return frozen.__contains__
-    fullmatch = regex.fullmatch
-    if ignore_case:
-        return lambda v: v.lower() in frozen or fullmatch(v) is not None
-    return lambda v: v in frozen or fullmatch(v) is not None
+    matchers = tuple(wild)
+
+    def matches(v: str) -> bool:
+        if ignore_case:
+            v = v.casefold()
+        if v in frozen:
+            return True
+        for m in matchers:  # noqa: SIM110  (a loop is faster than any() on the hot path)
+            if m(v):
+                return True
+        return False
+
+    return matches
 
 
 # --- principals ------------------------------------------------------------------------------------
@@ -98,7 +215,7 @@ class PrincipalInfo:
     role_name: str | None = None
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=CACHE_SIZE)
 def principal_info(principal: str) -> PrincipalInfo:
     """Classify a principal string: an IAM/STS ARN, a bare 12-digit account id, or a service
     principal (``logs.us-west-2.amazonaws.com``)."""
@@ -147,7 +264,8 @@ def _aws_value_matches(value: str, principal: str, who: PrincipalInfo) -> bool:
     if len(parts) != 6 or parts[0] != "arn":
         return False
     _, partition, service, _region, account, res = parts
-    if service != "iam" or partition != who.partition or account != who.account:
+    # a bare account id as caller carries no partition: it is the account in any partition
+    if service != "iam" or (who.partition is not None and partition != who.partition) or account != who.account:
         return False
     if res == "root":
         return True
@@ -177,6 +295,32 @@ def principal_matches(principal_block: PrincipalBlock, principal: str) -> bool:
         if value == "*" or _aws_value_matches(value, principal, who):
             return True
     return principal in principal_block.federated or principal in principal_block.canonical_user
+
+
+def is_account_value(value: str) -> bool:
+    """Does a Principal ``"AWS"`` value name a whole account (``A`` or ``arn:P:iam::A:root``)?"""
+    return bool(_ACCOUNT_RE.fullmatch(value)) or (value.startswith("arn:") and value.endswith(":root"))
+
+
+def names_principal_directly(block: PrincipalBlock, principal: str) -> bool:
+    """Does the ``Principal`` element name this caller itself, not only the caller's account?
+
+    "AWS JSON policy elements: Principal" (AWS account principals): naming an account in a
+    resource-based policy delegates to that account, whose identity-based policies must then
+    allow its IAM users and roles; naming the user, the role (or its session) or ``"*"`` allows
+    the principal itself. For the account's root user, naming the account names it.
+    """
+    return _names_directly(block, principal)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _names_directly(block: PrincipalBlock, principal: str) -> bool:
+    if block.everyone:
+        return True
+    if principal_info(principal).kind == "Account":
+        return principal_matches(block, principal)
+    direct = replace(block, aws=tuple(v for v in block.aws if not is_account_value(v)))
+    return principal_matches(direct, principal)
 
 
 def not_principal_excludes(block: PrincipalBlock, principal: str) -> bool:

@@ -112,7 +112,9 @@ class Policy:
     name: str = "policy"
     id: str | None = None
     single_statement: bool = field(default=False, compare=False)
-    cache: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False, hash=False)
+    #: The evaluator's per-policy memo (statements by action and principal). Not an init field:
+    #: ``dataclasses.replace`` must give a changed copy a cache of its own, never share this one.
+    cache: dict[Any, Any] = field(init=False, compare=False, repr=False, hash=False)
     pairs: tuple[tuple[Statement, Match], ...] = field(init=False, compare=False, repr=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -120,6 +122,7 @@ class Policy:
         # reuses them instead of building a Match per decision).
         pairs = tuple((s, Match(self.name, s.index, s.sid, s.effect)) for s in self.statements)
         object.__setattr__(self, "pairs", pairs)
+        object.__setattr__(self, "cache", {})
 
 
 @dataclass(frozen=True)

@@ -19,18 +19,19 @@ import json
 import math
 import re
 from collections.abc import Callable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from kms_conformance.errors import json_path
-from kms_conformance.policy.conditions import ConditionError, _pieces_regex, compile_condition
-from kms_conformance.policy.match import string_set_matcher
+from kms_conformance.policy.conditions import ConditionError, compile_condition, pieces_matcher
+from kms_conformance.policy.match import CACHE_SIZE, string_set_matcher
 from kms_conformance.policy.model import Condition, Policy, PolicyError, PrincipalBlock, Statement
 from kms_conformance.policy.variables import parse_template
 
 VERSIONS = ("2012-10-17", "2008-10-17")
 _TOP_KEYS = ("Version", "Id", "Statement")
-_STATEMENT_KEYS = ("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource",
-                   "NotResource", "Condition")
+_STATEMENT_KEYS = frozenset(("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource",
+                             "NotResource", "Condition"))
 _PRINCIPAL_TYPES = {"AWS": "aws", "Service": "service", "Federated": "federated",
                     "CanonicalUser": "canonical_user"}
 
@@ -52,6 +53,8 @@ class _Parser:
         if isinstance(value, list):
             if not value:
                 raise self.fail(path, f"{what} is an empty list")
+            if all(type(item) is str for item in value):
+                return tuple(value)
             for i, item in enumerate(value):
                 if not isinstance(item, str):
                     raise self.fail([*path, i], f"{what} entries must be strings, not {type(item).__name__}")
@@ -59,11 +62,23 @@ class _Parser:
         raise self.fail(path, f"{what} must be a string or a list of strings, not {type(value).__name__}")
 
     def actions(self, value: Any, path: Path) -> tuple[str, ...]:
+        """``Action``/``NotAction`` values. "Grammar of the IAM JSON policy language" (notes on
+        ``action_string``): an action string consists of a service namespace, a colon and the
+        name of an action (which may hold wildcards); the only other value is ``"*"``. So
+        ``"s3:"`` (no action name) and ``":GetObject"`` (no namespace) are not action strings:
+        AWS refuses such a policy when it is saved, and so does this parser, rather than read
+        them as patterns that match nothing (in a NotAction that would silently widen the
+        statement to every action)."""
         acts = self.strings(value, path, path[-1] if isinstance(path[-1], str) else "Action")
         for i, a in enumerate(acts):
-            if a != "*" and (":" not in a or not a.split(":", 1)[0] or not a.split(":", 1)[1]):
+            if a == "*":
+                continue
+            service, colon, name = a.partition(":")
+            if not (colon and service and name):
                 where = [*path, i] if isinstance(value, list) else path
-                raise self.fail(where, f"action {a!r} is not '*' or 'service:Action'")
+                missing = ("no ':' between service and action" if not colon else
+                           "an empty service namespace" if not service else "an empty action name")
+                raise self.fail(where, f"action {a!r} has {missing}: write '*' or 'service:Action'")
         return acts
 
     def principal(self, value: Any, path: Path) -> PrincipalBlock:
@@ -71,7 +86,7 @@ class _Parser:
             return PrincipalBlock(everyone=True, star_form=True)
         if isinstance(value, str):
             raise self.fail(path, f"a principal string must be '*'; write {{\"AWS\": {value!r}}} for an ARN or account")
-        if not isinstance(value, Mapping) or not value:
+        if not (type(value) is dict or isinstance(value, Mapping)) or not value:
             raise self.fail(path, "Principal must be '*' or a non-empty map of principal types")
         fields: dict[str, tuple[str, ...]] = {}
         for kind, names in value.items():
@@ -105,37 +120,44 @@ class _Parser:
         raise self.fail(path, f"condition values must be strings, numbers or booleans, not {type(value).__name__}")
 
     def conditions(self, value: Any, path: Path, variables: bool) -> tuple[Condition, ...]:
-        if not isinstance(value, Mapping):
+        if not (type(value) is dict or isinstance(value, Mapping)):
             raise self.fail(path, "Condition must be a map of operators")
         out: list[Condition] = []
         for operator, block in value.items():
-            opath = [*path, operator]
-            if not isinstance(block, Mapping) or not block:
-                raise self.fail(opath, f"operator {operator!r} must map condition keys to values")
+            if not (type(block) is dict or isinstance(block, Mapping)) or not block:
+                raise self.fail([*path, operator], f"operator {operator!r} must map condition keys to values")
             for key, raw in block.items():
-                kpath = [*opath, key]
+                # The JSON paths are built only when something is wrong (the common path is valid).
                 if not isinstance(key, str) or not key:
-                    raise self.fail(kpath, "empty condition key")
-                if isinstance(raw, list):
-                    vals = tuple(self.condition_value(v, [*kpath, i]) for i, v in enumerate(raw))
+                    raise self.fail([*path, operator, key], "empty condition key")
+                if type(raw) is str:
+                    vals: tuple[str, ...] = (raw,)
+                elif isinstance(raw, list):
+                    if all(type(v) is str for v in raw):
+                        vals = tuple(raw)
+                    else:
+                        vals = tuple(self.condition_value(v, [*path, operator, key, i]) for i, v in enumerate(raw))
                 else:
-                    vals = (self.condition_value(raw, kpath),)
+                    vals = (self.condition_value(raw, [*path, operator, key]),)
                 try:
-                    out.append(compile_condition(operator, key, vals, variables=variables))
+                    out.append(_compiled_condition(operator, key, vals, variables))
                 except ConditionError as exc:
+                    opath = [*path, operator]
+                    kpath = [*opath, key]
                     where = opath if exc.where == "operator" else (
                         [*kpath, exc.where] if isinstance(raw, list) and isinstance(exc.where, int) else kpath)
                     raise self.fail(where, str(exc)) from None
                 except ValueError as exc:  # a malformed policy variable
-                    raise self.fail(kpath, str(exc)) from None
+                    raise self.fail([*path, operator, key], str(exc)) from None
         return tuple(out)
 
     def statement(self, raw: Any, path: Path, index: int, variables: bool) -> Statement:
-        if not isinstance(raw, Mapping):
+        if not (type(raw) is dict or isinstance(raw, Mapping)):
             raise self.fail(path, f"a statement must be an object, not {type(raw).__name__}")
-        for k in raw:
-            if k not in _STATEMENT_KEYS:
-                raise self.fail([*path, k], f"unknown statement element {k!r}")
+        if not raw.keys() <= _STATEMENT_KEYS:  # one set comparison on the common, valid path
+            for k in raw:
+                if k not in _STATEMENT_KEYS:
+                    raise self.fail([*path, k], f"unknown statement element {k!r}")
         sid = raw.get("Sid")
         if sid is not None and not isinstance(sid, str):
             raise self.fail([*path, "Sid"], "Sid must be a string")
@@ -208,6 +230,15 @@ class _Parser:
         return Policy(version, stmts, self.origin, pid, single)
 
 
+@lru_cache(maxsize=CACHE_SIZE)
+def _compiled_condition(operator: str, key: str, values: tuple[str, ...], variables: bool) -> Condition:
+    """:func:`compile_condition`, shared: a condition entry is a pure function of these four (a
+    :class:`Condition` is frozen), and the same entries recur across the policies users write, so
+    each is compiled once (errors are raised again, never cached)."""
+    return compile_condition(operator, key, values, variables=variables)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
 def _action_matcher(action: tuple[str, ...] | None, not_action: tuple[str, ...] | None) -> Callable[[str], bool]:
     """Action names are case-insensitive (service prefix and name): "IAM JSON policy elements: Action"."""
     if action is not None:
@@ -217,6 +248,7 @@ def _action_matcher(action: tuple[str, ...] | None, not_action: tuple[str, ...] 
     return lambda a: not inner(a)
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def _resource_matcher(
     resource: tuple[str, ...] | None, not_resource: tuple[str, ...] | None, variables: bool
 ) -> Callable[[str, Mapping[str, tuple[str, ...]]], bool]:
@@ -240,7 +272,7 @@ def _resource_matcher(
             return True
         for t in templates:
             pieces = t.resolve(ctx)
-            if pieces is not None and _pieces_regex(pieces).fullmatch(r) is not None:
+            if pieces is not None and pieces_matcher(pieces)(r):
                 return True
         return False
 

@@ -17,6 +17,11 @@ ContextValue = str | bool | int | float | Sequence[str]
 
 
 def _as_strings(value: ContextValue) -> tuple[str, ...]:
+    kind = type(value)
+    if kind is str:  # the common forms first
+        return (value,)  # type: ignore[return-value]
+    if kind is tuple and all(type(v) is str for v in value):  # type: ignore[union-attr]
+        return value  # type: ignore[return-value]
     if isinstance(value, bool):
         return ("true" if value else "false",)
     if isinstance(value, str):

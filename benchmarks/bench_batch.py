@@ -1,0 +1,211 @@
+"""Benchmark of ``kms-conformance simulate --batch`` on generated cases (:mod:`benchmarks.gen_batch`:
+each line its own key or bucket policy and identity policies), against a peer evaluator.
+
+Measured, medians over ``--rounds``:
+
+- whole process: ``python -m kms_conformance simulate --batch FILE`` (start-up, reading, parsing,
+  deciding, writing), lines/s, and the largest resident set of those processes;
+- in process, fresh policies: :func:`~kms_conformance.commands.simulate.run_batch` over the lines
+  (every case parses its own policies; the parser's caches of condition entries and matchers are
+  warm after the first round, as in a long batch);
+- in process, parsed once: only :func:`~kms_conformance.commands.simulate.decide`, on cases parsed
+  before the timing.
+
+The peer is ``@cloud-copilot/iam-simulate`` (Node.js). When ``node`` and ``npm`` are on the PATH it
+is installed with npm into a scratch folder under the system temporary directory (once), and run
+on the same cases: whole process (``node``, one pass, writing a decision a line) and in process
+(its own loop over ``runSimulation``, policies parsed by it on every case). Grants have no
+counterpart there and are left out of its cases. The share of cases on which both give the same
+decision is printed too (they are different evaluators: KMS's "the key policy must allow" rule,
+for one, is the kit's). Without node the peer rows are skipped with one line saying so.
+
+    python -m benchmarks batch -- [--cases 20000] [--rounds 5] [--no-peer]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from kms_conformance.commands.simulate import Parsed, decide, parse_request, run_batch
+
+from benchmarks import gen_batch
+
+PEER = "@cloud-copilot/iam-simulate"
+PEER_RUNNER = r"""
+const { runSimulation } = require('@cloud-copilot/iam-simulate');
+const fs = require('fs');
+const [file, roundsText] = process.argv.slice(2);
+const rounds = Number(roundsText);
+function simulation(c) {
+  const r = c.request;
+  return {
+    request: { action: r.action, principal: r.principal, contextVariables: r.context || {},
+               resource: { resource: r.resource, accountId: r.resourceAccount || r.resource.split(':')[4] } },
+    identityPolicies: (c.identityPolicies || []).map((p, i) => ({ name: 'identity ' + i, policy: p })),
+    serviceControlPolicies: [], resourceControlPolicies: [], resourcePolicy: c.resourcePolicy,
+  };
+}
+(async () => {
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+  const rates = [];
+  let decisions = [];
+  for (let round = 0; round < rounds; round++) {
+    decisions = [];
+    const start = process.hrtime.bigint();
+    for (const line of lines) {
+      const res = await runSimulation(simulation(JSON.parse(line)), {});
+      decisions.push(res.resultType === 'error' ? 'error' : res.overallResult);
+    }
+    rates.push(lines.length / (Number(process.hrtime.bigint() - start) / 1e9));
+  }
+  process.stdout.write(decisions.join('\n') + '\n');
+  process.stderr.write(JSON.stringify({ rates }) + '\n');
+})();
+"""
+
+
+def _median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+def _child_rss_mb() -> float:
+    """The largest resident set of any child process so far, in MB (ru_maxrss is in kB on Linux)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
+def kit_whole_process(path: Path, rounds: int) -> tuple[float, float]:
+    """Median lines/s of ``simulate --batch`` as a process, and the peak RSS (MB) of those processes."""
+    lines = sum(1 for _ in path.open(encoding="utf-8"))
+    rates = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "kms_conformance", "simulate", "--batch", str(path)],
+                       stdout=subprocess.DEVNULL, check=True)
+        rates.append(lines / (time.perf_counter() - start))
+    return _median(rates), _child_rss_mb()
+
+
+def kit_in_process(lines: list[str], rounds: int) -> tuple[float, list[str]]:
+    """Median lines/s of run_batch (every case parses its policies) and the decisions."""
+    rates = []
+    out = io.StringIO()
+    for _ in range(rounds):
+        out = io.StringIO()
+        start = time.perf_counter()
+        run_batch(lines, out, parsed=Parsed())
+        rates.append(len(lines) / (time.perf_counter() - start))
+    decisions = [json.loads(x).get("decision", "error") for x in out.getvalue().splitlines()]
+    return _median(rates), decisions
+
+
+def kit_parsed_once(lines: list[str], rounds: int) -> float:
+    """Median decisions/s of decide() on cases whose policies and grants were parsed before."""
+    parsed = Parsed(size=len(lines) * 4)
+    cases: list[tuple[Any, Any, list[Any], list[Any]]] = []
+    for line in lines:
+        raw = json.loads(line)
+        rp = raw.get("resourcePolicy")
+        cases.append((parse_request(raw["request"], source="bench"),
+                      parsed.policy(rp, source="bench") if rp is not None else None,
+                      [parsed.policy(p, source="bench") for p in raw.get("identityPolicies", [])],
+                      [parsed.grant(g, source="bench") for g in raw.get("grants", [])]))
+    rates = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for req, rp, ids, grants in cases:
+            decide(req, rp, ids, grants)
+        rates.append(len(cases) / (time.perf_counter() - start))
+    return _median(rates)
+
+
+def peer_folder() -> Path | None:
+    """The scratch folder with the peer installed (installing it with npm when needed); None
+    (after printing why) when node or npm is absent or the installation fails."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        print(f"peer: skipped ({PEER} needs node and npm, which are not on the PATH)")
+        return None
+    folder = Path(tempfile.gettempdir()) / "kms-conformance-bench-peer"
+    if not (folder / "node_modules" / PEER / "package.json").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "package.json").write_text('{"name": "kms-conformance-bench-peer", "private": true}\n')
+        done = subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", PEER], cwd=folder,
+                              capture_output=True, text=True)
+        if done.returncode != 0:
+            print(f"peer: skipped (npm install {PEER} failed: {done.stderr.strip().splitlines()[-1:]})")
+            return None
+    (folder / "run_batch.js").write_text(PEER_RUNNER)
+    return folder
+
+
+def _without_grants(path: Path, folder: Path) -> Path:
+    target = folder / "cases.jsonl"
+    with path.open(encoding="utf-8") as src, target.open("w", encoding="utf-8") as dst:
+        for line in src:
+            raw = json.loads(line)
+            raw.pop("grants", None)
+            dst.write(json.dumps(raw, separators=(",", ":")) + "\n")
+    return target
+
+
+def peer(path: Path, folder: Path, rounds: int) -> tuple[float, float, list[str]]:
+    """The peer's median whole-process lines/s, median in-process lines/s, and its decisions."""
+    cases = _without_grants(path, folder)
+    lines = sum(1 for _ in cases.open(encoding="utf-8"))
+    whole = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        subprocess.run(["node", "run_batch.js", str(cases), "1"], cwd=folder, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, check=True)
+        whole.append(lines / (time.perf_counter() - start))
+    done = subprocess.run(["node", "run_batch.js", str(cases), str(rounds)], cwd=folder, capture_output=True,
+                          text=True, check=True)
+    rates = json.loads(done.stderr.strip().splitlines()[-1])["rates"]
+    return _median(whole), _median(rates), done.stdout.split()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
+    parser.add_argument("--cases", type=int, default=20000)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-peer", action="store_true", help="measure the kit only")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory(prefix="kms-conformance-bench-") as tmp:
+        path = Path(tmp) / "cases.jsonl"
+        size = gen_batch.write(str(path), args.cases, args.seed)
+        lines = path.read_text(encoding="utf-8").splitlines()
+        print(f"batch: {args.cases} cases ({size / args.cases:,.0f} bytes a line, seed {args.seed}), "
+              f"medians of {args.rounds} rounds")
+        whole, rss = kit_whole_process(path, args.rounds)
+        print(f"  kit whole process (simulate --batch): {whole:,.0f} lines/s, peak RSS {rss:,.0f} MB")
+        fresh, decisions = kit_in_process(lines, args.rounds)
+        print(f"  kit in process, fresh policies:      {fresh:,.0f} lines/s")
+        once = kit_parsed_once(lines, args.rounds)
+        print(f"  kit in process, parsed once:         {once:,.0f} decisions/s")
+        folder = None if args.no_peer else peer_folder()
+        if folder is not None:
+            p_whole, p_fresh, p_decisions = peer(path, folder, args.rounds)
+            same = sum(a == b for a, b in zip(decisions, p_decisions, strict=False))
+            errors = p_decisions.count("error")
+            print(f"  peer whole process (node):           {p_whole:,.0f} lines/s; kit/peer {whole / p_whole:.2f}x")
+            print(f"  peer in process (runSimulation):     {p_fresh:,.0f} lines/s; kit fresh/peer "
+                  f"{fresh / p_fresh:.2f}x")
+            print(f"  same decision on {same}/{len(decisions)} cases ({100 * same / len(decisions):.1f}%); "
+                  f"peer refused {errors}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

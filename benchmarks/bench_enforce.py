@@ -1,0 +1,77 @@
+"""Benchmark of KMS authorization inside moto (:func:`kms_conformance.enforce`): the time of one
+``kms.encrypt`` call through boto3 to moto in process, plain and enforced, by an assumed-role
+session whose access the key policy delegates to the account and an inline role policy grants
+(the enforced path reads the key policy, the role's policies and the key's grants on every call).
+
+Prints the median time per call of each, over the repeats, and the ratio enforced / plain.
+
+    python benchmarks/bench_enforce.py [--calls 200] [--repeats 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+from typing import Any
+
+REGION = "us-east-1"
+
+
+def _setup() -> Callable[[], Any]:
+    """A key with the default key policy and a role allowed kms:Encrypt; returns one encrypt call."""
+    import boto3
+
+    iam = boto3.client("iam", region_name=REGION)
+    trust = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]}
+    role = iam.create_role(RoleName="Bench", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+    iam.put_role_policy(RoleName="Bench", PolicyName="kms", PolicyDocument=json.dumps(
+        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*"}]}))
+    key = boto3.client("kms", region_name=REGION).create_key()["KeyMetadata"]["Arn"]
+    creds = boto3.client("sts", region_name=REGION).assume_role(RoleArn=role, RoleSessionName="bench")["Credentials"]
+    kms = boto3.client("kms", region_name=REGION, aws_access_key_id=creds["AccessKeyId"],
+                       aws_secret_access_key=creds["SecretAccessKey"], aws_session_token=creds["SessionToken"])
+    return lambda: kms.encrypt(KeyId=key, Plaintext=b"benchmark", EncryptionContext={"app": "bench"})
+
+
+def _per_call(call: Callable[[], Any], calls: int) -> float:
+    start = time.perf_counter()
+    for _ in range(calls):
+        call()
+    return (time.perf_counter() - start) / calls
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--calls", type=int, default=200, help="encrypt calls per measurement (default 200)")
+    parser.add_argument("--repeats", type=int, default=7, help="measurements of each mode (default 7)")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+    os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+    os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+    from kms_conformance.enforcement import enforce
+    from moto import mock_aws
+
+    with mock_aws():
+        call = _setup()
+        call()  # warm up: clients, moto's lazy state, the policy cache
+        plain, enforced = [], []
+        for _ in range(args.repeats):  # interleaved, so that drift on a shared machine hits both
+            plain.append(_per_call(call, args.calls))
+            with enforce() as enforcer:
+                enforced.append(_per_call(call, args.calls))
+                assert enforcer.last_decision is not None and enforcer.last_decision.allowed
+    p, e = statistics.median(plain), statistics.median(enforced)
+    print(f"kms.encrypt through moto in process, {args.calls} calls x {args.repeats} repeats (medians)")
+    print(f"  plain moto:  {p * 1e6:9.1f} us/call")
+    print(f"  enforced:    {e * 1e6:9.1f} us/call")
+    print(f"  ratio enforced/plain: {e / p:.2f}x  (+{(e - p) * 1e6:.1f} us/call)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
