@@ -8,17 +8,17 @@ and was not nonconformant (the divergence is gone: remove the entry). See exampl
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from kms_conformance import inputs
 from kms_conformance.errors import InputError
 from kms_conformance.verdicts import KnownDivergence, RuleResult, Verdict, with_known
 
-TARGETS = ("model", "moto", "aws", "*")
+TARGETS = ("model", "moto", "aws", "localstack", "*")
 _FIELDS = {"rule", "target", "reason", "expires"}
 _RULE_ID = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)*(-\*|\*)?$")
 
@@ -81,18 +81,20 @@ def parse_baseline(data: object, *, source: str = "<baseline>") -> tuple[Baselin
 
 def load_baseline(path: str | Path) -> tuple[BaselineEntry, ...]:
     """Read and validate a baseline file."""
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("no such file", source=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read: {exc}", source=str(path)) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"invalid JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", source=str(path)) from None
-    return parse_baseline(data, source=str(path))
+    return parse_baseline(inputs.load_json(path), source=str(path))
+
+
+def check_rule_ids(entries: Iterable[BaselineEntry], known: Iterable[str], *, source: str = "<baseline>") -> None:
+    """Every entry names a rule of the catalogue (or a prefix some rule has): an entry for an
+    unknown id would accept nothing, silently. ``InputError`` names the entry otherwise."""
+    ids = tuple(known)
+    for i, entry in enumerate(entries):
+        prefix = entry.rule[:-1] if entry.rule.endswith("*") else None
+        if entry.rule in ids or (prefix is not None and any(r.startswith(prefix) for r in ids)):
+            continue
+        what = "matches no rule" if prefix is not None else "is not a rule of the catalogue"
+        raise InputError(f"{entry.rule[:40]!r} {what} (see `kms-conformance rules`)", source=source,
+                         path=f"[{i}].rule")
 
 
 def apply_baseline(

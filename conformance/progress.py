@@ -8,11 +8,12 @@ reported apart and never added together.
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from kms_conformance.verdicts import Report, RuleResult, Verdict
+from kms_conformance.verdicts import Leftover, Report, RuleResult, Verdict
 
 
 def result_line(result: RuleResult) -> str:
@@ -25,19 +26,41 @@ def result_line(result: RuleResult) -> str:
     return f"{head}  {detail}".rstrip()
 
 
+def use_color(choice: str | None, stream: TextIO) -> bool:
+    """Whether to colour what goes to ``stream``: ``always``/``never`` as said; ``auto`` (or None)
+    colours a terminal unless ``NO_COLOR`` is set to anything non-empty (no-color.org) or
+    ``TERM=dumb``.
+
+    >>> use_color("never", sys.stdout)
+    False
+    """
+    if choice == "always":
+        return True
+    if choice == "never":
+        return False
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
 class Progress:
     """The callback the runner calls once per finished rule."""
 
-    def __init__(self, total: int, stream: TextIO | None = None, *, tty: bool | None = None) -> None:
+    def __init__(self, total: int, stream: TextIO | None = None, *, tty: bool | None = None,
+                 verbosity: int = 0) -> None:
         self.total = total
         self.stream = stream or sys.stderr
         self.tty = self.stream.isatty() if tty is None else tty
+        #: below 0 (``-q``): nothing while the run works; above 0 (``-v``): a line per rule even on a terminal
+        self.verbosity = verbosity
         self.done = 0
         self._counter_shown = False
 
     def __call__(self, result: RuleResult) -> None:
         self.done += 1
-        if not self.tty:
+        if self.verbosity < 0:
+            return
+        if not self.tty or self.verbosity > 0:
             print(f"[{self.done}/{self.total}] {result_line(result)}", file=self.stream, flush=True)
             return
         if result.verdict is not Verdict.CONFORMANT:
@@ -66,7 +89,7 @@ def summary_table(report: Report) -> str:
     known = sum(1 for r in results if r.known is not None)
     tested = counts[Verdict.CONFORMANT] + counts[Verdict.NONCONFORMANT]
     lines = [f"target {report.meta.target} ({report.meta.target_version}), profile {report.meta.profile}, "
-             f"seed {report.meta.seed}" + ("  [INCOMPLETE: interrupted]" if report.meta.incomplete else "")]
+             f"seed {report.meta.seed}" + ("  [INCOMPLETE: not every rule ran]" if report.meta.incomplete else "")]
     lines.append(f"{'verdict':<16}{'rules':>6}")
     for v in Verdict:
         extra = ""
@@ -87,6 +110,27 @@ def summary_table(report: Report) -> str:
         if replays:
             lines.append("replay:")
             lines.extend(f"  {cmd}" for cmd in replays)
+    blocked = [r for r in results if r.verdict is Verdict.INCONCLUSIVE and r.inconclusive is not None]
+    if blocked:
+        lines.append("inconclusive (not tested: a step before the subject failed on the target):")
+        lines.extend(f"  {r.rule_id}: {b.step} {b.observed} (reference model: {b.expected})"
+                     + (f", blocked by {b.blocked_by}" if b.blocked_by else "")
+                     for r in blocked if (b := r.inconclusive) is not None)
+    lines.extend(cleanup_lines(report))
     for note in (*report.meta.baseline_notes, *report.meta.target_notes):
         lines.append(f"note: {note}")
     return "\n".join(lines)
+
+
+def cleanup_lines(report: Report) -> list[str]:
+    """One line per kind the target's cleanup left behind (count, the first one and its error)."""
+    cleanup = report.meta.cleanup
+    if cleanup is None or not cleanup.left:
+        return []
+    kinds: dict[str, list[Leftover]] = {}
+    for item in cleanup.left:
+        kinds.setdefault(item.kind, []).append(item)
+    lines = [f"cleanup: {cleanup.removed} removed, {len(cleanup.left)} left (`kms-conformance sweep` finds them):"]
+    lines.extend(f"  left {len(items)} {kind}, e.g. {items[0].id}: {(items[0].error.splitlines() or [''])[0][:140]}"
+                 for kind, items in kinds.items())
+    return lines

@@ -15,11 +15,11 @@ from kms_conformance.errors import InputError
 from kms_conformance.report import FILES, load_report, render, write_reports
 from kms_conformance.report.markdown import LIMIT
 from kms_conformance.report.schema import report_schema, validate_report_dict
-from kms_conformance.report.scrub import REDACTED, scrub_text
+from kms_conformance.scrub import REDACTED, scrub_text
 from kms_conformance.verdicts import Report, RuleResult, RunMeta, Verdict, report_to_dict
 from report_samples import FORECAST, result, sample_report
 
-FORMATS = ("json", "junit", "md", "html")
+FORMATS = ("json", "junit", "md", "md-summary", "html")
 
 
 # --- report.json and its schema -------------------------------------------------------------------
@@ -27,7 +27,7 @@ FORMATS = ("json", "junit", "md", "html")
 def test_json_round_trip() -> None:
     report = sample_report()
     data = json.loads(render(report, "json"))
-    assert data["schema"] == "kms-conformance/report@1"
+    assert data["schema"] == "kms-conformance/report@2"
     assert validate_report_dict(data) == []
     assert data["summary"]["coverage"] == {"tested": 4, "of": 7}
     assert data["summary"]["divergence"] == {"nonconformant": 2, "of_tested": 4}
@@ -49,25 +49,25 @@ def test_schema_documents_every_field_of_the_values() -> None:
     assert set(defs["summary"]["properties"]) == set(report_to_dict(sample_report())["summary"])
 
 
-def test_schema_agrees_with_jsonschema_when_installed() -> None:
-    jsonschema = pytest.importorskip("jsonschema")
-    schema = dict(report_schema())
-    jsonschema.Draft202012Validator.check_schema(schema)
-    validator = jsonschema.Draft202012Validator(schema)
+def test_schema_is_valid_and_names_the_path_of_each_problem() -> None:
+    import jsonschema
+
+    jsonschema.Draft202012Validator.check_schema(dict(report_schema()))
     good = report_to_dict(sample_report(incomplete=True, finished=None, endpoint="http://127.0.0.1:5000"))
-    assert list(validator.iter_errors(good)) == [] and validate_report_dict(good) == []
+    assert validate_report_dict(good) == []
     bad_docs = [
-        {**good, "schema": "other"},
-        {**good, "results": [{**good["results"][0], "verdict": "passed"}]},
-        {**good, "results": [{**good["results"][0], "examples": -1}]},
-        {**good, "meta": {**good["meta"], "seed": "42"}},
-        {**good, "meta": {**good["meta"], "incomplete": 1}},
-        {**good, "results": [{**good["results"][0], "extra": 1}]},
-        {k: v for k, v in good.items() if k != "meta"},
+        ({**good, "schema": "other"}, "schema", "expected one of 'kms-conformance/report@2'"),
+        ({**good, "results": [{**good["results"][0], "verdict": "passed"}]}, "results[0].verdict", "expected one of"),
+        ({**good, "results": [{**good["results"][0], "examples": -1}]}, "results[0].examples", "at least 0"),
+        ({**good, "meta": {**good["meta"], "seed": "42"}}, "meta.seed", "expected integer, got string"),
+        ({**good, "meta": {**good["meta"], "incomplete": 1}}, "meta.incomplete", "expected boolean, got integer"),
+        ({**good, "results": [{**good["results"][0], "extra": 1}]}, "results[0].extra", "unknown field"),
+        ({k: v for k, v in good.items() if k != "meta"}, "meta", "required field is missing"),
+        ([1, 2], "$", "expected object, got array"),
     ]
-    for bad in bad_docs:
-        assert list(validator.iter_errors(bad)), bad
-        assert validate_report_dict(bad), bad
+    for bad, path, what in bad_docs:
+        problems = validate_report_dict(bad)
+        assert problems and problems[0][0] == path and what in problems[0][1], (path, problems)
 
 
 @pytest.mark.parametrize(("mutate", "path"), [
@@ -301,7 +301,7 @@ def test_markdown_escapes_table_cells_and_html() -> None:
                observed="```", detail="```\nbreak out", replay="run | tee"),))
     md = render(report, "md")
     row = next(line for line in md.splitlines() if line.startswith("| FORECAST-09"))
-    assert row.count("|") - row.count("\\|") == 7  # the | inside cells are escaped
+    assert row.count("|") - row.count("\\|") == 8  # the | inside cells are escaped (7 columns)
     assert "<script>" not in row and "&lt;script&gt;" in row
     assert "<script>" not in md.split("```")[0]  # outside code blocks HTML is escaped
     assert "````\n```\nbreak out\n````" in md  # the fence is longer than any backtick run inside
@@ -321,7 +321,9 @@ def test_markdown_fits_a_pull_request_comment() -> None:
 def test_html_is_self_contained_and_filterable() -> None:
     page = render(sample_report(), "html")
     assert page.startswith("<!DOCTYPE html>")
-    assert not re.search(r"<link|\ssrc=|href=|@import|url\(", page, re.IGNORECASE)
+    assert not re.search(r"<link|\ssrc=|@import|url\(", page, re.IGNORECASE)
+    # links go to the page's own entries or to the AWS page a rule cites; nothing is loaded from anywhere
+    assert all(h.startswith(("#", "https://docs.aws.amazon.com/")) for h in re.findall(r'href="([^"]*)"', page))
     assert page.count("<script>") == 1
     for element in ('id="f-verdict"', 'id="f-doc"', 'id="f-text"'):
         assert element in page
@@ -352,11 +354,12 @@ const sectionRe = /<section class="doc">([\s\S]*?)<\/section>/g;
 let m;
 while ((m = sectionRe.exec(page))) {
   const section = {hidden: false, rules: []};
-  const ruleRe = /<article class="[^"]*" data-verdict="([^"]*)" data-doc="([^"]*)" id="([^"]*)">([\s\S]*?)<\/article>/g;
+  const ruleRe = new RegExp('<article class="[^"]*" data-verdict="([^"]*)" data-doc="([^"]*)" ' +
+                            'data-failing="([^"]*)" id="([^"]*)">([\\s\\S]*?)</article>', 'g');
   let r;
   while ((r = ruleRe.exec(m[1]))) {
-    const el = {id: r[3], hidden: false, attrs: {'data-verdict': r[1], 'data-doc': r[2]},
-                textContent: r[4].replace(/<[^>]*>/g, ''), getAttribute(n) { return this.attrs[n]; }};
+    const el = {id: r[4], hidden: false, attrs: {'data-verdict': r[1], 'data-doc': r[2], 'data-failing': r[3]},
+                textContent: r[5].replace(/<[^>]*>/g, ''), getAttribute(n) { return this.attrs[n]; }};
     section.rules.push(el); rules.push(el);
   }
   section.querySelector = () => section.rules.find(e => !e.hidden) || null;
@@ -366,7 +369,10 @@ const listeners = [];
 const control = () => ({value: '', addEventListener(_, f) { listeners.push(f); }});
 const controls = {'f-verdict': control(), 'f-doc': control(), 'f-text': control(), 'f-count': {textContent: ''}};
 global.document = {getElementById: id => controls[id],
-                   querySelectorAll: sel => sel === '.rule' ? rules : sections};
+                   querySelectorAll: sel => sel === '.rule' ? rules : sel === 'section.doc' ? sections : []};
+global.location = {hash: process.argv[4] || '', pathname: '/report.html', search: ''};
+global.history = {replaceState(_s, _t, url) { location.hash = url.startsWith('#') ? url : ''; }};
+global.window = {addEventListener() {}};
 eval(script);
 const shown = () => rules.filter(e => !e.hidden).map(e => e.id).join(',') + '|' +
                     sections.filter(s => !s.hidden).length;
@@ -375,6 +381,8 @@ controls['f-verdict'].value = 'nonconformant'; listeners[0](); out.push(shown())
 controls['f-verdict'].value = ''; controls['f-doc'].value = process.argv[3]; listeners[0](); out.push(shown());
 controls['f-doc'].value = ''; controls['f-text'].value = 'MOTO DOES NOT'; listeners[0](); out.push(shown());
 out.push(controls['f-count'].textContent);
+controls['f-text'].value = ''; controls['f-verdict'].value = 'failing'; listeners[0](); out.push(shown());
+out.push(location.hash);
 console.log(out.join('\n'));
 """
 
@@ -393,13 +401,20 @@ def test_html_filters_work(tmp_path: Path) -> None:
     shim.write_text(_DOM_SHIM)
     aoss = "002_c2442b383cdbec83.txt"
     out = subprocess.run([node, str(shim), str(page), aoss], capture_output=True, text=True, timeout=30, check=True)
+    # failing rules first in each page's list, passing ones (folded) last
     assert out.stdout.splitlines() == [
-        "FORECAST-01,FORECAST-02,AOSS-01,AOSS-02,MWAA-01,MWAA-02,MWAA-03|3",
+        "FORECAST-02,FORECAST-01,AOSS-02,AOSS-01,MWAA-02,MWAA-01,MWAA-03|3",
         "FORECAST-02|1",  # the known divergence AOSS-02 is filed under "known", not "nonconformant"
-        "AOSS-01,AOSS-02|1",
+        "AOSS-02,AOSS-01|1",
         "AOSS-02|1",
         "1 shown",
+        "FORECAST-02,MWAA-02|2",  # failing: nonconformant (not known) and errors
+        "#filter=failing",  # the filter is kept in the URL fragment
     ]
+    # a fragment given on load sets the filter
+    out = subprocess.run([node, str(shim), str(page), aoss, "#filter=failing"], capture_output=True, text=True,
+                         timeout=30, check=True)
+    assert out.stdout.splitlines()[0] == "FORECAST-02,MWAA-02|2"
 
 
 def test_a_run_that_tested_nothing_is_not_a_pass() -> None:
@@ -421,3 +436,86 @@ def test_written_files_get_the_usual_mode_not_mkstemps_0600(tmp_path: Path) -> N
         os.umask(mask)
     for path in paths.values():
         assert path.stat().st_mode & 0o777 == 0o644, path
+
+
+# --- schema @2: inconclusive verdicts, findings and their calls ----------------------------------
+
+def findings_report() -> Report:
+    from kms_conformance.verdicts import Call, Finding, Inconclusive
+
+    decrypt = Call(service="kms", operation="Decrypt", params={"CiphertextBlob": {"base64": "AAE="}},
+                   principal="arn:aws:iam::123456789012:role/r", role="subject",
+                   outcome={"code": "OK", "message": ""}, response={"KeyId": "k"},
+                   expected={"code": "AccessDeniedException"})
+    create = Call(service="kms", operation="CreateKey", params={"Policy": "{}"}, principal=None, role="stage",
+                  outcome={"code": "OK", "message": ""}, response={"KeyMetadata": {"KeyId": "k"}})
+    allow = Finding(signature='call: "AccessDeniedException" vs "OK" [Allow]', summary="Allow not enforced",
+                    counterexample={"effect": "Allow"}, expected={"call": "AccessDeniedException"},
+                    observed={"call": "OK"}, replay="kms-conformance run --rules KMS-03", calls=(create, decrypt))
+    deny = replace(allow, signature='call: "AccessDeniedException" vs "OK" [Deny]', summary="Deny ignored",
+                   counterexample={"effect": "Deny"})
+    base = sample_report()
+    nc = replace(result("KMS-03", Verdict.NONCONFORMANT), counterexample={"effect": "Allow"},
+                 expected={"call": "AccessDeniedException"}, observed={"call": "OK"}, findings=(allow, deny),
+                 replay="kms-conformance run --rules KMS-03")
+    inc = replace(result("FS-08", Verdict.INCONCLUSIVE), detail="blocked",
+                  inconclusive=Inconclusive(step="sagemaker:CreateFeatureGroup", expected="OK",
+                                            observed="InternalFailure", message="boom", blocked_by="FS-01"))
+    return replace(base, results=(*base.results, nc, inc))
+
+
+def test_schema_2_round_trip_with_findings_calls_and_inconclusive(tmp_path: Path) -> None:
+    report = findings_report()
+    data = json.loads(render(report, "json"))
+    assert data["schema"] == "kms-conformance/report@2"
+    assert validate_report_dict(data) == []
+    assert data["summary"]["counts"]["inconclusive"] == 1
+    assert data["summary"]["coverage"]["tested"] == 5  # inconclusive is not tested
+    kms03 = next(r for r in data["results"] if r["rule_id"] == "KMS-03")
+    assert [f["summary"] for f in kms03["findings"]] == ["Allow not enforced", "Deny ignored"]
+    assert "expected" not in kms03["findings"][0]["calls"][0]  # a stage call has no expected
+    assert kms03["findings"][0]["calls"][1]["expected"] == {"code": "AccessDeniedException"}
+    fs08 = next(r for r in data["results"] if r["rule_id"] == "FS-08")
+    assert fs08["inconclusive"]["blocked_by"] == "FS-01"
+    path = write_reports(report, tmp_path, ["json"])["json"]
+    assert load_report(path) == report
+    assert not next(r for r in report.results if r.rule_id == "FS-08").fails
+
+
+def test_schema_1_report_is_still_read_and_compared_with_a_schema_2_one(tmp_path: Path) -> None:
+    from kms_conformance.report import compare
+
+    old = json.loads(render(sample_report(), "json"))
+    old["schema"] = "kms-conformance/report@1"
+    for r in old["results"]:
+        r.pop("findings"), r.pop("inconclusive")
+    old["summary"]["counts"].pop("inconclusive")
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    read = load_report(tmp_path / "old.json")
+    assert all(r.findings == () and r.inconclusive is None for r in read.results)
+    new = findings_report()
+    comparison = compare(read, new)
+    assert [c.rule_id for c in comparison.new_rules] == ["KMS-03", "FS-08"]
+    assert not comparison.regressed
+
+
+def test_findings_and_inconclusive_in_every_format() -> None:
+    report = findings_report()
+    md, html_text, junit = render(report, "md"), render(report, "html"), render(report, "junit")
+    for text in (md, html_text, junit):
+        assert "Allow not enforced" in text and "Deny ignored" in text
+    assert "Finding 2 of 2" in md and "-   -> AccessDeniedException  (reference model)" in md
+    assert "inconclusive: sagemaker:CreateFeatureGroup answered InternalFailure (reference model: OK); " \
+           "blocked by FS-01" in md
+    assert '<span class="del">' in html_text and "Finding 1 of 2" in html_text
+    case = next(c for name, c in _cases(junit).items() if name.startswith("FS-08"))
+    assert case.find("skipped") is not None and case.find("failure") is None
+    assert "1 inconclusive" in md
+
+
+def test_run_summary_table_lists_inconclusive_rules_and_what_blocked_them() -> None:
+    from kms_conformance.progress import summary_table
+
+    table = summary_table(findings_report())
+    assert any(line.split() == ["inconclusive", "1"] for line in table.splitlines())
+    assert "  FS-08: sagemaker:CreateFeatureGroup InternalFailure (reference model: OK), blocked by FS-01" in table

@@ -33,9 +33,10 @@ class FakeTarget:
     """``svc:Op`` with ``{"x": n}``: OK below ``threshold``, AccessDeniedException from it on."""
 
     def __init__(self, threshold: int = 50, name: str = "fake", die_after: int | None = None,
-                 lacks: tuple[str, str] | None = None) -> None:
+                 lacks: tuple[str, str] | None = None, is_reference: bool = False) -> None:
         self.threshold = threshold
         self.name = name
+        self.is_reference = is_reference
         self.account = "123456789012"
         self.region = "us-east-1"
         self.calls = 0
@@ -103,7 +104,9 @@ def test_mutant_target_is_nonconformant() -> None:
     mutant = MutantTarget(FakeTarget(), flips={("svc", "Op")})
     result = run_rule(make_rule(), mutant, FakeTarget(), profile=FAST, seed=0, replay="r")
     assert result.verdict is Verdict.NONCONFORMANT
-    assert result.counterexample == 0
+    # two distinct divergences (an OK refused, a refusal let through), each shrunk on its own
+    assert sorted(f.counterexample for f in result.findings) == [0, 50]
+    assert result.counterexample == result.findings[0].counterexample
 
 
 def test_unsupported_names_the_operation() -> None:
@@ -137,18 +140,121 @@ def test_exception_on_the_target_is_an_error() -> None:
     assert "ConnectionError: target went away" in result.detail
 
 
-def test_failing_setup_step_on_the_target_is_nonconformant() -> None:
+def _staged(target: Target, example: int) -> dict[str, Any]:
     from kms_conformance.scenarios.steps import must
 
-    def with_setup(target: Target, example: int) -> dict[str, Any]:
-        must("svc:Op", target.call("svc", "Op", {"x": example}))
-        return {"done": True}
+    must("svc:Stage", target.call("svc", "Stage", {"x": example}))
+    return {"Op": target.call("svc", "Op", {"x": 0}).code}
 
-    result = run_rule(make_rule(scen=with_setup, strategy=lambda: st.integers(0, 49)), FakeTarget(threshold=10),
-                      FakeTarget(), profile=FAST, seed=0, replay="r")
+
+def test_failing_stage_step_on_the_target_is_inconclusive_not_nonconformant() -> None:
+    rule = make_rule(scen=_staged, strategy=lambda: st.integers(0, 49))
+    result = run_rule(rule, FakeTarget(threshold=10), FakeTarget(), profile=FAST, seed=0, replay="r",
+                      subjects={"svc:Stage": "FAKE-09"})
+    assert result.verdict is Verdict.INCONCLUSIVE
+    assert result.inconclusive is not None
+    assert (result.inconclusive.step, result.inconclusive.expected, result.inconclusive.observed,
+            result.inconclusive.blocked_by) == ("svc:Stage", "OK", "AccessDeniedException", "FAKE-09")
+    assert "svc:Stage failed on the target" in result.detail and "subject of FAKE-09" in result.detail
+    assert not result.fails and result.findings == ()
+
+
+def test_a_failing_stage_that_is_the_rules_own_subject_is_nonconformant() -> None:
+    rule = make_rule(scen=_staged, strategy=lambda: st.integers(0, 49))
+    result = run_rule(rule, FakeTarget(threshold=10), FakeTarget(), profile=FAST, seed=0, replay="r",
+                      subjects={"svc:Stage": "FAKE-01"})
     assert result.verdict is Verdict.NONCONFORMANT
     assert result.counterexample == 10
-    assert "setup step svc:Op failed on the target: AccessDeniedException" in result.detail
+    assert "stage step svc:Stage failed on the target: AccessDeniedException" in result.detail
+
+
+def test_a_stage_failing_on_the_model_is_an_error() -> None:
+    result = run_rule(make_rule(scen=_staged, strategy=lambda: st.integers(0, 49)), FakeTarget(),
+                      FakeTarget(threshold=10), profile=FAST, seed=0, replay="r")
+    assert result.verdict is Verdict.ERROR
+
+
+def test_control_step_marks_and_fails_like_a_stage() -> None:
+    from kms_conformance.scenarios.steps import control
+
+    def scen(target: Target, example: int) -> dict[str, Any]:
+        control("svc:Check", target.call("svc", "Check", {"x": example}), "AccessDeniedException")
+        return {"Op": target.call("svc", "Op", {"x": 0}).code}
+
+    result = run_rule(make_rule(scen=scen, strategy=lambda: st.integers(50, 100)), FakeTarget(threshold=80),
+                      FakeTarget(), profile=FAST, seed=0, replay="r")
+    assert result.verdict is Verdict.INCONCLUSIVE
+    assert result.inconclusive is not None
+    assert (result.inconclusive.expected, result.inconclusive.observed) == ("AccessDeniedException", "OK")
+
+
+def test_subject_index_takes_the_first_rule_naming_the_operation_first() -> None:
+    a, b = make_rule("FAKE-01"), make_rule("FAKE-02")
+    c = dataclasses.replace(make_rule("FAKE-03"), operations=("svc:Other", "svc:Op"))
+    assert runner.subject_index([c, a, b]) == {"svc:Other": "FAKE-03", "svc:Op": "FAKE-01"}
+
+
+class TwoBugs(FakeTarget):
+    """Refuses ``x`` in 20..29 although the reference allows it, and allows ``x`` >= 70 although the
+    reference (threshold 50) refuses it: two distinct divergences."""
+
+    def call(self, service: str, operation: str, params: Mapping[str, Any] | None = None, *,
+             principal: str | None = None) -> Outcome:
+        x = int((params or {}).get("x", 0))
+        if 20 <= x < 30:
+            return Outcome(ok=False, error="AccessDeniedException", message="denied")
+        if x >= 70:
+            return Outcome(ok=True, value={"x": x, "Blob": b"\x00\x01"})
+        return super().call(service, operation, params, principal=principal)
+
+
+def _with_feature(target: Target, example: int) -> dict[str, Any]:
+    from kms_conformance.scenarios.steps import must
+
+    must("iam:CreateRole", target.call("svc", "Op", {"x": 1}))
+    out = target.call("svc", "Op", {"x": example}, principal="arn:aws:iam::123456789012:role/r")
+    return {"Op": out.code, "_feature": "low" if example < 50 else "high"}
+
+
+def test_distinct_divergences_are_distinct_findings_each_shrunk_with_its_calls() -> None:
+    result = run_rule(make_rule(scen=_with_feature), TwoBugs(), FakeTarget(), profile=FAST, seed=0, replay="r")
+    assert result.verdict is Verdict.NONCONFORMANT
+    by_example = {f.counterexample: f for f in result.findings}
+    assert sorted(by_example) == [20, 70]  # each shrunk to its own minimum
+    low, high = by_example[20], by_example[70]
+    assert low.signature == 'Op: "OK" vs "AccessDeniedException" [low]'
+    assert high.signature == 'Op: "AccessDeniedException" vs "OK" [high]'
+    assert low.expected == {"Op": "OK"} and low.observed == {"Op": "AccessDeniedException"}  # _feature not compared
+    assert high.summary.startswith("svc:Op answered OK where the reference model answers AccessDeniedException")
+    assert all(f.replay == "r" for f in result.findings)
+    # the calls of the shrunk example, in order, as sent: the stage call, then the subject call
+    stage, subject = high.calls
+    assert (stage.role, stage.params, stage.principal, stage.outcome["code"]) == ("stage", {"x": 1}, None, "OK")
+    assert stage.expected is None
+    assert (subject.role, subject.params, subject.outcome["code"]) == ("subject", {"x": 70}, "OK")
+    assert subject.principal == "arn:aws:iam::123456789012:role/r"
+    assert subject.expected == {"code": "AccessDeniedException"}
+    assert subject.response == {"x": 70, "Blob": {"base64": "AAE="}}
+    assert json.dumps([dataclasses.asdict(c) for c in high.calls])  # JSON-able
+    assert result.counterexample == result.findings[0].counterexample
+
+
+def test_findings_are_the_same_for_the_same_seed() -> None:
+    def once() -> Any:
+        r = run_rule(make_rule(scen=_with_feature), TwoBugs(), FakeTarget(), profile=FAST, seed=3, replay="r")
+        return [(f.signature, f.counterexample) for f in r.findings]
+
+    assert once() == once()
+
+
+def test_recorded_responses_are_trimmed_to_their_ids() -> None:
+    from kms_conformance.targets.recording import trimmed
+
+    big = {"KeyMetadata": {"KeyId": "k", "Arn": "arn:aws:kms:us-east-1:1:key/k", "Description": "d" * 5000},
+           "Items": [{"Name": "n", "Blob": "x" * 10}], "ResponseMetadata": {"RequestId": "r"}}
+    assert trimmed(big) == {"KeyMetadata": {"KeyId": "k", "Arn": "arn:aws:kms:us-east-1:1:key/k"},
+                            "Items": [{"Name": "n"}], "_trimmed": True}
+    assert trimmed({"Plaintext": b"\xff", "ResponseMetadata": {}}) == {"Plaintext": {"base64": "/w=="}}
 
 
 def test_same_seed_same_verdicts_and_counterexample() -> None:
@@ -174,11 +280,23 @@ def test_lifecycle_rules_get_fewer_examples() -> None:
     assert result.examples == FAST.lifecycle_examples
 
 
-def test_config_only_rule_is_skipped_on_other_targets() -> None:
+@pytest.mark.parametrize("name", ["moto", "model"])
+def test_config_only_rule_is_skipped_on_other_targets(name: str) -> None:
+    # What the target declares decides, not its name.
     rule = dataclasses.replace(make_rule(), behavior=None, check=lambda setup: [])
-    result = run_rule(rule, FakeTarget(name="moto"), FakeTarget(), profile=FAST, seed=0, replay="r")
+    result = run_rule(rule, FakeTarget(name=name), FakeTarget(), profile=FAST, seed=0, replay="r")
     assert result.verdict is Verdict.SKIPPED
     assert result.detail == runner.STATIC_DETAIL
+
+
+def test_only_the_model_target_and_config_are_the_reference() -> None:
+    from kms_conformance.targets.boto import BotoTarget
+    from kms_conformance.targets.model import ModelTarget
+
+    assert ModelTarget().is_reference and not BotoTarget.is_reference
+    assert not MutantTarget(ModelTarget(), flips=()).is_reference
+    assert TargetConfig(name="model").is_reference
+    assert not TargetConfig(name="moto").is_reference and not TargetConfig(name="aws").is_reference
 
 
 def test_jsonable_counterexample() -> None:
@@ -214,7 +332,7 @@ def test_run_selects_rules_by_prefix_and_keeps_catalogue_order(tmp_path: Path) -
     report, seen, target = run_fake(tmp_path, rules=("FAKE-*",))
     assert [r.rule_id for r in report.results] == ["FAKE-01", "FAKE-02"] == seen
     assert all(r.verdict is Verdict.NONCONFORMANT for r in report.results)
-    assert report.results[0].replay == "kms-conformance run --rules FAKE-01 --seed 0 --target moto --profile ci"
+    assert report.results[0].replay == "kms-conformance run --replay FAKE-01 --seed 0 --target moto --profile ci"
     assert target.closed
     assert report.meta.target == "moto" and report.meta.seed == 0 and not report.meta.incomplete
 
@@ -259,7 +377,7 @@ def test_malformed_baseline_names_file_and_path(tmp_path: Path) -> None:
         load_baseline(path)
     assert err.value.path == "[0].target"
     path.write_text("[{")
-    with pytest.raises(InputError, match="invalid JSON at line 1"):
+    with pytest.raises(InputError, match=r"not valid JSON: .*\(line 1, column 3\)"):
         load_baseline(path)
     path.write_text(json.dumps([{"rule": "FAKE-01", "target": "moto"}]))
     with pytest.raises(InputError) as err:
@@ -364,7 +482,7 @@ def test_config_rule_on_the_model(monkeypatch: pytest.MonkeyPatch, rule_id: str,
 
     monkeypatch.setattr(rules_mod, "services", lambda: {"forecast": _service_spec(mutators)})
     rule = _config_rule(rule_id, check, service)
-    result = run_rule(rule, FakeTarget(name="model"), FakeTarget(), profile=FAST, seed=0, replay="r")
+    result = run_rule(rule, FakeTarget(is_reference=True), FakeTarget(), profile=FAST, seed=0, replay="r")
     assert result.verdict is verdict, result.detail
     assert detail in result.detail
     if verdict is Verdict.NONCONFORMANT:

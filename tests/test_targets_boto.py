@@ -9,9 +9,10 @@ from typing import Any
 import pytest
 from kms_conformance.errors import UsageError
 from kms_conformance.resources import CREATED_TAG, RUN_TAG
+from kms_conformance.scrub import REDACTED, scrub_value
 from kms_conformance.targets import TargetConfig, make_target
 from kms_conformance.targets.base import UnsupportedOperation
-from kms_conformance.targets.boto import REDACTED, BotoTarget, KeyBudgetExceeded, scrub
+from kms_conformance.targets.boto import BotoTarget, KeyBudgetExceeded
 
 TRUST = json.dumps({"Version": "2012-10-17", "Statement": [
     {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}]})
@@ -97,7 +98,7 @@ def test_credentials_never_reach_an_outcome(moto_target: BotoTarget) -> None:
     out = moto_target.call("sts", "AssumeRole", {"RoleArn": role.value["Role"]["Arn"], "RoleSessionName": "xx"})
     creds = out.value["Credentials"]
     assert creds["SecretAccessKey"] == REDACTED and creds["SessionToken"] == REDACTED
-    assert scrub("key AKIAIOSFODNN7EXAMPLE leaked") == f"key {REDACTED} leaked"
+    assert scrub_value("key AKIAIOSFODNN7EXAMPLE leaked") == f"key {REDACTED} leaked"
 
 
 def test_exception_inside_moto_is_an_internal_failure(moto_target: BotoTarget,
@@ -190,7 +191,7 @@ def test_allow_listed_account_is_accepted_and_production_alias_refused() -> None
 
 def test_loopback_endpoint_needs_no_allow_list() -> None:
     cfg = TargetConfig(name="aws", endpoint_url="http://127.0.0.1:5000", run_id="g")
-    target = make_target(cfg, session_factory=factory())
+    target = make_target(cfg, session_factory=factory(), prove=lambda url: "moto")  # a proven emulator
     assert target.describe()["endpoint"] == "http://127.0.0.1:5000"
 
 
@@ -357,7 +358,7 @@ def test_settle_time_defaults_by_endpoint_and_can_be_set() -> None:
     listed = frozenset({"999999999999"})
     real = make_target(TargetConfig(name="aws", run_id="g", allow_accounts=listed), session_factory=factory())
     local = make_target(TargetConfig(name="aws", endpoint_url="http://127.0.0.1:5000", run_id="g"),
-                        session_factory=factory())
+                        session_factory=factory(), prove=lambda url: "moto")  # a proven emulator
     chosen = make_target(TargetConfig(name="aws", run_id="g", allow_accounts=listed, settle_seconds=2.5),
                          session_factory=factory())
     assert (real._settle, local._settle, chosen._settle) == (AWS_SETTLE_SECONDS, 0.0, 2.5)  # type: ignore[attr-defined]
@@ -384,3 +385,46 @@ def test_permissions_boundary_must_be_a_policy_arn(capsys: pytest.CaptureFixture
 
     assert main(["run", "--permissions-boundary", "kmsc-permissions-boundary"]) == 2
     assert "managed policy ARN" in capsys.readouterr().err
+
+
+def test_make_target_refuses_malformed_role_and_boundary_arns() -> None:
+    """One check (``targets.check_config``) for the CLI, the pytest plugin and the fixtures."""
+    with pytest.raises(UsageError, match="IAM role ARN"):
+        make_target(TargetConfig(name="aws", run_id="g", role_arn="Conformance"))
+    with pytest.raises(UsageError, match="managed policy ARN"):
+        make_target(TargetConfig(name="moto", run_id="g", permissions_boundary="arn:aws:iam::123456789012:role/x"))
+
+
+def test_cleanup_removes_the_ledger_as_the_table_says() -> None:
+    """close() with cleanup removes what the run created: alias and grant before their key (scheduled
+    for deletion with the shortest window), roles with their inline and managed policies last."""
+    from kms_conformance.resources import KEY_DELETION_WINDOW_DAYS
+
+    target = make_target(TargetConfig(name="moto", run_id="clean"))
+    assert isinstance(target, BotoTarget)
+    try:
+        key = target.call("kms", "CreateKey", {}).value["KeyMetadata"]["KeyId"]
+        alias = f"alias/{target.unique('a')}"
+        assert target.call("kms", "CreateAlias", {"AliasName": alias, "TargetKeyId": key}).ok
+        role = target.call("iam", "CreateRole", {"RoleName": target.unique("r"), "AssumeRolePolicyDocument": TRUST})
+        name = role.value["Role"]["RoleName"]
+        assert target.call("kms", "CreateGrant", {"KeyId": key, "GranteePrincipal": role.value["Role"]["Arn"],
+                                                  "Operations": ["Decrypt"]}).ok
+        decrypt = json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]})
+        assert target.call("iam", "PutRolePolicy", {"RoleName": name, "PolicyName": "p", "PolicyDocument": decrypt}).ok
+        managed = target.call("iam", "CreatePolicy", {"PolicyName": target.unique("m"), "PolicyDocument": decrypt})
+        assert target.call("iam", "AttachRolePolicy", {"RoleName": name,
+                                                       "PolicyArn": managed.value["Policy"]["Arn"]}).ok
+        assert [k.name for k, _ in target.ledger.removal_order()] == ["alias", "grant", "key", "role"]
+        cleaned = target._clean()
+        assert cleaned.left == () and cleaned.removed == 4
+        kms, iam = target.client("kms"), target.client("iam")
+        meta = kms.describe_key(KeyId=key)["KeyMetadata"]
+        assert meta["KeyState"] == "PendingDeletion"
+        assert (meta["DeletionDate"] - meta["CreationDate"]).days in (KEY_DELETION_WINDOW_DAYS - 1,
+                                                                     KEY_DELETION_WINDOW_DAYS)
+        assert alias not in {a["AliasName"] for a in kms.list_aliases()["Aliases"]}
+        assert name not in {r["RoleName"] for r in iam.list_roles()["Roles"]}
+    finally:
+        target.close()

@@ -1,8 +1,8 @@
-"""Conformance reports: ``report.json`` (the source of truth, schema ``kms-conformance/report@1``
+"""Conformance reports: ``report.json`` (the source of truth, schema ``kms-conformance/report@2``, @1 read too
 in ``report.schema.json``), ``junit.xml``, ``report.md`` and ``report.html`` rendered from it, and
 ``compare`` between two reports.
 
-Every format is rendered from the report after :func:`~kms_conformance.report.scrub.scrub_report`, so
+Every format is rendered from the report after :func:`scrub_report` (:mod:`kms_conformance.scrub`), so
 no credential reaches a file; files are written atomically (temporary file + ``os.replace``).
 """
 
@@ -16,22 +16,32 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Literal
 
+from kms_conformance import inputs
 from kms_conformance.errors import InputError
 from kms_conformance.report.compare import Change, Comparison, compare, format_comparison
 from kms_conformance.report.html import render_html
 from kms_conformance.report.junit import render_junit
 from kms_conformance.report.markdown import render_markdown
+from kms_conformance.report.md_summary import render_md_summary
 from kms_conformance.report.schema import validate_report_dict
-from kms_conformance.report.scrub import scrub_report
-from kms_conformance.verdicts import Report, report_from_dict, report_to_dict
+from kms_conformance.scrub import scrub_value
+from kms_conformance.verdicts import READABLE_SCHEMAS, Report, report_from_dict, report_to_dict
 
 __all__ = ["FILES", "Change", "Comparison", "compare", "format_comparison", "load_report", "render",
-           "write_atomic", "write_reports"]
+           "scrub_report", "write_atomic", "write_reports"]
 
-Format = Literal["json", "junit", "md", "html"]
-FORMATS: tuple[str, ...] = ("json", "junit", "md", "html")
+Format = Literal["json", "junit", "md", "md-summary", "html"]
+FORMATS: tuple[str, ...] = ("json", "junit", "md", "md-summary", "html")
 #: The file each format is written to in the report directory.
-FILES = {"json": "report.json", "junit": "junit.xml", "md": "report.md", "html": "report.html"}
+FILES = {"json": "report.json", "junit": "junit.xml", "md": "report.md", "md-summary": "report-summary.md",
+         "html": "report.html"}
+
+
+def scrub_report(report: Report) -> Report:
+    """The same report with every credential-looking value replaced (:func:`kms_conformance.scrub.scrub_value`)."""
+    data = report_to_dict(report)
+    data.pop("summary", None)
+    return report_from_dict(scrub_value(data))
 
 
 def render_json(report: Report) -> str:
@@ -39,12 +49,13 @@ def render_json(report: Report) -> str:
 
 
 _RENDERERS: dict[str, Callable[[Report], str]] = {
-    "json": render_json, "junit": render_junit, "md": render_markdown, "html": render_html,
+    "json": render_json, "junit": render_junit, "md": render_markdown, "md-summary": render_md_summary,
+    "html": render_html,
 }
 
 
 def render(report: Report, fmt: str) -> str:
-    """The report in one format (credentials scrubbed). ``fmt``: json, junit, md or html."""
+    """The report in one format (credentials scrubbed). ``fmt``: json, junit, md, md-summary or html."""
     try:
         renderer = _RENDERERS[fmt]
     except KeyError:
@@ -99,19 +110,10 @@ def load_report(path: str | Path) -> Report:
     """Read a ``report.json``; a malformed or wrong-schema file raises ``InputError`` naming the file
     and the JSON path of the first problem."""
     source = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("no such file", source=source) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read: {exc}", source=source) from None
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(f"not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})", source=source) from None
-    if isinstance(data, dict) and "schema" in data and data["schema"] != "kms-conformance/report@1":
+    data = inputs.load_json(path)
+    if isinstance(data, dict) and "schema" in data and data["schema"] not in READABLE_SCHEMAS:
         raise InputError(f"not a kms-conformance report of a known version: schema is {data['schema']!r}, "
-                         "this kit reads 'kms-conformance/report@1'", source=source, path="schema")
+                         f"this kit reads {', '.join(map(repr, READABLE_SCHEMAS))}", source=source, path="schema")
     problems = validate_report_dict(data)
     if problems:
         where, what = problems[0]

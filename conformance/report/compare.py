@@ -4,10 +4,17 @@ A *regression* is a rule that was conformant and is now nonconformant or an erro
 reverse (nonconformant or error -> conformant); *newly unsupported* a rule the target supported
 and now lacks an operation for; *new* and *removed* rules are those in only one report; every
 other change of verdict (skipped -> conformant, unsupported -> conformant...) is *other*.
+
+The gate (:func:`gate_failures`) fails not only on a regression but on a NEW report that cannot
+stand for a full run: one with no results, marked incomplete (an interrupted run), missing rules OLD
+had or leaving untested (skipped) rules OLD tested (renamed ids, a narrower selection), or holding a
+rule id twice (either report: which verdict counts would be a guess). ``--allow-incomplete`` and
+``--allow-missing`` lift the first two for a deliberate partial run; nothing lifts a duplicate.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import asdict, dataclass
 
 from kms_conformance.verdicts import Report, RuleResult, Verdict
@@ -83,6 +90,37 @@ def compare(old: Report, new: Report) -> Comparison:
         if rule_id not in after:
             out["removed_rules"].append(Change(rule_id, o.title, _label(o), None))
     return Comparison(**{k: tuple(v) for k, v in out.items()})
+
+
+def duplicate_rule_ids(report: Report) -> list[str]:
+    """Rule ids that appear more than once in ``report``."""
+    return sorted(rule_id for rule_id, n in Counter(r.rule_id for r in report.results).items() if n > 1)
+
+
+def gate_failures(old: Report, new: Report, *, allow_missing: bool = False,
+                  allow_incomplete: bool = False) -> tuple[str, ...]:
+    """Why NEW cannot pass the gate besides regressions (see the module docstring); empty when it can."""
+    reasons: list[str] = []
+    for name, report in (("OLD", old), ("NEW", new)):
+        dups = duplicate_rule_ids(report)
+        if dups:
+            reasons.append(f"duplicate rule ids in {name}: {', '.join(dups)}")
+    if not new.results:
+        reasons.append("NEW has no results: every rule of OLD is missing")
+    if new.meta.incomplete and not allow_incomplete:
+        reasons.append("NEW is incomplete (the run was interrupted); pass --allow-incomplete to compare anyway")
+    if not allow_missing and new.results:
+        after = {r.rule_id: r for r in new.results}
+        missing = sorted({r.rule_id for r in old.results} - set(after))
+        untested = sorted({r.rule_id for r in old.results if r.verdict is not Verdict.SKIPPED
+                           and r.rule_id in after and after[r.rule_id].verdict is Verdict.SKIPPED})
+        if missing:
+            reasons.append(f"{len(missing)} rule(s) of OLD missing from NEW: {', '.join(missing[:20])}"
+                           + (" ..." if len(missing) > 20 else "") + "; pass --allow-missing if intended")
+        if untested:
+            reasons.append(f"{len(untested)} rule(s) tested in OLD are skipped in NEW: {', '.join(untested[:20])}"
+                           + (" ..." if len(untested) > 20 else "") + "; pass --allow-missing if intended")
+    return tuple(reasons)
 
 
 def format_comparison(comparison: Comparison, old: Report, new: Report) -> str:

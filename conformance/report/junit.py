@@ -12,8 +12,16 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
-from kms_conformance.report.summary import doc_label, incomplete_text, reason_text, summarize, target_text
-from kms_conformance.rules import DOCS
+from kms_conformance.documents import DOCS
+from kms_conformance.report.summary import (
+    TRANSLATION_NOTE,
+    call_lines,
+    doc_citation,
+    incomplete_text,
+    reason_text,
+    summarize,
+    target_text,
+)
 from kms_conformance.verdicts import Report, RuleResult, Verdict
 
 # XML 1.0 forbids most control characters, even escaped.
@@ -32,13 +40,17 @@ def failure_text(result: RuleResult) -> str:
     """The body of a failure: the sentence, expected vs observed, the counterexample, the replay command."""
     lines = [
         f"{result.rule_id} [{result.severity}] {result.title}",
-        f"{doc_label(result.doc)}, section \"{result.section}\":",
+        f"{doc_citation(result.doc)}, section \"{result.section}\":",
         f"  \"{result.quote}\"",
+        *([f"  {TRANSLATION_NOTE}: \"{result.quote_en}\""] if result.quote_en else []),
     ]
     if result.detail:
         lines += ["", result.detail]
     lines += ["", "expected:", _json(result.expected), "observed:", _json(result.observed),
               "counterexample:", _json(result.counterexample)]
+    for i, f in enumerate(result.findings, 1):
+        lines += ["", f"finding {i} of {len(result.findings)}: {f.summary}", f"  signature: {f.signature}",
+                  "  counterexample: " + json.dumps(f.counterexample, sort_keys=True, default=str), *call_lines(f)]
     if result.replay:
         lines += ["", f"replay: {result.replay}"]
     return "\n".join(lines)

@@ -12,15 +12,18 @@ import json
 import re
 from typing import Any
 
+from kms_conformance.documents import DOCS
+from kms_conformance.report.repro import findings_of, repro_command
 from kms_conformance.report.summary import (
-    doc_label,
+    TRANSLATION_NOTE,
+    call_lines,
+    doc_citation,
     incomplete_text,
     outcome_text,
     reason_text,
     summarize,
     target_text,
 )
-from kms_conformance.rules import DOCS
 from kms_conformance.verdicts import Report, RuleResult, Verdict
 
 #: GitHub refuses comments over 65536 characters; keep room for what CI wraps around it.
@@ -58,19 +61,34 @@ def _details(result: RuleResult) -> str:
     parts = [
         f"<details><summary>{summary}</summary>",
         "",
-        f"{cell(doc_label(result.doc), 200)}, section “{cell(result.section, 200)}”:",
+        f"{cell(doc_citation(result.doc), 300)}, section “{cell(result.section, 200)}”:",
         "",
         "> " + cell(result.quote, 1000),
         "",
+        *([f"> _{TRANSLATION_NOTE}:_ " + cell(result.quote_en, 1000), ""] if result.quote_en else []),
     ]
     if result.detail:
         parts += [fenced(result.detail), ""]
-    for name, value in (("Counterexample", result.counterexample), ("Expected (reference model)", result.expected),
-                        ("Observed (target)", result.observed)):
-        if value is not None or result.verdict is Verdict.NONCONFORMANT:
-            parts += [f"{name}:", "", fenced(_json(value), "json"), ""]
+    if result.findings:
+        for i, f in enumerate(result.findings, 1):
+            parts += [f"**Finding {i} of {len(result.findings)}**: {cell(f.summary, 300)}", "",
+                      f"signature: <code>{cell(f.signature, 300)}</code>", "",
+                      "Counterexample:", "", fenced(_json(f.counterexample), "json"), ""]
+            if f.calls:
+                parts += ["Calls (expected vs observed for subject calls):", "",
+                          fenced("\n".join(call_lines(f)), "diff"), ""]
+            if f.repro:  # a stand-alone reproduction, when one was made for the finding
+                parts += [f"Reproduction: {cell(f.repro, 300)}", ""]
+    else:
+        for name, value in (("Counterexample", result.counterexample), ("Expected (reference model)", result.expected),
+                            ("Observed (target)", result.observed)):
+            if value is not None or result.verdict is Verdict.NONCONFORMANT:
+                parts += [f"{name}:", "", fenced(_json(value), "json"), ""]
     if result.replay:
         parts += ["Replay:", "", fenced(result.replay, "sh"), ""]
+    repros = [repro_command(result.rule_id, i + 1) for i, _ in findings_of(result)]
+    if repros:
+        parts += ["Standalone reproduction (boto3 + moto), per finding:", "", fenced("\n".join(repros), "sh"), ""]
     parts += ["</details>", ""]
     return "\n".join(parts)
 
@@ -87,15 +105,16 @@ def render_markdown(report: Report) -> str:
     failures = [r for r in report.results if r.verdict is Verdict.NONCONFORMANT and r.known is None]
     errors = [r for r in report.results if r.verdict is Verdict.ERROR]
     known = [r for r in report.results if r.known is not None]
-    untested = [r for r in report.results if r.verdict in (Verdict.UNSUPPORTED, Verdict.SKIPPED)]
+    untested = [r for r in report.results if r.verdict in (Verdict.UNSUPPORTED, Verdict.INCONCLUSIVE,
+                                                           Verdict.SKIPPED)]
     if failures:
         out += [f"### Nonconformant ({len(failures)})", "",
-                "| Rule | Severity | Document, section | Expected | Observed | Replay |",
-                "|---|---|---|---|---|---|"]
+                "| Rule | Severity | Document, section | Expected | Observed | Findings | Replay |",
+                "|---|---|---|---|---|---|---|"]
         for r in failures:
             out.append(f"| {cell(r.rule_id)} | {cell(r.severity)} | {cell(DOCS.get(r.doc, r.doc), 30)}, "
                        f"{cell(r.section, 40)} | {cell(r.expected, 60)} | {cell(r.observed, 60)} | "
-                       f"{code_cell(r.replay)} |")
+                       f"{len(r.findings) or 1} | {code_cell(r.replay)} |")
         out.append("")
     if errors:
         out += [f"### Errors ({len(errors)})", "", "| Rule | Error | Replay |", "|---|---|---|"]

@@ -1,22 +1,18 @@
-"""The JSON Schema of ``report.json`` (``report.schema.json``, beside this module) and a small
-validator for the subset of JSON Schema it uses: ``type``, ``enum``, ``const``, ``properties``,
-``required``, ``additionalProperties``, ``items``, ``minimum``, ``anyOf`` and local ``$ref``.
-Errors name the JSON path (``results[3].verdict``), so ``load_report`` can tell the user where.
-No dependency: the kit reads reports wherever it runs.
+"""The JSON Schema of ``report.json`` (``report.schema.json``, beside this module, draft 2020-12) and
+its validation with the ``jsonschema`` library. Problems name the JSON path (``results[3].verdict``),
+so ``load_report`` can tell the user where.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
 
-_TYPES: Mapping[str, Any] = {
-    "object": dict, "array": list, "string": str, "boolean": bool, "null": type(None),
-    "integer": int, "number": (int, float),
-}
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
 
 
 @cache
@@ -27,82 +23,58 @@ def report_schema() -> Mapping[str, Any]:
     return data
 
 
-def _path(parent: str, part: str | int) -> str:
-    if isinstance(part, int):
-        return f"{parent}[{part}]" if parent != "$" else f"[{part}]"
-    return part if parent == "$" else f"{parent}.{part}"
+@cache
+def _validator() -> Draft202012Validator:
+    return Draft202012Validator(dict(report_schema()))
 
 
-def _is_type(value: Any, name: str) -> bool:
-    if isinstance(value, bool) and name in ("integer", "number"):
-        return False
-    return isinstance(value, _TYPES[name])
-
-
-def _resolve(ref: str, root: Mapping[str, Any]) -> Mapping[str, Any]:
-    if not ref.startswith("#/"):
-        raise ValueError(f"only local $ref is supported, got {ref!r}")
-    node: Any = root
-    for part in ref[2:].split("/"):
-        node = node[part]
-    result: Mapping[str, Any] = node
-    return result
-
-
-def iter_errors(value: Any, schema: Mapping[str, Any], root: Mapping[str, Any] | None = None,
-                path: str = "$") -> Iterator[tuple[str, str]]:
-    """Every (JSON path, problem) where ``value`` breaks ``schema``; none when it is valid."""
-    root = root if root is not None else schema
-    if "$ref" in schema:
-        yield from iter_errors(value, _resolve(schema["$ref"], root), root, path)
-        return
-    if "anyOf" in schema:
-        if not any(not list(iter_errors(value, sub, root, path)) for sub in schema["anyOf"]):
-            yield path, f"does not match any allowed form (got {_short(value)})"
-        return
-    if "const" in schema and value != schema["const"]:
-        yield path, f"expected {schema['const']!r}, got {_short(value)}"
-        return
-    if "enum" in schema and value not in schema["enum"]:
-        yield path, f"expected one of {', '.join(map(repr, schema['enum']))}, got {_short(value)}"
-        return
-    if "type" in schema:
-        names = [schema["type"]] if isinstance(schema["type"], str) else list(schema["type"])
-        if not any(_is_type(value, n) for n in names):
-            yield path, f"expected {' or '.join(names)}, got {_json_type(value)}"
-            return
-    if "minimum" in schema and _is_type(value, "number") and value < schema["minimum"]:
-        yield path, f"must be at least {schema['minimum']}, got {value!r}"
-    if isinstance(value, dict):
-        props: Mapping[str, Any] = schema.get("properties", {})
-        for name in schema.get("required", ()):
-            if name not in value:
-                yield _path(path, name), "required field is missing"
-        extra = schema.get("additionalProperties", True)
-        for name, item in value.items():
-            if name in props:
-                yield from iter_errors(item, props[name], root, _path(path, name))
-            elif extra is False:
-                yield _path(path, name), "unknown field"
-            elif isinstance(extra, dict):
-                yield from iter_errors(item, extra, root, _path(path, name))
-    if isinstance(value, list) and "items" in schema:
-        for i, item in enumerate(value):
-            yield from iter_errors(item, schema["items"], root, _path(path, i))
-
-
-def validate_report_dict(data: Any) -> list[tuple[str, str]]:
-    """Problems of a decoded ``report.json`` against the report schema (empty: valid)."""
-    return list(iter_errors(data, report_schema()))
-
-
-def _json_type(value: Any) -> str:
-    for name in ("null", "boolean", "integer", "number", "string", "array", "object"):
-        if _is_type(value, name):
-            return name
-    return type(value).__name__
+def _path(parts: list[str | int]) -> str:
+    """``["results", 3, "verdict"]`` -> ``results[3].verdict``; the document itself is ``$``."""
+    out = ""
+    for part in parts:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out or "$"
 
 
 def _short(value: Any) -> str:
     text = json.dumps(value, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _json_type(value: Any) -> str:
+    for name in ("null", "boolean", "integer", "number", "string", "array", "object"):
+        if _validator().is_type(value, name):
+            return name
+    return type(value).__name__
+
+
+def _problems(error: ValidationError) -> list[tuple[str, str]]:
+    """One error as (JSON path, what is wrong): a missing field and an unknown field are named by
+    their own path, the other problems by the path of the value."""
+    where = list(error.absolute_path)
+    kind, expected, value = error.validator, error.validator_value, error.instance
+    if kind == "required":
+        return [(_path([*where, name]), "required field is missing") for name in expected if name not in value]
+    if kind == "additionalProperties":
+        known = error.schema.get("properties", {})
+        return [(_path([*where, name]), "unknown field") for name in value if name not in known]
+    if kind == "type":
+        names = [expected] if isinstance(expected, str) else list(expected)
+        return [(_path(where), f"expected {' or '.join(names)}, got {_json_type(value)}")]
+    if kind == "enum":
+        return [(_path(where), f"expected one of {', '.join(map(repr, expected))}, got {_short(value)}")]
+    if kind == "const":
+        return [(_path(where), f"expected {expected!r}, got {_short(value)}")]
+    if kind == "minimum":
+        return [(_path(where), f"must be at least {expected}, got {value!r}")]
+    if kind in ("anyOf", "oneOf"):
+        return [(_path(where), f"does not match any allowed form (got {_short(value)})")]
+    return [(_path(where), error.message)]
+
+
+def validate_report_dict(data: Any) -> list[tuple[str, str]]:
+    """Problems of a decoded ``report.json`` against the report schema (empty: valid), in the
+    order of the document."""
+    errors = sorted(_validator().iter_errors(data),
+                    key=lambda e: [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in e.absolute_path])
+    return [problem for error in errors for problem in _problems(error)]

@@ -4,7 +4,9 @@
 boto3 implementation (:mod:`kms_conformance.targets.boto`); they differ only in the session and the
 endpoint: ``moto`` starts ``moto.mock_aws()`` once for the run, ``aws`` uses a profile (optionally
 assuming ``--role-arn``) against real AWS or ``--endpoint-url`` (a moto server, LocalStack), and
-checks the account against the allow-list before anything is written.
+checks the account against the allow-list before anything is written. ``localstack`` starts
+LocalStack on a free loopback port for the run (:mod:`kms_conformance.targets.localstack`), talks to
+it as ``aws`` talks to a loopback endpoint, and stops it when the target is closed.
 """
 
 from __future__ import annotations
@@ -14,9 +16,10 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from kms_conformance.targets.base import Target
+from kms_conformance.targets.moto_scope import MotoScope
 
-TargetName = Literal["model", "moto", "aws"]
-TARGETS: tuple[str, ...] = ("model", "moto", "aws")
+TargetName = Literal["model", "moto", "aws", "localstack"]
+TARGETS: tuple[str, ...] = ("model", "moto", "aws", "localstack")
 
 #: moto's CreateKey builds an RSA-2048 private key for every key, symmetric ones included
 #: (about 70 ms on the reference machine, measured 2026-11-24): most of a moto run. The moto target
@@ -26,6 +29,12 @@ MOTO_LAZY_KEYS_NOTE = ("moto's per-key RSA private key is generated lazily, on f
 #: The note when this moto's internals differ from what the patch expects: nothing is patched.
 MOTO_LAZY_KEYS_SKIPPED = ("moto's per-key RSA private key is generated eagerly (the lazy-key speed-up does not "
                           "fit this moto version and was not applied; behaviour unaffected, CreateKey slower)")
+
+
+#: The ``aws`` target on anything but a proven emulator never creates a key whose policy allows
+#: ``Principal: "*"`` without a condition (scenarios.steps.new_key): such examples are filtered out.
+PUBLIC_POLICY_GUARD_NOTE = ("public-principal guard on: generated key policies that allow Principal \"*\" "
+                            "without a condition are filtered out (never sent to the account)")
 
 
 #: Real AWS applies IAM and KMS permission changes eventually ("Troubleshooting IAM": changes may
@@ -56,13 +65,39 @@ class TargetConfig:
     settle_seconds: float | None = None
     #: ARN of a managed policy set as the permissions boundary of every role the kit creates.
     permissions_boundary: str | None = None
+    #: ``localstack`` target: the Python of the LocalStack install to start (None: $KMS_CONFORMANCE_LOCALSTACK,
+    #: else the cached install of ``kms-conformance localstack install``).
+    localstack_python: str | None = None
+
+    @property
+    def is_reference(self) -> bool:
+        """Whether :func:`make_target` builds the reference model from this config (``Target.is_reference``)."""
+        return self.name == "model"
 
 
-def make_target(config: TargetConfig, *, session_factory: Callable[..., Any] | None = None) -> Target:
-    """Build the target. ``session_factory(**kwargs)`` (same keywords as ``boto3.session.Session``) replaces
-    ``boto3.session.Session`` (tests use it to hand in a fake STS without any network)."""
+def check_config(config: TargetConfig) -> None:
+    """Refuse (UsageError) a ``role_arn`` that is not an IAM role ARN or a ``permissions_boundary``
+    that is not a managed policy ARN ("IAM identifiers", IAM User Guide)."""
+    from kms_conformance.arns import parse_policy_arn, parse_role_arn
     from kms_conformance.errors import UsageError
 
+    if config.permissions_boundary is not None and parse_policy_arn(config.permissions_boundary) is None:
+        raise UsageError(f"--permissions-boundary wants a managed policy ARN, got {config.permissions_boundary!r}")
+    if config.role_arn is not None and parse_role_arn(config.role_arn) is None:
+        raise UsageError(f"--role-arn wants an IAM role ARN, got {config.role_arn!r}")
+
+
+def make_target(config: TargetConfig, *, session_factory: Callable[..., Any] | None = None,
+                prove: Callable[[str | None], str | None] | None = None, moto_scope: MotoScope | None = None) -> Target:
+    """Build the target (after :func:`check_config`). ``session_factory(**kwargs)`` (same keywords as
+    ``boto3.session.Session``) replaces ``boto3.session.Session`` (tests use it to hand in a fake STS
+    without any network); ``prove`` replaces :func:`kms_conformance.safety.prove_emulator` (with it).
+    ``moto_scope``: the ``moto`` target runs in this :class:`~kms_conformance.targets.moto_scope.MotoScope`
+    (open from the build to :meth:`close`; its owner may close it in between and reopen it around each
+    use, as the pytest plugin does)."""
+    from kms_conformance.errors import UsageError
+
+    check_config(config)
     if config.name == "model":
         from kms_conformance.targets.model import ModelTarget
 
@@ -70,9 +105,14 @@ def make_target(config: TargetConfig, *, session_factory: Callable[..., Any] | N
     if config.name == "moto":
         if config.endpoint_url:
             raise UsageError("--endpoint-url goes with --target aws (a moto server is `--target aws --endpoint-url`)")
-        return _moto_target(config)
+        return _moto_target(config, moto_scope)
     if config.name == "aws":
-        return _aws_target(config, session_factory=session_factory)
+        return _aws_target(config, session_factory=session_factory, prove=prove)
+    if config.name == "localstack":
+        if config.endpoint_url:
+            raise UsageError("--endpoint-url goes with --target aws (a running LocalStack is "
+                             "`--target aws --endpoint-url`)")
+        return _localstack_target(config)
     raise UsageError(f"unknown target {config.name!r}; one of: {', '.join(TARGETS)}")
 
 
@@ -87,7 +127,11 @@ def _client_config(config: TargetConfig) -> Any:
     retries: Any = {"mode": config.retry_mode, "total_max_attempts": config.max_attempts}
     # A custom endpoint (moto server, LocalStack) has no per-operation host names: botocore's host
     # prefix (MWAA's ``api.``/``env.``) would send the call to ``api.127.0.0.1``.
-    return Config(region_name=config.region, retries=retries, inject_host_prefix=not config.endpoint_url)
+    # Endpoints set per service in the environment or the shared config are ignored: every client goes
+    # to the run's one endpoint, the one the account was checked on (safety.check_endpoints_agree).
+    # (botocore >= 1.31.7 takes ignore_configured_endpoint_urls; the type stubs do not know it yet)
+    return Config(region_name=config.region, retries=retries, inject_host_prefix=not config.endpoint_url,
+                  ignore_configured_endpoint_urls=True)  # type: ignore[call-arg]
 
 
 class _LazyPrivateKey:
@@ -157,19 +201,18 @@ def _patch_moto_keys() -> tuple[Callable[[], None], str]:
     return undo, MOTO_LAZY_KEYS_NOTE
 
 
-def _moto_target(config: TargetConfig) -> Target:
+def _moto_target(config: TargetConfig, scope: MotoScope | None = None) -> Target:
     import boto3
     import moto
     from kms_conformance.targets.boto import BotoTarget
-    from moto import mock_aws
 
-    mock = mock_aws()
-    mock.start()
+    mock = scope if scope is not None else MotoScope()
+    mock.open()
     undo, lazy_note = _patch_moto_keys()
 
     def stop() -> None:
         undo()
-        mock.stop()
+        mock.close()
 
     try:
         session = boto3.session.Session(region_name=config.region)
@@ -185,18 +228,42 @@ def _moto_target(config: TargetConfig) -> Target:
         permissions_boundary=config.permissions_boundary)
 
 
-def _aws_target(config: TargetConfig, *, session_factory: Callable[..., Any] | None) -> Target:
+def _aws_target(config: TargetConfig, *, session_factory: Callable[..., Any] | None,
+                prove: Callable[[str | None], str | None] | None = None) -> Target:
+    import os
+    from dataclasses import replace
+
     import boto3
     import botocore
     from kms_conformance.errors import UsageError
-    from kms_conformance.safety import guard_account, is_loopback
-    from kms_conformance.targets.boto import BotoTarget, TargetUnavailable, scrub
+    from kms_conformance.resources import session_name
+    from kms_conformance.safety import (
+        check_endpoints_agree,
+        configured_endpoints,
+        guard_account,
+        parse_endpoint,
+        prove_emulator,
+    )
+    from kms_conformance.scrub import scrub_text
+    from kms_conformance.targets.boto import BotoTarget, TargetUnavailable
 
     factory = session_factory or boto3.session.Session
     try:
         session = factory(profile_name=config.aws_profile, region_name=config.region)
     except botocore.exceptions.ProfileNotFound as exc:
         raise UsageError(f"--aws-profile: {exc}") from None
+    # One endpoint for every service, STS included (DESIGN.md principle 5): --endpoint-url, else the
+    # configured global one; a per-service endpoint elsewhere is refused.
+    core = getattr(session, "_session", None)
+    full = core.full_config if core is not None else {}
+    scoped = core.get_scoped_config() if core is not None else {}
+    configured, per_service = configured_endpoints(os.environ, full, scoped)
+    endpoint = config.endpoint_url or configured
+    if endpoint:
+        parse_endpoint(endpoint)
+    check_endpoints_agree(endpoint, per_service)
+    config = replace(config, endpoint_url=endpoint)
+    emulator = (prove or prove_emulator)(endpoint) if endpoint else None
     client_config = _client_config(config)
 
     def client(sess: Any, service: str) -> Any:
@@ -206,30 +273,77 @@ def _aws_target(config: TargetConfig, *, session_factory: Callable[..., Any] | N
     try:
         if config.role_arn:
             creds = client(session, "sts").assume_role(
-                RoleArn=config.role_arn, RoleSessionName=f"kmsc-{config.run_id}"[:64])["Credentials"]
+                RoleArn=config.role_arn, RoleSessionName=session_name(config.run_id))["Credentials"]
             session = factory(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
                               aws_session_token=creds["SessionToken"], region_name=config.region)
         identity = client(session, "sts").get_caller_identity()
     except botocore.exceptions.ClientError as exc:
         err = exc.response.get("Error", {})
-        raise TargetUnavailable(f"sts: {err.get('Code')}: {scrub(str(err.get('Message', '')))}") from None
+        raise TargetUnavailable(f"sts: {err.get('Code')}: {scrub_text(str(err.get('Message', '')))}") from None
     except botocore.exceptions.BotoCoreError as exc:
-        raise TargetUnavailable(f"sts: {type(exc).__name__}: {scrub(str(exc))}") from None
+        raise TargetUnavailable(f"sts: {type(exc).__name__}: {scrub_text(str(exc))}") from None
+    except Exception as exc:  # an answer botocore cannot parse (not AWS, not an emulator): one line
+        first = scrub_text(str(exc)).splitlines()[0] if str(exc) else ""
+        raise TargetUnavailable(f"sts: {type(exc).__name__}: {first}") from None
     aliases: list[str] = []
-    if not is_loopback(config.endpoint_url):
+    if emulator is None:
         try:
             aliases = list(client(session, "iam").list_account_aliases().get("AccountAliases", []))
         except Exception:
             aliases = []
     # Before any write (DESIGN.md principle 5).
     guard_account(identity, allow_accounts=set(config.allow_accounts), endpoint_url=config.endpoint_url,
-                  force=config.force_production, account_aliases=aliases)
+                  force=config.force_production, account_aliases=aliases, emulator=emulator)
     version = f"botocore {botocore.__version__}" + (f" -> {config.endpoint_url}" if config.endpoint_url else "")
+    notes = () if emulator is not None else (PUBLIC_POLICY_GUARD_NOTE,)
     return BotoTarget(
         "aws", session, region=config.region, run_id=config.run_id, account=str(identity["Account"]),
         endpoint_url=config.endpoint_url, client_config=client_config, max_keys=config.max_keys,
-        rate_limit=config.rate_limit, cleanup=True, version=version,
-        assume_retry_seconds=0.0 if is_loopback(config.endpoint_url) else 30.0,
+        rate_limit=config.rate_limit, cleanup=True, version=version, notes=notes,
+        assume_retry_seconds=0.0 if emulator is not None else 30.0,
         settle_seconds=config.settle_seconds if config.settle_seconds is not None
-        else 0.0 if is_loopback(config.endpoint_url) else AWS_SETTLE_SECONDS,
-        permissions_boundary=config.permissions_boundary)
+        else 0.0 if emulator is not None else AWS_SETTLE_SECONDS,
+        permissions_boundary=config.permissions_boundary, public_policy_guard=emulator is None)
+
+
+#: The credentials the ``localstack`` target signs with (access key id, secret): LocalStack accepts
+#: any, and its default account is 000000000000.
+LOCALSTACK_CREDENTIALS = ("test", "test")
+
+
+def _localstack_target(config: TargetConfig) -> Target:
+    """Start LocalStack (stopped again when the target closes, or when building it fails), then a boto3
+    target on its loopback endpoint: test credentials, no settle wait, no account guard (loopback)."""
+    from dataclasses import replace
+
+    import boto3
+    from kms_conformance.scrub import scrub_text
+    from kms_conformance.targets import localstack
+    from kms_conformance.targets.boto import BotoTarget, TargetUnavailable
+
+    try:
+        python = localstack.resolve_python(config.localstack_python)
+        server = localstack.start(python)
+    except localstack.LocalStackError as exc:
+        raise TargetUnavailable(str(exc)) from None
+    try:
+        session = boto3.session.Session(aws_access_key_id=LOCALSTACK_CREDENTIALS[0],
+                                        aws_secret_access_key=LOCALSTACK_CREDENTIALS[1], region_name=config.region)
+        # as for any custom endpoint: no host prefix (MWAA's ``api.`` would go to ``api.127.0.0.1``)
+        client_config = _client_config(replace(config, endpoint_url=server.endpoint_url))
+        try:
+            identity = session.client("sts", region_name=config.region, endpoint_url=server.endpoint_url,
+                                      config=client_config).get_caller_identity()
+        except Exception as exc:  # ClientError, BotoCoreError, a response botocore cannot parse
+            first = scrub_text(str(exc)).splitlines()[0] if str(exc) else ""
+            raise TargetUnavailable(f"sts on LocalStack: {type(exc).__name__}: {first}") from None
+        return BotoTarget(
+            "localstack", session, region=config.region, run_id=config.run_id, account=str(identity["Account"]),
+            endpoint_url=server.endpoint_url, client_config=client_config, max_keys=config.max_keys,
+            rate_limit=config.rate_limit, cleanup=False,  # the server and its state end with the run
+            version=server.version, stop=server.stop,
+            notes=("LocalStack started for the run on a free loopback port, stopped at its end",),
+            settle_seconds=config.settle_seconds or 0.0, permissions_boundary=config.permissions_boundary)
+    except BaseException:
+        server.stop()
+        raise

@@ -48,6 +48,10 @@ class Target(Protocol):
     name: str
     account: str
     region: str
+    #: True for the kit's reference model (the specification executed): a config-only rule run there
+    #: is the specification's self-check (compliant setups pass it, mutated ones fail it). On any
+    #: other target a config-only rule has nothing to observe and is skipped.
+    is_reference: bool
 
     def call(
         self, service: str, operation: str, params: Mapping[str, Any] | None = None, *, principal: str | None = None

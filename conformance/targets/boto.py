@@ -11,16 +11,19 @@ The two targets differ only in how the session and the endpoint are set up
   lacks the operation (botocore ``UnknownServiceError``, moto's ``NotImplementedError``,
   "Not yet implemented", HTTP 501, a 404 for an unknown URL, an HTTP 5xx whose body names
   ``NotImplementedError`` or says "has not been implemented", a custom endpoint that answers none of
-  a service's parameterless ``List*`` calls in AWS's format);
+  a service's parameterless ``List*`` calls in AWS's format, a moto server's bare HTTP 500 for an
+  operation moto does not implement: see :meth:`BotoTarget.moto_lacks`);
 * an unexpected exception inside the service (moto raising ``KeyError``, an HTTP 500) is what the
   target did: ``Outcome(error="InternalFailure")`` with the exception's type and message;
 * everything created is tagged with :func:`kms_conformance.resources.creation_tags` (when the
   scenario passed no tags itself) and written into a ledger that :meth:`BotoTarget.close`
-  cleans up (aliases and grants first, keys scheduled for deletion with the 7-day window);
+  cleans up, both as the table :data:`kms_conformance.resources.KINDS` says (the services'
+  resources first, aliases and grants before keys, keys scheduled for deletion with the 7-day
+  window, roles last);
 * a run-wide cap on keys created (``--max-keys``) and an optional per-service rate limit.
 
-Credentials never appear in an Outcome: response fields that carry them are replaced by
-``<redacted>`` and access key ids are masked in messages.
+Credentials never appear in an Outcome: responses and messages pass through
+:func:`kms_conformance.scrub.scrub_value`.
 """
 
 from __future__ import annotations
@@ -32,15 +35,22 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import partial
 from typing import Any
 
-from kms_conformance.resources import creation_tags, iam_tags, kms_tags
+from kms_conformance.resources import (
+    KINDS,
+    Kind,
+    created_ident,
+    creation_tags,
+    kind_made_by,
+    remove,
+    session_name,
+    with_tags,
+)
+from kms_conformance.scrub import scrub_text, scrub_value
 from kms_conformance.targets.base import Outcome, UnsupportedOperation
+from kms_conformance.verdicts import Cleanup, Leftover
 
-#: Response fields that carry secrets, replaced by this marker in every Outcome.
-REDACTED = "<redacted>"
-_SECRET_FIELDS = frozenset({"SecretAccessKey", "SessionToken", "AccessKeyId", "Password"})
 #: How many parameterless ``List*`` calls probe whether a custom endpoint offers a service.
 PROBES = 12
 #: Error codes that describe the environment, not the service's behaviour (after botocore's retries).
@@ -56,7 +66,6 @@ PERMISSION_WRITES = frozenset({
     ("iam", "DetachRolePolicy"), ("iam", "UpdateAssumeRolePolicy"), ("kms", "PutKeyPolicy"), ("kms", "CreateGrant"),
     ("kms", "RevokeGrant"), ("kms", "RetireGrant"), ("kms", "CreateKey"),
 })
-_ACCESS_KEY = re.compile(r"\b(AKIA|ASIA)[A-Z0-9]{12,}\b")
 #: What an HTTP 5xx body must say for the failure to count as a missing operation rather than a crash:
 #: Python's ``NotImplementedError`` by name, or moto's own wording ("The create_dataset action has not
 #: been implemented"). moto's server only puts it in the body when it runs under Werkzeug's debugger; its
@@ -72,17 +81,6 @@ class KeyBudgetExceeded(Exception):
 class TargetUnavailable(Exception):
     """The environment failed (no credentials, connection refused, a role that cannot be assumed):
     not a behaviour of the service, so the runner records ``error``."""
-
-
-def scrub(value: Any) -> Any:
-    """A copy of a response with credentials removed (recursively) and access key ids masked."""
-    if isinstance(value, Mapping):
-        return {k: (REDACTED if k in _SECRET_FIELDS else scrub(v)) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [scrub(v) for v in value]
-    if isinstance(value, str):
-        return _ACCESS_KEY.sub(REDACTED, value)
-    return value
 
 
 def not_implemented_evidence(body: str) -> str | None:
@@ -107,34 +105,73 @@ def _plain(body: str, limit: int = 300) -> str:
     return " ".join(html.unescape(re.sub(r"<[^>]*>", " ", body)).split())[:limit]
 
 
+def moto_missing_action(service: str, operation: str) -> str | None:
+    """The name of moto's action for ``operation`` (``create_dataset``) when the moto installed here
+    has a response class for ``service`` that does not implement it; ``None`` when moto is not
+    installed, does not know the service (no ``moto.<service>.responses``), or implements the action.
+
+    Read from moto's own dispatch table: the methods of the service's ``BaseResponse`` subclasses
+    (``moto.core.utils.method_names_from_class``), the action named by ``camelcase_to_underscores``.
+    """
+    import importlib
+    import inspect
+
+    try:
+        from moto.core.responses import BaseResponse
+        from moto.core.utils import camelcase_to_underscores, method_names_from_class
+    except ImportError:
+        return None
+    module_name = "moto." + service.replace("-", "").replace("_", "") + ".responses"
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError:
+        return None
+    classes = [c for _, c in inspect.getmembers(module, inspect.isclass)
+               if issubclass(c, BaseResponse) and c is not BaseResponse and c.__module__ == module.__name__]
+    if not classes:
+        return None
+    action = camelcase_to_underscores(operation)
+    if any(action in method_names_from_class(c) for c in classes):
+        return None
+    return action
+
+
 @dataclass
 class Ledger:
-    """What the target created, in creation order, so :meth:`BotoTarget.close` can remove it."""
+    """What the target created, in creation order (each entry: its kind in
+    :data:`kms_conformance.resources.KINDS` and its identifiers), so :meth:`BotoTarget.close` can remove it."""
 
-    keys: list[str] = field(default_factory=list)
-    aliases: list[str] = field(default_factory=list)
-    grants: list[tuple[str, str]] = field(default_factory=list)  # (key id, grant id)
-    roles: list[str] = field(default_factory=list)
-    other: list[tuple[str, str, dict[str, Any]]] = field(default_factory=list)  # (service, op, params)
+    entries: list[tuple[Kind, dict[str, str]]] = field(default_factory=list)
+
+    def of(self, name: str) -> list[dict[str, str]]:
+        """The identifiers of what was created of the kind ``name``, in creation order."""
+        return [ident for kind, ident in self.entries if kind.name == name]
+
+    @property
+    def keys(self) -> list[str]:
+        return [i["id"] for i in self.of("key")]
+
+    @property
+    def aliases(self) -> list[str]:
+        return [i["id"] for i in self.of("alias")]
+
+    @property
+    def grants(self) -> list[tuple[str, str]]:
+        return [(i["key"], i["id"]) for i in self.of("grant")]
+
+    @property
+    def roles(self) -> list[str]:
+        return [i["id"] for i in self.of("role")]
 
     def __len__(self) -> int:
-        return len(self.keys) + len(self.aliases) + len(self.grants) + len(self.roles) + len(self.other)
+        return len(self.entries)
 
-
-def _with_tags(service: str, operation: str, params: dict[str, Any], tags: Mapping[str, str]) -> dict[str, Any]:
-    """Add the run's tags to a create call that takes tags, unless the scenario passed its own
-    (a scenario's tags may be what a rule is about, e.g. an ``aws:TagKeys`` condition)."""
-    if (service, operation) == ("kms", "CreateKey") and "Tags" not in params:
-        return {**params, "Tags": kms_tags(tags)}
-    if (service, operation) == ("iam", "CreateRole") and "Tags" not in params:
-        return {**params, "Tags": iam_tags(tags)}
-    if (service, operation) == ("opensearchserverless", "CreateCollection") and "tags" not in params:
-        return {**params, "tags": [{"key": k, "value": v} for k, v in tags.items()]}
-    if (service, operation) == ("mwaa", "CreateEnvironment") and "Tags" not in params:
-        return {**params, "Tags": dict(tags)}
-    if (service, operation) == ("sagemaker", "CreateFeatureGroup") and "Tags" not in params:
-        return {**params, "Tags": iam_tags(tags)}
-    return params
+    def removal_order(self) -> list[tuple[Kind, dict[str, str]]]:
+        """Everything, in the order of the table's kinds, the newest first within a kind."""
+        rank = {id(kind): i for i, kind in enumerate(KINDS)}
+        indexed = list(enumerate(self.entries))
+        indexed.sort(key=lambda e: (rank.get(id(e[1][0]), len(rank)), -e[0]))
+        return [entry for _, entry in indexed]
 
 
 class _RateLimiter:
@@ -166,6 +203,8 @@ class BotoTarget:
     ``stop`` is called by :meth:`close` after cleanup (the moto target stops its mock there).
     """
 
+    is_reference = False
+
     def __init__(
         self,
         name: str,
@@ -185,12 +224,19 @@ class BotoTarget:
         assume_retry_seconds: float = 0.0,
         settle_seconds: float = 0.0,
         permissions_boundary: str | None = None,
+        public_policy_guard: bool = False,
     ) -> None:
         self.name = name
         self.account = account
         self.region = region
         self.run_id = run_id
         self.endpoint_url = endpoint_url
+        #: The endpoint the account was checked on (sts:GetCallerIdentity): every client must use it.
+        self._checked_endpoint = endpoint_url
+        #: Real account: key policies allowing ``Principal: "*"`` without a condition are never sent
+        #: (scenarios.steps.new_key filters them out and counts them here).
+        self.public_policy_guard = public_policy_guard
+        self.public_policies_filtered = 0
         self.ledger = Ledger()
         self.keys_created = 0
         self.clients_built = 0
@@ -218,8 +264,12 @@ class BotoTarget:
         self._lock = threading.Lock()
         self._closed = False
         self.cleanup_failures: list[str] = []
+        #: What :meth:`close` removed and left (None until it ran with cleanup on); in :meth:`describe`.
+        self.cleanup_result: Cleanup | None = None
         self._answered: set[str] = set()  # services that answered in AWS's format at least once
         self._not_offered: set[str] = set()  # services a custom endpoint does not serve
+        self._is_moto: bool | None = None  # whether the custom endpoint is a moto server (asked once)
+        self._moto_lacks: dict[tuple[str, str], str | None] = {}  # (service, operation) -> evidence
 
     # -- clients and principals ---------------------------------------------------------------
 
@@ -239,9 +289,25 @@ class BotoTarget:
                                               config=self._client_config, **creds)
             except botocore.exceptions.UnknownServiceError as exc:
                 raise UnsupportedOperation(service, "*", "botocore does not know this service") from exc
+            self._check_client_endpoint(service, client)
             self.clients_built += 1
             self._clients[key] = client
         return client
+
+    def filtered_public_policy(self) -> None:
+        """Count a generated key policy the public-principal guard kept from the account."""
+        with self._lock:
+            self.public_policies_filtered += 1
+
+    def _check_client_endpoint(self, service: str, client: Any) -> None:
+        """Refuse a client that would not talk to the endpoint the account was checked on (DESIGN.md
+        principle 5): with a custom endpoint, every service's client must use exactly that one."""
+        if self._checked_endpoint is None:
+            return
+        used = str(getattr(getattr(client, "meta", None), "endpoint_url", "") or "")
+        if used.rstrip("/").lower() != self._checked_endpoint.rstrip("/").lower():
+            raise TargetUnavailable(f"{service}: its client's endpoint {scrub_text(used)!r} is not the endpoint "
+                                    f"the account was checked on ({scrub_text(self._checked_endpoint)}); refusing")
 
     def _principal_credentials(self, role_arn: str) -> dict[str, str]:
         """The role's temporary credentials as client keywords (cached; renewed before expiry)."""
@@ -272,7 +338,7 @@ class BotoTarget:
         delay = 1.0
         while True:
             try:
-                out = sts.assume_role(RoleArn=role_arn, RoleSessionName=f"kmsc-{self.run_id}"[:64])
+                out = sts.assume_role(RoleArn=role_arn, RoleSessionName=session_name(self.run_id))
                 return dict(out["Credentials"])
             except botocore.exceptions.ClientError as exc:
                 code = exc.response.get("Error", {}).get("Code", "")
@@ -280,8 +346,8 @@ class BotoTarget:
                     time.sleep(delay)
                     delay = min(delay * 2, 8.0)
                     continue
-                raise TargetUnavailable(f"cannot assume role {role_arn}: {code}: "
-                                        f"{scrub(exc.response.get('Error', {}).get('Message', ''))}") from None
+                message = scrub_text(str(exc.response.get("Error", {}).get("Message", "")))
+                raise TargetUnavailable(f"cannot assume role {role_arn}: {code}: {message}") from None
 
     # -- the Target protocol ------------------------------------------------------------------
 
@@ -294,7 +360,7 @@ class BotoTarget:
         params = dict(params or {})
         if (service, operation) == ("kms", "CreateKey"):
             self._reserve_key()
-        params = _with_tags(service, operation, params, self._tags)
+        params = with_tags(service, operation, params, self._tags)
         if self._boundary and (service, operation) == ("iam", "CreateRole") and "PermissionsBoundary" not in params:
             # Every role the kit creates is capped by the sandbox's boundary (README, "Real sandbox accounts").
             params = {**params, "PermissionsBoundary": self._boundary}
@@ -314,24 +380,24 @@ class BotoTarget:
         except botocore.exceptions.ParamValidationError as exc:
             # boto3 validates parameters before sending; AWS answers the same input with a
             # ValidationException, which is what the reference model returns too.
-            return Outcome(ok=False, error="ValidationException", message=scrub(str(exc)))
+            return Outcome(ok=False, error="ValidationException", message=scrub_text(str(exc)))
         except NotImplementedError as exc:
-            raise UnsupportedOperation(service, operation, scrub(str(exc)) or "NotImplementedError") from None
+            raise UnsupportedOperation(service, operation, scrub_text(str(exc)) or "NotImplementedError") from None
         except (botocore.exceptions.NoCredentialsError, botocore.exceptions.EndpointConnectionError,
                 botocore.exceptions.ConnectionError) as exc:
-            raise TargetUnavailable(f"{service}:{operation}: {type(exc).__name__}: {scrub(str(exc))}") from None
+            raise TargetUnavailable(f"{service}:{operation}: {type(exc).__name__}: {scrub_text(str(exc))}") from None
         except botocore.exceptions.BotoCoreError as exc:
-            raise TargetUnavailable(f"{service}:{operation}: {type(exc).__name__}: {scrub(str(exc))}") from None
+            raise TargetUnavailable(f"{service}:{operation}: {type(exc).__name__}: {scrub_text(str(exc))}") from None
         except Exception as exc:  # an exception inside the service (moto in-process): what the target did
             return Outcome(ok=False, error="InternalFailure",
-                           message=scrub(f"{type(exc).__name__}: {exc}"))
+                           message=scrub_text(f"{type(exc).__name__}: {exc}"))
         self._answered.add(service)
         if (service, operation) in PERMISSION_WRITES:
             self._last_permission_write = time.monotonic()
         response = dict(response)
         response.pop("ResponseMetadata", None)
         self._record(service, operation, params, response)
-        return Outcome(ok=True, value=scrub(response))
+        return Outcome(ok=True, value=scrub_value(response))
 
     def _offered(self, service: str) -> bool:
         """Whether a custom endpoint serves ``service`` at all: it has answered it in AWS's format
@@ -373,6 +439,81 @@ class BotoTarget:
         self._answered.add(service)
         return True
 
+    def moto_lacks(self, service: str, operation: str) -> str | None:
+        """Why a bare HTTP 5xx of ``service:operation`` from a custom endpoint means "moto does not
+        implement it" (the evidence, for the verdict's detail), or ``None``: then it stays a crash.
+
+        moto's server answers an unimplemented operation and a crash inside an implemented one alike:
+        the exception escapes Flask and Werkzeug writes its generic "500 Internal Server Error" page,
+        with no header or body naming the cause (measured on moto 5.2.6; only a server run under
+        Werkzeug's debugger puts the traceback in the body, see :func:`not_implemented_evidence`). No
+        single answer tells them apart, so three facts are required, each asked once per target and
+        cached per (service, operation):
+
+        1. the endpoint is a moto server: ``GET /moto-api/config`` answers a JSON object (moto's own
+           API; AWS, LocalStack's gateway and other proxies have no such path);
+        2. moto's dispatcher (``BaseResponse.call_action`` in ``moto/core/responses.py``) raises
+           ``NotImplementedError`` for a recognised action that its service's response class lacks,
+           before reading any input; the moto installed beside the kit has the service but not the
+           action (a server of another moto version is what fact 3 guards against);
+        3. the answer does not depend on the input: the same operation sent once more with no
+           parameters at all (botocore's validation off, one attempt) is again a bare 5xx. An
+           implemented operation reads its input and, given none, answers in AWS's format (a
+           validation or not-found error) or crashes on it; an answer in AWS's format refutes the
+           evidence, and the original 500 stays an ``InternalFailure``.
+
+        A crash of an operation the installed moto implements never passes fact 2.
+        """
+        key = (service, operation)
+        if key not in self._moto_lacks:
+            self._moto_lacks[key] = self._moto_evidence(service, operation)
+        return self._moto_lacks[key]
+
+    def _moto_evidence(self, service: str, operation: str) -> str | None:
+        if not self._moto_server():
+            return None
+        action = moto_missing_action(service, operation)
+        if action is None:
+            return None
+        import botocore.exceptions
+        from botocore import xform_name
+        from botocore.config import Config
+
+        probe_config = Config(retries={"total_max_attempts": 1, "mode": "standard"}, inject_host_prefix=False,
+                              parameter_validation=False)
+        client = self._session.client(service, region_name=self.region, endpoint_url=self.endpoint_url,
+                                      config=probe_config)
+        try:
+            getattr(client, xform_name(operation))()
+        except botocore.exceptions.ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code", "") or "")
+            status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
+            if status >= 500 and (not code or code.isdigit()):
+                return (f"moto server (its /moto-api/ answers) answers {operation} with a bare HTTP {status} "
+                        f"whatever the input, and moto's {service} has no {action} action "
+                        "(moto raises NotImplementedError for it)")
+            return None
+        except Exception:
+            return None  # the probe could not be sent: no evidence
+        return None
+
+    def _moto_server(self) -> bool:
+        """Whether the custom endpoint is a moto server: its ``/moto-api/config`` answers a JSON
+        object (asked once per target, 5 s timeout)."""
+        if self._is_moto is None:
+            import json
+            import urllib.request
+
+            self._is_moto = False
+            if self.endpoint_url and self.endpoint_url.startswith(("http://", "https://")):
+                try:
+                    with urllib.request.urlopen(self.endpoint_url.rstrip("/") + "/moto-api/config",
+                                                timeout=5) as answer:
+                        self._is_moto = isinstance(json.loads(answer.read(65536) or b"null"), dict)
+                except Exception:
+                    self._is_moto = False
+        return self._is_moto
+
     def share_key_budget(self, counter: Any) -> None:
         """Count keys in ``counter`` (a ``multiprocessing.Value("i")``) shared by every worker of
         the run, so that ``--max-keys`` caps the run and not each worker."""
@@ -395,7 +536,7 @@ class BotoTarget:
     def _client_error(self, service: str, operation: str, exc: Any) -> Outcome:
         error = exc.response.get("Error", {})
         code = str(error.get("Code", "") or "")
-        message = scrub(str(error.get("Message", "") or ""))
+        message = scrub_text(str(error.get("Message", "") or ""))
         status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 0) or 0)
         if ("not yet implemented" in message.lower() or status == 501 or code in {"NotImplemented", "501"}
                 or (code == "404" and status in (0, 404)) or code == "UnknownOperationException"
@@ -407,6 +548,9 @@ class BotoTarget:
         if evidence is not None:
             raise UnsupportedOperation(service, operation, f"HTTP {status}: {evidence}")
         if status >= 500 and (not code or code.isdigit()):
+            lacking = self.moto_lacks(service, operation) if self.endpoint_url else None
+            if lacking is not None:
+                raise UnsupportedOperation(service, operation, lacking)
             if self.endpoint_url and not self._offered(service):
                 # A custom endpoint (moto server, LocalStack) may not offer the service at all: moto
                 # 5.2.5's server answers any MWAA URL with a bare HTTP 500.
@@ -418,29 +562,10 @@ class BotoTarget:
 
     def _record(self, service: str, operation: str, params: Mapping[str, Any], response: Mapping[str, Any]) -> None:
         """Write what a successful call created into the ledger."""
-        led = self.ledger
-        if service == "kms":
-            if operation == "CreateKey":
-                led.keys.append(str(response["KeyMetadata"]["KeyId"]))
-            elif operation == "CreateAlias":
-                led.aliases.append(str(params["AliasName"]))
-            elif operation == "CreateGrant":
-                led.grants.append((str(params["KeyId"]), str(response.get("GrantId", ""))))
-        elif (service, operation) == ("iam", "CreateRole"):
-            led.roles.append(str(params["RoleName"]))
-        elif (service, operation) == ("opensearchserverless", "CreateCollection"):
-            detail = response.get("createCollectionDetail", {})
-            led.other.append((service, "DeleteCollection", {"id": detail.get("id", "")}))
-        elif (service, operation) == ("opensearchserverless", "CreateSecurityPolicy"):
-            led.other.append((service, "DeleteSecurityPolicy", {"name": params["name"], "type": params["type"]}))
-        elif (service, operation) == ("mwaa", "CreateEnvironment"):
-            led.other.append((service, "DeleteEnvironment", {"Name": params["Name"]}))
-        elif (service, operation) == ("sagemaker", "CreateFeatureGroup"):
-            led.other.append((service, "DeleteFeatureGroup", {"FeatureGroupName": params["FeatureGroupName"]}))
-        elif service == "forecast" and operation.startswith("Create"):
-            arn = next((v for k, v in response.items() if k.endswith("Arn") and isinstance(v, str)), None)
-            if arn:
-                led.other.append((service, "DeleteResourceTree", {"ResourceArn": arn}))
+        kind = kind_made_by(service, operation)
+        ident = created_ident(kind, params, response) if kind is not None else None
+        if kind is not None and ident is not None:
+            self.ledger.entries.append((kind, ident))
 
     def unique(self, prefix: str) -> str:
         """Fresh names: ``kmsc-<prefix>-<token>-<n>``; the token (6 random hex digits per target instance,
@@ -457,8 +582,15 @@ class BotoTarget:
         return f"{head}-{self._token}-{n}"
 
     def describe(self) -> Mapping[str, Any]:
-        return {"name": self.name, "version": self._version, "endpoint": self.endpoint_url,
-                "region": self.region, "notes": list(self._notes)}
+        notes = list(self._notes)
+        if self.public_policy_guard:
+            notes.append(f"public-principal guard: {self.public_policies_filtered} generated key policies "
+                         "filtered out")
+        described: dict[str, Any] = {"name": self.name, "version": self._version, "endpoint": self.endpoint_url,
+                                     "region": self.region, "notes": notes}
+        if self.cleanup_result is not None:
+            described["cleanup"] = self.cleanup_result
+        return described
 
     def close(self) -> None:
         """Remove what the run created (when cleanup is on), then stop; failures are kept in
@@ -468,42 +600,27 @@ class BotoTarget:
         self._closed = True
         try:
             if self._cleanup:
-                self.cleanup_failures = self._clean()
+                self.cleanup_result = self._clean()
+                self.cleanup_failures = [f"{item.kind} {item.id}: {item.error}" for item in self.cleanup_result.left]
         finally:
             if self._stop is not None:
                 self._stop()
 
-    def _clean(self) -> list[str]:
-        """Aliases and grants first, then service resources, keys (7-day window) and roles."""
-        failures: list[str] = []
-
-        def attempt(what: str, fn: Callable[[], Any]) -> None:
+    def _clean(self) -> Cleanup:
+        """Remove the ledger's resources in the table's order (see :meth:`Ledger.removal_order`);
+        what fails is left, with its error (one failure never stops the rest), and stays in the ledger."""
+        removed = 0
+        left: list[Leftover] = []
+        kept: list[tuple[Kind, dict[str, str]]] = []
+        for entry in self.ledger.removal_order():
+            kind, ident = entry
             try:
-                fn()
+                remove(self.client, kind, ident)
             except Exception as exc:
-                failures.append(f"{what}: {type(exc).__name__}: {scrub(str(exc))}")
-
-        from botocore import xform_name
-
-        kms = self.client("kms")
-        for alias in reversed(self.ledger.aliases):
-            attempt(f"delete alias {alias}", partial(kms.delete_alias, AliasName=alias))
-        for key_id, grant_id in reversed(self.ledger.grants):
-            attempt(f"revoke grant {grant_id}", partial(kms.revoke_grant, KeyId=key_id, GrantId=grant_id))
-        for service, op, params in reversed(self.ledger.other):
-            attempt(f"{service}:{op}", partial(getattr(self.client(service), xform_name(op)), **params))
-        for key_id in reversed(self.ledger.keys):
-            attempt(f"schedule deletion of key {key_id}",
-                    partial(kms.schedule_key_deletion, KeyId=key_id, PendingWindowInDays=7))
-        iam = self.client("iam")
-        for role in reversed(self.ledger.roles):
-            def drop(r: str = role) -> None:
-                for name in iam.list_role_policies(RoleName=r).get("PolicyNames", []):
-                    iam.delete_role_policy(RoleName=r, PolicyName=name)
-                for att in iam.list_attached_role_policies(RoleName=r).get("AttachedPolicies", []):
-                    iam.detach_role_policy(RoleName=r, PolicyArn=att["PolicyArn"])
-                iam.delete_role(RoleName=r)
-
-            attempt(f"delete role {role}", drop)
-        return failures
-
+                kept.append(entry)
+                left.append(Leftover(f"{kind.service} {kind.name}", kind.show(ident),
+                                     f"{type(exc).__name__}: {scrub_text(str(exc))}"))
+            else:
+                removed += 1
+        self.ledger.entries = [e for e in self.ledger.entries if any(e is k for k in kept)]
+        return Cleanup(removed=removed, left=tuple(left))

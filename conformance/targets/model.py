@@ -16,6 +16,7 @@ from typing import Any
 from kms_conformance.kms import World
 from kms_conformance.kms.errors import AwsError
 from kms_conformance.models import operations
+from kms_conformance.models.registry import ACCEPT_THEN_FAIL
 from kms_conformance.targets.base import Outcome, UnsupportedOperation
 
 DEFAULT_ACCOUNT = "123456789012"
@@ -26,12 +27,18 @@ class ModelTarget:
     between examples; names are made unique instead (DESIGN.md principle 7)."""
 
     name = "model"
+    is_reference = True
 
-    def __init__(self, account: str = DEFAULT_ACCOUNT, region: str = "us-east-1") -> None:
+    def __init__(self, account: str = DEFAULT_ACCOUNT, region: str = "us-east-1", *,
+                 accept_then_fail: bool = False) -> None:
+        """``accept_then_fail``: creations the services may fail after accepting them
+        (CreateFeatureGroup...) are accepted and end in their failed status, instead of refused."""
         self.handlers = operations()
         self.account = account
         self.region = region
         self.world = World(account=account, region=region)
+        if accept_then_fail:
+            self.world.services[ACCEPT_THEN_FAIL] = True
         self._counter = itertools.count(1)
 
     def call(

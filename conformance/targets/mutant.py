@@ -16,7 +16,10 @@ from kms_conformance.targets.base import Outcome, Target
 
 
 class MutantTarget:
-    """Wraps a target and flips the outcome of the listed ``(service, operation)`` pairs."""
+    """Wraps a target and flips the outcome of the listed ``(service, operation)`` pairs (never the
+    reference, even around the model: it is wrong on purpose)."""
+
+    is_reference = False
 
     def __init__(self, inner: Target, flips: Collection[tuple[str, str]]) -> None:
         self.inner = inner
