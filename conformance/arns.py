@@ -9,8 +9,13 @@ resource``); on top of it this module knows the shape of each resource the kit m
   multi-Region key, ``mrk-`` and 32 hex digits (``mrk-`` ids are in the id itself);
 - a KMS alias: ``arn:PARTITION:kms:REGION:ACCOUNT:alias/NAME``;
 - an IAM role: ``arn:PARTITION:iam::ACCOUNT:role/[PATH/]NAME`` (no Region), NAME up to 64 of
-  ``[\\w+=,.@-]``;
+  ``[\\w+=,.@-]``; one of its sessions: ``arn:PARTITION:sts::ACCOUNT:assumed-role/NAME/SESSION``;
+- an IAM managed policy: ``arn:PARTITION:iam::ACCOUNT:policy/[PATH/]NAME``, ACCOUNT ``aws`` for an
+  AWS managed policy ("IAM identifiers", IAM User Guide);
 - an S3 bucket: ``arn:PARTITION:s3:::BUCKET`` (no Region, no account).
+
+An account id is 12 digits ("AWS account identifiers"); a key id is a UUID, or ``mrk-`` and 32 hex
+digits for a multi-Region key ("Key identifiers (KeyId)", AWS KMS Developer Guide).
 
 >>> key = parse_key_arn("arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab")
 >>> (key.region, key.account, key.resource_id)
@@ -32,11 +37,14 @@ from botocore.utils import ArnParser, InvalidArnException
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 
 _PARSER = ArnParser()
-_ACCOUNT = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$")
-_KEY_ID = re.compile(r"^(?:mrk-[0-9a-fA-F]{32}|[0-9a-fA-F]+(?:-[0-9a-fA-F]+)*)$")
-_ROLE_NAME = re.compile(r"^[\w+=,.@-]{1,64}$")
-_ROLE_PATH = re.compile(r"^(?:[\x21-\x7e]+/)*$")
+_ACCOUNT = re.compile(r"^\d{12}$", re.ASCII)
+_REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$", re.ASCII)
+_HEX = "[0-9a-fA-F]"
+_KEY_ID = re.compile(rf"^(?:mrk-{_HEX}{{32}}|{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}})$")
+_IAM_NAME = re.compile(r"^[\w+=,.@-]{1,64}$", re.ASCII)
+_POLICY_NAME = re.compile(r"^[\w+=,.@-]{1,128}$", re.ASCII)
+_SESSION_NAME = re.compile(r"^[\w+=,.@-]{2,64}$", re.ASCII)
+_IAM_PATH = re.compile(r"^(?:[\x21-\x7e]+/)*$")
 _ALIAS_NAME = re.compile(r"^alias/[a-zA-Z0-9/_-]{1,250}$")
 _BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 
@@ -75,7 +83,7 @@ class Arn:
 
 def parse_arn(text: object) -> Arn | None:
     """Any ARN of a known partition, or None (not a string, not an ARN, another partition)."""
-    if not isinstance(text, str):
+    if not isinstance(text, str) or not text.startswith("arn:"):
         return None
     try:
         parts = _PARSER.parse_arn(text)
@@ -89,9 +97,9 @@ def parse_arn(text: object) -> Arn | None:
 def _checked(arn: Arn | None, service: str, *, regional: bool, account: bool = True) -> Arn | None:
     if arn is None or arn.service != service:
         return None
-    if regional != bool(arn.region) or (regional and not _REGION.match(arn.region)):
+    if regional != bool(arn.region) or (regional and not _REGION.fullmatch(arn.region)):
         return None
-    if account != bool(arn.account) or (account and not _ACCOUNT.match(arn.account)):
+    if account != bool(arn.account) or (account and not _ACCOUNT.fullmatch(arn.account)):
         return None
     return arn
 
@@ -99,7 +107,7 @@ def _checked(arn: Arn | None, service: str, *, regional: bool, account: bool = T
 def parse_key_arn(text: object) -> Arn | None:
     """A KMS key ARN (``key/<id>``), or None."""
     arn = _checked(parse_arn(text), "kms", regional=True)
-    if arn is None or arn.resource_type != "key" or not _KEY_ID.match(arn.resource_id):
+    if arn is None or arn.resource_type != "key" or not _KEY_ID.fullmatch(arn.resource_id):
         return None
     return arn
 
@@ -107,34 +115,100 @@ def parse_key_arn(text: object) -> Arn | None:
 def parse_alias_arn(text: object) -> Arn | None:
     """A KMS alias ARN (``alias/<name>``), or None."""
     arn = _checked(parse_arn(text), "kms", regional=True)
-    if arn is None or not _ALIAS_NAME.match(arn.resource):
+    if arn is None or not _ALIAS_NAME.fullmatch(arn.resource):
+        return None
+    return arn
+
+
+def _iam_resource(arn: Arn | None, kind: str, name: re.Pattern[str], *,
+                  accounts: tuple[str, ...] = ()) -> Arn | None:
+    """An IAM resource ``KIND/[PATH/]NAME`` of a 12-digit account (or one of ``accounts``)."""
+    if arn is None or arn.service != "iam" or arn.region or arn.resource_type != kind:
+        return None
+    if not (_ACCOUNT.fullmatch(arn.account) or arn.account in accounts):
+        return None
+    path, _, last = arn.resource[len(kind) + 1:].rpartition("/")
+    if not name.fullmatch(last) or (path and not _IAM_PATH.fullmatch(path + "/")):
         return None
     return arn
 
 
 def parse_role_arn(text: object) -> Arn | None:
-    """An IAM role ARN (``role/[path/]name``), or None."""
-    arn = _checked(parse_arn(text), "iam", regional=False)
-    if arn is None or arn.resource_type != "role":
+    """An IAM role ARN (``role/[path/]name``), or None.
+
+    >>> parse_role_arn("arn:aws:iam::111122223333:role/service-role/R").path
+    '/service-role/'
+    >>> parse_role_arn("arn:aws:iam::111122223333:user/R") is None
+    True
+    """
+    return _iam_resource(parse_arn(text), "role", _IAM_NAME)
+
+
+def parse_policy_arn(text: object) -> Arn | None:
+    """An IAM managed policy ARN (``policy/[path/]name``) of an account or of AWS (account ``aws``),
+    or None ("IAM identifiers", IAM User Guide).
+
+    >>> parse_policy_arn("arn:aws:iam::111122223333:policy/boundaries/KitBoundary").resource_id
+    'KitBoundary'
+    >>> parse_policy_arn("arn:aws:iam::aws:policy/ReadOnlyAccess").account
+    'aws'
+    >>> parse_policy_arn("arn:aws:iam::111122223333:role/KitBoundary") is None
+    True
+    """
+    return _iam_resource(parse_arn(text), "policy", _POLICY_NAME, accounts=("aws",))
+
+
+def parse_session_arn(text: object) -> Arn | None:
+    """An assumed-role session ARN (``arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION``), or
+    None. ``resource_id`` is ``ROLE/SESSION``; :func:`role_name_of` gives the role's name.
+
+    >>> parse_session_arn("arn:aws:sts::111122223333:assumed-role/R/s1").account
+    '111122223333'
+    """
+    arn = _checked(parse_arn(text), "sts", regional=False)
+    if arn is None or arn.resource_type != "assumed-role":
         return None
-    rest = arn.resource[len("role/"):]
-    path, _, name = rest.rpartition("/")
-    if not _ROLE_NAME.match(name) or (path and not _ROLE_PATH.match(path + "/")):
+    parts = arn.resource.split("/")
+    if len(parts) != 3 or not _IAM_NAME.fullmatch(parts[1]) or not _SESSION_NAME.fullmatch(parts[2]):
         return None
     return arn
+
+
+def role_name_of(text: object) -> str | None:
+    """The role name of a role ARN (its path dropped) or of one of its sessions, else None.
+
+    >>> role_name_of("arn:aws:iam::111122223333:role/service-role/R")
+    'R'
+    >>> role_name_of("arn:aws:sts::111122223333:assumed-role/R/s1")
+    'R'
+    """
+    role = parse_role_arn(text)
+    if role is not None:
+        return role.resource_id
+    session = parse_session_arn(text)
+    return session.resource.split("/")[1] if session is not None else None
 
 
 def parse_bucket_arn(text: object) -> Arn | None:
     """An S3 bucket ARN (``arn:aws:s3:::bucket``), or None."""
     arn = _checked(parse_arn(text), "s3", regional=False, account=False)
-    if arn is None or not _BUCKET.match(arn.resource):
+    if arn is None or not _BUCKET.fullmatch(arn.resource):
         return None
     return arn
 
 
 def is_key_id(text: object) -> bool:
-    """A bare KMS key id (UUID or ``mrk-`` id)."""
-    return isinstance(text, str) and bool(_KEY_ID.match(text))
+    """A bare KMS key id (UUID or ``mrk-`` id).
+
+    >>> is_key_id("mrk-1234abcd12ab34cd56ef1234567890ab"), is_key_id("alias/x")
+    (True, False)
+    """
+    return isinstance(text, str) and bool(_KEY_ID.fullmatch(text))
+
+
+def is_account_id(text: object) -> bool:
+    """A 12-digit AWS account id ("AWS account identifiers")."""
+    return isinstance(text, str) and bool(_ACCOUNT.fullmatch(text))
 
 
 def key_arn(partition: str, region: str, account: str, key_id: str) -> str:
@@ -152,10 +226,20 @@ def role_arn(partition: str, account: str, name: str, path: str = "/") -> str:
     return f"arn:{partition}:iam::{account}:role{path}{name}"
 
 
+def root_arn(partition: str, account: str) -> str:
+    """The account principal ``arn:PARTITION:iam::ACCOUNT:root``."""
+    return f"arn:{partition}:iam::{account}:root"
+
+
+def session_arn(partition: str, account: str, role_name: str, session: str) -> str:
+    """``arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE_NAME/SESSION`` (the role's path is not in it)."""
+    return f"arn:{partition}:sts::{account}:assumed-role/{role_name}/{session}"
+
+
 def account_of(text: object) -> str | None:
     """The account of any ARN that has one (``arn:aws:iam::111122223333:root`` -> the id)."""
     arn = parse_arn(text)
-    return arn.account if arn is not None and _ACCOUNT.match(arn.account) else None
+    return arn.account if arn is not None and _ACCOUNT.fullmatch(arn.account) else None
 
 
 __all__ = [
@@ -163,12 +247,18 @@ __all__ = [
     "Arn",
     "account_of",
     "alias_arn",
+    "is_account_id",
     "is_key_id",
     "key_arn",
     "parse_alias_arn",
     "parse_arn",
     "parse_bucket_arn",
     "parse_key_arn",
+    "parse_policy_arn",
     "parse_role_arn",
+    "parse_session_arn",
     "role_arn",
+    "role_name_of",
+    "root_arn",
+    "session_arn",
 ]

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from kms_conformance.documents import cited_as, page_dict
 from kms_conformance.errors import InputError
 from kms_conformance.rules import Rule
 from kms_conformance.setup import Setup
@@ -42,7 +43,8 @@ class Finding:
         return {
             "rule": self.rule.id, "title": self.rule.title, "severity": self.rule.severity, "status": self.status,
             "reasons": list(self.reasons), "doc": self.rule.citation.doc, "section": self.rule.citation.section,
-            "quote": self.rule.citation.quote,
+            "quote": self.rule.citation.quote, "quote_en": self.rule.citation.quote_en or None,
+            "page": page_dict(self.rule.citation.doc),
         }
 
 
@@ -76,6 +78,36 @@ def check_setup(setup: Setup, rules: Sequence[Rule] | None = None) -> tuple[Find
     return tuple(check_rule(r, setup) for r in rules_for(setup, rules))
 
 
+def nothing_checked(setup: Setup, findings: Sequence[Finding]) -> str | None:
+    """Why no rule applied to the setup, or None when one did. ``check`` refuses such a setup (exit
+    status 2): "N not applicable: OK" would pass a setup nothing was checked on."""
+    if any(f.status != "not-applicable" for f in findings):
+        return None
+    if not findings:
+        return f"nothing was checked: no config rule of {setup.service} or kms was selected"
+    keys = setup.keys or setup.external_keys
+    why = ("it describes no key and its request names no customer managed key" if not keys and not setup.request
+           else "it describes no key" if not keys else "none of its keys and requests is one the rules judge")
+    return (f"nothing was checked: none of the {len(findings)} rule(s) of {setup.service} and kms applies "
+            f"to this setup; {why}")
+
+
+def policy_warnings(setup: Setup) -> tuple[str, ...]:
+    """Conditions in the setup's key policies and identity policies whose outcome rests on
+    behaviour AWS does not document (:func:`kms_conformance.policy.policy_notes`): ``check``
+    prints them as warnings; they never change its exit status."""
+    from kms_conformance.policy import Policy, policy_notes
+
+    policies = [k.policy for k in setup.keys] + [p for ps in setup.identity_policies.values() for p in ps]
+    return tuple(note for p in policies if isinstance(p, Policy) for note in policy_notes(p))
+
+
+def format_warnings(warnings: Sequence[str], *, color: bool = False) -> str:
+    """One ``warning:`` line a note (what ``check`` prints after the findings)."""
+    mark = f"{_COLORS['warn']}warning\033[0m" if color else "warning"
+    return "\n".join(f"{mark}: {w} (see README, \"Where AWS documents nothing\")" for w in warnings)
+
+
 def ok(findings: Sequence[Finding]) -> bool:
     """True when no finding fails (violated ``should`` rules are warnings)."""
     return not any(f.fails for f in findings)
@@ -98,7 +130,10 @@ def format_findings(findings: Sequence[Finding], *, color: bool = False) -> str:
         lines.append(f"{mark:>5} {f.rule.id} [{f.rule.severity}] {f.rule.title}")
         if f.status in ("violated", "error"):
             c = f.rule.citation
-            lines.append(f"      {c.doc}, section \"{c.section}\": \"{c.quote}\"")
+            lines.append(f"      {cited_as(c.doc)}")
+            lines.append(f"      section \"{c.section}\": \"{c.quote}\"")
+            if c.quote_en:
+                lines.append(f"      (English rendering by kms-conformance, not AWS's words: \"{c.quote_en}\")")
             lines.extend(f"      - {reason}" for reason in f.reasons)
     counts = {s: sum(1 for f in findings if f.status == s) for s in _MARKS}
     must = sum(1 for f in findings if f.status == "violated" and f.rule.severity == "must")

@@ -54,3 +54,10 @@ class UnsupportedOperation(Exception):
     @property
     def name(self) -> str:
         return f"{self.service}:{self.operation}"
+
+
+class NotApplicable(ValueError):
+    """A mutator has nothing to change in this document (no condition to flip, no action to drop).
+
+    Mutators (:mod:`kms_conformance.strategies.mutators` and each service's) raise it; the runner's
+    config self-check, given a setup its mutator does not fit, draws another setup."""

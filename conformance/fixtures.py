@@ -23,10 +23,9 @@ Example (``examples/pytest/test_my_setup.py`` has a complete one)::
 from __future__ import annotations
 
 import json
-import os
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -34,19 +33,11 @@ import pytest
 
 if TYPE_CHECKING:
     from kms_conformance.check import Finding
+    from kms_conformance.enforcement import Enforcer
+    from kms_conformance.recording import Recording
     from kms_conformance.setup import Setup
     from kms_conformance.targets import TargetConfig
     from kms_conformance.targets.base import Target
-
-#: The key deletion window the fixtures use: the shortest KMS allows ("ScheduleKeyDeletion").
-KEY_DELETION_WINDOW_DAYS = 7
-
-
-def new_run_id(kind: str) -> str:
-    """A run id whose first characters are random (the boto targets name resources after its
-    first 8 characters), then what made it and when: ``3f9a1c0e-pytest-20261124T021754``."""
-    return f"{os.urandom(4).hex()}-{kind}-{datetime.now(UTC):%Y%m%dT%H%M%S}"
-
 
 def options_target_config(config: pytest.Config, *, run_id: str) -> TargetConfig:
     """The :class:`~kms_conformance.targets.TargetConfig` the ``--kms-*`` options describe."""
@@ -68,22 +59,101 @@ def options_target_config(config: pytest.Config, *, run_id: str) -> TargetConfig
     )
 
 
+class ConfinedTarget:
+    """A target for a pytest process that runs the user's tests too: a ``moto`` target answers only
+    inside :meth:`live` (:class:`~kms_conformance.targets.moto_scope.MotoScope`: no mock started and
+    none of the kit's moto state visible anywhere else); any other target is always live."""
+
+    def __init__(self, config: TargetConfig) -> None:
+        from kms_conformance.targets import make_target
+        from kms_conformance.targets.moto_scope import MotoScope
+
+        self.scope = MotoScope() if config.name == "moto" else None
+        self.target = make_target(config, moto_scope=self.scope)
+        if self.scope is not None:
+            self.scope.close()  # built (its identity read) inside the scope; idle until used
+
+    @contextmanager
+    def live(self) -> Iterator[Target]:
+        """The target, answering inside the block."""
+        if self.scope is None:
+            yield self.target
+            return
+        with self.scope.live():
+            yield self.target
+
+    def close(self) -> None:
+        """Close the target (inside its scope: closing a moto target closes its scope once)."""
+        if self.scope is not None:
+            self.scope.open()
+        self.target.close()
+
+
 @pytest.fixture(scope="session")
-def kms_target(request: pytest.FixtureRequest) -> Iterator[Target]:
-    """The target of the ``--kms-*`` options (default: ``moto`` in-process, as ``kms-conformance
-    run``), built once per session with the same safety checks as the CLI, closed at the end."""
+def _kms_confined_target(request: pytest.FixtureRequest) -> Iterator[ConfinedTarget]:
+    """The session's target of the ``--kms-*`` options, built once, idle between the tests using it."""
     from kms_conformance.errors import InputError, UsageError
-    from kms_conformance.targets import make_target
+    from kms_conformance.resources import new_run_id
 
     run_id = new_run_id("pytest-fixture")
     try:
-        target = make_target(options_target_config(request.config, run_id=run_id))
+        confined = ConfinedTarget(options_target_config(request.config, run_id=run_id))
     except (UsageError, InputError) as exc:
         pytest.fail(f"kms-conformance: {exc}", pytrace=False)
     try:
-        yield target
+        yield confined
     finally:
-        target.close()
+        confined.close()
+
+
+class LiveTarget:
+    """The session's target as the ``kms_target`` fixture hands it out: each call runs inside the
+    target's scope (a no-op when a test using the fixture already holds it open)."""
+
+    def __init__(self, confined: ConfinedTarget) -> None:
+        self._confined = confined
+        target = confined.target
+        self.name, self.account, self.region = target.name, target.account, target.region
+        self.is_reference = target.is_reference
+
+    def call(self, service: str, operation: str, params: Mapping[str, Any] | None = None, *,
+             principal: str | None = None) -> Any:
+        with self._confined.live() as target:
+            return target.call(service, operation, params, principal=principal)
+
+    def unique(self, prefix: str) -> str:
+        return self._confined.target.unique(prefix)
+
+    def describe(self) -> Mapping[str, Any]:
+        return self._confined.target.describe()
+
+    def close(self) -> None:
+        """Closed by the session fixture, not by a test."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._confined.target, name)
+
+
+@pytest.fixture(scope="session")
+def kms_target(_kms_confined_target: ConfinedTarget) -> Target:
+    """The target of the ``--kms-*`` options (default: ``moto`` in-process, as ``kms-conformance
+    run``), built once per session with the same safety checks as the CLI, closed at the end. On
+    ``moto`` it answers only during the tests that ask for it and inside its own calls (its state
+    kept from one to the next, out of every other test's sight: see
+    :mod:`kms_conformance.targets.moto_scope`)."""
+    return LiveTarget(_kms_confined_target)
+
+
+@pytest.fixture(autouse=True)
+def _kms_target_live(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Keeps the kit's moto live for the whole of a test that uses ``kms_target`` (one start and
+    stop a test instead of one a call); nothing for any other test."""
+    if "kms_target" not in request.fixturenames:
+        yield
+        return
+    confined: ConfinedTarget = request.getfixturevalue("_kms_confined_target")
+    with confined.live():
+        yield
 
 
 @pytest.fixture
@@ -93,6 +163,7 @@ def kms_key(kms_target: Target) -> Iterator[Callable[..., str]]:
     policy when ``policy`` is None) and returns its ARN. Each key is scheduled for deletion (7 days,
     the shortest window) when the test ends; a key that cannot be is reported as a warning
     (``kms-conformance sweep`` finds it by its run tag)."""
+    from kms_conformance.resources import KEY_DELETION_WINDOW_DAYS
     from kms_conformance.scenarios.steps import new_key
 
     created: list[str] = []
@@ -136,14 +207,64 @@ def kms_principal(kms_target: Target) -> Iterator[Callable[..., str]]:
             warnings.warn(f"kms-conformance: could not delete role {name}: {out.code} {out.message}", stacklevel=1)
 
 
-def assert_conformant(setup: Setup | Mapping[str, Any] | str | Path, *,
+@pytest.fixture
+def kms_enforce() -> Iterator[Enforcer]:
+    """KMS authorization inside moto for the test (:func:`kms_conformance.enforce`): every KMS
+    request the test's code sends to moto in process is decided by the kit's reference model from
+    moto's key policies, IAM policies and grants; yields the :class:`~kms_conformance.enforcement.Enforcer`
+    (``.last_decision.explain()``, ``.decisions``). ``@pytest.mark.kms_enforce`` and
+    ``--kms-enforce`` turn it on without naming the fixture."""
+    from kms_conformance.enforcement import enforce
+
+    with enforce() as enforcer:
+        yield enforcer
+
+
+@pytest.fixture
+def kms_record() -> Iterator[Recording]:
+    """The AWS calls the test's code sends through botocore (:func:`kms_conformance.record`), on any
+    target (it only observes); ``assert_conformant(kms_record)`` checks them against the pages'
+    rules and names the call that broke one."""
+    from kms_conformance.recording import record
+
+    with record() as recording:
+        yield recording
+
+
+def _assert_recording(recording: Recording, rules: Iterable[str] | None, strict: bool) -> tuple[Finding, ...]:
+    from kms_conformance.errors import InputError
+    from kms_conformance.recording import check_recording, format_call_findings, nothing_recorded
+    from kms_conformance.rules import catalogue, select
+
+    empty = nothing_recorded(recording)
+    if empty is not None:
+        pytest.fail(f"kms-conformance: {empty}", pytrace=False)
+    try:
+        selected = None if rules is None else select(catalogue(), ids=tuple(rules))
+        found = check_recording(recording, rules=selected)
+    except (InputError, ValueError) as exc:
+        pytest.fail(f"kms-conformance: the recorded calls: {exc}", pytrace=False)
+    if any(f.finding.fails or (strict and f.finding.status == "violated") for f in found):
+        pytest.fail(format_call_findings(found, strict=strict), pytrace=False)
+    return tuple(f.finding for f in found)
+
+
+def assert_conformant(setup: Setup | Mapping[str, Any] | str | Path | Recording, *,
                       rules: Iterable[str] | None = None, strict: bool = False) -> tuple[Finding, ...]:
     """Check a setup (a dict in the ``kms-conformance check`` file format, a path to such a file,
     or a parsed :class:`~kms_conformance.setup.Setup`) against the config rules, as ``kms-conformance
     check`` does. Fails the test, with the text ``check`` prints, when ``check`` would fail (a
     violated ``must`` rule, or a rule that could not be checked) or the setup is malformed; with
     ``strict=True`` a violated ``should`` rule (a warning for ``check``) fails it too. Returns the
-    findings otherwise. ``rules``: ids or prefixes (``AOSS-*``)."""
+    findings otherwise. ``rules``: ids or prefixes (``AOSS-*``).
+
+    A :class:`~kms_conformance.recording.Recording` (the ``kms_record`` fixture) is checked as the
+    setups its calls describe, each failure naming its call: ``FS-06 fails:
+    sagemaker:CreateFeatureGroup (call 4): ...``; a recording without any service request fails."""
+    from kms_conformance.recording import Recording as RecordingValue
+
+    if isinstance(setup, RecordingValue):
+        return _assert_recording(setup, rules, strict)
     from kms_conformance.check import check_setup, format_findings, ok
     from kms_conformance.errors import InputError
     from kms_conformance.rules import catalogue, select

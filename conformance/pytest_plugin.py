@@ -6,7 +6,9 @@ its command-line options (seen in ``--help`` only) and its fixtures (which do no
 requests them), and nothing else. Everything else starts with ``--kms-conformance``:
 
 * one pytest item per rule of the catalogue, node id ``kms-conformance::AOSS-06``, selectable
-  with ``-k``, ``-m kms_conformance``, ``-x``, ``--lf``, and run under pytest-xdist (``-n 2``);
+  with ``-k``, ``-m kms_conformance``, ``-x``, ``--lf``, by its node id on the command line
+  (``pytest --kms-conformance "kms-conformance::AOSS-06"``, which is a failure's replay line), and
+  run under pytest-xdist (``-n 2``);
 * verdicts become outcomes: conformant passes; nonconformant fails with the explanation (rule,
   quote, expected, observed, counterexample, replay command); error is a pytest *error*;
   unsupported and skipped are *skipped* with the reason; a known divergence of the baseline is
@@ -24,7 +26,6 @@ for. :func:`register_profiles` registers them on demand (in a ``conftest.py``).
 from __future__ import annotations
 
 import json
-import socket
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -34,21 +35,27 @@ import pytest
 
 # Fixtures for users' own tests; the module is as light as this one (see its docstring).
 from kms_conformance.fixtures import (  # noqa: F401  (registered with the plugin by being in its namespace)
+    ConfinedTarget,
+    _kms_confined_target,
+    _kms_target_live,
     assert_conformant,
+    kms_enforce,
     kms_key,
     kms_principal,
+    kms_record,
     kms_target,
-    new_run_id,
     options_target_config,
 )
 
 if TYPE_CHECKING:
     from kms_conformance.rules import Rule
+    from kms_conformance.runner import RunOptions
     from kms_conformance.targets.base import Target
-    from kms_conformance.verdicts import RuleResult
+    from kms_conformance.verdicts import Report, RuleResult
 
 COLLECTOR_NAME = "kms-conformance"
 MARKER = "kms_conformance"
+ENFORCE_MARKER = "kms_enforce"
 PLUGIN_NAME = "kms-conformance-session"
 _WORKER_KEY = "kms_conformance_report"
 TARGETS = ("model", "moto", "aws")
@@ -88,6 +95,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="botocore retry mode of the boto3 targets (default standard)")
     group.addoption("--kms-force-production", action="store_true", default=False,
                     help="write even to an account whose alias looks like production")
+    group.addoption("--kms-enforce", action="store_true", default=False,
+                    help="every test: KMS requests to moto in process are authorized by the kit's reference model "
+                         "(as @pytest.mark.kms_enforce; the kms_enforce fixture)")
 
 
 @pytest.hookimpl(tryfirst=True)  # before Hypothesis' own plugin loads --hypothesis-profile
@@ -96,10 +106,21 @@ def pytest_configure(config: pytest.Config) -> None:
     hyp_profile = config.getoption("hypothesis_profile", None)
     if active or (isinstance(hyp_profile, str) and hyp_profile.startswith(HYPOTHESIS_PREFIX)):
         register_profiles()
+    config.addinivalue_line("markers", f"{ENFORCE_MARKER}: KMS requests to moto in process are authorized by the "
+                                       "kit's reference model (the kms_enforce fixture)")
     if not active:
         return
+    _take_rule_node_ids(config)
     config.addinivalue_line("markers", f"{MARKER}: one rule of the kms-conformance catalogue (--kms-conformance)")
     config.pluginmanager.register(ConformanceSession(config), PLUGIN_NAME)
+
+
+@pytest.fixture(autouse=True)
+def _kms_enforce_when_asked(request: pytest.FixtureRequest) -> None:
+    """Turns the ``kms_enforce`` fixture on for a test marked ``@pytest.mark.kms_enforce``, or for
+    every test with ``--kms-enforce``; costs one marker lookup otherwise (imports nothing)."""
+    if request.config.getoption("kms_enforce", False) or request.node.get_closest_marker(ENFORCE_MARKER):
+        request.getfixturevalue("kms_enforce")
 
 
 def register_profiles() -> None:
@@ -116,6 +137,40 @@ def register_profiles() -> None:
             deadline=profile.deadline_ms,
             **extra,
         )
+
+
+def _take_rule_node_ids(config: pytest.Config) -> None:
+    """Rule node ids on the command line (``kms-conformance::KMS-03``) name no file, which pytest's
+    collection would refuse: they are taken out of the arguments and select their rules as
+    ``--kms-rules`` does (a run given only node ids collects no test file)."""
+    prefix = f"{COLLECTOR_NAME}::"
+    ids = [arg[len(prefix):] for arg in config.args if arg.startswith(prefix)]
+    if not ids:
+        return
+    config.args[:] = [arg for arg in config.args if not arg.startswith(prefix)]
+    config.option.kms_rules = [*config.getoption("kms_rules"), ",".join(ids)]
+
+
+def rule_replay_line(rule_id: str, options: RunOptions) -> str:
+    """The pytest command that re-runs one rule item exactly (same target, endpoint, region, profile
+    and seed), naming it by its node id.
+
+    >>> from kms_conformance.runner import RunOptions
+    >>> from kms_conformance.targets import TargetConfig
+    >>> rule_replay_line("KMS-03", RunOptions(target=TargetConfig(name="moto"), seed=4))
+    'pytest --kms-conformance --kms-target moto --kms-seed 4 kms-conformance::KMS-03'
+    """
+    import shlex
+
+    target = options.target
+    parts = ["pytest", "--kms-conformance", "--kms-target", target.name, "--kms-seed", str(options.seed)]
+    if options.profile != "dev":
+        parts += ["--kms-profile", options.profile]
+    if target.endpoint_url:
+        parts += ["--kms-endpoint-url", target.endpoint_url]
+    if target.region != "us-east-1":
+        parts += ["--kms-region", target.region]
+    return shlex.join([*parts, f"{COLLECTOR_NAME}::{rule_id}"])
 
 
 def run_profile_name(config: pytest.Config) -> str:
@@ -229,8 +284,9 @@ class ConformanceSession:
         self.config = config
         self.is_worker = hasattr(config, "workerinput")
         self.is_controller = False  # known at session start, once xdist has registered its scheduler
-        # Each process (each xdist worker) has its own run id: the boto targets derive resource
-        # names from it, and two workers writing to one account must not pick the same names.
+        from kms_conformance.resources import new_run_id
+
+        # Each process (each xdist worker) has its own run id, tagged on what its target creates.
         self.run_id: str = new_run_id("pytest")
         self.started = _now()
         self.profile = run_profile_name(config)
@@ -244,6 +300,7 @@ class ConformanceSession:
         self.described: dict[str, Any] = {}
         self.account: str | None = None
         self._target: Target | None = None
+        self._confined: ConfinedTarget | None = None
         self._reference: Target | None = None
         self._baseline: Any = None
 
@@ -265,14 +322,13 @@ class ConformanceSession:
                 return
             # The safety checks (allow-list, production alias) run here, once, before any test: a
             # refusal stops the session with a usage error before anything is written.
-            target = self._build_target()
+            self._build_target()
         except (UsageError, InputError, ValueError) as exc:
             raise pytest.UsageError(f"kms-conformance: {exc}") from None
         except Exception as exc:  # the environment (no credentials, endpoint down): stop cleanly
             raise pytest.UsageError(f"kms-conformance: cannot reach the target: {type(exc).__name__}: {exc}") from None
         if self.is_controller:  # the workers build their own targets
-            target.close()
-            self._target = None
+            self._close_target()
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: Any) -> None:
@@ -306,12 +362,15 @@ class ConformanceSession:
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        from kms_conformance.runner import run_meta
         from kms_conformance.verdicts import Report, report_to_dict
 
         try:
             if self.is_worker:
-                report = Report(meta=self._meta(session, exitstatus), results=tuple(self.results))
-                self.config.workeroutput[_WORKER_KEY] = json.dumps(report_to_dict(report))  # type: ignore[attr-defined]
+                meta = run_meta(self.options(), describe=self.described, account=self.account, started=self.started,
+                                incomplete=_interrupted(session, exitstatus))
+                part = Report(meta=meta, results=tuple(self.results))
+                self.config.workeroutput[_WORKER_KEY] = json.dumps(report_to_dict(part))  # type: ignore[attr-defined]
                 return
             report = self._merged_report(session, exitstatus)
             if report is None:
@@ -320,9 +379,7 @@ class ConformanceSession:
 
             self.report_paths = write_reports(report, Path(self.config.getoption("kms_report_dir")))
         finally:
-            if self._target is not None:
-                self._target.close()
-                self._target = None
+            self._close_target()
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.report_paths:
@@ -330,14 +387,21 @@ class ConformanceSession:
             terminalreporter.write_line(f"kms-conformance: run {self.run_id}: reports written: {where}")
 
     # -- running one rule --------------------------------------------------------------------
-    def _build_target(self) -> Target:
-        if self._target is None:
-            from kms_conformance.targets import make_target
-
-            self._target = make_target(options_target_config(self.config, run_id=self.run_id))
+    def _build_target(self) -> ConfinedTarget:
+        """The process's target; on ``moto`` it answers only while a rule item runs (see
+        :class:`~kms_conformance.fixtures.ConfinedTarget`): the user's own tests of the same session
+        never run on the kit's moto, nor see what it created."""
+        if self._confined is None:
+            self._confined = ConfinedTarget(options_target_config(self.config, run_id=self.run_id))
+            self._target = self._confined.target
             self.described = dict(self._target.describe())
             self.account = self._target.account
-        return self._target
+        return self._confined
+
+    def _close_target(self) -> None:
+        if self._confined is not None:
+            confined, self._confined, self._target = self._confined, None, None
+            confined.close()
 
     def _reference_target(self, target: Target) -> Target:
         if self._reference is None:
@@ -346,21 +410,28 @@ class ConformanceSession:
             self._reference = ModelTarget(account=target.account, region=target.region)
         return self._reference
 
-    def replay_command(self, rule_id: str) -> str:
-        from kms_conformance.runner import RunOptions, replay_command
+    def options(self) -> RunOptions:
+        """The run's options as ``kms-conformance run`` would hold them (target, profile, seed, argv)."""
+        from kms_conformance.runner import RunOptions
 
-        config = options_target_config(self.config, run_id=self.run_id)
-        return replay_command(rule_id, RunOptions(target=config, profile=self.profile, seed=self.seed))
+        return RunOptions(target=options_target_config(self.config, run_id=self.run_id), profile=self.profile,
+                          seed=self.seed, argv=("pytest", *self.config.invocation_params.args))
+
+    def replay_command(self, rule_id: str) -> str:
+        """The rule item's node id in the pytest command that re-runs it (:func:`rule_replay_line`)."""
+        return rule_replay_line(rule_id, self.options())
 
     def run_rule(self, rule: Rule) -> RuleResult:
         """Run one rule on this process's target; the raw result is kept for the reports, the one
         returned has the baseline applied (a known divergence is xfailed)."""
-        from kms_conformance.runner import PROFILES, run_rule
+        from kms_conformance.rules import catalogue
+        from kms_conformance.runner import PROFILES, run_rule, subject_index
 
         try:
-            target = self._build_target()
-            result = run_rule(rule, target, self._reference_target(target), profile=PROFILES[self.profile],
-                              seed=self.seed, replay=self.replay_command(rule.id))
+            with self._build_target().live() as target:
+                result = run_rule(rule, target, self._reference_target(target), profile=PROFILES[self.profile],
+                                  seed=self.seed, replay=self.replay_command(rule.id),
+                                  subjects=subject_index(catalogue()))
         except Exception as exc:  # run_rule turns failures into verdicts; building the target may fail
             result = _result(rule, "error", f"{type(exc).__name__}: {exc}", self.replay_command(rule.id))
         self.results.append(result)
@@ -375,67 +446,45 @@ class ConformanceSession:
                               datetime.now(UTC).date())
 
     # -- the report ----------------------------------------------------------------------------
-    def _meta(self, session: pytest.Session, exitstatus: int) -> Any:
-        from kms_conformance import __version__
-        from kms_conformance.verdicts import RunMeta
-
-        interrupted = int(exitstatus) == int(pytest.ExitCode.INTERRUPTED) or bool(session.shouldstop)
-        if not self.is_worker and self.selected is not None:  # -x, a crash: rules without a result
-            ran = len(self.results) + sum(len(d.get("results", ())) for d in self.worker_reports)
-            interrupted = interrupted or ran < len(self.selected)
-        return RunMeta(
-            kit_version=__version__,
-            target=str(self.config.getoption("kms_target")),
-            target_version=str(self.described.get("version", "")),
-            endpoint=self.described.get("endpoint") or self.config.getoption("kms_endpoint_url"),
-            region=str(self.config.getoption("kms_region")),
-            account=self.account,
-            seed=self.seed,
-            profile=self.profile,
-            started=self.started,
-            finished=_now(),
-            host=socket.gethostname(),
-            incomplete=interrupted or self.worker_crashed,
-            argv=("pytest", *self.config.invocation_params.args),
-            target_notes=tuple(str(n) for n in self.described.get("notes", ()) or ()),
-        )
-
-    def _merged_report(self, session: pytest.Session, exitstatus: int) -> Any:
-        """This process's results plus every worker's, in catalogue order, the baseline applied once
-        over all of them (so that its notes about stale entries see the whole run)."""
-        from dataclasses import replace
-
-        from kms_conformance.verdicts import Report, report_from_dict
+    def _merged_report(self, session: pytest.Session, exitstatus: int) -> Report | None:
+        """This process's results plus every worker's, assembled as ``kms-conformance run`` assembles
+        its own (:func:`kms_conformance.runner.assemble_report`: catalogue order, a selected rule
+        without a result skipped as "not run" in a report marked incomplete, the baseline applied once
+        over all of them, so that its notes about stale entries see the whole run)."""
+        from kms_conformance.runner import assemble_report
+        from kms_conformance.verdicts import report_from_dict
 
         results = list(self.results)
-        meta = self._meta(session, exitstatus)
+        describe: dict[str, Any] = dict(self.described)
+        account = self.account
+        incomplete = _interrupted(session, exitstatus) or self.worker_crashed
         for data in self.worker_reports:
             part = report_from_dict(data)
             results.extend(part.results)
-            if not meta.target_version and part.meta.target_version:
-                meta = replace(meta, target_version=part.meta.target_version, endpoint=part.meta.endpoint,
-                               account=part.meta.account, target_notes=part.meta.target_notes)
-            if part.meta.incomplete:
-                meta = replace(meta, incomplete=True)
+            if not describe.get("version") and part.meta.target_version:
+                describe = {"version": part.meta.target_version, "endpoint": part.meta.endpoint,
+                            "notes": part.meta.target_notes}
+                account = part.meta.account
+            incomplete = incomplete or part.meta.incomplete
         if self.config.option.collectonly or not (results or self.selected):
             return None  # nothing ran: leave the previous reports alone
-        # As `kms-conformance run` does: a selected rule without a result (-x, Ctrl-C, a crashed
-        # worker) is reported as skipped, "not run", in a report marked incomplete.
-        have = {r.rule_id for r in results}
-        by_id = {r.id: r for r in self.rules}
-        results += [_result(by_id[rule_id], "skipped", "not run: the run was interrupted")
-                    for rule_id in self.selected or () if rule_id not in have and rule_id in by_id]
-        order = {r.id: i for i, r in enumerate(self.rules)}
-        results.sort(key=lambda r: order.get(r.rule_id, len(order)))
-        final, notes = self._with_baseline(results)
-        return Report(meta=replace(meta, baseline_notes=notes), results=final)
+        wanted = {r.rule_id for r in results} | set(self.selected or ())
+        return assemble_report(self.options(), [r for r in self.rules if r.id in wanted], results,
+                               describe=describe, account=account, started=self.started,
+                               baseline=self._baseline or (), incomplete=incomplete,
+                               today=datetime.now(UTC).date())
+
+
+def _interrupted(session: pytest.Session, exitstatus: int) -> bool:
+    return int(exitstatus) == int(pytest.ExitCode.INTERRUPTED) or bool(session.shouldstop)
 
 
 def _result(rule: Rule, verdict: str, detail: str, replay: str | None = None) -> RuleResult:
     from kms_conformance.verdicts import RuleResult, Verdict
 
     return RuleResult(rule_id=rule.id, title=rule.title, doc=rule.citation.doc, section=rule.citation.section,
-                      quote=rule.citation.quote, severity=rule.severity, kind=tuple(rule.kinds),
+                      quote=rule.citation.quote, quote_en=rule.citation.quote_en, group=rule.group,
+                      severity=rule.severity, kind=tuple(rule.kinds),
                       verdict=Verdict(verdict), detail=detail, replay=replay)
 
 

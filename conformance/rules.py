@@ -11,10 +11,13 @@ Words (DESIGN.md): *rule*, *document*, *target*, *verdict*. Severity ``must`` is
 
 from __future__ import annotations
 
+import fnmatch
 import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
+
+from kms_conformance.documents import DOCS, EXTERNAL, GROUPS, TRANSLATION_OF, page_dict
 
 if TYPE_CHECKING:
     from hypothesis.strategies import SearchStrategy
@@ -42,15 +45,6 @@ SPEC_MODULES: tuple[str, ...] = (
     "kms_conformance.specs.mwaa",
 )
 
-#: Document file names (../shared/docs) to the short names users pass as ``--doc``.
-DOCS: Mapping[str, str] = {
-    "004_1f23ff3028fec3c5.txt": "forecast",
-    "000_e5ea019ba961ed74.txt": "forecast-ko",
-    "001_33dc1ec0c5fdd4cf.txt": "feature-store",
-    "002_c2442b383cdbec83.txt": "opensearch-serverless",
-    "003_38db2e13c46896ae.txt": "mwaa",
-}
-
 
 @dataclass(frozen=True)
 class Citation:
@@ -60,6 +54,9 @@ class Citation:
     doc: str
     section: str
     quote: str
+    #: The project's English rendering of ``quote`` when the page is not in English (a translation
+    #: written for readers of the report, marked as such wherever it is shown); empty otherwise.
+    quote_en: str = ""
 
 
 def _default_compare(expected: Mapping[str, Any], observed: Mapping[str, Any]) -> str | None:
@@ -68,6 +65,37 @@ def _default_compare(expected: Mapping[str, Any], observed: Mapping[str, Any]) -
         f"{key}: expected {expected[key]!r}, observed {observed.get(key, '<missing>')!r}"
         for key in expected
         if observed.get(key) != expected[key]
+    ]
+    return "; ".join(diffs) or None
+
+
+#: Error codes that are no refusal of the request but the service or the wire failing: never one of
+#: the documented family of outcomes a rule with an inferred error code accepts.
+SERVER_ERRORS = frozenset({
+    "InternalServerException", "InternalFailure", "InternalServerError", "ServiceUnavailable",
+    "ServiceUnavailableException", "ThrottlingException", "Throttling", "TooManyRequestsException",
+    "KMSInternalException", "UnknownError",
+})
+
+
+def _refused(value: Any) -> bool:
+    """Whether a fact is a client error code (the request was refused).
+
+    >>> _refused("AccessDeniedException"), _refused("OK"), _refused("InternalServerException"), _refused(True)
+    (True, False, False, False)
+    """
+    return (isinstance(value, str) and value != "OK" and value not in SERVER_ERRORS
+            and value[:1].isupper() and value.isalnum())
+
+
+def _refusal_compare(expected: Mapping[str, Any], observed: Mapping[str, Any]) -> str | None:
+    """Like the default comparison, except that one client error code stands for another: the rule's
+    page says the call fails but names no error (``inferred="error code"``), so any refusal is the
+    documented outcome; a server error or success is not."""
+    diffs = [
+        f"{key}: expected {expected[key]!r} (any refusal), observed {observed.get(key, '<missing>')!r}"
+        for key in expected
+        if observed.get(key) != expected[key] and not (_refused(expected[key]) and _refused(observed.get(key)))
     ]
     return "; ".join(diffs) or None
 
@@ -97,6 +125,14 @@ class Rule:
     check: ConfigCheck | None = None
     applies: Applies | None = None
     behavior: Behavior | None = None
+    #: What the rule expects that its page does not state (``"error code"``: the page says the call
+    #: fails but names no error, so any client error of the documented family is accepted); empty
+    #: when the page states everything the rule checks.
+    inferred: str = ""
+    #: The document group the rule is filed under (``kms``), or empty: filed under its page.
+    group: str = ""
+    #: An :data:`kms_conformance.documents.EXTERNAL` source the rule rests on beyond its page, or empty.
+    source: str = ""
 
     @property
     def kinds(self) -> tuple[Kind, ...]:
@@ -119,10 +155,15 @@ class Rule:
             "doc": self.citation.doc,
             "section": self.citation.section,
             "quote": self.citation.quote,
+            "quote_en": self.citation.quote_en or None,
+            "page": page_dict(self.citation.doc),
             "severity": self.severity,
             "kind": list(self.kinds),
             "operations": list(self.operations),
             "service": self.service,
+            "inferred": self.inferred or None,
+            "group": self.group or None,
+            "source": dict(zip(("title", "url"), EXTERNAL[self.source], strict=True)) if self.source else None,
         }
 
 
@@ -140,6 +181,9 @@ class RuleBuilder:
     applies: Applies | None = None
     behavior: Behavior | None = None
     note: str = ""
+    inferred: str = ""
+    group: str = ""
+    source: str = ""
     _docs: list[str] = field(default_factory=list)
 
     def config(self, fn: ConfigCheck | None = None, *, applies: Applies | None = None) -> Any:
@@ -178,6 +222,9 @@ class RuleBuilder:
     def freeze(self) -> Rule:
         if self.check is None and self.behavior is None:
             raise ValueError(f"{self.id}: a rule needs a config check or a scenario")
+        behavior = self.behavior
+        if behavior is not None and self.inferred == "error code" and behavior.compare is _default_compare:
+            behavior = Behavior(behavior.scenario, behavior.examples, _refusal_compare, behavior.lifecycle)
         return Rule(
             id=self.id,
             title=self.title,
@@ -188,7 +235,10 @@ class RuleBuilder:
             note=self.note or "\n".join(self._docs),
             check=self.check,
             applies=self.applies,
-            behavior=self.behavior,
+            behavior=behavior,
+            inferred=self.inferred,
+            group=self.group,
+            source=self.source,
         )
 
 
@@ -206,13 +256,23 @@ def rule(
     severity: Severity = "must",
     operations: Iterable[str] = (),
     note: str = "",
+    inferred: str = "",
+    group: str = "",
+    source: str = "",
+    quote_en: str = "",
 ) -> RuleBuilder:
-    """Declare a rule. Ids are stable (``AOSS-06``) and unique across the catalogue."""
+    """Declare a rule. Ids are stable (``AOSS-06``) and unique across the catalogue. ``inferred``
+    names what the rule expects beyond its page's words (``"error code"``)."""
     if id in _REGISTRY:
         raise ValueError(f"rule {id} declared twice")
     if doc not in DOCS:
         raise ValueError(f"{id}: unknown document {doc!r}")
-    builder = RuleBuilder(id, title, service, Citation(doc, section, quote), severity, tuple(operations), note=note)
+    if group and doc not in GROUPS.get(group, ()):
+        raise ValueError(f"{id}: {doc!r} is not a source of document group {group!r}")
+    if source and source not in EXTERNAL:
+        raise ValueError(f"{id}: unknown external source {source!r}")
+    builder = RuleBuilder(id, title, service, Citation(doc, section, quote, quote_en), severity, tuple(operations),
+                          note=note, inferred=inferred, group=group, source=source)
     _REGISTRY[id] = builder
     return builder
 
@@ -233,31 +293,39 @@ def select(
     kind: str | None = None,
     service: str | None = None,
 ) -> tuple[Rule, ...]:
-    """Filter the catalogue. ``ids`` accepts exact ids or prefixes ending in ``*`` (``AOSS-*``);
-    ``docs`` accepts file names or the short names of :data:`DOCS`. Unknown ids raise ValueError."""
+    """Filter the catalogue. ``ids`` accepts exact ids or shell patterns (``AOSS-*``, ``KMS-0?``);
+    one starting with ``!`` leaves out what it matches (``!AOSS-0*``; only exclusions: every other
+    rule). ``docs`` accepts file names or the short names of :data:`kms_conformance.documents.DOCS`
+    (an original page selects its translations too). An unknown id, or a pattern that matches no
+    rule, raises ValueError."""
     rules = tuple(rules)
-    wanted = [i.strip().upper() for i in ids if i.strip()]
-    if wanted:
-        known = {r.id for r in rules}
-        for w in wanted:
-            if not w.endswith("*") and w not in known:
-                raise ValueError(f"unknown rule id {w!r} (see `kms-conformance rules`)")
-        rules = tuple(
-            r for r in rules if any(r.id == w or (w.endswith("*") and r.id.startswith(w[:-1])) for w in wanted)
-        )
+    patterns = [i.strip().upper() for i in ids if i.strip()]
+    if patterns:
+        known = [r.id for r in rules]
+        include = [p for p in patterns if not p.startswith("!")]
+        exclude = [p[1:].strip() for p in patterns if p.startswith("!")]
+        for w in (*include, *exclude):
+            if not any(ch in w for ch in "*?[") and w not in known:
+                raise ValueError(f"unknown rule id {w[:40]!r} (see `kms-conformance rules`)")
+            if not fnmatch.filter(known, w):
+                raise ValueError(f"rule pattern {w[:40]!r} matches no rule (see `kms-conformance rules`)")
+        rules = tuple(r for r in rules
+                      if (not include or any(fnmatch.fnmatchcase(r.id, w) for w in include))
+                      and not any(fnmatch.fnmatchcase(r.id, w) for w in exclude))
     doc_names = {d.strip() for d in docs if d.strip()}
     if doc_names:
         by_short = {short: f for f, short in DOCS.items()}
         files = set()
-        for d in doc_names:
+        groups = {d for d in doc_names if d in GROUPS}
+        for d in doc_names - groups:
             if d in DOCS:
                 files.add(d)
             elif d in by_short:
                 files.add(by_short[d])
             else:
-                raise ValueError(f"unknown document {d!r}; one of: {', '.join(sorted(by_short))}")
-        rules = tuple(r for r in rules if r.citation.doc in files or (
-            "004_1f23ff3028fec3c5.txt" in files and r.citation.doc == "000_e5ea019ba961ed74.txt"))
+                raise ValueError(f"unknown document {d!r}; one of: {', '.join(sorted([*by_short, *GROUPS]))}")
+        rules = tuple(r for r in rules if r.citation.doc in files or TRANSLATION_OF.get(r.citation.doc) in files
+                      or r.group in groups)
     if severity:
         rules = tuple(r for r in rules if r.severity == severity)
     if kind:
@@ -271,7 +339,8 @@ def select(
 class ServiceSpec:
     """What the runner and the property tests need to exercise a service's config rules:
     a strategy of compliant setups (dicts in the ``check`` file format) and, per rule id,
-    a mutator that breaks exactly that rule (returns a strategy, so it may draw)."""
+    a mutator that breaks exactly that rule (returns a strategy, so it may draw; raises
+    :class:`kms_conformance.errors.NotApplicable` when the setup offers it nothing to break)."""
 
     name: str
     compliant: Callable[[], SearchStrategy[dict[str, Any]]]

@@ -1,111 +1,75 @@
 """Find and remove what earlier runs left behind in an account (``kms-conformance sweep``).
 
 A run cleans up in ``finally``; a run killed mid-way (SIGKILL, a lost CI runner) cannot. The sweep
-finds the kit's resources by their tags (:mod:`kms_conformance.resources`) and removes those older
-than ``--older-than`` hours, in the order AWS needs: the services' resources first (OpenSearch
-Serverless collections, then the security policies that match them; SageMaker feature groups; MWAA
+finds the kit's resources as the table :data:`kms_conformance.resources.KINDS` says (by their run
+tags, or, for what takes no tags, by name prefix and age) and removes those older than
+``--older-than`` hours, in the table's order: the services' resources first (OpenSearch Serverless
+collections, then the security policies that match them; SageMaker feature groups; MWAA
 environments; Forecast dataset groups, then datasets), then KMS aliases and grants before their key,
 which is scheduled for deletion with the shortest window KMS allows (7 days, "ScheduleKeyDeletion"),
-and last IAM roles, inline policies before their role.
+and last IAM roles, their policies before them.
 
 What it finds: tagged KMS keys, IAM roles, AOSS collections, feature groups and MWAA environments;
 by name prefix and age, what takes no tags or is not tagged by the target: AOSS security policies
 (``kmsc-...`` and the service's ``auto-kmsc-...``) and Forecast dataset groups and datasets (``kmsc_...``).
+A resource tagged with a run id but no creation time is as old as the run the id names.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from kms_conformance.resources import CREATED_TAG, NAME_PREFIX, RUN_TAG, created_at
-
-#: The shortest pending window ScheduleKeyDeletion accepts ("ScheduleKeyDeletion", PendingWindowInDays 7-30).
-KEY_DELETION_WINDOW_DAYS = 7
+from kms_conformance.resources import (
+    CREATED_TAG,
+    KINDS,
+    RUN_TAG,
+    ClientFactory,
+    Finder,
+    Kind,
+    call_operation,
+    created_at,
+    kind_named,
+    remove,
+)
+from kms_conformance.scrub import scrub_text
 
 
 @dataclass(frozen=True)
 class SweepAction:
-    """One removal: what (``service``/``kind``/``ident``), why (run id, age), and the call that does it."""
+    """One removal: what (``service``/``kind``/``ident``, the identifier fields in ``fields``), why
+    (run id, age), and the kind of the table that says how to remove it (``table_kind``)."""
 
     service: str
     kind: str
     ident: str
     run_id: str
     created: str
+    fields: tuple[tuple[str, str], ...]
+    table_kind: str
 
     def describe(self) -> str:
         return f"{self.service} {self.kind} {self.ident} (run {self.run_id}, created {self.created})"
 
 
-ClientFactory = Callable[[str], Any]
+def _pages(client: Any, finder: Finder, params: Mapping[str, Any]) -> Iterator[Any]:
+    """The items of a list call: botocore's paginator, or ``nextToken`` where botocore has no
+    paginator (OpenSearch Serverless)."""
+    from botocore import xform_name
 
-
-def _old_enough(tags: dict[str, str], cutoff: datetime) -> bool:
-    when = created_at(tags)
-    return RUN_TAG in tags and when is not None and when <= cutoff
-
-
-def _pages(client: Any, operation: str, key: str, **params: Any) -> Iterable[Any]:
-    paginator = client.get_paginator(operation)
-    for page in paginator.paginate(**params):
-        yield from page.get(key, [])
-
-
-def plan_sweep(clients: ClientFactory, *, older_than_hours: float, now: datetime | None = None) -> list[SweepAction]:
-    """Every leftover older than the cutoff, in the order it must be removed: the services' resources
-    first (they hold grants on, and name, the keys and roles), then KMS aliases, grants and keys,
-    then IAM roles."""
-    cutoff = (now or datetime.now(UTC)) - timedelta(hours=older_than_hours)
-    actions: list[SweepAction] = []
-    actions.extend(_plan_aoss(clients, cutoff))
-    actions.extend(_plan_feature_groups(clients, cutoff))
-    actions.extend(_plan_mwaa(clients, cutoff))
-    actions.extend(_plan_forecast(clients, cutoff))
-    actions.extend(_plan_kms(clients, cutoff))
-    actions.extend(_plan_iam(clients, cutoff))
-    return actions
-
-
-def _plan_kms(clients: ClientFactory, cutoff: datetime) -> list[SweepAction]:
-    """Tagged customer managed keys not yet pending deletion: their aliases and grants, then the key."""
-    actions: list[SweepAction] = []
-    kms = clients("kms")
-    for key in _pages(kms, "list_keys", "Keys"):
-        key_id = key["KeyId"]
-        try:
-            meta = kms.describe_key(KeyId=key_id)["KeyMetadata"]
-            if meta.get("KeyManager") == "AWS" or meta.get("KeyState") == "PendingDeletion":
-                continue
-            tags = {t["TagKey"]: t["TagValue"] for t in kms.list_resource_tags(KeyId=key_id).get("Tags", [])}
-        except Exception:  # a key we may not read is not ours to sweep
-            continue
-        if not _old_enough(tags, cutoff):
-            continue
-        run_id, created = tags[RUN_TAG], tags.get(CREATED_TAG, "")
-        for alias in _pages(kms, "list_aliases", "Aliases", KeyId=key_id):
-            actions.append(SweepAction("kms", "alias", alias["AliasName"], run_id, created))
-        for grant in _pages(kms, "list_grants", "Grants", KeyId=key_id):
-            actions.append(SweepAction("kms", "grant", f"{key_id}/{grant['GrantId']}", run_id, created))
-        actions.append(SweepAction("kms", "key", key_id, run_id, created))
-    return actions
-
-
-def _plan_iam(clients: ClientFactory, cutoff: datetime) -> list[SweepAction]:
-    """Tagged roles (their inline policies go with them, see :func:`_execute_one`)."""
-    actions: list[SweepAction] = []
-    iam = clients("iam")
-    for role in _pages(iam, "list_roles", "Roles"):
-        name = role["RoleName"]
-        try:
-            tags = {t["Key"]: t["Value"] for t in iam.list_role_tags(RoleName=name).get("Tags", [])}
-        except Exception:
-            continue
-        if _old_enough(tags, cutoff):
-            actions.append(SweepAction("iam", "role", name, tags[RUN_TAG], tags.get(CREATED_TAG, "")))
-    return actions
+    if not finder.next_token:
+        for page in client.get_paginator(xform_name(finder.operation)).paginate(**params):
+            yield from page.get(finder.items, [])
+        return
+    token: str | None = None
+    while True:
+        page = call_operation(client, finder.operation, {**params, **({"nextToken": token} if token else {})})
+        yield from page.get(finder.items, [])
+        token = page.get("nextToken")
+        if not token:
+            return
 
 
 def _stamp(value: Any) -> datetime | None:
@@ -117,164 +81,116 @@ def _stamp(value: Any) -> datetime | None:
     return None
 
 
-def _aoss_policy_ours(name: str) -> bool:
-    """The kit's encryption policies (``kmsc-...``) and those the service made for its collections
-    (``auto-kmsc-...``, AOSS-11: an ``auto-<collection-name>`` policy, cut to 32 characters)."""
-    return name.startswith(NAME_PREFIX) or name.startswith(f"auto-{NAME_PREFIX}")
+def _ident(finder: Finder, item: Any, parent: Mapping[str, str]) -> dict[str, str]:
+    ident = {}
+    for name, source in finder.ident.items():
+        if source.startswith("="):
+            ident[name] = source[1:]
+        elif source.startswith("parent."):
+            ident[name] = parent[source[len("parent."):]]
+        elif source.startswith("arn:"):
+            ident[name] = str(item[source[len("arn:"):]]).rsplit("/", 1)[-1]
+        else:
+            ident[name] = str(item[source] if source else item)
+    return ident
 
 
-def _plan_aoss(clients: ClientFactory, cutoff: datetime) -> list[SweepAction]:
-    """Collections are tagged (the boto target tags CreateCollection); security policies take no tags,
-    so they go by name prefix and age (``createdDate``). Collections before the policies that match
-    them (DeleteSecurityPolicy refuses a policy a collection still uses)."""
+def _why(finder: Finder, client: Any, record: Any, cutoff: datetime) -> tuple[str, str] | None:
+    """(run id, created) when the record is the kit's and old enough, else None."""
+    if finder.tags is not None:
+        read = finder.tags
+        raw = (call_operation(client, read.operation, {p: record[f] for p, f in read.params.items()})
+               if read.operation else record).get(read.key)
+        tags = read.shape.read(raw)
+        when = created_at(tags)
+        if RUN_TAG not in tags or when is None or when > cutoff:
+            return None
+        return tags[RUN_TAG], tags.get(CREATED_TAG, "")
+    created = _stamp(record.get(finder.created))
+    name = str(record.get(finder.name, ""))
+    if not name.startswith(finder.prefixes) or created is None or created > cutoff:
+        return None
+    return "?", created.isoformat()
+
+
+def _find(clients: ClientFactory, kind: Kind, finder: Finder, cutoff: datetime,
+          parent: tuple[Mapping[str, str], str, str] | None = None) -> list[SweepAction]:
+    """The leftovers one finder finds, each preceded by those found within it (a key's aliases and grants)."""
     try:
-        aoss = clients("opensearchserverless")
-        collections = list(_aoss_pages(aoss, "list_collections", "collectionSummaries"))
-    except Exception:  # the service is not offered at this endpoint
-        return []
-    actions = []
-    for coll in collections:
-        if coll.get("status") == "DELETING" or not coll.get("arn"):
-            continue
-        try:
-            tags = {t["key"]: t["value"] for t in aoss.list_tags_for_resource(resourceArn=coll["arn"]).get("tags", [])}
-        except Exception:
-            continue
-        if _old_enough(tags, cutoff):
-            actions.append(SweepAction("opensearchserverless", "collection", coll["id"], tags[RUN_TAG],
-                                       tags.get(CREATED_TAG, "")))
-    for kind in ("encryption", "network"):
-        try:
-            policies = list(_aoss_pages(aoss, "list_security_policies", "securityPolicySummaries", type=kind))
-        except Exception:
-            continue
-        for pol in policies:
-            created = _stamp(pol.get("createdDate"))
-            if _aoss_policy_ours(pol.get("name", "")) and (created is None or created <= cutoff):
-                actions.append(SweepAction("opensearchserverless", f"{kind}-policy", pol["name"], "?",
-                                           created.isoformat() if created else ""))
-    return actions
-
-
-def _aoss_pages(client: Any, operation: str, key: str, **params: Any) -> Iterable[Any]:
-    """OpenSearch Serverless lists page by ``nextToken`` and botocore has no paginator for them."""
-    token: str | None = None
-    while True:
-        page = getattr(client, operation)(**params, **({"nextToken": token} if token else {}))
-        yield from page.get(key, [])
-        token = page.get("nextToken")
-        if not token:
-            return
-
-
-def _plan_feature_groups(clients: ClientFactory, cutoff: datetime) -> list[SweepAction]:
-    """SageMaker feature groups the boto target tagged at CreateFeatureGroup (tags read by ListTags)."""
-    try:
-        sagemaker = clients("sagemaker")
-        groups = list(_pages(sagemaker, "list_feature_groups", "FeatureGroupSummaries"))
-    except Exception:  # not offered at this endpoint (moto has no ListFeatureGroups)
-        return []
-    actions = []
-    for group in groups:
-        if group.get("FeatureGroupStatus") == "Deleting":
-            continue
-        try:
-            raw = sagemaker.list_tags(ResourceArn=group["FeatureGroupArn"]).get("Tags", [])
-        except Exception:
-            continue
-        tags = {t["Key"]: t["Value"] for t in raw}
-        if _old_enough(tags, cutoff):
-            actions.append(SweepAction("sagemaker", "feature-group", group["FeatureGroupName"], tags[RUN_TAG],
-                                       tags.get(CREATED_TAG, "")))
-    return actions
-
-
-def _plan_mwaa(clients: ClientFactory, cutoff: datetime) -> list[SweepAction]:
-    """MWAA environments the boto target tagged at CreateEnvironment (tags read by GetEnvironment)."""
-    try:
-        mwaa = clients("mwaa")
-        names = list(_pages(mwaa, "list_environments", "Environments"))
-    except Exception:  # not offered at this endpoint (moto has no MWAA)
-        return []
-    actions = []
-    for name in names:
-        try:
-            env = mwaa.get_environment(Name=name)["Environment"]
-        except Exception:
-            continue
-        tags = dict(env.get("Tags") or {})
-        if env.get("Status") != "DELETING" and _old_enough(tags, cutoff):
-            actions.append(SweepAction("mwaa", "environment", name, tags[RUN_TAG], tags.get(CREATED_TAG, "")))
-    return actions
-
-
-#: Forecast names take no hyphen (``^[a-zA-Z][a-zA-Z0-9_]*``): the kit's start ``kmsc_``.
-FORECAST_PREFIX = NAME_PREFIX.replace("-", "_")
-#: What the sweep lists in Forecast, in removal order: DeleteResourceTree on a dataset group removes its
-#: predictors, forecasts, explainabilities and export jobs, on a dataset its import jobs
-#: ("DeleteResourceTree", Amazon Forecast API Reference). (list operation, list key, name, ARN, kind)
-_FORECAST_KINDS: tuple[tuple[str, str, str, str, str], ...] = (
-    ("list_dataset_groups", "DatasetGroups", "DatasetGroupName", "DatasetGroupArn", "dataset-group"),
-    ("list_datasets", "Datasets", "DatasetName", "DatasetArn", "dataset"),
-)
-
-
-def _plan_forecast(clients: ClientFactory, cutoff: datetime) -> list[SweepAction]:
-    """Forecast dataset groups and datasets by name prefix and ``CreationTime`` (the boto target does
-    not tag Forecast resources); each kind is skipped quietly where the endpoint lacks it."""
-    try:
-        forecast = clients("forecast")
+        client = clients(finder.service or kind.service)
+        params = {**finder.params, **({p: parent[0][f] for p, f in finder.parent.items()} if parent else {})}
+        items = list(_pages(client, finder, params))
     except Exception:
-        return []
-    actions = []
-    for operation, key, name_field, arn_field, kind in _FORECAST_KINDS:
-        try:
-            items = list(_pages(forecast, operation, key))
-        except Exception:  # moto implements dataset groups only
+        if finder.optional:  # the endpoint lacks the service or the call
+            return []
+        raise
+    actions: list[SweepAction] = []
+    for item in items:
+        ident = _ident(finder, item, parent[0] if parent else {})
+        if parent is not None:
+            why: tuple[str, str] | None = parent[1:]
+            record = item
+        else:
+            try:
+                record = item
+                if finder.detail is not None:
+                    operation, detail_params, key = finder.detail
+                    try:
+                        record = call_operation(clients(kind.service), operation,
+                                                {p: ident[f] for p, f in detail_params.items()})[key]
+                    except Exception:  # not readable in full: the tags alone say whether it is the kit's
+                        record = {**item, **ident} if finder.tags is not None else None
+                    if record is None:
+                        continue
+                if any(record.get(f) in values for f, values in finder.skip.items()):
+                    continue
+                if any(not record.get(f) for f in finder.require):
+                    continue
+                why = _why(finder, clients(kind.service) if finder.tags and finder.tags.operation else client,
+                           record, cutoff)
+            except Exception:  # a resource we may not read is not ours to sweep
+                continue
+        if why is None:
             continue
-        for item in items:
-            created = _stamp(item.get("CreationTime"))
-            if str(item.get(name_field, "")).startswith(FORECAST_PREFIX) and created is not None and created <= cutoff:
-                actions.append(SweepAction("forecast", kind, item[arn_field], "?", created.isoformat()))
+        if parent is None:
+            for child in KINDS:
+                for inner in child.find:
+                    if inner.within == kind.name and child.service == kind.service:
+                        actions.extend(_find(clients, child, inner, cutoff, (ident, *why)))
+        actions.append(SweepAction(kind.service, finder.label or kind.name, kind.show(ident), why[0], why[1],
+                                   tuple(ident.items()), kind.name))
+    return actions
+
+
+def plan_sweep(clients: ClientFactory, *, older_than_hours: float, now: datetime | None = None) -> list[SweepAction]:
+    """Every leftover older than the cutoff, in the order it must be removed (the order of
+    :data:`kms_conformance.resources.KINDS`)."""
+    cutoff = (now or datetime.now(UTC)) - timedelta(hours=older_than_hours)
+    actions: list[SweepAction] = []
+    seen: set[tuple[str, str, tuple[tuple[str, str], ...]]] = set()
+    for kind in KINDS:
+        for finder in kind.find:
+            if not finder.within:
+                for action in _find(clients, kind, finder, cutoff):  # a resource two finders find: once
+                    if (action.service, action.table_kind, action.fields) not in seen:
+                        seen.add((action.service, action.table_kind, action.fields))
+                        actions.append(action)
     return actions
 
 
 def execute(clients: ClientFactory, actions: Iterable[SweepAction], *,
-            report: Callable[[str], None] = print) -> int:
-    """Carry out the plan; returns how many removals failed (each failure is reported, none stops it)."""
+            report: Callable[[str], None] = print, left: list[dict[str, str]] | None = None) -> int:
+    """Carry out the plan; returns how many removals failed (each failure is reported, credentials
+    scrubbed; none stops it), and adds each to ``left`` as ``{"kind", "id", "error"}``."""
     failures = 0
     for action in actions:
         try:
-            _execute_one(clients, action)
+            remove(clients, kind_named(action.service, action.table_kind), dict(action.fields))
             report(f"removed {action.describe()}")
         except Exception as exc:
             failures += 1
-            report(f"FAILED  {action.describe()}: {exc}")
+            error = scrub_text(str(exc))
+            report(f"FAILED  {action.describe()}: {error}")
+            if left is not None:
+                left.append({"kind": f"{action.service} {action.kind}", "id": action.ident, "error": error})
     return failures
-
-
-def _execute_one(clients: ClientFactory, action: SweepAction) -> None:
-    if action.service == "kms":
-        kms = clients("kms")
-        if action.kind == "alias":
-            kms.delete_alias(AliasName=action.ident)
-        elif action.kind == "grant":
-            key_id, grant_id = action.ident.split("/", 1)
-            kms.revoke_grant(KeyId=key_id, GrantId=grant_id)
-        else:
-            kms.schedule_key_deletion(KeyId=action.ident, PendingWindowInDays=KEY_DELETION_WINDOW_DAYS)
-    elif action.service == "iam":
-        iam = clients("iam")
-        for name in iam.list_role_policies(RoleName=action.ident).get("PolicyNames", []):
-            iam.delete_role_policy(RoleName=action.ident, PolicyName=name)
-        iam.delete_role(RoleName=action.ident)
-    elif action.service == "sagemaker":
-        clients("sagemaker").delete_feature_group(FeatureGroupName=action.ident)
-    elif action.service == "mwaa":
-        clients("mwaa").delete_environment(Name=action.ident)
-    elif action.service == "forecast":
-        clients("forecast").delete_resource_tree(ResourceArn=action.ident)
-    elif action.kind == "collection":
-        clients("opensearchserverless").delete_collection(id=action.ident)
-    else:
-        clients("opensearchserverless").delete_security_policy(name=action.ident, type=action.kind.split("-")[0])

@@ -1,5 +1,6 @@
 """Suite-wide settings: fake AWS credentials and region, so that no test reaches a real account by
-accident and boto3 never reads a developer's ~/.aws profile. Kept minimal: every test file relies on it."""
+accident and boto3 never reads a developer's ~/.aws profile; the source pages' folder made absolute.
+Kept minimal: every test file relies on it."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
 os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
 os.environ.pop("AWS_PROFILE", None)
+
+# The source pages (tests/spec_support.py, pages()): a relative KMS_CONFORMANCE_DOCS is taken from where
+# pytest was started, whatever directory a test later changes to.
+if os.environ.get("KMS_CONFORMANCE_DOCS"):
+    os.environ["KMS_CONFORMANCE_DOCS"] = os.path.abspath(os.environ["KMS_CONFORMANCE_DOCS"])
 
 # Hypothesis: on CI (CI=true, as `.ci/run` runs) the property tests are derandomized, so a landing
 # is decided by the code, not by the draw; on a developer's machine they explore fresh examples
@@ -20,3 +26,7 @@ settings.register_profile("kms-suite-ci", derandomize=True, print_blob=True)
 settings.register_profile("kms-explore", derandomize=False, print_blob=True)
 if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
     settings.load_profile("kms-suite-ci")
+
+# tests/user_suite/ is a user's own test suite, run in subprocesses by tests/test_plugin_isolation.py
+# (with and without the kit's plugin); collected here it would share this session's state.
+collect_ignore = ["user_suite"]

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, Phase, find, settings
+from hypothesis import Phase, find, settings
 from kms_conformance.rules import Rule, catalogue
 from kms_conformance.scenarios.steps import StepFailed
 from kms_conformance.targets.model import ModelTarget
@@ -51,4 +51,4 @@ def test_a_wrong_target_is_caught(rule: Rule) -> None:
 
     find(rule.behavior.examples(), caught,
          settings=settings(max_examples=40, deadline=None, database=None, derandomize=True,
-                           phases=(Phase.generate,), suppress_health_check=list(HealthCheck)))
+                           phases=(Phase.generate,)))

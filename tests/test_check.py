@@ -21,7 +21,10 @@ POLICY = {"Version": "2012-10-17", "Statement": [
 SETUP: dict[str, Any] = {
     "service": "mwaa", "account": "111122223333", "region": "us-east-1",
     "keys": [{"arn": KEY, "policy": POLICY}],
-    "request": {"CreateEnvironment": {"Name": "env", "KmsKey": KEY}},
+    "request": {"CreateEnvironment": {  # every member botocore's mwaa model requires, and the key
+        "Name": "env", "KmsKey": KEY, "ExecutionRoleArn": "arn:aws:iam::111122223333:role/Exec",
+        "SourceBucketArn": "arn:aws:s3:::dags", "DagS3Path": "dags",
+        "NetworkConfiguration": {"SubnetIds": ["subnet-1", "subnet-2"], "SecurityGroupIds": ["sg-1"]}}},
 }
 
 
@@ -96,7 +99,10 @@ def test_format_findings() -> None:
     assert lines[0] == "   ok MWAA-T1 [must] The KmsKey names a key of the setup"
     assert " WARN MWAA-T2 [should] Use a symmetric key" in lines
     assert " FAIL KMS-T1 [must] The key is enabled" in lines
-    assert '      004_1f23ff3028fec3c5.txt, section "KMS": "the key must be enabled"' in lines
+    # the page by short name, file, English title and URL, then the section and the quote
+    assert ("      forecast (004_1f23ff3028fec3c5.txt): Data Protection in Amazon Forecast, "
+            "https://docs.aws.amazon.com/forecast/latest/dg/data-protection.html") in lines
+    assert '      section "KMS": "the key must be enabled"' in lines
     assert f"      - {KEY} is Disabled" in lines
     assert lines[-1] == ("3 rule(s): 1 hold, 1 must rule(s) violated, 1 should rule(s) violated (warnings), "
                          "0 not applicable: FAILED")
@@ -120,10 +126,12 @@ def test_cli_should_violation_is_a_warning_exit_0(tmp_path: Path, capsys: pytest
 
 def test_cli_must_violation_exit_1_naming_the_rule(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     other = KEY.replace("1234abcd", "9999abcd")
-    assert main(["check", write(tmp_path, variant(request__CreateEnvironment__KmsKey=other))]) == 1
+    declared = variant(request__CreateEnvironment__KmsKey=other)
+    declared["keys"].append({"arn": other, "external": True})  # declared, not described: find_key is None
+    assert main(["check", write(tmp_path, declared)]) == 1
     out = capsys.readouterr().out
     assert "FAIL MWAA-T1 [must]" in out and f"KmsKey '{other}' is not a key of the setup" in out
-    assert f'{MWAA}, section "Create an environment": "KmsKey must name your key"' in out
+    assert f"{MWAA}): " in out and 'section "Create an environment": "KmsKey must name your key"' in out
 
 
 def test_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -134,7 +142,9 @@ def test_cli_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     kms = next(f for f in data["findings"] if f["rule"] == "KMS-T1")
     assert kms == {"rule": "KMS-T1", "title": "The key is enabled", "severity": "must", "status": "violated",
                    "reasons": [f"{KEY} is PendingDeletion"], "doc": "004_1f23ff3028fec3c5.txt", "section": "KMS",
-                   "quote": "the key must be enabled"}
+                   "quote": "the key must be enabled", "quote_en": None,
+                   "page": {"title": "Data Protection in Amazon Forecast", "lang": "en",
+                            "url": "https://docs.aws.amazon.com/forecast/latest/dg/data-protection.html"}}
     assert [f["rule"] for f in data["findings"]] == ["MWAA-T1", "MWAA-T2", "KMS-T1"]
 
 
@@ -162,7 +172,7 @@ def test_cli_yaml_and_service_override(tmp_path: Path, capsys: pytest.CaptureFix
     ('{"service": "mwaa", "keys": [', "$", "not valid JSON"),
     (variant(keys__0__keySpec="AES_256"), "keys[0].keySpec", "unknown KeySpec 'AES_256'"),
     (variant(keys__0__multiRegion="yes"), "keys[0].multiRegion", "expected true or false"),
-    (variant(request__CreateEnvironment__KmsKey=42), "request.CreateEnvironment.KmsKey", "expected a key ARN string"),
+    (variant(request__CreateEnvironment__KmsKey=42), "request.CreateEnvironment.KmsKey", "expected str, got number"),
     (variant(service="lambda"), "service", "unknown service 'lambda'"),
     (variant(keys=[{"arn": "arn:aws:encryption:us-east-1:111122223333:key/abc"}]), "keys[0].arn", "not a KMS key ARN"),
     ("[1, 2]", "$", "expected a JSON object"),
@@ -181,3 +191,36 @@ def test_cli_bad_input_is_one_line_exit_2(tmp_path: Path, capsys: pytest.Capture
 def test_cli_missing_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["check", str(tmp_path / "nope.json")]) == 2
     assert "nope.json" in capsys.readouterr().err
+
+
+UNDOCUMENTED = {"Version": "2012-10-17", "Statement": [
+    POLICY["Statement"][0],
+    {"Sid": "Plain", "Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111122223333:role/App"},
+     "Action": "kms:Decrypt", "Resource": "*",
+     "Condition": {"StringEquals": {"kms:EncryptionContextKeys": "Dept"}}}]}
+ANY_IF_EXISTS = {"Version": "2012-10-17", "Statement": [
+    {"Effect": "Allow", "Action": "kms:Encrypt", "Resource": "*",
+     "Condition": {"ForAnyValue:StringLikeIfExists": {"aws:TagKeys": "team*"}}}]}
+
+
+def test_cli_warns_when_a_policy_relies_on_undocumented_behaviour(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Where AWS documents nothing (an operator without set qualifier on a multivalued key;
+    ``ForAnyValue:...IfExists``), ``check`` prints a warning line; the exit status is unchanged."""
+    data = variant(keys__0__policy=UNDOCUMENTED)
+    data["identityPolicies"] = {"arn:aws:iam::111122223333:role/App": [ANY_IF_EXISTS]}
+    path = write(tmp_path, data)
+    assert main(["check", path, "--color", "never"]) == 0
+    out = capsys.readouterr().out
+    warnings = [line for line in out.splitlines() if line.startswith("warning: ")]
+    assert len(warnings) == 2
+    assert "keys[0].policy Statement[1].Condition.StringEquals.kms:EncryptionContextKeys" in warnings[0]
+    assert "ForAnyValue:StringLikeIfExists.aws:TagKeys" in warnings[1]
+    assert all("AWS does not document" in w for w in warnings)
+    assert main(["check", path, "--json"]) == 0
+    assert len(json.loads(capsys.readouterr().out)["warnings"]) == 2
+    assert main(["check", write(tmp_path, SETUP, "plain.json"), "--color", "never"]) == 0
+    assert "warning:" not in capsys.readouterr().out
+    failing = variant(keys__0__policy=UNDOCUMENTED, keys__0__keyState="PendingDeletion")
+    assert main(["check", write(tmp_path, failing, "failing.json"), "--color", "never"]) == 1
+    assert "warning: " in capsys.readouterr().out

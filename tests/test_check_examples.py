@@ -20,12 +20,14 @@ NAMED = {
     "forecast/broken-no-creategrant.json": {"FORECAST-11"},
     "forecast/broken-caller-decrypt.json": {"FORECAST-13"},
     "forecast/broken-sample-region.json": {"FORECAST-10", "FORECAST-11", "FORECAST-12"},
+    "forecast/broken-no-caller-account.json": {"FORECAST-14"},
     "feature-store/broken-shared-key.json": {"FS-06", "FS-10"},
     "feature-store/broken-asymmetric-online.json": {"FS-03"},
     "feature-store/broken-sample-policy.json": {"FS-11"},
     "mwaa/broken-alias.json": {"MWAA-02"},
     "mwaa/broken-no-logs-statement.json": {"MWAA-08"},
     "mwaa/broken-other-region.json": {"MWAA-01"},
+    "mwaa/broken-bucket-region.json": {"MWAA-01"},
     "opensearch-serverless/broken-page-sample-arn.json": {"AOSS-02", "AOSS-05"},
     "opensearch-serverless/broken-no-create-grant.json": {"AOSS-14"},
     "opensearch-serverless/broken-duplicate-prefix.json": {"AOSS-07"},
@@ -104,7 +106,7 @@ def test_generated_setups_through_the_file_format(service: str, tmp_path: Path) 
     import contextlib
     import io
 
-    from hypothesis import HealthCheck, given, reject, settings
+    from hypothesis import given, reject, settings
     from hypothesis import strategies as st
     from kms_conformance.rules import services
     from kms_conformance.strategies.mutators import NotApplicable
@@ -121,13 +123,13 @@ def test_generated_setups_through_the_file_format(service: str, tmp_path: Path) 
         assert status == (0 if data["ok"] else 1)
         return data
 
-    @settings(max_examples=3, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=3, deadline=None, database=None)
     @given(st.data())
     def compliant(data: st.DataObject) -> None:
         result = run(data.draw(spec.compliant()))
         assert result["ok"], [f for f in result["findings"] if f["status"] != "holds"]
 
-    @settings(max_examples=3, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @settings(max_examples=3, deadline=None, database=None)
     @given(st.data())
     def mutated(data: st.DataObject) -> None:
         rule_id = data.draw(st.sampled_from(sorted(spec.mutators)))

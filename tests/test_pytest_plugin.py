@@ -175,7 +175,7 @@ def test_items_follow_verdicts_and_reports_are_written(pytester: pytest.Pytester
     assert re.search(r"XFAIL kms-conformance::FAKE-05 - known divergence on moto: ticket KMSC-1", text)
     # the failure explains itself: rule, quote, expected vs observed, replay command
     assert '"the model only"' in text and "expected:" in text and "observed:" in text
-    assert "replay: kms-conformance run --rules FAKE-02 --seed 0 --target moto" in text
+    assert "replay: pytest --kms-conformance --kms-target moto --kms-seed 0 kms-conformance::FAKE-02" in text
     # the same reports as `kms-conformance run`
     report = json.loads(pytester.path.joinpath("out", "report.json").read_text())
     verdicts = {r["rule_id"]: r["verdict"] for r in report["results"]}
@@ -188,6 +188,30 @@ def test_items_follow_verdicts_and_reports_are_written(pytester: pytest.Pytester
     # pytest's own junit names the rule items by their node ids
     cases = {c.get("name") for c in ET.parse(pytester.path / "junit-pytest.xml").getroot().iter("testcase")}
     assert {"FAKE-01", "FAKE-02", "test_one"} <= cases
+
+
+def test_the_replay_line_is_a_node_id_that_reruns_the_rule(pytester: pytest.Pytester) -> None:
+    """A failing rule item prints ``replay: pytest --kms-conformance ... kms-conformance::FAKE-02``: that
+    line, run as printed (the test file beside it as well), runs the one rule item and the test file."""
+    import shlex
+
+    _fake_project(pytester)
+    pytester.makepyfile(test_user=USER_TESTS)
+    first = pytester.runpytest_subprocess("--kms-conformance", "--kms-target", "moto", "--kms-seed", "2", "-q",
+                                          "-p", "no:cacheprovider", "--kms-report-dir", "full")
+    found = re.search(r"replay: (pytest .*kms-conformance::FAKE-02)$", first.stdout.str(), re.MULTILINE)
+    assert found, first.stdout.str()
+    line = shlex.split(found.group(1))
+    assert line == ["pytest", "--kms-conformance", "--kms-target", "moto", "--kms-seed", "2",
+                    "kms-conformance::FAKE-02"]
+    again = pytester.runpytest_subprocess(*line[1:], "-rA", "-p", "no:cacheprovider", "--kms-report-dir", "again")
+    again.assert_outcomes(failed=1)
+    assert re.search(r"FAILED kms-conformance::FAKE-02", again.stdout.str())
+    report = json.loads(pytester.path.joinpath("again", "report.json").read_text())
+    assert [r["rule_id"] for r in report["results"]] == ["FAKE-02"] and report["meta"]["seed"] == 2
+    both = pytester.runpytest_subprocess(*line[1:], "test_user.py", "-q", "-p", "no:cacheprovider",
+                                         "--kms-report-dir", "both")
+    both.assert_outcomes(passed=2, failed=1)
 
 
 def test_selection_with_k_x_markers_and_kms_rules(pytester: pytest.Pytester) -> None:
@@ -273,7 +297,9 @@ def test_example_user_tests_pass(pytester: pytest.Pytester) -> None:
 
 def test_plugin_and_cli_give_the_same_verdicts(pytester: pytest.Pytester) -> None:
     """The real catalogue's KMS rules on moto: ``pytest --kms-conformance -n 2`` and ``kms-conformance
-    run`` agree rule by rule, counterexamples included (same seed, same profile)."""
+    run`` agree rule by rule (same seed, same profile). Verdicts must be equal; which distinct
+    findings a rule's exploration reaches may differ, since rules share the target's account and run in
+    another order across xdist workers (a known limit), so findings are compared by presence only."""
     cli = subprocess.run([sys.executable, "-m", "kms_conformance", "run", "--target", "moto", "--rules", "KMS-*",
                           "--report-dir", "cli"], capture_output=True, text=True, cwd=pytester.path)
     assert cli.returncode in (0, 1), cli.stderr
@@ -283,9 +309,10 @@ def test_plugin_and_cli_give_the_same_verdicts(pytester: pytest.Pytester) -> Non
 
     def verdicts(name: str) -> list[tuple[str, str, object]]:
         data = json.loads(pytester.path.joinpath(name, "report.json").read_text())
-        return [(r["rule_id"], r["verdict"], r["counterexample"]) for r in data["results"]]
+        return [(r["rule_id"], r["verdict"], bool(r.get("findings"))) for r in data["results"]]
 
     assert verdicts("plugin") == verdicts("cli")
+    assert all(found for _, v, found in verdicts("cli") if v == "nonconformant")
     assert len(verdicts("cli")) >= 10
     outcomes = plugin.parseoutcomes()
     assert outcomes.get("failed", 0) == sum(1 for _, v, _ in verdicts("cli") if v == "nonconformant")
@@ -363,10 +390,19 @@ def test_xdist_workers_share_one_account_without_collisions(pytester: pytest.Pyt
             "--kms-rules", "KMS-03,KMS-04,KMS-05,KMS-10", "--kms-report-dir", "one", "-p", "no:cacheprovider")
         assert single.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
         alone = json.loads(pytester.path.joinpath("one", "report.json").read_text())
-        assert [(r["rule_id"], r["verdict"], r["detail"]) for r in report["results"]] == [
-            (r["rule_id"], r["verdict"], r["detail"]) for r in alone["results"]]
+        # verdicts and the first finding's summary (how many further distinct findings the exploration
+        # reaches depends on what else ran on the shared account first: not compared)
+        def first(results: list[dict[str, object]]) -> list[tuple[str, str, str]]:
+            return [(str(r["rule_id"]), str(r["verdict"]), str(r["detail"]).split(" (+")[0]) for r in results]
+
+        assert first(report["results"]) == first(alone["results"])
         assert "setup step" not in json.dumps(report["results"])
         kms = client(url, "kms")
-        states = {kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] for k in kms.list_keys()["Keys"]}
+        # A key whose generated policy denies DescribeKey (KMS-03's Deny examples: moto enforces an
+        # explicit Deny on DescribeKey) is read from moto's backend, which this server shares.
+        from moto.kms.models import kms_backends
+
+        backend = kms_backends["123456789012"]["us-east-1"]
+        states = {backend.keys[k["KeyId"]].key_state for k in kms.list_keys()["Keys"]}
         assert states == {"PendingDeletion"}
         assert client(url, "iam").list_roles()["Roles"] == []

@@ -20,10 +20,16 @@ def test_table_lists_every_rule(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == ["ID", "SEVERITY", "KIND", "SERVICE", "TITLE"]
-    assert [line.split()[0] for line in lines[1:-1]] == ["MWAA-T1", "MWAA-T2", "KMS-T1", "FORECAST-T1", "FORECAST-T2"]
+    count = lines.index("5 rule(s)")
+    ids = [line.split()[0] for line in lines[1:count]]
+    assert ids == ["MWAA-T1", "MWAA-T2", "KMS-T1", "FORECAST-T1", "FORECAST-T2"]
     row = next(line for line in lines if line.startswith("MWAA-T2"))
     assert row.split()[:4] == ["MWAA-T2", "should", "config", "mwaa"] and row.endswith("Use a symmetric key")
-    assert lines[-1] == "5 rule(s)"
+    # then the pages the rules cite, each with its English title and the URL of the AWS page
+    assert lines[count + 1] == "Sources:"
+    assert any(line.strip().startswith("mwaa (003_38db2e13c46896ae.txt): Using customer managed keys for encryption")
+               and line.endswith("https://docs.aws.amazon.com/mwaa/latest/userguide/custom-keys-certs.html")
+               for line in lines[count + 2:])
 
 
 @pytest.mark.usefixtures("fake")

@@ -35,9 +35,12 @@ def test_guard_refuses_unlisted_account_and_names_it() -> None:
         guard_account({"Account": "111122223333"}, allow_accounts={"444455556666"}, endpoint_url=None)
 
 
-def test_guard_allows_listed_account_and_loopback() -> None:
+def test_guard_allows_listed_account_and_a_loopback_emulator() -> None:
     guard_account({"Account": "111122223333"}, allow_accounts={"111122223333"}, endpoint_url=None)
-    guard_account({"Account": "999999999999"}, allow_accounts=set(), endpoint_url="http://127.0.0.1:1234")
+    guard_account({"Account": "999999999999"}, allow_accounts=set(), endpoint_url="http://127.0.0.1:1234",
+                  emulator="moto")
+    with pytest.raises(UsageError, match="not allow-listed"):  # loopback alone (an SSH tunnel) is not enough
+        guard_account({"Account": "999999999999"}, allow_accounts=set(), endpoint_url="http://127.0.0.1:1234")
 
 
 def test_guard_refuses_production_alias_unless_forced() -> None:

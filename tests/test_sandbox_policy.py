@@ -32,11 +32,13 @@ FEATURE_GROUP = f"arn:aws:sagemaker:{REGION}:{ACCOUNT}:feature-group/kmsc-fsgrou
 ENVIRONMENT = f"arn:aws:airflow:{REGION}:{ACCOUNT}:environment/kmsc-Envab-3f9a1c-5"
 FORECAST = f"arn:aws:forecast:{REGION}:{ACCOUNT}:"
 #: boto3 service name -> IAM action prefix, where they differ (Service Authorization Reference).
-IAM_PREFIX = {"opensearchserverless": "aoss", "mwaa": "airflow", "sagemaker-featurestore-runtime": "sagemaker"}
+IAM_PREFIX = {"opensearchserverless": "aoss", "mwaa": "airflow", "sagemaker-featurestore-runtime": "sagemaker",
+              "resourcegroupstaggingapi": "tag"}
 #: Forecast's resources by the operation that makes or reads them (names from ``_fname``: ``kmsc_...``).
 FORECAST_RESOURCES = {
     "CreateDatasetGroup": "dataset-group/kmsc_fcdg_3f9a1c_1", "CreateDataset": "dataset/kmsc_fcds_3f9a1c_2",
     "DescribeDataset": "dataset/kmsc_fcds_3f9a1c_2", "TagResource": "dataset/kmsc_fcds_3f9a1c_2",
+    "DeleteDatasetGroup": "dataset-group/kmsc_fcdg_3f9a1c_1", "DeleteDataset": "dataset/kmsc_fcds_3f9a1c_2",
     "CreateDatasetImportJob": "dataset-import-job/kmsc_fcds_3f9a1c_2/kmsc_fcij_3f9a1c_3",
     "CreatePredictor": "predictor/kmsc_fcpr_3f9a1c_4", "DescribePredictor": "predictor/kmsc_fcpr_3f9a1c_4",
     "CreateForecast": "forecast/kmsc_fcfu_3f9a1c_5", "CreateExplainability": "explainability/kmsc_fcfu_3f9a1c_6",
@@ -46,7 +48,7 @@ FORECAST_RESOURCES = {
 #: Operations IAM authorizes on no resource type (Resource ``*``).
 ACCOUNT_WIDE = {"sts:GetCallerIdentity", "iam:ListAccountAliases", "iam:ListRoles", "kms:CreateKey", "kms:ListKeys",
                 "kms:ListAliases", "sagemaker:ListFeatureGroups", "airflow:ListEnvironments",
-                "forecast:ListDatasetGroups", "forecast:ListDatasets"}
+                "forecast:ListDatasetGroups", "forecast:ListDatasets", "tag:GetResources", "cloudtrail:LookupEvents"}
 #: What the aws target calls besides the rules' operations: the account guard, assuming the kit's
 #: roles, and the permissions its injected creation tags need (kms:TagResource for CreateKey with Tags, ...).
 TARGET_CALLS = {"sts:GetCallerIdentity", "iam:ListAccountAliases", "sts:AssumeRole", "kms:TagResource",
@@ -55,17 +57,21 @@ TARGET_CALLS = {"sts:GetCallerIdentity", "iam:ListAccountAliases", "sts:AssumeRo
 CLEANUP_CALLS = {"kms:DeleteAlias", "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "iam:ListRolePolicies",
                  "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy", "iam:DeleteRole",
                  "aoss:DeleteSecurityPolicy", "aoss:DeleteCollection", "airflow:DeleteEnvironment",
-                 "sagemaker:DeleteFeatureGroup", "forecast:DeleteResourceTree"}
-#: kms_conformance.sweep: plan_sweep's reads and execute's removals (kept honest by
-#: test_sweep_calls_are_listed, which records what the sweep really sends).
+                 "sagemaker:DeleteFeatureGroup", "forecast:DeleteResourceTree",
+                 # where the endpoint lacks DeleteResourceTree, the resource alone (resources.forecast_delete_alone)
+                 "forecast:DeleteDatasetGroup", "forecast:DeleteDataset"}
+#: kms_conformance.sweep: plan_sweep's reads and execute's removals, which are the target's cleanup
+#: calls (kept honest by test_sweep_calls_are_listed, which records what the sweep really sends).
 SWEEP_CALLS = {"kms:ListKeys", "kms:DescribeKey", "kms:ListResourceTags", "kms:ListAliases", "kms:ListGrants",
                "kms:DeleteAlias", "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "iam:ListRoles", "iam:ListRoleTags",
-               "iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:DeleteRole", "aoss:ListCollections",
+               "iam:ListRolePolicies", "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies",
+               "iam:DetachRolePolicy", "iam:DeleteRole", "aoss:ListCollections",
                "aoss:ListTagsForResource", "aoss:ListSecurityPolicies", "aoss:DeleteCollection",
                "aoss:DeleteSecurityPolicy", "sagemaker:ListFeatureGroups", "sagemaker:ListTags",
                "sagemaker:DeleteFeatureGroup", "airflow:ListEnvironments", "airflow:GetEnvironment",
                "airflow:DeleteEnvironment", "forecast:ListDatasetGroups", "forecast:ListDatasets",
-               "forecast:DeleteResourceTree", "sts:GetCallerIdentity", "iam:ListAccountAliases"}
+               "forecast:DeleteResourceTree", "forecast:DeleteDatasetGroup", "forecast:DeleteDataset",
+               "tag:GetResources", "sts:GetCallerIdentity", "iam:ListAccountAliases"}
 PASSED_TO = ("forecast.amazonaws.com", "sagemaker.amazonaws.com", "airflow.amazonaws.com")
 #: The permissions boundary every kit role must carry (``run --permissions-boundary``): without it the
 #: sandbox role could create a ``kmsc-*`` role with any inline policy and assume it.

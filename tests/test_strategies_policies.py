@@ -1,17 +1,17 @@
 """Policy strategies produce documents in the grammar of "IAM JSON policy elements reference"
-(strategies/policies.py); once ``kms_conformance.policy.parse_policy`` exists, it accepts them too."""
+(strategies/policies.py), and the kit's own ``kms_conformance.policy.parse_policy`` accepts them."""
 
 from __future__ import annotations
 
-import importlib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from kms_conformance.policy import KMS_ACTIONS
+from kms_conformance.policy import KMS_ACTIONS, parse_policy
+from kms_conformance.setup import parse_key
 from kms_conformance.strategies import aws, policies
 
 FAST = settings(max_examples=40, deadline=None)
@@ -23,19 +23,9 @@ OPERATOR = re.compile(
 )
 
 
-def policy_parser() -> Callable[..., Any] | None:
-    """``kms_conformance.policy.parse_policy`` once the POLICY engineer has landed it, else None."""
-    try:
-        module = importlib.import_module("kms_conformance.policy")
-    except ImportError:
-        return None
-    parse = getattr(module, "parse_policy", None)
-    return parse if callable(parse) else None
-
-
 def shape_errors(doc: Mapping[str, Any], *, key_policy: bool) -> list[str]:
     """Structural problems of a policy document (empty when well formed). Independent of the
-    policy package, so these tests hold even before it exists."""
+    policy package: a second reading of the grammar that shares no code with the parser."""
     errors: list[str] = []
     if doc.get("Version") != "2012-10-17":
         errors.append("Version")
@@ -84,10 +74,8 @@ def shape_errors(doc: Mapping[str, Any], *, key_policy: bool) -> list[str]:
 
 def check_policy(doc: Mapping[str, Any], *, key_policy: bool) -> None:
     assert shape_errors(doc, key_policy=key_policy) == [], doc
-    parse = policy_parser()
-    if parse is not None:
-        parsed = parse(dict(doc), origin="strategy")
-        assert len(parsed.statements) == len(doc["Statement"])
+    parsed = parse_policy(dict(doc), origin="strategy")
+    assert len(parsed.statements) == len(doc["Statement"])
 
 
 def test_shape_checker_rejects_broken_documents() -> None:
@@ -327,11 +315,8 @@ def test_key_setups(entry: dict[str, Any]) -> None:
     assert entry["keyUsage"] in aws.KEY_SPEC_USAGES[entry["keySpec"]]
     assert entry["multiRegion"] == ("/mrk-" in entry["arn"])
     check_policy(entry["policy"], key_policy=True)
-    try:
-        setup = importlib.import_module("kms_conformance.setup")
-        setup.parse_key(entry, source="strategy", path="keys[0]")
-    except ImportError:  # the policy package parse_key needs is not there yet
-        pass
+    key = parse_key(entry, source="strategy", path="keys[0]")
+    assert (key.arn, key.key_spec) == (entry["arn"], entry["keySpec"])
 
 
 @FAST

@@ -198,3 +198,57 @@ def test_sweep_skips_services_the_endpoint_lacks(clients: Any) -> None:
     plan = plan_sweep(clients, older_than_hours=0)
     assert [(a.service, a.kind) for a in plan] == [("forecast", "dataset-group"), ("kms", "key")]
     assert plan[0].ident.endswith("dataset-group/kmsc_fcdg_x_1") and plan[1].ident == key
+
+
+class _Denying:
+    """A client whose listed operations answer AccessDeniedException (a key policy that denies them)."""
+
+    def __init__(self, client: Any, denied: set[str]) -> None:
+        self._client, self._denied = client, denied
+
+    def __getattr__(self, name: str) -> Any:
+        if name in self._denied:
+            from botocore.exceptions import ClientError
+
+            def deny(**_: Any) -> Any:
+                raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "denied"}}, name)
+            return deny
+        return getattr(self._client, name)
+
+
+def test_a_tagged_key_the_sweep_cannot_describe_is_still_scheduled_for_deletion(clients: Any) -> None:
+    """DescribeKey and ListResourceTags denied: the Resource Groups Tagging API's GetResources still
+    finds the key by its run tag, and ScheduleKeyDeletion removes it."""
+    kms = clients("kms")
+    key = kms.create_key(Tags=kms_tags(creation_tags("r1")))["KeyMetadata"]["KeyId"]
+    users_key = kms.create_key()["KeyMetadata"]["KeyId"]
+    denying = _Denying(kms, {"describe_key", "list_resource_tags"})
+
+    def factory(service: str) -> Any:
+        return denying if service == "kms" else clients(service)
+
+    plan = plan_sweep(factory, older_than_hours=0)
+    assert [(a.kind, a.ident) for a in plan] == [("key", key)]
+    assert execute(factory, plan, report=lambda _line: None) == 0
+    assert kms.describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+    assert kms.describe_key(KeyId=users_key)["KeyMetadata"]["KeyState"] == "Enabled"
+
+
+def test_a_key_found_by_listing_and_by_tag_is_removed_once(clients: Any) -> None:
+    key = clients("kms").create_key(Tags=kms_tags(creation_tags("r1")))["KeyMetadata"]["KeyId"]
+    clients("kms").create_alias(AliasName="alias/kmsc-once", TargetKeyId=key)
+    assert [(a.kind, a.ident) for a in plan_sweep(clients, older_than_hours=0)] == [
+        ("alias", "alias/kmsc-once"), ("key", key)]
+
+
+def test_execute_says_what_it_could_not_remove(clients: Any) -> None:
+    key = clients("kms").create_key(Tags=kms_tags(creation_tags("r1")))["KeyMetadata"]["KeyId"]
+    plan = plan_sweep(clients, older_than_hours=0)
+    denying = _Denying(clients("kms"), {"schedule_key_deletion"})
+    lines: list[str] = []
+    left: list[dict[str, str]] = []
+    assert execute(lambda s: denying if s == "kms" else clients(s), plan, report=lines.append, left=left) == 1
+    assert left == [{"kind": "kms key", "id": key, "error": "An error occurred (AccessDeniedException) when "
+                                                           "calling the schedule_key_deletion operation: denied"}]
+    assert lines == [f"FAILED  kms key {key} (run r1, created {plan[0].created}): An error occurred "
+                     "(AccessDeniedException) when calling the schedule_key_deletion operation: denied"]

@@ -152,7 +152,9 @@ def test_sweep_after_killing_kms_conformance_run(url: str, tmp_path: Path) -> No
 #: by its kmsc- name) for a new key, and a tagged collection it matches; then hangs.
 HANGING_AOSS_RUN = textwrap.dedent('''
     import sys, time
-    from kms_conformance.specs.opensearch_serverless import _aoss, _create_policy, _names
+    from kms_conformance.scenarios.opensearch_serverless import call as _aoss
+    from kms_conformance.scenarios.opensearch_serverless import create_policy as _create_policy
+    from kms_conformance.scenarios.opensearch_serverless import names as _names
     from kms_conformance.scenarios.steps import new_key
     from kms_conformance.targets import TargetConfig, make_target
     from kms_conformance.strategies.opensearch_serverless import encryption_policies

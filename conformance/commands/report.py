@@ -1,9 +1,11 @@
-"""``kms-conformance report render|compare``: render a report.json in another format; compare two."""
+"""``kms-conformance report render|compare|matrix|repro``: render a report.json in another format; compare
+two; show several side by side; write a finding's reproduction script."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -19,17 +21,49 @@ def register(subparsers: Any) -> None:
     r = sub.add_parser("render", help="render a report.json as html, md, junit (or json)",
                        description="Render a report.json in another format; stdout unless -o.")
     r.add_argument("file", metavar="FILE", help="a report.json")
-    r.add_argument("--format", "-f", required=True, choices=("html", "md", "junit", "json"))
+    r.add_argument("--format", "-f", required=True, choices=("html", "md", "md-summary", "junit", "json"),
+                   help="md: the full Markdown; md-summary: under 60,000 characters, for a CI step summary")
     r.add_argument("-o", "--output", metavar="OUT", help="write here (refuses to overwrite without --force)")
     r.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
     r.set_defaults(func=render_main)
     c = sub.add_parser("compare", help="what changed between two reports; exit 1 on a regression",
                        description="Regressions (conformant -> nonconformant or error), fixes, newly unsupported, "
-                                   "new and removed rules. Exit 1 on a regression, 0 otherwise.")
+                                   "new and removed rules. Exit 1 on a regression, and when NEW is empty, "
+                                   "incomplete, lacks (or skips) rules OLD tested, or either report holds a rule "
+                                   "id twice; 2 when a report is malformed; 0 otherwise.")
     c.add_argument("old", metavar="OLD.json")
     c.add_argument("new", metavar="NEW.json")
     c.add_argument("--json", action="store_true", help="print the comparison as JSON")
+    c.add_argument("--allow-missing", action="store_true",
+                   help="do not fail when NEW lacks or skips rules OLD tested (a deliberately narrower run)")
+    c.add_argument("--allow-incomplete", action="store_true",
+                   help="do not fail when NEW is marked incomplete (an interrupted run)")
     c.set_defaults(func=compare_main)
+    m = sub.add_parser("matrix", help="several reports side by side (rule x report); shows, never gates",
+                       description="One column per report, one row per rule whose verdicts differ (--all: every "
+                                   "rule), then each report's totals, as Markdown. Exit 0 (report compare is the "
+                                   "gate), 2 when a report is missing or unreadable.")
+    m.add_argument("files", nargs="+", metavar="[LABEL=]REPORT.json",
+                   help="a report.json, optionally labelled (default label: its folder's name)")
+    m.add_argument("--all", action="store_true", help="every rule, not only those whose verdicts differ")
+    m.add_argument("-o", "--output", metavar="OUT",
+                   help="write here; OUT ending in .html: a page with every rule, differing rows highlighted, "
+                        "cells linking to each report's report.html (refuses to overwrite without --force)")
+    m.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    m.set_defaults(func=matrix_main)
+    x = sub.add_parser("repro", help="a standalone boto3 script reproducing a finding",
+                       description="Write the reproduction script of one finding of a nonconformant rule: the "
+                                   "recorded calls, replayed with boto3 (under moto's mock_aws, or against "
+                                   "an endpoint URL), asserting what the page says. stdout unless -o.")
+    x.add_argument("file", metavar="REPORT.json", help="a report.json that records calls (report@2)")
+    x.add_argument("rule", metavar="RULE", help="the rule id (KMS-03)")
+    x.add_argument("--finding", type=int, default=1, metavar="N",
+                   help="which finding of the rule, as the reports number them (default 1)")
+    x.add_argument("--mode", choices=("moto", "endpoint"), default="moto",
+                   help="moto: in process with mock_aws (default); endpoint: --endpoint-url / AWS_ENDPOINT_URL")
+    x.add_argument("-o", "--output", metavar="FILE", help="write here (refuses to overwrite without --force)")
+    x.add_argument("--force", action="store_true", help="overwrite FILE if it exists")
+    x.set_defaults(func=repro_main)
     p.set_defaults(func=lambda _args: _usage(p))
 
 
@@ -39,10 +73,94 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def render_main(args: argparse.Namespace) -> int:
+    from kms_conformance.inputs import check_output_file
     from kms_conformance.report import load_report, render, write_atomic
 
     report = load_report(args.file)
     text = render(report, args.format)
+    if not args.output:
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.output)
+    check_output_file(out, option="-o")
+    if out.exists() and not args.force:
+        raise UsageError(f"{out} exists; pass --force to overwrite it")
+    write_atomic(out, text)
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def compare_main(args: argparse.Namespace) -> int:
+    from kms_conformance.report import compare, format_comparison, load_report
+    from kms_conformance.report.compare import gate_failures
+    from kms_conformance.scrub import scrub_text, scrub_value
+
+    old = load_report(args.old)
+    new = load_report(args.new)
+    comparison = compare(old, new)
+    reasons = gate_failures(old, new, allow_missing=args.allow_missing, allow_incomplete=args.allow_incomplete)
+    if args.json:  # everything printed passes the one scrubber: reports may hold what a target said
+        data = {"old": args.old, "new": args.new, **comparison.to_dict(), "gate_failures": list(reasons)}
+        print(json.dumps(scrub_value(data), indent=2))
+    else:
+        print(scrub_text(format_comparison(comparison, old, new)))
+        for reason in reasons:
+            print(scrub_text(f"gate: {reason}"))
+    return 1 if comparison.regressed or reasons else 0
+
+
+def matrix_main(args: argparse.Namespace) -> int:
+    from kms_conformance.report import load_report
+    from kms_conformance.report.matrix import Column, format_matrix
+
+    columns = []
+    paths: list[Path] = []
+    for spec in args.files:
+        label, sep, path = spec.partition("=")
+        if not sep:
+            label, path = Path(spec).parent.name or spec, spec
+        columns.append(Column(label, load_report(path)))
+        paths.append(Path(path))
+    if not args.output:
+        print(format_matrix(columns, every_rule=args.all), end="")
+        return 0
+    from kms_conformance.inputs import check_output_file
+    from kms_conformance.report import write_atomic
+    from kms_conformance.report.matrix_html import render_matrix_html
+
+    out = Path(args.output)
+    check_output_file(out, option="-o")
+    if out.exists() and not args.force:
+        raise UsageError(f"{out} exists; pass --force to overwrite it")
+    if out.suffix.lower() in (".html", ".htm"):
+        # each cell links to the rule in its report's HTML, next to its report.json, relative to OUT
+        hrefs = [Path(os.path.relpath(p.resolve().parent, out.resolve().parent)).joinpath("report.html").as_posix()
+                 for p in paths]
+        text = render_matrix_html(columns, hrefs)
+    else:
+        text = format_matrix(columns, every_rule=args.all)
+    write_atomic(out, text)
+    print(f"wrote {out}", file=sys.stderr)
+    return 0
+
+
+def repro_main(args: argparse.Namespace) -> int:
+    from kms_conformance import inputs
+    from kms_conformance.errors import InputError
+    from kms_conformance.report import load_report, write_atomic
+    from kms_conformance.report.repro import ReproUnavailable, find_result, repro_script
+    from kms_conformance.verdicts import report_to_dict
+
+    report = load_report(args.file)  # a readable report (InputError otherwise): its schema is a string
+    if inputs.load_json(args.file).get("schema") == "kms-conformance/report@1":
+        raise InputError("a report@1 records no calls to reproduce: run the rule again with this kit "
+                         "(report@2)", source=args.file, path="schema")
+    data = report_to_dict(report)
+    try:
+        result = find_result(data, args.rule)
+        text = repro_script(result, args.finding - 1, mode=args.mode, meta=data["meta"])
+    except ReproUnavailable as exc:
+        raise InputError(str(exc), source=args.file) from None
     if not args.output:
         sys.stdout.write(text)
         return 0
@@ -54,16 +172,3 @@ def render_main(args: argparse.Namespace) -> int:
     write_atomic(out, text)
     print(f"wrote {out}", file=sys.stderr)
     return 0
-
-
-def compare_main(args: argparse.Namespace) -> int:
-    from kms_conformance.report import compare, format_comparison, load_report
-
-    old = load_report(args.old)
-    new = load_report(args.new)
-    comparison = compare(old, new)
-    if args.json:
-        print(json.dumps({"old": args.old, "new": args.new, **comparison.to_dict()}, indent=2))
-    else:
-        print(format_comparison(comparison, old, new))
-    return 1 if comparison.regressed else 0

@@ -14,7 +14,9 @@ def register(subparsers: Any) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "rules", help="list the rules (id, severity, kind, service, title)",
         description="List the rule catalogue: every normative statement of the documentation pages the kit "
-                    "checks. --json prints id, title, doc, section, quote, severity, kind and operations.")
+                    "checks. --json prints id, title, doc, page (English title, URL, language), section, quote, "
+                    "quote_en (the kit's English rendering of a translated page's quote), severity, kind and "
+                    "operations.")
     p.add_argument("--doc", action="append", default=[], metavar="DOC",
                    help="only rules of this page: short name (forecast, mwaa, ...) or file name; repeatable")
     p.add_argument("--severity", choices=("must", "should"))
@@ -45,6 +47,14 @@ def table(rules: tuple[Rule, ...]) -> str:
     return "\n".join(lines)
 
 
+def sources(rules: tuple[Rule, ...]) -> str:
+    """The pages the listed rules cite, each with its English title and URL (one a line)."""
+    from kms_conformance.documents import cited_as
+
+    docs = list(dict.fromkeys(r.citation.doc for r in rules))
+    return "\n".join(["Sources:", *(f"  {cited_as(d)}" for d in docs)]) if docs else ""
+
+
 def main(args: argparse.Namespace) -> int:
     from kms_conformance.rules import select
 
@@ -58,4 +68,6 @@ def main(args: argparse.Namespace) -> int:
     else:
         print(table(rules))
         print(f"{len(rules)} rule(s)")
+        if rules:
+            print(sources(rules))
     return 0

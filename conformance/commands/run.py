@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -14,10 +15,23 @@ from kms_conformance.errors import UsageError
 EPILOG = """\
 exit status: 0 when every tested `must` rule is conformant or a known divergence (baseline),
 1 otherwise (a nonconformant `must` rule or an error), 2 for bad usage or input, 130 when interrupted
-(the partial report is still written, marked incomplete).
+(the partial report is still written, marked incomplete), 4 when the run's cleanup left resources
+in a real account (target aws, an endpoint off loopback), whatever the verdicts: report.json's
+meta.cleanup lists them, `kms-conformance sweep` removes them. On moto and loopback emulators what
+cleanup left is listed, and does not change the status.
 
-reports: report.json (+ junit.xml, report.md, report.html) are written into --report-dir; a new run
+reports: report.json (+ junit.xml, report.md, report-summary.md, report.html) are written into --report-dir; a new run
 replaces the previous run's report files there, and never deletes any other file.
+
+selections and replays: a run of part of the catalogue (--rules or --doc selecting fewer rules than the
+catalogue) writes into its own folder below reports/, so that it never replaces the full run's reports:
+  --replay KMS-03 (or --rules KMS-03)   reports/replay-KMS-03/
+  --rules AOSS-*,KMS-01                 reports/AOSS-all_KMS-01/
+  --doc forecast                        reports/doc-forecast/
+  --last-failed                         reruns the rules that were nonconformant or error in
+                                        reports/report.json, into reports/last-failed/
+An explicit --report-dir is used as given (with --last-failed: the folder whose report.json is read).
+Such a run prints each finding in full: counterexample, expected vs observed, and the calls made.
 """
 
 
@@ -27,7 +41,8 @@ def register(subparsers: Any) -> None:
         description="Run every selected rule against one target (model, moto in-process, or aws: a real "
                     "account or any --endpoint-url such as a moto server or LocalStack), driven by Hypothesis.",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--target", choices=("model", "moto", "aws"), default="moto", help="where to run (default moto)")
+    p.add_argument("--target", choices=("model", "moto", "aws", "localstack"), default="moto",
+                   help="where to run (default moto); localstack starts LocalStack on a loopback port for the run")
     p.add_argument("--endpoint-url", help="with --target aws: any endpoint (moto server, LocalStack)")
     p.add_argument("--region", default="us-east-1", help="AWS region (default us-east-1)")
     p.add_argument("--profile", choices=("dev", "ci", "nightly", "sandbox"), default="dev",
@@ -37,9 +52,22 @@ def register(subparsers: Any) -> None:
                    help="only rules of this document (forecast, feature-store, opensearch-serverless, mwaa); "
                         "repeatable")
     p.add_argument("--seed", type=int, default=0, help="Hypothesis seed: same seed, same verdicts (default 0)")
-    p.add_argument("--report-dir", type=Path, default=Path("reports"), help="where reports go (default reports/)")
+    p.add_argument("--replay", metavar="RULE",
+                   help="re-run one rule (the replay line of a report): same as --rules RULE, reports in "
+                        "reports/replay-RULE/")
+    p.add_argument("--last-failed", action="store_true",
+                   help="re-run the rules nonconformant or in error in the last report.json of --report-dir; "
+                        "reports in its last-failed/ folder")
+    p.add_argument("--report-dir", type=Path, default=None,
+                   help="where reports go (default reports/, a selection of rules reports/<selection>/)")
     p.add_argument("--baseline", type=Path, help="JSON file of accepted divergences")
     p.add_argument("--workers", type=int, default=1, help="run rules in N processes (default 1)")
+    p.add_argument("-x", "--exitfirst", action="store_true",
+                   help="stop at the first failing rule (a must rule nonconformant, or an error); the rules "
+                        "not run are skipped and the report is marked incomplete")
+    p.add_argument("--localstack-python", metavar="PATH",
+                   help="with --target localstack: the Python of a LocalStack install (default "
+                        "$KMS_CONFORMANCE_LOCALSTACK, else `kms-conformance localstack install`'s)")
     aws = p.add_argument_group("aws target")
     aws.add_argument("--aws-profile", help="named profile of the AWS shared config")
     aws.add_argument("--role-arn", help="role to assume before the run")
@@ -67,9 +95,10 @@ def register(subparsers: Any) -> None:
 
 
 def options_from_args(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> Any:
-    from kms_conformance.runner import RunOptions, new_run_id
+    from kms_conformance.resources import new_run_id
+    from kms_conformance.runner import RunOptions
     from kms_conformance.safety import allowed_accounts
-    from kms_conformance.targets import TargetConfig
+    from kms_conformance.targets import TargetConfig, check_config
 
     if args.workers < 1:
         raise UsageError("--workers must be 1 or more")
@@ -77,27 +106,102 @@ def options_from_args(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> A
         raise UsageError("--max-keys must be zero or more")
     if args.max_attempts < 1:
         raise UsageError("--max-attempts must be 1 or more")
-    if args.permissions_boundary is not None and not re.fullmatch(
-            r"arn:aws[a-z-]*:iam::\d{12}:policy/[\w+=,.@/-]+", args.permissions_boundary):
-        raise UsageError(f"--permissions-boundary wants a managed policy ARN, got {args.permissions_boundary!r}")
     if args.settle_seconds is not None and args.settle_seconds < 0:
         raise UsageError("--settle-seconds must be zero or more")
     if args.rate_limit is not None and args.rate_limit <= 0:
         raise UsageError("--rate-limit must be a positive number of calls per second")
     if args.endpoint_url and args.target != "aws":
         raise UsageError("--endpoint-url goes with --target aws")
+    if args.endpoint_url is not None:
+        from kms_conformance.safety import parse_endpoint
+
+        parse_endpoint(args.endpoint_url)  # junk, user info, a backslash: one line, exit 2
+    if args.localstack_python and args.target != "localstack":
+        raise UsageError("--localstack-python goes with --target localstack")
     allow = frozenset(allowed_accounts(args.allow_account)) if args.target == "aws" else frozenset()
     config = TargetConfig(
         name=args.target, region=args.region, endpoint_url=args.endpoint_url, aws_profile=args.aws_profile,
-        role_arn=args.role_arn, run_id=new_run_id(), allow_accounts=allow, force_production=args.force_production,
+        role_arn=args.role_arn, run_id=new_run_id("run"), allow_accounts=allow, force_production=args.force_production,
         max_keys=args.max_keys, retry_mode=args.retry_mode, max_attempts=args.max_attempts,
         rate_limit=args.rate_limit, dry_run=args.dry_run, settle_seconds=args.settle_seconds,
-        permissions_boundary=args.permissions_boundary)
+        permissions_boundary=args.permissions_boundary, localstack_python=args.localstack_python)
+    check_config(config)
+    rules, docs, report_dir = selection_from_args(args)
     return RunOptions(
-        target=config, profile=args.profile, seed=args.seed,
-        rules=tuple(r for r in args.rules.split(",") if r.strip()), docs=tuple(args.doc),
-        report_dir=args.report_dir, baseline=args.baseline, workers=args.workers,
-        redact_account=args.redact_account, argv=argv)
+        target=config, profile=args.profile, seed=args.seed, rules=rules, docs=docs,
+        report_dir=report_dir, baseline=args.baseline, workers=args.workers,
+        redact_account=args.redact_account, argv=argv, fail_fast=getattr(args, "exitfirst", False))
+
+
+#: Where reports go when --report-dir is not given.
+DEFAULT_REPORT_DIR = Path("reports")
+
+
+def selection_from_args(args: argparse.Namespace) -> tuple[tuple[str, ...], tuple[str, ...], Path]:
+    """The rule ids/patterns, the documents and the report folder of ``--rules``/``--doc``/``--replay``/
+    ``--last-failed`` (see EPILOG): a selection of part of the catalogue writes below the default folder
+    in a folder of its own, unless ``--report-dir`` names one."""
+    from kms_conformance.rules import catalogue, select
+
+    base = args.report_dir if args.report_dir is not None else DEFAULT_REPORT_DIR
+    rules = tuple(r.strip() for r in args.rules.split(",") if r.strip())
+    docs = tuple(d for d in args.doc if d.strip())
+    if args.last_failed:
+        if rules or docs or args.replay:
+            raise UsageError("--last-failed takes its rules from the last report: no --rules, --doc or --replay")
+        return last_failed_rules(base / "report.json"), (), base / "last-failed"
+    if args.replay:
+        if rules or docs:
+            raise UsageError("--replay names one rule: no --rules or --doc with it")
+        rule_id = args.replay.strip().upper()
+        if not re.fullmatch(r"[A-Z0-9]+(?:-[A-Z0-9]+)+", rule_id):
+            raise UsageError(f"--replay wants one rule id (KMS-03), got {args.replay!r}")
+        rules = (rule_id,)
+    try:
+        pool = catalogue()
+        chosen = select(pool, ids=rules, docs=docs)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    if args.report_dir is not None or not (rules or docs) or len(chosen) == len(pool):
+        return rules, docs, base
+    return rules, docs, base / selection_slug(rules, docs)
+
+
+def selection_slug(rules: tuple[str, ...], docs: tuple[str, ...]) -> str:
+    """The folder name of a selection: ``replay-KMS-03`` for one rule id, else the ids and patterns
+    (``*`` as ``all``) and ``doc-<name>`` joined by ``_``; long ones are cut and end in a digest.
+
+    >>> selection_slug(("KMS-03",), ())
+    'replay-KMS-03'
+    >>> selection_slug(("aoss-*", "KMS-01"), ("forecast",))
+    'AOSS-all_KMS-01_doc-forecast'
+    """
+    import hashlib
+
+    ids = [r.strip().upper() for r in rules]
+    if len(ids) == 1 and not docs and not any(ch in ids[0] for ch in "*?[!"):
+        return f"replay-{ids[0]}"
+    text = "_".join([i.replace("*", "all").replace("!", "not-") for i in ids] + [f"doc-{d.strip()}" for d in docs])
+    text = re.sub(r"[^A-Za-z0-9._-]+", "-", text).strip("-.") or "selection"
+    if len(text) > 60:
+        text = f"{text[:51]}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
+    return text
+
+
+def last_failed_rules(report_path: Path) -> tuple[str, ...]:
+    """The ids of the rules that failed (nonconformant or error) in ``report_path``, in its order,
+    leaving out ids the catalogue no longer has; InputError/UsageError on a missing or bad report."""
+    from kms_conformance.report import load_report
+    from kms_conformance.rules import catalogue
+    from kms_conformance.verdicts import Verdict
+
+    if not report_path.is_file():
+        raise UsageError(f"--last-failed: no report at {report_path} (run `kms-conformance run` first, "
+                         "or name the folder with --report-dir)")
+    report = load_report(report_path)
+    known = {r.id for r in catalogue()}
+    return tuple(r.rule_id for r in report.results
+                 if r.verdict in (Verdict.NONCONFORMANT, Verdict.ERROR) and r.rule_id in known)
 
 
 def dry_run(options: Any) -> int:
@@ -112,8 +216,8 @@ def dry_run(options: Any) -> int:
     print(f"dry run: target {options.target.name}, profile {profile.name}, seed {options.seed}; nothing is created")
     for rule in rules:
         if rule.behavior is None:
-            what = "config self-check" if options.target.name == "model" else "skipped: static rule"
-            n = profile.max_examples if options.target.name == "model" else 0
+            what = "config self-check" if options.target.is_reference else "skipped: static rule"
+            n = profile.max_examples if options.target.is_reference else 0
         else:
             n = profile.lifecycle_examples if rule.behavior.lifecycle else profile.max_examples
             what = "lifecycle scenario" if rule.behavior.lifecycle else "scenario"
@@ -122,7 +226,7 @@ def dry_run(options: Any) -> int:
         print(f"{rule.id:<14} {what:<20} up to {n:>3} examples  operations: {ops}")
     print(f"{len(rules)} rules, up to {total} examples (each runs on the target and on the model; a divergence "
           f"adds up to {profile.shrink_budget} shrink steps)")
-    if any(r.behavior is None for r in rules) and options.target.name != "model":
+    if any(r.behavior is None for r in rules) and not options.target.is_reference:
         print(f"skipped rules: {STATIC_DETAIL}")
     if options.target.name == "aws":
         settle = options.target.settle_seconds
@@ -133,6 +237,9 @@ def dry_run(options: Any) -> int:
                   "less with --workers")
         print("cost: each example creates its own keys and roles (keys are scheduled for deletion at the end); "
               "--max-keys caps the keys of the whole run")
+        print("public-principal guard: on unless the endpoint is a loopback moto or LocalStack: a generated key "
+              "policy that allows Principal \"*\" (or {\"AWS\": \"*\"}) without a condition is never sent; the "
+              "example is filtered out and the report's target notes count them")
     return 0
 
 
@@ -144,20 +251,24 @@ def write_report(report: Any, directory: Path) -> dict[str, Path]:
 
 
 def main(args: argparse.Namespace) -> int:
+    from kms_conformance.inputs import check_output_dir
     from kms_conformance.progress import Progress, summary_table
     from kms_conformance.runner import run, select_rules
     from kms_conformance.targets.boto import TargetUnavailable
 
     invoked = os.path.basename(sys.argv[0]) in ("kms-conformance", "__main__.py")  # not when embedded (tests)
     options = options_from_args(args, tuple(sys.argv[1:]) if invoked else ())
+    if args.last_failed and not options.rules:
+        print(f"kms-conformance: nothing failed in {options.report_dir.parent / 'report.json'}; nothing to re-run")
+        return 0
     if args.dry_run:
         return dry_run(options)
-    if options.report_dir.exists() and not options.report_dir.is_dir():
-        raise UsageError(f"--report-dir {options.report_dir} is not a directory")
+    check_output_dir(options.report_dir, option="--report-dir",
+                     files=("report.json", "junit.xml", "report.md", "report-summary.md", "report.html"))
     total = len(select_rules(options))
     if total == 0:
         raise UsageError("no rule matches the selection (--rules/--doc); see `kms-conformance rules`")
-    progress = Progress(total)
+    progress = Progress(total, verbosity=getattr(args, "verbose", 0) - getattr(args, "quiet", 0))
     try:
         report = run(options, progress=progress)
     except TargetUnavailable as exc:  # no credentials, endpoint unreachable: one line, never a traceback
@@ -165,9 +276,62 @@ def main(args: argparse.Namespace) -> int:
     progress.finish()
     written = write_report(report, options.report_dir)
     print(summary_table(report))
+    if options.rules or options.docs:
+        print_findings(report)
     for fmt, path in written.items():
         print(f"{fmt} report: {path}")
-    if report.meta.incomplete:
+    if report.meta.incomplete and not options.fail_fast:
         print("kms-conformance: interrupted; the partial report is marked incomplete", file=sys.stderr)
         return 130
+    if left_in_account(report):
+        return LEFT_IN_ACCOUNT
     return 1 if any(r.fails for r in report.results) else 0
+
+
+#: The exit status of a run whose cleanup left resources in a real account.
+LEFT_IN_ACCOUNT = 4
+
+
+def left_in_account(report: Any) -> bool:
+    """Whether the run's cleanup left something that outlives the run (see the epilog)."""
+    from kms_conformance.resources import leftovers_outlive_run
+
+    cleanup = report.meta.cleanup
+    return bool(cleanup and cleanup.left) and leftovers_outlive_run(report.meta.target, report.meta.endpoint)
+
+
+def print_findings(report: Any, out: Any = None) -> None:
+    """Every finding of the report's nonconformant rules in full: counterexample, expected vs
+    observed, the calls the target made (when the report has them) and the replay line."""
+    from kms_conformance.verdicts import Verdict
+
+    out = out if out is not None else sys.stdout
+    for result in report.results:
+        if result.verdict is not Verdict.NONCONFORMANT:
+            continue
+        findings = result.findings or (None,)
+        print(f"\n{result.rule_id} nonconformant: {result.title}", file=out)
+        for n, finding in enumerate(findings, 1):
+            source = finding if finding is not None else result
+            if finding is not None:
+                print(f"  finding {n}/{len(findings)}: {finding.summary}", file=out)
+            elif result.detail:
+                print(f"  {result.detail}", file=out)
+            for label in ("counterexample", "expected", "observed"):
+                print(f"    {label}: {_json(getattr(source, label))}", file=out)
+            calls = finding.calls if finding is not None else ()
+            if calls:
+                print("    calls:", file=out)
+            for i, call in enumerate(calls, 1):
+                who = call.principal or "admin"
+                code = call.outcome.get("code", "?")
+                wanted = f" (model: {call.expected.get('code')})" if call.expected else ""
+                print(f"      {i}. [{call.role}] {call.service}:{call.operation} as {who} -> {code}{wanted}", file=out)
+                print(f"         params: {_json(call.params)}", file=out)
+            replay = source.replay or result.replay
+            if replay:
+                print(f"    replay: {replay}", file=out)
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=str)

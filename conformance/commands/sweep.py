@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import sys
 from typing import Any
 
 from kms_conformance.errors import UsageError
+from kms_conformance.resources import KEY_DELETION_WINDOW_DAYS
 
 
 def register(subparsers: Any) -> None:
@@ -15,13 +18,17 @@ def register(subparsers: Any) -> None:
         description="Find the kit's leftovers (by tag, or by the kmsc- name prefix where there are no tags) and "
                     "remove them: OpenSearch Serverless collections and their kmsc-/auto-kmsc- security policies, "
                     "SageMaker feature groups, MWAA environments, Forecast dataset groups and datasets, then KMS "
-                    "aliases and grants, keys (scheduled for deletion, 7-day window), and IAM roles.")
+                    f"aliases and grants, keys (scheduled for deletion, {KEY_DELETION_WINDOW_DAYS}-day window), "
+                    "and IAM roles.")
     p.add_argument("--endpoint-url", help="any endpoint (a moto server, LocalStack); default: real AWS")
     p.add_argument("--region", default="us-east-1")
     p.add_argument("--aws-profile", help="named profile of the AWS shared config")
-    p.add_argument("--older-than", type=float, default=6.0, metavar="HOURS",
+    p.add_argument("--older-than", type=hours, default=6.0, metavar="HOURS",
                    help="only resources created at least this long ago (default 6; 0 = all)")
     p.add_argument("--dry-run", action="store_true", help="print what would be removed; remove nothing")
+    p.add_argument("--json", action="store_true",
+                   help="print one JSON object: account, region, dry_run, actions (each with service, kind, id, "
+                        "run_id, created), removed, failed")
     p.add_argument("--allow-account", action="append", default=[], metavar="ID",
                    help="account id the sweep may write to (also KMS_CONFORMANCE_ALLOW_ACCOUNTS); "
                         "loopback endpoints need none")
@@ -29,13 +36,41 @@ def register(subparsers: Any) -> None:
     p.set_defaults(func=main)
 
 
+#: The oldest age ``--older-than`` takes: about 114 years, older than any AWS account.
+MAX_HOURS = 1_000_000.0
+
+
+def hours(text: str) -> float:
+    """``--older-than``: a finite number of hours from 0 to :data:`MAX_HOURS` (nan, inf and 1e308
+    are refused by argparse: one line, exit status 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of hours: {text[:40]!r}") from None
+    if not math.isfinite(value) or not 0 <= value <= MAX_HOURS:
+        raise argparse.ArgumentTypeError(f"hours go from 0 to {MAX_HOURS:g}, got {text[:40]!r}")
+    return value
+
+
 def main(args: argparse.Namespace) -> int:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if args.endpoint_url is not None:
+        from kms_conformance.safety import parse_endpoint
+
+        parse_endpoint(args.endpoint_url)  # junk, user info, a backslash: one line, exit 2
+    try:
+        return _sweep(args)
+    except (BotoCoreError, ClientError) as exc:  # no such profile, no credentials, endpoint unreachable
+        where = args.endpoint_url or f"AWS ({args.region})"
+        raise UsageError(f"cannot sweep {where}: {type(exc).__name__}: {exc}") from None
+
+
+def _sweep(args: argparse.Namespace) -> int:
     import boto3
-    from kms_conformance.safety import allowed_accounts, guard_account
+    from kms_conformance.safety import allowed_accounts, guard_account, prove_emulator
     from kms_conformance.sweep import execute, plan_sweep
 
-    if args.older_than < 0:
-        raise UsageError("--older-than must be zero or more hours")
     session = boto3.session.Session(profile_name=args.aws_profile, region_name=args.region)
     cache: dict[str, Any] = {}
 
@@ -49,8 +84,17 @@ def main(args: argparse.Namespace) -> int:
     if not args.dry_run:
         guard_account(identity, allow_accounts=allowed_accounts(args.allow_account),
                       endpoint_url=args.endpoint_url, force=args.force,
-                      account_aliases=_aliases(clients))
+                      account_aliases=_aliases(clients), emulator=prove_emulator(args.endpoint_url))
     actions = plan_sweep(clients, older_than_hours=args.older_than)
+    if args.json:
+        left: list[dict[str, str]] = []
+        failures = 0 if args.dry_run or not actions else execute(clients, actions, report=_quiet, left=left)
+        print(json.dumps({"left": left, **{
+            "account": identity.get("Account"), "region": args.region, "dry_run": bool(args.dry_run),
+            "actions": [{"service": a.service, "kind": a.kind, "id": a.ident, "run_id": a.run_id,
+                         "created": a.created} for a in actions],
+            "removed": 0 if args.dry_run else len(actions) - failures, "failed": failures}}, indent=2))
+        return 1 if failures else 0
     if not actions:
         print(f"nothing to sweep in account {identity.get('Account')} ({args.region})")
         return 0
@@ -69,3 +113,7 @@ def _aliases(clients: Any) -> list[str]:
         return list(clients("iam").list_account_aliases().get("AccountAliases", []))
     except Exception:
         return []
+
+
+def _quiet(_line: str) -> None:
+    """--json: the removals are in the document, not printed line by line."""

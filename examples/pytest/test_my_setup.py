@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given, settings
 from kms_conformance.pytest_plugin import assert_conformant
 from kms_conformance.scenarios.steps import new_key
 from kms_conformance.strategies import encryption_contexts
@@ -66,7 +66,7 @@ def shared_key(kms_target: Target) -> Iterator[str]:
     kms_target.call("kms", "ScheduleKeyDeletion", {"KeyId": meta["KeyId"], "PendingWindowInDays": 7})
 
 
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None)
 @given(context=encryption_contexts(max_size=3))
 def test_decrypt_needs_the_same_encryption_context(kms_target: Target, shared_key: str,
                                                    context: dict[str, str]) -> None:
