@@ -35,7 +35,7 @@ from kms_conformance.targets.model_backend import model_backend
 from kms_conformance.verdicts import SCHEMA, Report, report_from_dict, report_to_dict
 
 ROOT = Path(__file__).resolve().parents[1]
-RUFF = ROOT / ".venv" / "bin" / "ruff"
+RUFF = [sys.executable, "-m", "ruff"]  # ruff is in the test extra
 
 
 def jsonable(value: Any) -> Any:
@@ -212,7 +212,7 @@ def test_generated_scripts_are_ruff_clean(results: dict[str, dict[str, Any]], tm
         for mode in ("moto", "endpoint"):
             path = tmp_path / f"repro_{rule_id.replace('-', '_')}_{mode}.py"
             path.write_text(repro_script(result, 0, mode=mode, meta=META))  # type: ignore[arg-type]
-            done = subprocess.run([str(RUFF), "check", "--no-cache", "--config", str(ROOT / "pyproject.toml"),
+            done = subprocess.run([*RUFF, "check", "--no-cache", "--config", str(ROOT / "pyproject.toml"),
                                    str(path)], capture_output=True, text=True, check=False)
             assert done.returncode == 0, done.stdout + done.stderr
 
