@@ -2,8 +2,10 @@
 
 A refactoring must leave verdicts, counterexamples and facts exactly as they were. This script runs
 ``kms-conformance run`` on the model and moto targets (profile ci, seeds 0, 1, 2), strips what
-legitimately changes from run to run (timestamps, durations, host, argv, report folder), and either
-writes the result or compares it with an earlier snapshot::
+legitimately changes from run to run (timestamps, durations, host, argv, report folder, and inside the
+findings' calls what the target makes up per run: the run's name token, key and collection ids,
+grant ids and tokens, dates, random data keys), and either writes the result or compares it with an
+earlier snapshot (``compare`` masks both sides again, so older snapshots still compare)::
 
     python benchmarks/behaviour_snapshot.py write /tmp/before     # on the old commit
     python benchmarks/behaviour_snapshot.py write /tmp/after      # on the new one
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -29,6 +32,39 @@ VOLATILE_META = ("started", "finished", "host", "argv", "kit_version")
 VOLATILE_RESULT = ("duration",)
 
 
+#: What a target makes up per run inside the findings' calls, masked: (pattern, replacement).
+_PER_RUN = [
+    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uuid>"),
+    (re.compile(r"([a-z0-9])-[0-9a-f]{6}-(\d+)"), r"\1-<token>-\2"),  # BotoTarget.unique's run token
+    (re.compile(r"([a-z0-9])_[0-9a-f]{6}_(\d+)"), r"\1_<token>_\2"),
+    (re.compile(r"\b[0-9a-f]{8}\b"), "<hex8>"),  # moto's grant ids and tokens
+    (re.compile(r"collection/[a-z0-9]{20}\b"), "collection/<id>"),
+    (re.compile(r"\d{8}T\d{6}Z-run-[0-9a-f]{6}"), "<run-id>"),
+    (re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(\+00:00|Z)?"), "<date>"),
+    (re.compile(r"[_-]\d{10}\b"), "-<epoch>"),
+]
+#: Response fields whose values are made up per run (ids, dates, versions, random bytes).
+_PER_RUN_FIELDS = frozenset({"Plaintext", "CiphertextBlob", "createdDate", "lastModifiedDate", "id", "Id",
+                             "RoleId", "policyVersion"})
+
+
+def mask(value: Any) -> Any:
+    """``value`` with what a target makes up per run replaced by placeholders (see ``_PER_RUN``)."""
+    if isinstance(value, str):
+        for pattern, replacement in _PER_RUN:
+            value = pattern.sub(replacement, value)
+        return value
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value > 10**12:  # epoch milliseconds
+        return "<epoch-ms>"
+    if isinstance(value, dict):
+        return {k: "<per-run>" if k in _PER_RUN_FIELDS else mask(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v) for v in value]
+    return value
+
+
 def normalise(report: dict[str, Any]) -> dict[str, Any]:
     """The report without what varies between two runs of the same code and seed."""
     meta = {k: v for k, v in report.get("meta", {}).items() if k not in VOLATILE_META}
@@ -37,6 +73,8 @@ def normalise(report: dict[str, Any]) -> dict[str, Any]:
         r = {k: v for k, v in r.items() if k not in VOLATILE_RESULT}
         if isinstance(r.get("replay"), str):  # the replay line names the report folder
             r["replay"] = r["replay"].split(" --report-dir")[0]
+        if r.get("findings"):
+            r["findings"] = mask(r["findings"])
         results.append(r)
     return {"meta": meta, "summary": report.get("summary"), "results": results}
 
@@ -59,8 +97,8 @@ def compare(before: Path, after: Path) -> int:
     differences = 0
     for target, seed in RUNS:
         name = f"{target}-seed{seed}.json"
-        old = json.loads((before / name).read_text())
-        new = json.loads((after / name).read_text())
+        old = normalise(json.loads((before / name).read_text()))
+        new = normalise(json.loads((after / name).read_text()))
         if old["meta"] != new["meta"]:
             differences += 1
             print(f"{name}: meta {old['meta']} -> {new['meta']}")

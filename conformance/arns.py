@@ -36,6 +36,10 @@ from botocore.utils import ArnParser, InvalidArnException
 #: The partitions the pages' services exist in.
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 
+#: Alias names under this prefix belong to AWS managed keys ("Aliases in AWS KMS"; CreateAlias,
+#: AliasName: an alias name cannot begin with it).
+AWS_MANAGED_ALIAS_PREFIX = "alias/aws/"
+
 _PARSER = ArnParser()
 _ACCOUNT = re.compile(r"^\d{12}$", re.ASCII)
 _REGION = re.compile(r"^[a-z]{2}(?:-[a-z]+)+-\d+$", re.ASCII)
@@ -211,6 +215,24 @@ def is_account_id(text: object) -> bool:
     return isinstance(text, str) and bool(_ACCOUNT.fullmatch(text))
 
 
+def is_aws_managed_key_ref(ref: object) -> bool:
+    """Whether a key reference names an AWS managed key: an alias under :data:`AWS_MANAGED_ALIAS_PREFIX`,
+    as a name or as the resource of an ARN ("AWS managed keys" and "Aliases in AWS KMS", AWS KMS
+    Developer Guide: ``alias/aws/SERVICE`` names belong to the keys services create; their key
+    policies cannot be changed). A key id or key ARN is never one: this says nothing about keys
+    named otherwise.
+
+    >>> is_aws_managed_key_ref("alias/aws/forecast"), is_aws_managed_key_ref("alias/my-key")
+    (True, False)
+    >>> is_aws_managed_key_ref("arn:aws:kms:us-east-1:111122223333:alias/aws/sagemaker")
+    True
+    """
+    if not isinstance(ref, str):
+        return False
+    arn = parse_arn(ref)
+    return (arn.resource if arn is not None else ref).startswith(AWS_MANAGED_ALIAS_PREFIX)
+
+
 def key_arn(partition: str, region: str, account: str, key_id: str) -> str:
     """``arn:PARTITION:kms:REGION:ACCOUNT:key/KEY_ID``."""
     return f"arn:{partition}:kms:{region}:{account}:key/{key_id}"
@@ -243,11 +265,13 @@ def account_of(text: object) -> str | None:
 
 
 __all__ = [
+    "AWS_MANAGED_ALIAS_PREFIX",
     "PARTITIONS",
     "Arn",
     "account_of",
     "alias_arn",
     "is_account_id",
+    "is_aws_managed_key_ref",
     "is_key_id",
     "key_arn",
     "parse_alias_arn",

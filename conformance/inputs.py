@@ -101,6 +101,19 @@ def check_depth(doc: Any, source: str, *, string_keys: bool = False) -> Any:
     (walked without recursion, so a deep document cannot exhaust the stack here) and, with
     ``string_keys`` (a YAML document: ``1:``, ``null:``, ``true:`` are keys YAML allows and JSON
     does not), every key of every mapping is a string."""
+    if not string_keys:
+        # One level at a time, without paths (the error names none): the common, cheap case.
+        level = [doc] if isinstance(doc, dict | list) else []
+        depth = 0
+        while level:
+            if depth >= MAX_DEPTH:
+                raise _too_deep(source)
+            below: list[Any] = []
+            for node in level:
+                below += [c for c in (node.values() if isinstance(node, dict) else node) if isinstance(c, dict | list)]
+            level = below
+            depth += 1
+        return doc
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(doc, ())]
     while stack:
         node, where = stack.pop()

@@ -65,12 +65,36 @@ _SESSION_TOKEN = re.compile(r"[A-Za-z0-9/+]{100,}={0,2}")
 _SECRET_ENV = ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")
 
 
+#: A run of 16 base64 characters: what an access key id, a secret key and a session token all hold.
+_BASE64_RUN = re.compile(r"[A-Za-z0-9/+]{16}")
+#: What ``_ASSIGNED`` needs in a credential's name (lower case).
+_NAME_PARTS = ("secret", "session", "security", "access")
+_KEY_SPLIT = re.compile(r"[-_\s]")
+_NORMALISED: dict[str, str] = {}
+
+
 def _env_secrets() -> list[str]:
     return [v for v in (os.environ.get(n, "") for n in _SECRET_ENV) if len(v) >= 8]
 
 
+def _may_hold_credential(text: str) -> bool:
+    """False when none of the patterns can match: no ``://`` and either shorter than the shortest
+    assignment (13 characters: ``accesskeyid=x``) or without a credential's name and a base64 run."""
+    if "://" in text:
+        return True
+    if len(text) < 13:
+        return False
+    lowered = text.lower()
+    return any(part in lowered for part in _NAME_PARTS) or _BASE64_RUN.search(text) is not None
+
+
 def _norm_key(key: str) -> str:
-    return re.sub(r"[-_\s]", "", key).lower()
+    found = _NORMALISED.get(key)
+    if found is None:
+        found = _KEY_SPLIT.sub("", key).lower()
+        if len(_NORMALISED) < 4096:  # keys of responses and reports repeat; the memo stays small
+            _NORMALISED[key] = found
+    return found
 
 
 def scrub_text(text: str) -> str:
@@ -81,9 +105,35 @@ def scrub_text(text: str) -> str:
     >>> scrub_text("key AKIAIOSFODNN7EXAMPLE leaked")
     'key [REDACTED] leaked'
     """
+    return _scrub_text(text, _env_secrets())
+
+
+#: Texts scrubbed already (responses repeat ARNs, names and policies), for the environment's secrets of
+#: :data:`_MEMO_SECRETS`; bounded: texts up to 512 characters, emptied when it holds 8192.
+_MEMO: dict[str, str] = {}
+_MEMO_SECRETS: list[list[str]] = [[]]
+
+
+def _scrub_text(text: str, secrets: list[str]) -> str:
+    if _MEMO_SECRETS[0] != secrets:
+        _MEMO.clear()
+        _MEMO_SECRETS[0] = list(secrets)
+    found = _MEMO.get(text)
+    if found is None:
+        found = _scrub_text_once(text, secrets)
+        if len(text) <= 512:
+            if len(_MEMO) >= 8192:
+                _MEMO.clear()
+            _MEMO[text] = found
+    return found
+
+
+def _scrub_text_once(text: str, secrets: list[str]) -> str:
     out = text
-    for secret in _env_secrets():
+    for secret in secrets:
         out = out.replace(secret, REDACTED)
+    if not _may_hold_credential(out):
+        return out
     out = _URL_USERINFO.sub(lambda m: m.group("scheme") + REDACTED + "@"
                             if m.group("info") != REDACTED else m.group(0), out)
     out = _ASSIGNED.sub(lambda m: m.group("name") + m.group("sep") + REDACTED
@@ -102,22 +152,46 @@ def scrub_value(value: Any, *, secret: bool = False) -> Any:
     >>> scrub_value({"Credentials": {"SessionToken": "x", "Expiration": None}, "KeyId": "k"})
     {'Credentials': {'SessionToken': '[REDACTED]', 'Expiration': None}, 'KeyId': 'k'}
     """
-    if isinstance(value, Mapping):
+    return _scrub_value(value, secret, _env_secrets())
+
+
+#: Leaves that hold no text: kept as they are unless they sit under a credential's name.
+_PLAIN_LEAVES = (int, float, bool, type(None))
+
+
+def _scrub_value(value: Any, secret: bool, secrets: list[str]) -> Any:
+    kind = type(value)
+    if kind is str or isinstance(value, str):
+        if secret:
+            return value if value == "" else REDACTED
+        return _scrub_text(value, secrets)
+    if kind is dict or isinstance(value, Mapping):
         out = {}
         for k, v in value.items():
-            name = _norm_key(k) if isinstance(k, str) else ""
-            if not secret and name in _OPAQUE_KEYS:
+            name = _norm_key(k) if type(k) is str else ""
+            if secret:
+                out[k] = _scrub_value(v, True, secrets)
+            elif name in _OPAQUE_KEYS:
+                out[k] = v
+            elif name in _SECRET_KEYS:
+                out[k] = _scrub_value(v, True, secrets)
+            elif type(v) is str:  # the common leaf, without a call per string that holds nothing
+                out[k] = _scrub_text(v, secrets) if secrets or not _plain_text(v) else v
+            elif type(v) in _PLAIN_LEAVES:
                 out[k] = v
             else:
-                out[k] = scrub_value(v, secret=secret or name in _SECRET_KEYS)
+                out[k] = _scrub_value(v, False, secrets)
         return out
-    if isinstance(value, list | tuple):
-        return [scrub_value(v, secret=secret) for v in value]
+    if kind is list or isinstance(value, list | tuple):
+        return [_scrub_value(v, secret, secrets) for v in value]
     if secret:
-        return value if value is None or value == "" else REDACTED
-    if isinstance(value, str):
-        return scrub_text(value)
+        return value if value is None else REDACTED
     return value
+
+
+def _plain_text(text: str) -> bool:
+    """Shorter than anything a pattern matches and without ``://`` (see :func:`_may_hold_credential`)."""
+    return len(text) < 13 and "://" not in text
 
 
 __all__ = ["REDACTED", "scrub_text", "scrub_value"]

@@ -14,6 +14,8 @@ check of CreateKey, "Key policies in AWS KMS").
 
 from __future__ import annotations
 
+import copy
+import functools
 from typing import Any
 
 from hypothesis import strategies as st
@@ -68,8 +70,10 @@ def account_statement(actions: str) -> dict[str, Any]:
     }
 
 
+@functools.cache
 def _condition() -> SearchStrategy[dict[str, Any]]:
-    """One condition block with request-determined keys only."""
+    """One condition block with request-determined keys only (built once: a statement draws it, and
+    Hypothesis validates every strategy object it has not seen before)."""
     ec_key = st.sampled_from(_EC_KEYS)
     ec_value = st.sampled_from(_EC_VALUES)
     return st.one_of(
@@ -88,22 +92,33 @@ def _condition() -> SearchStrategy[dict[str, Any]]:
     )
 
 
+@functools.cache
+def _statement_parts() -> dict[str, SearchStrategy[Any]]:
+    """The strategies a statement draws from, built once (see :func:`_condition`)."""
+    return {
+        "effect": st.sampled_from(("Allow", "Allow", "Deny")),
+        "who": st.sampled_from(({"AWS": "<<ROLE>>"}, {"AWS": "<<OTHER>>"}, "*", {"AWS": "*"},
+                                {"AWS": ["<<OTHER>>", "<<ROLE>>"]})),
+        "actions": st.lists(st.sampled_from(_ACTIONS), min_size=1, max_size=3, unique=True),
+        "resource": st.sampled_from(("*", "<<KEY_ARN>>", "arn:aws:kms:<<REGION>>:<<ACCOUNT>>:key/*",
+                                     "arn:aws:kms:<<REGION>>:<<ACCOUNT>>:key/00000000-0000-0000-0000-000000000000")),
+    }
+
+
 @st.composite
 def _statement(draw: st.DrawFn, principal: bool) -> dict[str, Any]:
-    effect = draw(st.sampled_from(("Allow", "Allow", "Deny")))
+    parts = _statement_parts()
+    effect = draw(parts["effect"])
     stmt: dict[str, Any] = {"Effect": effect}
     if principal:
         if effect == "Deny":
             who: Any = {"AWS": "<<ROLE>>"}
         else:
-            who = draw(st.sampled_from(({"AWS": "<<ROLE>>"}, {"AWS": "<<OTHER>>"}, "*", {"AWS": "*"},
-                                        {"AWS": ["<<OTHER>>", "<<ROLE>>"]})))
+            who = copy.deepcopy(draw(parts["who"]))  # a statement of its own, as when the tuple was built per draw
         stmt["Principal"] = who
-    actions = draw(st.lists(st.sampled_from(_ACTIONS), min_size=1, max_size=3, unique=True))
+    actions = draw(parts["actions"])
     stmt["Action"] = actions[0] if len(actions) == 1 and draw(st.booleans()) else actions
-    stmt["Resource"] = "*" if principal else draw(st.sampled_from(
-        ("*", "<<KEY_ARN>>", "arn:aws:kms:<<REGION>>:<<ACCOUNT>>:key/*",
-         "arn:aws:kms:<<REGION>>:<<ACCOUNT>>:key/00000000-0000-0000-0000-000000000000")))
+    stmt["Resource"] = "*" if principal else draw(parts["resource"])
     if draw(st.booleans()):
         stmt["Condition"] = draw(_condition())
     return stmt

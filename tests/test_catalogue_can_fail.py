@@ -21,6 +21,15 @@ from kms_conformance.targets.mutant import MutantTarget
 BEHAVIOUR = [r for r in catalogue() if r.behavior is not None]
 
 
+@pytest.fixture(autouse=True)
+def _no_poll_pause(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The model answers a creation's final status at once; a mutant's invented success is never found
+    by the status poll, which would otherwise pause 15 s between failed polls (steps.settle)."""
+    from kms_conformance.scenarios import steps
+
+    monkeypatch.setattr(steps, "POLL_SECONDS", 0.0)
+
+
 def _facts(rule: Rule, target: Any, example: Any) -> dict[str, Any] | None:
     assert rule.behavior is not None
     try:

@@ -20,11 +20,13 @@ from kms_conformance.kms import (
     default_key_policy,
     kms_call,
     parse_grant,
+    policy_request,
     request_context,
 )
 from kms_conformance.kms.world import ADMIN_ROLE
 from kms_conformance.models.iam import iam_call
-from kms_conformance.policy import Decision, parse_policy
+from kms_conformance.policy import Decision, evaluate_policy, make_request, parse_policy
+from kms_conformance.policy.evaluate import matching_statements, names_directly
 from kms_conformance.strategies.aws import assumed_role_arns
 from kms_conformance.strategies.policies import identity_policies, key_policies
 
@@ -372,3 +374,53 @@ def test_update_alias_needs_the_alias_and_both_keys() -> None:
         kms_call(world, admin, "UpdateAlias", {"AliasName": "alias/none", "TargetKeyId": first})
     assert missing.value.code == "NotFoundException"
     assert world.aliases["alias/app"] == locked
+
+
+# --- the fast paths agree with the general definitions --------------------------------------------
+
+
+CALLERS = st.one_of(assumed_role_arns(ACCOUNT), assumed_role_arns(OTHER), st.sampled_from(
+    [ROLE, ACCOUNT, f"arn:aws:iam::{OTHER}:root", "forecast.amazonaws.com", f"arn:aws:iam::{ACCOUNT}:user/U"]))
+CONTEXTS = st.dictionaries(st.sampled_from(["Dept", "aws:s3:arn", "K"]), st.sampled_from(["IT", "prod", ""]),
+                           max_size=2)
+
+
+@PROPERTY
+@given(OPS, CALLERS, CONTEXTS, st.booleans(), st.booleans(),
+       st.sampled_from([(), ("alias/a",), ("alias/a", "alias/b")]),
+       st.dictionaries(st.sampled_from(["kms:RequestAlias", "aws:SourceIp", "kms:KeySpec"]),
+                       st.sampled_from(["alias/a", "10.0.0.1", ("x", "y")]), max_size=2))
+def test_policy_request_is_make_request_of_the_request_context(op: str, caller: str, ctx: dict[str, str], via: bool,
+                                                               multi: bool, aliases: tuple[str, ...],
+                                                               extra: dict[str, Any]) -> None:
+    """``policy_request`` builds the evaluated context directly; it must be exactly what
+    ``make_request`` makes of ``request_context`` (names folded, values as tuples, same order)."""
+    grant = parse_grant({"KeyId": KEY_ARN, "GranteePrincipal": ROLE, "Operations": ["Decrypt"],
+                         "Constraints": {"EncryptionContextEquals": ctx}}) if op == "CreateGrant" and ctx else None
+    req = KmsRequest(operation=op, caller=caller, key=key(multi_region=multi, aliases=aliases),
+                     encryption_context=ctx, via_service="forecast.us-east-1.amazonaws.com" if via else None,
+                     grant=grant, extra_context=extra)
+    built = policy_request(req)
+    expected = make_request(req.action, KEY_ARN, caller, request_context(req), resource_account=ACCOUNT)
+    assert built == expected
+    assert list(built.context.items()) == list(expected.context.items())
+
+
+@PROPERTY
+@given(key_policies(account=ACCOUNT, min_statements=1, max_statements=6), CALLERS, OPS, CONTEXTS)
+def test_matching_statements_agrees_with_evaluate_policy(kp: dict[str, Any], caller: str, op: str,
+                                                         ctx: dict[str, str]) -> None:
+    """The statements ``authorize`` works from are those ``evaluate_policy`` decides with, and
+    each Allow's "names the caller directly" flag is ``names_directly`` of its statement."""
+    p = parse_policy(kp, origin="key policy")
+    request = policy_request(KmsRequest(operation=op, caller=caller, key=key(p), encryption_context=ctx))
+    allows, denies = matching_statements(p, request, check_principal=True)
+    decided = evaluate_policy(p, request, check_principal=True)
+    if denies:
+        assert decided.decision is Decision.EXPLICITLY_DENIED and decided.matched == tuple(denies)
+    elif allows:
+        assert decided.decision is Decision.ALLOWED and decided.matched == tuple(m for m, _ in allows)
+    else:
+        assert decided.decision is Decision.IMPLICITLY_DENIED
+    by_index = {s.index: s for s in p.statements}
+    assert [named for _, named in allows] == [names_directly(by_index[m.index], caller) for m, _ in allows]

@@ -177,3 +177,27 @@ def test_tox_matrix_pins_each_moto_line_and_compares_old_to_new() -> None:
     assert matrix.startswith("- kms-conformance report matrix ")  # informs; `-` keeps it from failing the env
     assert {e.strip() for e in compare["depends"].split(",")} == {"moto-5.2", "moto-5.0", "localstack"}
     assert "ignore_outcome" not in compare  # the comparison is what decides
+
+
+def test_dispatch_names_are_remembered_while_a_moto_target_lives() -> None:
+    """The dispatcher's method names are looked up once per response class while a moto target is open
+    (the same names moto computes), and moto's own function is back once the last target closes."""
+    import moto.core.responses as responses
+    from kms_conformance import targets
+
+    if targets._DISPATCH_PATCH["count"]:
+        pytest.skip("another moto target of this worker is open")
+    original = responses.method_names_from_class
+    target = make_target(TargetConfig(name="moto", run_id="dispatch"))
+    try:
+        patched = responses.method_names_from_class
+        assert patched is not original
+        from moto.kms.responses import KmsResponse
+
+        assert patched(KmsResponse) == original(KmsResponse)
+        assert patched(KmsResponse) is patched(KmsResponse)  # computed once
+        assert target.call("kms", "ListKeys", {}).ok
+    finally:
+        target.close()
+    assert responses.method_names_from_class is original
+    assert targets._DISPATCH_PATCH["count"] == 0

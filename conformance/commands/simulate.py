@@ -277,7 +277,8 @@ def decide(req: SimRequest, resource_policy: Any, identity_policies: Sequence[An
         prefix = "kms:encryptioncontext:"
         enc = {k[len(prefix):]: v for k, v in ctx.items() if k.lower().startswith(prefix) and isinstance(v, str)}
         # a grant without KeyId ("*") applies to the requested key
-        key_grants = [replace(g, key_arn=key.arn) for g in grants if g.key_arn in (key.arn, key.key_id, "*")]
+        key_grants = [g if g.key_arn == key.arn else replace(g, key_arn=key.arn)
+                      for g in grants if g.key_arn in (key.arn, key.key_id, "*")]
         kreq = KmsRequest(operation=req.action.split(":", 1)[1], caller=req.principal, key=key,
                           encryption_context=enc, via_service=_lookup(lowered, "kms:viaservice"),
                           extra_context=dict(ctx))

@@ -10,7 +10,8 @@ from the request's access key as moto resolves it), the key's grants and their c
 the ``kms:`` condition keys of the request (:func:`kms_conformance.kms.request_context`). A
 request the model refuses gets the error AWS returns, on the wire, so the test's boto3 client
 raises a real ``botocore.exceptions.ClientError``: AccessDeniedException, DisabledException,
-KMSInvalidStateException, InvalidKeyUsageException (:mod:`kms_conformance.enforcement.rules`).
+KMSInvalidStateException, InvalidKeyUsageException (:func:`kms_conformance.kms.keys.state_error`,
+:mod:`kms_conformance.enforcement.rules`).
 
 Hook: ``moto.kms.responses.KmsResponse.call_action`` is wrapped while enforcement is on, so every
 client sees it, whenever it was created. moto's own partial key policy check (a Deny on
@@ -39,13 +40,14 @@ import warnings
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from kms_conformance import arns
 from kms_conformance.enforcement import rules, state
 from kms_conformance.enforcement.state import Caller, Unreadable
 from kms_conformance.kms import AwsError, Grant, Key, KmsRequest, authorize, parse_grant
-from kms_conformance.kms.keys import DEFAULT_KEY_USAGE
+from kms_conformance.kms.keys import DEFAULT_KEY_USAGE, state_error
 from kms_conformance.policy import Decision, Evaluation, evaluate, make_request
 from moto.core.exceptions import JsonRESTError
 from moto.kms.models import kms_backends
@@ -124,9 +126,15 @@ def _context(params: Mapping[str, Any], name: str) -> dict[str, str]:
     return {str(k): str(v) for k, v in raw.items()} if isinstance(raw, Mapping) else {}
 
 
-def _request_alias(key_ref: Any) -> dict[str, str | tuple[str, ...]]:
+def _request_alias(key_ref: Any) -> Mapping[str, str | tuple[str, ...]]:
     """kms:RequestAlias when the request names the key by an alias ("kms:RequestAlias")."""
-    if isinstance(key_ref, str) and key_ref.startswith("alias/"):
+    return _alias_context(key_ref) if isinstance(key_ref, str) else {}
+
+
+@lru_cache(maxsize=1024)
+def _alias_context(key_ref: str) -> Mapping[str, str | tuple[str, ...]]:
+    """:func:`_request_alias` of a string, once per distinct KeyId (callers copy it)."""
+    if key_ref.startswith("alias/"):
         return {"kms:RequestAlias": key_ref}
     alias = arns.parse_alias_arn(key_ref)
     return {"kms:RequestAlias": alias.resource} if alias is not None else {}
@@ -247,7 +255,7 @@ def _decide(enforcer: Enforcer, operation: str, planned: list[_Planned], caller:
             enforcer.decisions.extend(made)
             return AwsError("AccessDeniedException", message)
         made.append(KmsDecision(operation, req.action, caller.arn, req.key.arn, evaluation))
-    checks: list[Callable[[Key, str], AwsError | None]] = [rules.state_error, rules.usage_error]
+    checks: list[Callable[[Key, str], AwsError | None]] = [state_error, rules.usage_error]
     for check in checks:
         for index, p in enumerate(planned):
             error = check(p.request.key, p.request.operation)
@@ -264,7 +272,7 @@ def _decide(enforcer: Enforcer, operation: str, planned: list[_Planned], caller:
 def check_call(enforcer: Enforcer, operation: str, params: Mapping[str, Any], *, access_key: str,
                account: str, region: str) -> AwsError | None:
     """The error the model returns for one KMS call, or None to let moto execute it."""
-    partition = get_partition(region)
+    partition = _partition(region)
     try:
         caller = state.resolve_caller(access_key, account, partition)
     except Unreadable as exc:
@@ -277,7 +285,7 @@ def check_call(enforcer: Enforcer, operation: str, params: Mapping[str, Any], *,
         enforcer.warn_once(f"the {name} is not evaluated; decisions may allow more than AWS would")
     if operation in rules.NO_KEY_OPERATIONS:
         return _decide_no_key(enforcer, operation, caller)
-    backend = kms_backends[account][region]
+    backend = state.moto_backend(kms_backends, account, region)
     try:
         planned = _plan(enforcer, operation, params, caller, backend)
     except Unreadable as exc:
@@ -288,6 +296,11 @@ def check_call(enforcer: Enforcer, operation: str, params: Mapping[str, Any], *,
             enforcer.warn_once(f"kms:{operation} is not covered; moto executes it unchecked")
         return None
     return _decide(enforcer, operation, planned, caller)
+
+
+@lru_cache(maxsize=64)
+def _partition(region: str) -> str:
+    return get_partition(region)
 
 
 def _answered_by_moto(operation: str) -> bool:

@@ -1,5 +1,6 @@
 """What a KMS request needs besides authorization, and what AWS answers when it is refused: the
-key states and key usages operations accept, and the AccessDeniedException's message.
+key usages operations accept, and the AccessDeniedException's message. The key states they accept
+are the reference model's own check, :func:`kms_conformance.kms.keys.state_error`.
 
 Sources: AWS KMS Developer Guide, "Key states of AWS KMS keys" (the key state table and its notes:
 DisabledException for a disabled key, KMSInvalidStateException for a key pending deletion);
@@ -14,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from kms_conformance.kms import COMMON_OPERATIONS, OPERATIONS_BY_KEY_USAGE, AwsError, Key
+from kms_conformance.kms import OPERATIONS_BY_KEY_USAGE, AwsError, Key
+from kms_conformance.kms.keys import CRYPTOGRAPHIC_OPERATIONS
 from kms_conformance.policy import Decision, Evaluation
 
 #: Operations that take one key in ``KeyId`` and are authorized as ``kms:<Operation>`` on it.
@@ -39,46 +41,16 @@ CONTEXT_PARAMETER: Mapping[str, str] = {
     "GenerateDataKeyPairWithoutPlaintext": "EncryptionContext",
 }
 
-#: The cryptographic operations of every key usage ("Key spec reference"), and CreateGrant: a
-#: Disabled key refuses them with DisabledException, a PendingDeletion key with
-#: KMSInvalidStateException ("Key states of AWS KMS keys", notes [1] and [3]).
-_CRYPTOGRAPHIC = tuple(sorted({op for ops in OPERATIONS_BY_KEY_USAGE.values() for op in ops} - set(COMMON_OPERATIONS)))
-USE_OPERATIONS: tuple[str, ...] = (*_CRYPTOGRAPHIC, "CreateGrant", "EnableKeyRotation", "DisableKeyRotation")
-
-#: Operations a PendingDeletion key refuses with KMSInvalidStateException, a Disabled key accepts.
-NOT_PENDING_DELETION: tuple[str, ...] = ("CreateAlias", "UpdateAlias", "DisableKey", "EnableKey",
-                                         "ScheduleKeyDeletion", "TagResource", "UntagResource",
-                                         "UpdateKeyDescription", "ReplicateKey")
-
 #: Operations only a symmetric encryption key supports ("GenerateDataKey", "GenerateDataKeyPair":
 #: "you must specify a symmetric encryption KMS key").
 SYMMETRIC_ONLY: tuple[str, ...] = ("GenerateDataKey", "GenerateDataKeyWithoutPlaintext", "GenerateDataKeyPair",
                                    "GenerateDataKeyPairWithoutPlaintext")
 
 
-def _words(state: str) -> str:
-    """``PendingImport`` -> ``pending import``, as the notes of the key state table word it."""
-    return "".join(" " + c.lower() if c.isupper() else c for c in state).strip()
-
-
-def state_error(key: Key, operation: str) -> AwsError | None:
-    """The error the key's state makes ``operation`` fail with, or None ("Key states of AWS KMS keys")."""
-    if operation in USE_OPERATIONS:
-        if key.state == "Disabled":
-            return AwsError("DisabledException", f"{key.arn} is disabled.")
-        if key.state != "Enabled":
-            return AwsError("KMSInvalidStateException", f"{key.arn} is {_words(key.state)}.")
-    elif operation in NOT_PENDING_DELETION and key.state == "PendingDeletion":
-        return AwsError("KMSInvalidStateException", f"{key.arn} is pending deletion.")
-    elif operation == "CancelKeyDeletion" and key.state != "PendingDeletion":
-        return AwsError("KMSInvalidStateException", f"{key.arn} is not pending deletion.")
-    return None
-
-
 def usage_error(key: Key, operation: str) -> AwsError | None:
     """InvalidKeyUsageException when the key's KeyUsage (or, for data keys, its spec) does not
     support the cryptographic ``operation``; None otherwise (and for non-cryptographic ones)."""
-    if operation not in _CRYPTOGRAPHIC:
+    if operation not in CRYPTOGRAPHIC_OPERATIONS:
         return None
     usable = operation in OPERATIONS_BY_KEY_USAGE.get(key.key_usage, ())
     if operation in SYMMETRIC_ONLY:

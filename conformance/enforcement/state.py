@@ -70,14 +70,26 @@ def _policies(owner: str, inline: Mapping[str, str], managed: Mapping[str, Any])
     return found
 
 
+def moto_backend(backends: Any, account: str, region: str) -> Any:
+    """``backends[account][region]`` (a moto ``BackendDict``), read as a plain dict when moto has
+    created that backend already: moto's own lookup takes a lock and copies the account list on
+    every call, which is most of a lookup's time on a hot path."""
+    by_account = dict.get(backends, account)
+    found = dict.get(by_account, region) if by_account is not None else None
+    return found if found is not None else backends[account][region]
+
+
 def _assumed_role(access_key: str, account: str, partition: str) -> Any | None:
     """The moto AssumedRole whose temporary access key this is: first in the request's account,
     then in every account (``AssumeRoleWithSAML`` records it in the caller's)."""
     accounts: Iterable[str] = [account, *(a for a in list(sts_backends.keys()) if a != account)]
     for candidate in accounts:
-        if partition not in sts_backends[candidate]:
+        by_account = dict.get(sts_backends, candidate)
+        if by_account is None:
+            by_account = sts_backends[candidate]
+        if partition not in by_account:
             continue
-        found = sts_backends[candidate][partition].get_assumed_role_from_access_key(access_key)
+        found = moto_backend(sts_backends, candidate, partition).get_assumed_role_from_access_key(access_key)
         if found is not None:
             return found
     return None
@@ -88,7 +100,7 @@ def resolve_caller(access_key: str, account: str, partition: str) -> Caller:
     session = _assumed_role(access_key, account, partition)
     if session is not None:
         role_account = str(session.account_id)
-        iam = iam_backends[role_account][partition]
+        iam = moto_backend(iam_backends, role_account, partition)
         try:
             role = iam.get_role_by_arn(session.role_arn)
         except Exception:  # moto raises its own NotFound types
@@ -102,7 +114,7 @@ def resolve_caller(access_key: str, account: str, partition: str) -> Caller:
         return Caller(arn=str(session.arn), account=role_account,
                       identity_policies=tuple(_policies(f"role {role.name}", role.policies, role.managed_policies)),
                       unevaluated=tuple(unevaluated))
-    iam = iam_backends[account][partition]
+    iam = moto_backend(iam_backends, account, partition)
     user = iam.get_user_from_access_key_id(access_key)
     if user is not None:
         policies = _policies(f"user {user.name}", user.policies, user.managed_policies)
@@ -118,13 +130,27 @@ def resolve_caller(access_key: str, account: str, partition: str) -> Caller:
 # -- keys and grants ------------------------------------------------------------------------------
 
 
+@lru_cache(maxsize=1024)
+def _alias_arn(text: str) -> arns.Arn | None:
+    """:func:`kms_conformance.arns.parse_alias_arn`, once per distinct KeyId (an Arn is frozen)."""
+    return arns.parse_alias_arn(text)
+
+
+@lru_cache(maxsize=1024)
+def _key_arn(text: str) -> arns.Arn | None:
+    """:func:`kms_conformance.arns.parse_key_arn`, once per distinct KeyId."""
+    return arns.parse_key_arn(text)
+
+
 def find_key(backend: Any, key_ref: str, *, allow_alias: bool = True) -> Any | None:
     """The moto key a KeyId names (key id, key ARN, alias name, alias ARN), without side effects
     (moto's own lookup creates AWS managed keys on demand); None when moto holds none, or when an
     ARN names another account or Region (moto then answers for itself)."""
     if not isinstance(key_ref, str) or not key_ref:
         return None
-    alias = arns.parse_alias_arn(key_ref)
+    if not key_ref.startswith(("arn:", "alias/")):
+        return backend.keys.get(key_ref)  # a key id
+    alias = _alias_arn(key_ref)
     if alias is not None or key_ref.startswith("alias/"):
         if not allow_alias:
             return None
@@ -132,7 +158,7 @@ def find_key(backend: Any, key_ref: str, *, allow_alias: bool = True) -> Any | N
             return None
         name = alias.resource if alias is not None else key_ref
         return next((k for k in backend.keys.values() if name in k.aliases), None)
-    parsed = arns.parse_key_arn(key_ref)
+    parsed = _key_arn(key_ref)
     if parsed is not None:
         if (parsed.account, parsed.region) != (backend.account_id, backend.region_name):
             return None

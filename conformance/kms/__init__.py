@@ -2,12 +2,15 @@
 key states, KMS authorization and condition keys, and the KMS operations of the model target
 (see docs/interfaces.md, section ``kms_conformance.kms``).
 
-The model target's ``kms:*`` handlers are in :func:`kms_conformance.kms.operations.model_handlers`;
+The model target's ``kms:*`` handlers are in :func:`kms_conformance.kms.operations.model_handlers`
+(the grant operations registered there by :mod:`kms_conformance.kms.grant_operations`, imported
+below so that the registry is whole);
 roles (``World.roles``) are state here, their IAM and STS operations are
 :mod:`kms_conformance.models.iam`.
 """
 
-from kms_conformance.kms.authorize import authorize, grantee_matches, names_directly, policy_request
+from kms_conformance.kms import grant_operations  # noqa: F401  (registers the grant operations)
+from kms_conformance.kms.authorize import authorize, grantee_matches, identity_allows, names_directly, policy_request
 from kms_conformance.kms.context import KmsRequest, principal_account, request_context
 from kms_conformance.kms.errors import AwsError
 from kms_conformance.kms.grants import (
@@ -19,7 +22,7 @@ from kms_conformance.kms.grants import (
     constraints_met,
     parse_grant,
 )
-from kms_conformance.kms.keys import KEY_SPEC_USAGES, Key, check_key_spec, default_key_policy
+from kms_conformance.kms.keys import KEY_SPEC_USAGES, Key, check_key_spec, default_key_policy, state_error
 from kms_conformance.kms.operations import KMS_HANDLERS, key_metadata, kms_call
 from kms_conformance.kms.world import Role, World
 
@@ -41,6 +44,7 @@ __all__ = [
     "constraints_met",
     "default_key_policy",
     "grantee_matches",
+    "identity_allows",
     "key_metadata",
     "kms_call",
     "names_directly",
@@ -48,4 +52,5 @@ __all__ = [
     "policy_request",
     "principal_account",
     "request_context",
+    "state_error",
 ]

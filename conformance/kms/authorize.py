@@ -28,22 +28,28 @@ The decision procedure, in full:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from kms_conformance.kms.context import KmsRequest, principal_account, request_context
+from kms_conformance.kms.context import KmsRequest, policy_context, principal_account
 from kms_conformance.kms.grants import GRANT_OPERATIONS, Grant, at_least_as_strict, constraints_met
+from kms_conformance.kms.world import World
 from kms_conformance.policy import (
     Decision,
     Evaluation,
     Match,
     Policy,
     Request,
+    evaluate,
     evaluate_policy,
     make_request,
     principal_matches,
 )
-from kms_conformance.policy.evaluate import names_directly  # one rule for KMS and the general evaluator
-from kms_conformance.policy.model import PrincipalBlock, Statement
+from kms_conformance.policy.evaluate import (  # one rule for KMS and the general evaluator
+    matching_statements,
+    names_directly,  # noqa: F401  (exported by kms_conformance.kms)
+)
+from kms_conformance.policy.model import PrincipalBlock
+from kms_conformance.policy.request import derived_context
 
 
 def _is_account(value: str) -> bool:
@@ -60,23 +66,28 @@ def grantee_matches(grantee: str, caller: str) -> bool:
     return principal_matches(PrincipalBlock(aws=(grantee,)), caller)
 
 
+def identity_allows(world: World, caller: str, action: str, resource: str,
+                    context: Mapping[str, str | tuple[str, ...]] | None = None) -> bool:
+    """Whether the caller's identity policies in ``world`` allow ``action`` on ``resource`` ("Policy
+    evaluation logic": an explicit deny wins, else an allow is needed): how the operations on no key
+    (CreateKey, ListKeys, ListAliases, ListRetirableGrants), the alias side of the alias operations,
+    and the IAM, STS and service operations of the models are authorized. ``context`` adds condition
+    keys (CreateKey's ``kms:KeySpec``...)."""
+    request = make_request(action, resource, caller, dict(context or {}))
+    return evaluate(request, identity_policies=world.identity_policies(caller)).allowed
+
+
 def _grant_match(grant: Grant, why: str) -> Match:
     return Match(policy=f"grant {grant.grant_id}", index=0, sid=grant.name, effect=f"Allow ({why})")
 
 
-def _statement(policy: Policy, index: int) -> Statement | None:
-    if index < len(policy.statements) and policy.statements[index].index == index:
-        return policy.statements[index]
-    for s in policy.statements:
-        if s.index == index:
-            return s
-    return None
-
-
 def policy_request(req: KmsRequest) -> Request:
     """The request the key policy and identity policies are evaluated against."""
-    return make_request(req.action, req.key.arn, req.caller, request_context(req),
-                        resource_account=req.key.account)
+    key = req.key
+    caller = req.caller
+    ctx = derived_context(caller)
+    ctx.update(policy_context(req))  # what make_request(..., request_context(req)) gives, built directly
+    return Request(req.action, key.arn, caller, ctx, key.account)
 
 
 def authorize(req: KmsRequest, *, identity_policies: Sequence[Policy] = (), grants: Sequence[Grant] = (),
@@ -90,31 +101,37 @@ def authorize(req: KmsRequest, *, identity_policies: Sequence[Policy] = (), gran
     if req.operation == "RetireGrant" and req.grant is not None:
         return _authorize_retire(req, request, identity_policies)
     key = req.key
-    evals = [evaluate_policy(p, request, check_principal=False) for p in identity_policies]
-    kp_eval = evaluate_policy(key.policy, request, check_principal=True) if key.policy is not None else None
-    denies = tuple(m for e in [kp_eval, *evals] if e is not None and e.decision is Decision.EXPLICITLY_DENIED
-                   for m in e.matched if m.effect == "Deny")
+    kp_pairs: list[tuple[Match, bool]] = []
+    denies: list[Match] = []
+    if key.policy is not None:
+        kp_pairs, denies = matching_statements(key.policy, request, check_principal=True)
+    id_allow: list[Match] = []
+    for p in identity_policies:
+        allows, deny = matching_statements(p, request, check_principal=False)
+        if deny:
+            denies += deny
+        elif allows:
+            id_allow += [m for m, _ in allows]
     if denies:
-        return Evaluation(Decision.EXPLICITLY_DENIED, denies, "an explicit Deny matches")
-    id_allow = tuple(m for e in evals if e.allowed for m in e.matched)
-    caller_account = principal_account(req.caller)
+        return Evaluation(Decision.EXPLICITLY_DENIED, tuple(denies), "an explicit Deny matches")
+    caller = req.caller
+    caller_account = principal_account(caller)
     same_account = caller_account is None or caller_account == key.account
-    root = _is_account(req.caller)  # the root user of its account ("111122223333" or arn:...:root)
+    root = _is_account(caller)  # the root user of its account ("111122223333" or arn:...:root)
     reason = "the key policy does not allow the caller"
-    if kp_eval is not None and kp_eval.allowed and key.policy is not None:
-        kp_allow = kp_eval.matched
-        direct = tuple(m for m in kp_allow if (s := _statement(key.policy, m.index)) is not None
-                       and names_directly(s, req.caller))
+    if kp_pairs:
+        kp_allow = tuple(m for m, _ in kp_pairs)
         if same_account:
+            direct = tuple(m for m, named in kp_pairs if named)  # names_directly
             if direct:
                 return Evaluation(Decision.ALLOWED, direct, "the key policy allows the caller")
             if id_allow:
-                return Evaluation(Decision.ALLOWED, kp_allow + id_allow,
+                return Evaluation(Decision.ALLOWED, kp_allow + tuple(id_allow),
                                   "the key policy delegates to the account and an identity policy allows")
             reason = "the key policy delegates to the account, but no identity policy of the caller allows"
         else:
             if id_allow:
-                return Evaluation(Decision.ALLOWED, kp_allow + id_allow,
+                return Evaluation(Decision.ALLOWED, kp_allow + tuple(id_allow),
                                   "cross-account: the key policy and the caller's identity policy both allow")
             if root:
                 # "How AWS enforcement code logic evaluates requests to allow or deny access": the
@@ -126,9 +143,10 @@ def authorize(req: KmsRequest, *, identity_policies: Sequence[Policy] = (), gran
             reason = "cross-account: the key policy allows, but no identity policy of the caller allows"
     elif not same_account and id_allow:
         reason = "cross-account: the caller's identity policy allows, but the key policy does not"
-    granted = _by_grant(req, grants, bool(id_allow) or root)
-    if granted is not None:
-        return Evaluation(Decision.ALLOWED, (granted,), "a grant allows the operation")
+    if grants:
+        granted = _by_grant(req, grants, bool(id_allow) or root)
+        if granted is not None:
+            return Evaluation(Decision.ALLOWED, (granted,), "a grant allows the operation")
     return Evaluation(Decision.IMPLICITLY_DENIED, (), reason)
 
 

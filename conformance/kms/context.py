@@ -9,10 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kms_conformance.kms.grants import ENCRYPTION_CONTEXT_OPERATIONS, Grant
 from kms_conformance.kms.keys import Key
 from kms_conformance.policy import principal_account as _principal_account
+from kms_conformance.policy.match import CACHE_SIZE
+from kms_conformance.policy.request import context_values
 
 #: Operations for which kms:GrantIsForAWSResource is evaluated ("kms:GrantIsForAWSResource").
 GRANT_RESOURCE_OPERATIONS = ("CreateGrant", "ListGrants", "RevokeGrant")
@@ -63,7 +66,30 @@ def request_context(req: KmsRequest) -> dict[str, str | tuple[str, ...]]:
     - ``kms:KeySpec``, ``kms:KeyUsage``, ``kms:KeyOrigin``, ``kms:MultiRegion``,
       ``kms:MultiRegionKeyType`` (multi-Region keys), ``kms:ResourceAliases`` (multivalued).
     """
-    key = req.key
+    ctx = _request_part(req)
+    ctx.update(_key_part(*_key_fields(req.key)))
+    ctx.update(req.extra_context)
+    return ctx
+
+
+def policy_context(req: KmsRequest) -> dict[str, tuple[str, ...]]:
+    """:func:`request_context` in the form a policy is evaluated against: names case-folded, each
+    value a tuple of strings (what ``kms_conformance.policy.make_request`` makes of it)."""
+    ctx = {k.lower(): (v,) if type(v) is str else context_values(v) for k, v in _request_part(req).items()}
+    ctx.update(_folded_key_part(*_key_fields(req.key)))
+    for k, v in req.extra_context.items():
+        ctx[k.lower()] = context_values(v)
+    return ctx
+
+
+def _key_fields(key: Key) -> tuple[str, str, str, bool, tuple[str, ...]]:
+    aliases = key.aliases
+    return key.key_spec, key.key_usage, key.origin, key.multi_region, aliases if type(aliases) is tuple \
+        else tuple(aliases)
+
+
+def _request_part(req: KmsRequest) -> dict[str, str | tuple[str, ...]]:
+    """The condition keys that depend on the request (not on the key alone)."""
     ctx: dict[str, str | tuple[str, ...]] = {}
     account = principal_account(req.caller)
     if account is not None:
@@ -91,13 +117,28 @@ def request_context(req: KmsRequest) -> dict[str, str | tuple[str, ...]]:
             ctx["kms:GrantConstraintType"] = "EncryptionContextEquals"
         elif g.encryption_context_subset is not None:
             ctx["kms:GrantConstraintType"] = "EncryptionContextSubset"
-    ctx["kms:KeySpec"] = key.key_spec
-    ctx["kms:KeyUsage"] = key.key_usage
-    ctx["kms:KeyOrigin"] = key.origin
-    ctx["kms:MultiRegion"] = _bool(key.multi_region)
-    if key.multi_region:
-        ctx["kms:MultiRegionKeyType"] = "PRIMARY"
-    if key.aliases:
-        ctx["kms:ResourceAliases"] = tuple(key.aliases)
-    ctx.update(req.extra_context)
     return ctx
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _key_part(key_spec: str, key_usage: str, origin: str, multi_region: bool,
+              aliases: tuple[str, ...]) -> Mapping[str, str | tuple[str, ...]]:
+    """The condition keys that depend on the key alone (the same for every request on it)."""
+    ctx: dict[str, str | tuple[str, ...]] = {}
+    ctx["kms:KeySpec"] = key_spec
+    ctx["kms:KeyUsage"] = key_usage
+    ctx["kms:KeyOrigin"] = origin
+    ctx["kms:MultiRegion"] = _bool(multi_region)
+    if multi_region:
+        ctx["kms:MultiRegionKeyType"] = "PRIMARY"
+    if aliases:
+        ctx["kms:ResourceAliases"] = tuple(aliases)
+    return ctx
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _folded_key_part(key_spec: str, key_usage: str, origin: str, multi_region: bool,
+                     aliases: tuple[str, ...]) -> Mapping[str, tuple[str, ...]]:
+    """:func:`_key_part` as :func:`policy_context` gives it."""
+    return {k.lower(): context_values(v)
+            for k, v in _key_part(key_spec, key_usage, origin, multi_region, aliases).items()}

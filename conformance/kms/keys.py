@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from kms_conformance import arns
 from kms_conformance.kms.errors import AwsError
+from kms_conformance.kms.grants import COMMON_OPERATIONS, OPERATIONS_BY_KEY_USAGE
 
 if TYPE_CHECKING:
     from kms_conformance.policy import Policy
@@ -46,6 +47,21 @@ DEFAULT_KEY_USAGE = "ENCRYPT_DECRYPT"
 KEY_STATES: tuple[str, ...] = ("Enabled", "Disabled", "PendingDeletion", "PendingImport", "Unavailable",
                                "Creating", "Updating", "PendingReplicaDeletion")
 ORIGINS: tuple[str, ...] = ("AWS_KMS", "EXTERNAL", "AWS_CLOUDHSM", "EXTERNAL_KEY_STORE")
+
+#: The cryptographic operations of every key usage ("Key spec reference").
+CRYPTOGRAPHIC_OPERATIONS: tuple[str, ...] = tuple(sorted(
+    {op for ops in OPERATIONS_BY_KEY_USAGE.values() for op in ops} - set(COMMON_OPERATIONS)))
+
+#: The cryptographic operations, CreateGrant and the rotation switches: a Disabled key refuses them
+#: with DisabledException, a key in any other state but Enabled with KMSInvalidStateException
+#: ("Key states of AWS KMS keys", notes [1] and [3]).
+USE_OPERATIONS: tuple[str, ...] = (*CRYPTOGRAPHIC_OPERATIONS, "CreateGrant", "EnableKeyRotation",
+                                   "DisableKeyRotation")
+
+#: Operations a PendingDeletion key refuses with KMSInvalidStateException, a Disabled key accepts.
+NOT_PENDING_DELETION: tuple[str, ...] = ("CreateAlias", "UpdateAlias", "DisableKey", "EnableKey",
+                                         "ScheduleKeyDeletion", "TagResource", "UntagResource",
+                                         "UpdateKeyDescription", "ReplicateKey")
 
 
 @dataclass(frozen=True)
@@ -92,6 +108,32 @@ def parse_alias_arn(arn: str) -> tuple[str, str, str, str] | None:
     (:func:`kms_conformance.arns.parse_alias_arn`), or None."""
     parsed = arns.parse_alias_arn(arn)
     return (parsed.partition, parsed.region, parsed.account, parsed.resource) if parsed else None
+
+
+def _state_words(state: str) -> str:
+    """``PendingImport`` -> ``pending import``, as the notes of the key state table word it."""
+    return "".join(" " + c.lower() if c.isupper() else c for c in state).strip()
+
+
+def state_error(key: Key, operation: str) -> AwsError | None:
+    """The error the key's state makes ``operation`` fail with, or None ("Key states of AWS KMS
+    keys": the key state table and its notes).
+
+    >>> state_error(Key(arn="K", key_id="k", account="a", region="r", state="Disabled"), "Encrypt").code
+    'DisabledException'
+    >>> state_error(Key(arn="K", key_id="k", account="a", region="r", state="Disabled"), "EnableKey") is None
+    True
+    """
+    if operation in USE_OPERATIONS:
+        if key.state == "Disabled":
+            return AwsError("DisabledException", f"{key.arn} is disabled.")
+        if key.state != "Enabled":
+            return AwsError("KMSInvalidStateException", f"{key.arn} is {_state_words(key.state)}.")
+    elif operation in NOT_PENDING_DELETION and key.state == "PendingDeletion":
+        return AwsError("KMSInvalidStateException", f"{key.arn} is pending deletion.")
+    elif operation == "CancelKeyDeletion" and key.state != "PendingDeletion":
+        return AwsError("KMSInvalidStateException", f"{key.arn} is not pending deletion.")
+    return None
 
 
 def check_key_spec(key_spec: str, key_usage: str) -> None:

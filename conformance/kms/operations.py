@@ -7,6 +7,9 @@ operation; "Key states of AWS KMS keys" (which state fails which operation, and 
 
 :func:`model_handlers` is the table of these operations the model target dispatches on (joined with
 the service models' in :mod:`kms_conformance.models`; IAM and STS are :mod:`kms_conformance.models.iam`).
+The grant operations (CreateGrant, ListGrants, ListRetirableGrants, RetireGrant, RevokeGrant) are
+:mod:`kms_conformance.kms.grant_operations`, in the same registry (:data:`KMS_HANDLERS`): the package
+``kms_conformance.kms`` imports both modules, so the table is whole whichever one a caller names.
 """
 
 from __future__ import annotations
@@ -20,34 +23,28 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
+from kms_conformance.arns import AWS_MANAGED_ALIAS_PREFIX
 from kms_conformance.errors import UnsupportedOperation
-from kms_conformance.kms.authorize import authorize
+from kms_conformance.kms.authorize import authorize, identity_allows
 from kms_conformance.kms.context import KmsRequest, principal_account
 from kms_conformance.kms.errors import AwsError, access_denied
-from kms_conformance.kms.grants import Grant, parse_grant
+from kms_conformance.kms.grants import Grant
 from kms_conformance.kms.keys import (
     DEFAULT_KEY_USAGE,
     Key,
     algorithms,
     check_key_spec,
     default_key_policy,
+    state_error,
 )
 from kms_conformance.kms.world import World
-from kms_conformance.policy import Policy, PolicyError, evaluate, make_request, parse_policy
+from kms_conformance.policy import Policy, PolicyError, parse_policy
 
 KmsHandler = Callable[[World, str, Mapping[str, Any], "str | None"], dict[str, Any]]
 KMS_HANDLERS: dict[str, KmsHandler] = {}
 
-#: Operations a Disabled key refuses with DisabledException, a PendingDeletion key with
-#: KMSInvalidStateException ("Key states of AWS KMS keys", notes [1] and [3]).
-_USE_OPERATIONS = ("Encrypt", "Decrypt", "GenerateDataKey", "GenerateDataKeyWithoutPlaintext",
-                   "ReEncryptFrom", "ReEncryptTo", "CreateGrant")
-#: Operations a PendingDeletion key refuses with KMSInvalidStateException (note [3]).
-_NOT_PENDING_DELETION = ("CreateAlias", "DisableKey", "EnableKey", "ScheduleKeyDeletion", "TagResource",
-                         "UntagResource", "UpdateKeyDescription", "ReplicateKey", "UpdateAlias")
 _CIPHERTEXT_MAGIC = b"\x01KMSC"
 _ALIAS_NAME = re.compile(r"^alias/[a-zA-Z0-9/_-]{1,250}$")
-_GRANT_ID = re.compile(r"^[0-9a-f]{64}$")
 
 
 def kms_operation(name: str) -> Callable[[KmsHandler], KmsHandler]:
@@ -72,11 +69,13 @@ def kms_call(world: World, caller: str, operation: str, params: Mapping[str, Any
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def _date(ts: float | None) -> datetime | None:
+def api_date(ts: float | None) -> datetime | None:
+    """A stored timestamp as the datetime boto3 returns for a date member."""
     return None if ts is None else datetime.fromtimestamp(ts, UTC)
 
 
-def _str(params: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
+def str_param(params: Mapping[str, Any], name: str, *, required: bool = True) -> str | None:
+    """A non-empty string parameter; None when absent and not required; else ValidationException."""
     value = params.get(name)
     if value is None:
         if required:
@@ -102,9 +101,12 @@ def _bytes(value: Any, name: str) -> bytes:
     return bytes(value)
 
 
-def _authz(world: World, caller: str, operation: str, key: Key, *, via_service: str | None,
-           context: Mapping[str, str] | None = None, grant: Grant | None = None,
-           extra: Mapping[str, str | tuple[str, ...]] | None = None, dry_run: Any = False) -> None:
+def authorize_on_key(world: World, caller: str, operation: str, key: Key, *, via_service: str | None,
+                     context: Mapping[str, str] | None = None, grant: Grant | None = None,
+                     extra: Mapping[str, str | tuple[str, ...]] | None = None, dry_run: Any = False) -> None:
+    """Authorize ``operation`` on ``key`` as :func:`kms_conformance.kms.authorize.authorize` decides it
+    (key policy, the caller's identity policies, the key's grants): AccessDeniedException when
+    refused, DryRunOperationException when allowed and ``dry_run`` is set."""
     req = KmsRequest(operation=operation, caller=caller, key=key, encryption_context=context or {},
                      via_service=via_service, grant=grant, extra_context=extra or {})
     decision = authorize(req, identity_policies=world.identity_policies(caller), grants=world.grants_of(key))
@@ -114,25 +116,12 @@ def _authz(world: World, caller: str, operation: str, key: Key, *, via_service: 
         raise AwsError("DryRunOperationException", "The request would have succeeded, but the DryRun flag is set.")
 
 
-def _iam_allowed(world: World, caller: str, action: str, resource: str,
-                 context: Mapping[str, str | tuple[str, ...]] | None = None) -> bool:
-    request = make_request(action, resource, caller, dict(context or {}))
-    return evaluate(request, identity_policies=world.identity_policies(caller)).allowed
-
-
-def _state(key: Key, operation: str) -> None:
-    """Key state rules of "Key states of AWS KMS keys"."""
-    if operation in _USE_OPERATIONS:
-        if key.state == "Disabled":
-            raise AwsError("DisabledException", f"{key.arn} is disabled.")
-        if key.state != "Enabled":
-            raise AwsError("KMSInvalidStateException", f"{key.arn} is {_state_words(key.state)}.")
-    elif operation in _NOT_PENDING_DELETION and key.state == "PendingDeletion":
-        raise AwsError("KMSInvalidStateException", f"{key.arn} is pending deletion.")
-
-
-def _state_words(state: str) -> str:
-    return re.sub(r"(?<!^)([A-Z])", lambda m: " " + m.group(1).lower(), state).lower()
+def check_state(key: Key, operation: str) -> None:
+    """Raise the error the key's state makes ``operation`` fail with, if any
+    (:func:`kms_conformance.kms.keys.state_error`, "Key states of AWS KMS keys")."""
+    error = state_error(key, operation)
+    if error is not None:
+        raise error
 
 
 def _alias_extra(world: World, key_ref: str) -> dict[str, str | tuple[str, ...]]:
@@ -174,7 +163,7 @@ def key_metadata(key: Key) -> dict[str, Any]:
     """DescribeKey's KeyMetadata."""
     meta: dict[str, Any] = {
         "AWSAccountId": key.account, "KeyId": key.key_id, "Arn": key.arn,
-        "CreationDate": _date(key.creation_date), "Enabled": key.state == "Enabled",
+        "CreationDate": api_date(key.creation_date), "Enabled": key.state == "Enabled",
         "Description": key.description, "KeyUsage": key.key_usage, "KeyState": key.state,
         "Origin": key.origin, "KeyManager": "CUSTOMER", "CustomerMasterKeySpec": key.key_spec,
         "KeySpec": key.key_spec, "MultiRegion": key.multi_region, **algorithms(key),
@@ -184,7 +173,7 @@ def key_metadata(key: Key) -> dict[str, Any]:
             "MultiRegionKeyType": "PRIMARY",
             "PrimaryKey": {"Arn": key.arn, "Region": key.region}, "ReplicaKeys": []}
     if key.deletion_date is not None:
-        meta["DeletionDate"] = _date(key.deletion_date)
+        meta["DeletionDate"] = api_date(key.deletion_date)
         meta["PendingDeletionWindowInDays"] = key.pending_window_days
     return meta
 
@@ -221,7 +210,7 @@ def _create_key(world: World, caller: str, params: Mapping[str, Any], via: str |
         ctx["kms:CallerAccount"] = account
     if via:
         ctx["kms:ViaService"] = via
-    if not _iam_allowed(world, caller, "kms:CreateKey", "*", ctx):
+    if not identity_allows(world, caller, "kms:CreateKey", "*", ctx):
         raise access_denied(caller, "kms:CreateKey", "*")
     raw_policy = params.get("Policy")
     policy, text = _parse_key_policy(
@@ -240,18 +229,18 @@ def _create_key(world: World, caller: str, params: Mapping[str, Any], via: str |
 
 @kms_operation("DescribeKey")
 def _describe_key(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
-    ref = _str(params, "KeyId")
+    ref = str_param(params, "KeyId")
     assert ref is not None
     key = world.resolve_key(ref)
-    _authz(world, caller, "DescribeKey", key, via_service=via, extra=_alias_extra(world, ref))
+    authorize_on_key(world, caller, "DescribeKey", key, via_service=via, extra=_alias_extra(world, ref))
     return {"KeyMetadata": key_metadata(key)}
 
 
 @kms_operation("GetKeyPolicy")
 def _get_key_policy(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
-    key = world.resolve_key(str(_str(params, "KeyId")), allow_alias=False)
+    key = world.resolve_key(str(str_param(params, "KeyId")), allow_alias=False)
     name = params.get("PolicyName", "default")
-    _authz(world, caller, "GetKeyPolicy", key, via_service=via)
+    authorize_on_key(world, caller, "GetKeyPolicy", key, via_service=via)
     if name != "default":
         raise AwsError("NotFoundException", f"No such policy: {name}")
     return {"Policy": key.policy_text, "PolicyName": "default"}
@@ -260,15 +249,15 @@ def _get_key_policy(world: World, caller: str, params: Mapping[str, Any], via: s
 @kms_operation("ListKeyPolicies")
 def _list_key_policies(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
     """Always ``["default"]``: a key has exactly one key policy ("ListKeyPolicies")."""
-    key = world.resolve_key(str(_str(params, "KeyId")), allow_alias=False)
-    _authz(world, caller, "ListKeyPolicies", key, via_service=via)
+    key = world.resolve_key(str(str_param(params, "KeyId")), allow_alias=False)
+    authorize_on_key(world, caller, "ListKeyPolicies", key, via_service=via)
     return {"PolicyNames": ["default"], "Truncated": False}
 
 
 @kms_operation("ListKeys")
 def _list_keys(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
     """Authorized by the caller's IAM policy only (resource ``*``), "ListKeys"."""
-    if not _iam_allowed(world, caller, "kms:ListKeys", "*"):
+    if not identity_allows(world, caller, "kms:ListKeys", "*"):
         raise access_denied(caller, "kms:ListKeys", "*")
     return {"Keys": [{"KeyId": k.key_id, "KeyArn": k.arn} for k in world.keys.values()], "Truncated": False}
 
@@ -278,15 +267,15 @@ def _update_key_description(world: World, caller: str, params: Mapping[str, Any]
     text = params.get("Description")
     if not isinstance(text, str):
         raise AwsError("ValidationException", "Description must be a string")
-    _set_state(world, caller, params, via, "UpdateKeyDescription", _no_check, lambda k: replace(k, description=text))
+    _set_state(world, caller, params, via, "UpdateKeyDescription", lambda k: replace(k, description=text))
     return {}
 
 
 @kms_operation("PutKeyPolicy")
 def _put_key_policy(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
-    key = world.resolve_key(str(_str(params, "KeyId")), allow_alias=False)
+    key = world.resolve_key(str(str_param(params, "KeyId")), allow_alias=False)
     name = params.get("PolicyName", "default")
-    _authz(world, caller, "PutKeyPolicy", key, via_service=via)
+    authorize_on_key(world, caller, "PutKeyPolicy", key, via_service=via)
     if name != "default":
         raise AwsError("ValidationException", "PolicyName must be 'default'")
     policy, text = _parse_key_policy(world, params.get("Policy"))
@@ -298,29 +287,25 @@ def _put_key_policy(world: World, caller: str, params: Mapping[str, Any], via: s
 
 
 def _set_state(world: World, caller: str, params: Mapping[str, Any], via: str | None, operation: str,
-               check: Callable[[Key], None], change: Callable[[Key], Key]) -> Key:
-    key = world.resolve_key(str(_str(params, "KeyId")), allow_alias=False)
-    _authz(world, caller, operation, key, via_service=via)
-    _state(key, operation)
-    check(key)
+               change: Callable[[Key], Key]) -> Key:
+    """Authorize ``operation`` on the request's key, check the key's state allows it, store ``change(key)``."""
+    key = world.resolve_key(str(str_param(params, "KeyId")), allow_alias=False)
+    authorize_on_key(world, caller, operation, key, via_service=via)
+    check_state(key, operation)
     new = change(key)
     world.keys[key.key_id] = new
     return new
 
 
-def _no_check(_key: Key) -> None:
-    return None
-
-
 @kms_operation("DisableKey")
 def _disable_key(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
-    _set_state(world, caller, params, via, "DisableKey", _no_check, lambda k: replace(k, state="Disabled"))
+    _set_state(world, caller, params, via, "DisableKey", lambda k: replace(k, state="Disabled"))
     return {}
 
 
 @kms_operation("EnableKey")
 def _enable_key(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
-    _set_state(world, caller, params, via, "EnableKey", _no_check, lambda k: replace(k, state="Enabled"))
+    _set_state(world, caller, params, via, "EnableKey", lambda k: replace(k, state="Enabled"))
     return {}
 
 
@@ -330,21 +315,16 @@ def _schedule_key_deletion(world: World, caller: str, params: Mapping[str, Any],
     if not isinstance(days, int) or isinstance(days, bool) or not 7 <= days <= 30:
         raise AwsError("ValidationException", "PendingWindowInDays must be between 7 and 30")
     now = world.now()
-    key = _set_state(world, caller, params, via, "ScheduleKeyDeletion", _no_check,
+    key = _set_state(world, caller, params, via, "ScheduleKeyDeletion",
                      lambda k: replace(k, state="PendingDeletion", deletion_date=now + days * 86400,
                                        pending_window_days=days))
-    return {"KeyId": key.arn, "DeletionDate": _date(key.deletion_date), "KeyState": "PendingDeletion",
+    return {"KeyId": key.arn, "DeletionDate": api_date(key.deletion_date), "KeyState": "PendingDeletion",
             "PendingWindowInDays": days}
-
-
-def _must_be_pending(key: Key) -> None:
-    if key.state != "PendingDeletion":
-        raise AwsError("KMSInvalidStateException", f"{key.arn} is not pending deletion.")
 
 
 @kms_operation("CancelKeyDeletion")
 def _cancel_key_deletion(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
-    key = _set_state(world, caller, params, via, "CancelKeyDeletion", _must_be_pending,
+    key = _set_state(world, caller, params, via, "CancelKeyDeletion",
                      lambda k: replace(k, state="Disabled", deletion_date=None, pending_window_days=None))
     return {"KeyId": key.arn}
 
@@ -357,22 +337,22 @@ def _tag_resource(world: World, caller: str, params: Mapping[str, Any], via: str
         merged = dict(k.tags)
         merged.update(dict(tags))
         return replace(k, tags=tuple(merged.items()))
-    _set_state(world, caller, params, via, "TagResource", _no_check, change)
+    _set_state(world, caller, params, via, "TagResource", change)
     return {}
 
 
 @kms_operation("UntagResource")
 def _untag_resource(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
     drop = set(params.get("TagKeys") or ())
-    _set_state(world, caller, params, via, "UntagResource", _no_check,
+    _set_state(world, caller, params, via, "UntagResource",
                lambda k: replace(k, tags=tuple((a, b) for a, b in k.tags if a not in drop)))
     return {}
 
 
 @kms_operation("ListResourceTags")
 def _list_resource_tags(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
-    key = world.resolve_key(str(_str(params, "KeyId")), allow_alias=False)
-    _authz(world, caller, "ListResourceTags", key, via_service=via)
+    key = world.resolve_key(str(str_param(params, "KeyId")), allow_alias=False)
+    authorize_on_key(world, caller, "ListResourceTags", key, via_service=via)
     return {"Tags": [{"TagKey": k, "TagValue": v} for k, v in key.tags], "Truncated": False}
 
 
@@ -384,7 +364,7 @@ def _list_resource_tags(world: World, caller: str, params: Mapping[str, Any], vi
 #: KMS"). CreateAlias, UpdateAlias and DeleteAlias on them fail whatever the policies say. The API
 #: Reference names no exception for this case; the model answers NotAuthorizedException, as moto
 #: does (not confirmed against AWS itself).
-RESERVED_ALIAS_PREFIX = "alias/aws/"
+RESERVED_ALIAS_PREFIX = AWS_MANAGED_ALIAS_PREFIX
 
 
 def _refuse_reserved(name: str, operation: str) -> None:
@@ -394,7 +374,7 @@ def _refuse_reserved(name: str, operation: str) -> None:
 
 
 def _alias_name(params: Mapping[str, Any], operation: str = "CreateAlias") -> str:
-    name = _str(params, "AliasName")
+    name = str_param(params, "AliasName")
     assert name is not None
     if not _ALIAS_NAME.match(name):
         raise AwsError("InvalidAliasNameException",
@@ -412,11 +392,11 @@ def _create_alias(world: World, caller: str, params: Mapping[str, Any], via: str
     """Needs kms:CreateAlias on the alias (IAM policy) and on the key (key policy), "Controlling
     access to aliases"."""
     name = _alias_name(params)
-    key = world.resolve_key(str(_str(params, "TargetKeyId")), allow_alias=False)
-    if not _iam_allowed(world, caller, "kms:CreateAlias", _alias_arn(world, name)):
+    key = world.resolve_key(str(str_param(params, "TargetKeyId")), allow_alias=False)
+    if not identity_allows(world, caller, "kms:CreateAlias", _alias_arn(world, name)):
         raise access_denied(caller, "kms:CreateAlias", _alias_arn(world, name))
-    _authz(world, caller, "CreateAlias", key, via_service=via)
-    _state(key, "CreateAlias")
+    authorize_on_key(world, caller, "CreateAlias", key, via_service=via)
+    check_state(key, "CreateAlias")
     if name in world.aliases:
         raise AwsError("AlreadyExistsException", f"An alias with the name {_alias_arn(world, name)} already exists")
     world.aliases[name] = key.key_id
@@ -426,16 +406,16 @@ def _create_alias(world: World, caller: str, params: Mapping[str, Any], via: str
 
 @kms_operation("DeleteAlias")
 def _delete_alias(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
-    name = _str(params, "AliasName")
+    name = str_param(params, "AliasName")
     assert name is not None
     _refuse_reserved(name, "DeleteAlias")
     key_id = world.aliases.get(name)
     if key_id is None:
         raise AwsError("NotFoundException", f"Alias {_alias_arn(world, name)} is not found.")
     key = world.keys[key_id]
-    if not _iam_allowed(world, caller, "kms:DeleteAlias", _alias_arn(world, name)):
+    if not identity_allows(world, caller, "kms:DeleteAlias", _alias_arn(world, name)):
         raise access_denied(caller, "kms:DeleteAlias", _alias_arn(world, name))
-    _authz(world, caller, "DeleteAlias", key, via_service=via)
+    authorize_on_key(world, caller, "DeleteAlias", key, via_service=via)
     del world.aliases[name]
     world.keys[key_id] = replace(key, aliases=tuple(a for a in key.aliases if a != name))
     return {}
@@ -457,12 +437,12 @@ def _update_alias(world: World, caller: str, params: Mapping[str, Any], via: str
     if current_id is None:
         raise AwsError("NotFoundException", f"Alias {_alias_arn(world, name)} is not found.")
     current = world.keys[current_id]
-    new = world.resolve_key(str(_str(params, "TargetKeyId")), allow_alias=False)
-    if not _iam_allowed(world, caller, "kms:UpdateAlias", _alias_arn(world, name)):
+    new = world.resolve_key(str(str_param(params, "TargetKeyId")), allow_alias=False)
+    if not identity_allows(world, caller, "kms:UpdateAlias", _alias_arn(world, name)):
         raise access_denied(caller, "kms:UpdateAlias", _alias_arn(world, name))
-    _authz(world, caller, "UpdateAlias", current, via_service=via)
-    _authz(world, caller, "UpdateAlias", new, via_service=via)
-    _state(new, "UpdateAlias")
+    authorize_on_key(world, caller, "UpdateAlias", current, via_service=via)
+    authorize_on_key(world, caller, "UpdateAlias", new, via_service=via)
+    check_state(new, "UpdateAlias")
     if (_key_type(new), new.key_usage) != (_key_type(current), current.key_usage):
         raise AwsError("ValidationException", f"{new.arn} is not the same type and key usage as {current.arn}, "
                                               f"the current key of {name}")
@@ -476,7 +456,7 @@ def _update_alias(world: World, caller: str, params: Mapping[str, Any], via: str
 
 @kms_operation("ListAliases")
 def _list_aliases(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
-    if not _iam_allowed(world, caller, "kms:ListAliases", "*"):
+    if not identity_allows(world, caller, "kms:ListAliases", "*"):
         raise access_denied(caller, "kms:ListAliases", "*")
     only = params.get("KeyId")
     key_id = world.resolve_key(only, allow_alias=False).key_id if only else None
@@ -516,15 +496,15 @@ def _symmetric(key: Key, operation: str) -> None:
 
 @kms_operation("Encrypt")
 def _encrypt(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
-    ref = str(_str(params, "KeyId"))
+    ref = str(str_param(params, "KeyId"))
     key = world.resolve_key(ref)
     plaintext = _bytes(params.get("Plaintext"), "Plaintext")
     if not 1 <= len(plaintext) <= 4096:
         raise AwsError("ValidationException", "Plaintext must be 1 to 4096 bytes")
     ctx = _context_param(params)
-    _authz(world, caller, "Encrypt", key, via_service=via, context=ctx, extra=_alias_extra(world, ref),
+    authorize_on_key(world, caller, "Encrypt", key, via_service=via, context=ctx, extra=_alias_extra(world, ref),
            dry_run=params.get("DryRun"))
-    _state(key, "Encrypt")
+    check_state(key, "Encrypt")
     _symmetric(key, "Encrypt")
     return {"CiphertextBlob": _seal(key, ctx, plaintext), "KeyId": key.arn, "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
 
@@ -543,13 +523,13 @@ def _data_key_size(params: Mapping[str, Any]) -> int:
 
 
 def _generate(world: World, caller: str, params: Mapping[str, Any], via: str | None, operation: str) -> dict[str, Any]:
-    ref = str(_str(params, "KeyId"))
+    ref = str(str_param(params, "KeyId"))
     key = world.resolve_key(ref)
     size = _data_key_size(params)
     ctx = _context_param(params)
-    _authz(world, caller, operation, key, via_service=via, context=ctx, extra=_alias_extra(world, ref),
+    authorize_on_key(world, caller, operation, key, via_service=via, context=ctx, extra=_alias_extra(world, ref),
            dry_run=params.get("DryRun"))
-    _state(key, operation)
+    check_state(key, operation)
     _symmetric(key, operation)
     plaintext = os.urandom(size)
     out: dict[str, Any] = {"CiphertextBlob": _seal(key, ctx, plaintext), "KeyId": key.arn}
@@ -589,9 +569,9 @@ def _decrypt(world: World, caller: str, params: Mapping[str, Any], via: str | No
     """The encryption context must be an exact, case-sensitive match of the one used to encrypt
     ("Encryption context"); a mismatch is InvalidCiphertextException."""
     key, ctx, plaintext, sealed_ctx, ref = _open_for(world, params, "CiphertextBlob", "KeyId", "EncryptionContext")
-    _authz(world, caller, "Decrypt", key, via_service=via, context=ctx,
+    authorize_on_key(world, caller, "Decrypt", key, via_service=via, context=ctx,
            extra=_alias_extra(world, ref) if ref else None, dry_run=params.get("DryRun"))
-    _state(key, "Decrypt")
+    check_state(key, "Decrypt")
     if ctx != sealed_ctx:
         raise AwsError("InvalidCiphertextException", "The encryption context does not match.")
     return {"KeyId": key.arn, "Plaintext": plaintext, "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
@@ -602,119 +582,20 @@ def _re_encrypt(world: World, caller: str, params: Mapping[str, Any], via: str |
     """kms:ReEncryptFrom on the source key and kms:ReEncryptTo on the destination key."""
     source, ctx, plaintext, sealed_ctx, ref = _open_for(world, params, "CiphertextBlob", "SourceKeyId",
                                                         "SourceEncryptionContext")
-    dest_ref = str(_str(params, "DestinationKeyId"))
+    dest_ref = str(str_param(params, "DestinationKeyId"))
     dest = world.resolve_key(dest_ref)
     dest_ctx = _context_param(params, "DestinationEncryptionContext")
-    _authz(world, caller, "ReEncryptFrom", source, via_service=via, context=ctx,
+    authorize_on_key(world, caller, "ReEncryptFrom", source, via_service=via, context=ctx,
            extra=_alias_extra(world, ref) if ref else None)
-    _authz(world, caller, "ReEncryptTo", dest, via_service=via, context=dest_ctx,
+    authorize_on_key(world, caller, "ReEncryptTo", dest, via_service=via, context=dest_ctx,
            extra=_alias_extra(world, dest_ref), dry_run=params.get("DryRun"))
-    _state(source, "ReEncryptFrom")
-    _state(dest, "ReEncryptTo")
+    check_state(source, "ReEncryptFrom")
+    check_state(dest, "ReEncryptTo")
     _symmetric(dest, "ReEncrypt")
     if ctx != sealed_ctx:
         raise AwsError("InvalidCiphertextException", "The encryption context does not match.")
     return {"CiphertextBlob": _seal(dest, dest_ctx, plaintext), "SourceKeyId": source.arn, "KeyId": dest.arn,
             "SourceEncryptionAlgorithm": "SYMMETRIC_DEFAULT", "DestinationEncryptionAlgorithm": "SYMMETRIC_DEFAULT"}
-
-
-# --- grants --------------------------------------------------------------------------------------
-
-
-@kms_operation("CreateGrant")
-def _create_grant(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
-    """CreateGrant takes a key id or key ARN, not an alias ("CreateGrant", KeyId)."""
-    key = world.resolve_key(str(_str(params, "KeyId")), allow_alias=False)
-    raw = {k: v for k, v in params.items() if k not in ("GrantTokens", "DryRun")}
-    try:
-        grant = parse_grant(raw, key_arn=key.arn, key_usage=key.key_usage)
-    except ValueError as exc:
-        raise AwsError("ValidationException", str(exc)) from None
-    _authz(world, caller, "CreateGrant", key, via_service=via, grant=grant, dry_run=params.get("DryRun"))
-    _state(key, "CreateGrant")
-    if grant.name is not None:  # same name and parameters: the same grant ("CreateGrant", Name)
-        for old in world.grants_of(key):
-            if replace(old, grant_id="", creation_date=0.0, issuing_account="") == \
-                    replace(grant, grant_id="", creation_date=0.0, issuing_account=""):
-                token = world.new_id("token")
-                world.grant_tokens[token] = old.grant_id
-                return {"GrantToken": token, "GrantId": old.grant_id}
-    grant = replace(grant, grant_id=world.new_id("grant"), creation_date=world.now(),
-                    issuing_account=f"arn:{world.partition}:iam::{world.account}:root")
-    world.grants[grant.grant_id] = grant
-    token = world.new_id("token")
-    world.grant_tokens[token] = grant.grant_id
-    return {"GrantToken": token, "GrantId": grant.grant_id}
-
-
-def _grant_entry(grant: Grant) -> dict[str, Any]:
-    entry = grant.to_api()
-    entry["CreationDate"] = _date(grant.creation_date)
-    return entry
-
-
-@kms_operation("ListGrants")
-def _list_grants(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
-    key = world.resolve_key(str(_str(params, "KeyId")), allow_alias=False)
-    _authz(world, caller, "ListGrants", key, via_service=via)
-    only_id, only_grantee = params.get("GrantId"), params.get("GranteePrincipal")
-    grants = [g for g in sorted(world.grants_of(key), key=lambda g: g.creation_date)
-              if (only_id is None or g.grant_id == only_id) and (only_grantee is None or g.grantee == only_grantee)]
-    return {"Grants": [_grant_entry(g) for g in grants], "Truncated": False}
-
-
-@kms_operation("ListRetirableGrants")
-def _list_retirable_grants(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
-    """Authorized by the caller's IAM policy on the retiring principal ("ListRetirableGrants")."""
-    who = str(_str(params, "RetiringPrincipal"))
-    if not _iam_allowed(world, caller, "kms:ListRetirableGrants", who):
-        raise access_denied(caller, "kms:ListRetirableGrants", who)
-    grants = sorted((g for g in world.grants.values() if g.retiring_principal == who), key=lambda g: g.creation_date)
-    return {"Grants": [_grant_entry(g) for g in grants], "Truncated": False}
-
-
-def _find_grant(world: World, params: Mapping[str, Any], *, token_ok: bool) -> Grant:
-    token = params.get("GrantToken") if token_ok else None
-    if token is not None:
-        grant_id = world.grant_tokens.get(token) if isinstance(token, str) else None
-        if grant_id is None or grant_id not in world.grants:
-            raise AwsError("InvalidGrantTokenException", "The grant token is not valid.")
-        return world.grants[grant_id]
-    ref, grant_id = params.get("KeyId"), params.get("GrantId")
-    if not ref or not grant_id:
-        raise AwsError("ValidationException", "Give a GrantToken, or both KeyId and GrantId"
-                       if token_ok else "KeyId and GrantId are required")
-    key = world.resolve_key(str(ref), allow_alias=False)
-    if not isinstance(grant_id, str) or not _GRANT_ID.match(grant_id):
-        raise AwsError("InvalidGrantIdException", f"{grant_id!r} is not a valid grant id")
-    grant = world.grants.get(grant_id)
-    if grant is None or grant.key_arn != key.arn:
-        raise AwsError("NotFoundException", f"Grant ID {grant_id} not found")
-    return grant
-
-
-def _forget(world: World, grant: Grant) -> None:
-    del world.grants[grant.grant_id]
-    for token in [t for t, g in world.grant_tokens.items() if g == grant.grant_id]:
-        del world.grant_tokens[token]
-
-
-@kms_operation("RetireGrant")
-def _retire_grant(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
-    grant = _find_grant(world, params, token_ok=True)
-    key = world.resolve_key(grant.key_arn, allow_alias=False)
-    _authz(world, caller, "RetireGrant", key, via_service=via, grant=grant, dry_run=params.get("DryRun"))
-    _forget(world, grant)
-    return {}
-
-
-@kms_operation("RevokeGrant")
-def _revoke_grant(world: World, caller: str, params: Mapping[str, Any], via: str | None) -> dict[str, Any]:
-    """Authorized by kms:RevokeGrant in the key policy (or IAM, when delegated); never by a grant."""
-    key = world.resolve_key(str(_str(params, "KeyId")), allow_alias=False)
-    _authz(world, caller, "RevokeGrant", key, via_service=via, dry_run=params.get("DryRun"))
-    _forget(world, _find_grant(world, params, token_ok=False))
-    return {}
 
 
 # --- registration --------------------------------------------------------------------------------

@@ -24,9 +24,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from kms_conformance.kms import World
+from kms_conformance.kms import World, identity_allows
 from kms_conformance.kms.errors import AwsError
-from kms_conformance.models.iam import identity_allows
 from kms_conformance.models.registry import Operations
 
 #: The boto3 service name and the key of this service's state in ``World.services``.

@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kms_conformance.arns import parse_arn, parse_role_arn
+from kms_conformance.arns import is_aws_managed_key_ref, parse_role_arn
 from kms_conformance.errors import InputError
 from kms_conformance.kms import AwsError, Key, KmsRequest, World, authorize, kms_call
 from kms_conformance.models.registry import Operations, accepts_then_fails
@@ -144,21 +144,12 @@ def _check_definitions(body: Mapping[str, Any], src: str, base: str) -> None:
                              path=f"{base}.{member}")
 
 
-def _names_aws_managed_key(ref: str) -> bool:
-    """Whether a key reference names an AWS managed key: its alias (``alias/aws/...``), as a name
-    or an alias ARN ("AWS managed keys", AWS KMS Developer Guide), or nothing at all (blank)."""
-    if not ref.strip():
-        return True
-    arn = parse_arn(ref)
-    return (arn.resource if arn is not None else ref).startswith("alias/aws/")
-
-
 def _key_ref(setup: Setup, ref: Any, path: str) -> None:
     if ref is None:
         return
     if not isinstance(ref, str) or not ref:
         raise InputError("KmsKeyId is a key id, key ARN, alias name or alias ARN", source=setup.source, path=path)
-    if not _names_aws_managed_key(ref) and setup.find_key(ref) is None:
+    if ref.strip() and not is_aws_managed_key_ref(ref) and setup.find_key(ref) is None:
         raise InputError(f"the key {ref} is not among the setup's keys; add it (with its policy) under keys",
                          source=setup.source, path=path)
 

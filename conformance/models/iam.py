@@ -5,7 +5,7 @@ Sources: the IAM API Reference pages of CreateRole, GetRole, ListRoles, PutRoleP
 GetRolePolicy, ListRolePolicies, DeleteRolePolicy and DeleteRole, and the STS API Reference page of
 GetCallerIdentity. Roles live in ``World.roles`` (:mod:`kms_conformance.kms.world`), where KMS
 authorization reads their inline policies; every IAM call is authorized by the caller's identity
-policies ("Policy evaluation logic").
+policies ("Policy evaluation logic", :func:`kms_conformance.kms.authorize.identity_allows`).
 """
 
 from __future__ import annotations
@@ -20,11 +20,12 @@ from urllib.parse import unquote
 
 from kms_conformance.arns import role_arn
 from kms_conformance.errors import UnsupportedOperation
+from kms_conformance.kms.authorize import identity_allows
 from kms_conformance.kms.context import principal_account
 from kms_conformance.kms.errors import AwsError
 from kms_conformance.kms.world import Role, World
 from kms_conformance.models.registry import Operations
-from kms_conformance.policy import Policy, PolicyError, evaluate, make_request, parse_policy
+from kms_conformance.policy import Policy, PolicyError, parse_policy
 
 #: The reference model's IAM and STS operations.
 OPERATIONS = Operations()
@@ -40,13 +41,6 @@ def iam_call(world: World, caller: str, operation: str, params: Mapping[str, Any
     if handler is None:
         raise UnsupportedOperation("iam", operation, "not in the reference model")
     return handler(world, caller, params)
-
-
-def identity_allows(world: World, caller: str, action: str, resource: str) -> bool:
-    """Whether the caller's identity policies allow ``action`` on ``resource`` ("Policy evaluation
-    logic": an explicit deny wins, else an allow is needed)."""
-    request = make_request(action, resource, caller)
-    return evaluate(request, identity_policies=world.identity_policies(caller)).allowed
 
 
 def _authorize(world: World, caller: str, action: str, resource: str) -> None:
@@ -196,4 +190,4 @@ def get_caller_identity(world: World, caller: str, params: Mapping[str, Any]) ->
     return {"UserId": user_id, "Account": account, "Arn": arn}
 
 
-__all__ = ["OPERATIONS", "iam_call", "identity_allows"]
+__all__ = ["OPERATIONS", "iam_call"]

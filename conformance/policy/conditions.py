@@ -99,6 +99,7 @@ class ConditionError(ValueError):
         self.where = where
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def split_operator(operator: str) -> tuple[str, str, bool]:
     """``"ForAnyValue:StringLikeIfExists"`` -> ``("ForAnyValue", "StringLike", True)``. Operator
     and qualifier names are matched case-insensitively and returned in their documented spelling.
@@ -342,26 +343,63 @@ def _hit(family: str, base: str, values: Sequence[str], variables: bool) -> Hit:
     return _ip_hit(values)
 
 
+@lru_cache(maxsize=CACHE_SIZE)
+def _value_problem(base: str, value: str) -> str | None:
+    """What is wrong with one policy value of a Null, Numeric, Date, Bool, Binary or IpAddress
+    operator (None when it can mean something for the operator); cached, the same values recur."""
+    family = OPERATORS[base][0]
+    if family in ("Null", "Bool"):
+        return None if value.lower() in ("true", "false") else f"{base} value {value!r} is not true or false"
+    if family in ("Numeric", "Date"):
+        if (parse_number(value) if family == "Numeric" else parse_date(value)) is not None:
+            return None
+        kind = "a number" if family == "Numeric" else "an ISO 8601 date or epoch seconds"
+        return f"{base} value {value!r} is not {kind}"
+    if family == "Binary":
+        return None if _b64(value) is not None else f"BinaryEquals value {value!r} is not base64"
+    try:
+        ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        return f"IP address value {value!r} is not an IPv4/IPv6 address or CIDR block"
+    return None
+
+
 def compile_condition(operator: str, key: str, values: Sequence[str], *, variables: bool) -> Condition:
-    """One condition entry as a :class:`Condition` with its predicate. ``variables`` enables
-    policy variables (policy Version 2012-10-17; String and ARN operators only)."""
+    """One condition entry as a :class:`Condition`, checked now (an unknown operator, a value that
+    cannot mean anything for its operator, a malformed policy variable raise ConditionError or
+    ValueError) and compiled into its predicate (:attr:`Condition.test`) on first use.
+    ``variables`` enables policy variables (policy Version 2012-10-17; String and ARN operators
+    only)."""
     qualifier, base, if_exists = split_operator(operator)
-    family, negated = OPERATORS[base]
-    lkey = key.lower()
     vals = tuple(values)
+    if OPERATORS[base][0] in ("String", "Arn"):
+        if variables:
+            for v in vals:
+                if "${" in v:
+                    parse_template(v)  # raises ValueError for a malformed variable
+    else:
+        for i, v in enumerate(vals):
+            problem = _value_problem(base, v)
+            if problem is not None:
+                raise ConditionError(problem, i)
+    return Condition(operator, key, vals, base, qualifier, if_exists, variables, _condition_test)
+
+
+def _condition_test(cond: Condition) -> Callable[[Context], bool]:
+    """The predicate of a checked condition entry (see the module docstring for the semantics)."""
+    base, qualifier, if_exists, vals = cond.base, cond.qualifier, cond.if_exists, cond.values
+    family, negated = OPERATORS[base]
+    lkey = cond.key.lower()
     test: Callable[[Context], bool]
     if family == "Null":
-        for i, v in enumerate(vals):
-            if v.lower() not in ("true", "false"):
-                raise ConditionError(f"Null value {v!r} is not true or false", i)
         want_absent = frozenset(v.lower() == "true" for v in vals)
 
         def test(ctx: Context) -> bool:
             return (not ctx.get(lkey)) in want_absent
 
-        return Condition(operator, key, vals, base, qualifier, False, test)
+        return test
 
-    hit = _hit(family, base, vals, variables)
+    hit = _hit(family, base, vals, cond.variables)
 
     def satisfied(v: str, ctx: Context) -> bool:
         return hit(v, ctx) != negated
@@ -400,4 +438,4 @@ def compile_condition(operator: str, key: str, values: Sequence[str], *, variabl
                         return True
                 return False
 
-    return Condition(operator, key, vals, base, qualifier, if_exists, test)
+    return test

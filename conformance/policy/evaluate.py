@@ -28,7 +28,11 @@ from kms_conformance.policy.model import Decision, Evaluation, Match, Policy, Re
 
 _CACHE_LIMIT = 4096
 
-_Pair = tuple[Statement, Match]
+#: A statement, its Match, whether it matches whatever the resource and context, and whether it
+#: names the principal directly (for the candidates of one principal; False otherwise).
+_Candidate = tuple[Statement, Match, bool, bool]
+#: A matching Allow statement's Match and whether the statement names the principal directly.
+_Allow = tuple[Match, bool]
 
 
 def principal_applies(stmt: Statement, principal: str) -> bool:
@@ -54,25 +58,32 @@ def names_directly(stmt: Statement, principal: str) -> bool:
     return names_principal_directly(stmt.principal, principal)
 
 
-def _candidates(policy: Policy, action: str, principal: str | None) -> tuple[_Pair, ...]:
-    """The statements (with their Match) whose Action/NotAction covers ``action`` and, when
+def _always(stmt: Statement) -> bool:
+    """Does the statement match whatever the resource and the context (no Condition, and a
+    ``Resource`` holding ``"*"``)? Its action and principal still decide."""
+    return not stmt.conditions and stmt.resource is not None and "*" in stmt.resource
+
+
+def _candidates(policy: Policy, action: str, principal: str | None) -> tuple[_Candidate, ...]:
+    """The statements (as :data:`_Candidate`) whose Action/NotAction covers ``action`` and, when
     ``principal`` is given, whose Principal/NotPrincipal covers the principal. Cached per policy
     (by action, and by action and principal); what is cached depends only on the policy, the
     action and the principal, never on the context."""
     cache = policy.cache
     key: str | tuple[str, str] = action if principal is None else (action, principal)
-    found: tuple[_Pair, ...] | None = cache.get(key)
+    found: tuple[_Candidate, ...] | None = cache.get(key)
     if found is not None:
         return found
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
-    by_action: tuple[_Pair, ...] | None = cache.get(action)
+    by_action: tuple[_Candidate, ...] | None = cache.get(action)
     if by_action is None:
-        by_action = tuple(pair for pair in policy.pairs if pair[0].action_test(action))
+        by_action = tuple((s, m, _always(s), False) for s, m in policy.pairs if s.action_test(action))
         cache[action] = by_action
     if principal is None:
         return by_action
-    found = tuple(pair for pair in by_action if _principal_ok(pair[0], principal))
+    found = tuple((s, m, always, names_directly(s, principal))
+                  for s, m, always, _ in by_action if _principal_ok(s, principal))
     cache[key] = found
     return found
 
@@ -100,9 +111,28 @@ def _scan(policy: Policy, request: Request, check_principal: bool) -> tuple[list
     """The matching Allow and Deny statements of one policy."""
     allows: list[Match] = []
     denies: list[Match] = []
-    for stmt, match in _candidates(policy, request.action, request.principal if check_principal else None):
-        if _rest_applies(stmt, request):
+    for stmt, match, always, _ in _candidates(policy, request.action,
+                                              request.principal if check_principal else None):
+        if always or _rest_applies(stmt, request):
             (denies if stmt.effect == "Deny" else allows).append(match)
+    return allows, denies
+
+
+def matching_statements(policy: Policy, request: Request, *,
+                        check_principal: bool) -> tuple[list[_Allow], list[Match]]:
+    """The statements of one policy that match the request, as :func:`evaluate_policy` decides
+    them without building an :class:`Evaluation`: the Match of each Allow statement with whether
+    it names the principal directly (:func:`names_directly`; always False when
+    ``check_principal`` is False), and the Matches of the Deny statements."""
+    allows: list[_Allow] = []
+    denies: list[Match] = []
+    for stmt, match, always, direct in _candidates(policy, request.action,
+                                                   request.principal if check_principal else None):
+        if always or _rest_applies(stmt, request):
+            if stmt.effect == "Deny":
+                denies.append(match)
+            else:
+                allows.append((match, direct))
     return allows, denies
 
 
@@ -163,15 +193,10 @@ def evaluate(
     """
     who = principal_info(request.principal)
     service = who.kind == "Service"
-    resource_pairs: list[_Pair] = []
+    resource_pairs: list[_Allow] = []
     denies: list[Match] = []
     if resource_policy is not None:
-        for stmt, match in _candidates(resource_policy, request.action, request.principal):
-            if _rest_applies(stmt, request):
-                if stmt.effect == "Deny":
-                    denies.append(match)
-                else:
-                    resource_pairs.append((stmt, match))
+        resource_pairs, denies = matching_statements(resource_policy, request, check_principal=True)
     identity_list: list[Match] = []
     if not service:
         for p in identity_policies:
@@ -180,7 +205,7 @@ def evaluate(
             denies += deny
     if denies:
         return Evaluation(Decision.EXPLICITLY_DENIED, tuple(denies), "an explicit Deny matches; it overrides any Allow")
-    resource_allow = tuple(m for _, m in resource_pairs)
+    resource_allow = tuple(m for m, _ in resource_pairs)
     identity_allow = tuple(identity_list)
     if service:
         if resource_allow:
@@ -194,7 +219,7 @@ def evaluate(
         if root:
             return Evaluation(Decision.ALLOWED, identity_allow + resource_allow,
                               "the root user of the resource's account has full access unless a policy denies it")
-        direct = tuple(m for s, m in resource_pairs if names_directly(s, request.principal))
+        direct = tuple(m for m, named in resource_pairs if named)
         if identity_allow or direct:
             which = "an identity policy" if identity_allow else "the resource policy, naming the principal,"
             return Evaluation(Decision.ALLOWED, identity_allow + direct,

@@ -1,7 +1,10 @@
 """Values of the IAM policy language: decisions, errors, parsed policies, requests, evaluations.
 
 Everything here is a frozen dataclass or an enum; the compiled matchers a statement carries are
-hidden fields (excluded from equality and repr), so two parses of the same document compare equal.
+hidden (excluded from equality and repr), so two parses of the same document compare equal. They
+are compiled on first use, by the compiler the parser hands each statement and condition entry:
+most statements of a fresh policy are never reached by a given request (their action does not
+match), so they never pay for compiling their resource patterns and condition values.
 """
 
 from __future__ import annotations
@@ -9,9 +12,41 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar, overload
 
 from kms_conformance.errors import InputError
+
+#: A request context: case-folded key names to their values.
+Context = Mapping[str, tuple[str, ...]]
+
+_T = TypeVar("_T")
+
+
+class _lazy(Generic[_T]):
+    """An attribute computed on first use and kept in the instance's ``__dict__`` (which then
+    shadows this non-data descriptor, so later reads cost a plain attribute lookup). Unlike
+    ``functools.cached_property`` (Python 3.11) it takes no lock: the values are pure functions of
+    frozen fields, so two threads computing one at once store equal values."""
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.name = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    @overload
+    def __get__(self, obj: None, owner: type | None = None) -> _lazy[_T]: ...
+
+    @overload
+    def __get__(self, obj: object, owner: type | None = None) -> _T: ...
+
+    def __get__(self, obj: object | None, owner: type | None = None) -> _T | _lazy[_T]:
+        if obj is None:
+            return self
+        value = obj.__dict__[self.name] = self.func(obj)
+        return value
 
 
 class Decision(str, Enum):
@@ -64,9 +99,28 @@ class Condition:
     base: str = field(compare=False, default="")
     qualifier: str = field(compare=False, default="")
     if_exists: bool = field(compare=False, default=False)
-    test: Callable[[Mapping[str, tuple[str, ...]]], bool] = field(
-        compare=False, repr=False, default=lambda _ctx: False
-    )
+    #: Policy variables apply (policy Version 2012-10-17).
+    variables: bool = field(compare=False, default=False)
+    #: Builds :attr:`test` on first use (None: the entry matches nothing).
+    compiler: Callable[[Condition], Callable[[Context], bool]] | None = field(
+        compare=False, repr=False, default=None)
+
+    @_lazy
+    def test(self) -> Callable[[Context], bool]:
+        """The entry's predicate over a request context, compiled on first use."""
+        return _never if self.compiler is None else self.compiler(self)
+
+
+def _never(*_args: Any) -> bool:
+    return False
+
+
+class StatementCompiler(Protocol):
+    """Builds a statement's matchers (:attr:`Statement.action_test`, :attr:`Statement.resource_test`)."""
+
+    def action_test(self, stmt: Statement) -> Callable[[str], bool]: ...
+
+    def resource_test(self, stmt: Statement) -> Callable[[str, Context], bool]: ...
 
 
 @dataclass(frozen=True)
@@ -85,10 +139,21 @@ class Statement:
     not_resource: tuple[str, ...] | None
     conditions: tuple[Condition, ...]
     index: int
-    action_test: Callable[[str], bool] = field(compare=False, repr=False, default=lambda _a: False)
-    resource_test: Callable[[str, Mapping[str, tuple[str, ...]]], bool] = field(
-        compare=False, repr=False, default=lambda _r, _c: False
-    )
+    #: Policy variables apply in ``Resource`` (policy Version 2012-10-17).
+    variables: bool = field(compare=False, default=False)
+    #: Builds the matchers on first use (None: the statement matches nothing).
+    compiler: StatementCompiler | None = field(compare=False, repr=False, default=None)
+
+    @_lazy
+    def action_test(self) -> Callable[[str], bool]:
+        """Does ``Action``/``NotAction`` cover an action name? Compiled on first use."""
+        return _never if self.compiler is None else self.compiler.action_test(self)
+
+    @_lazy
+    def resource_test(self) -> Callable[[str, Context], bool]:
+        """Does ``Resource``/``NotResource`` cover a resource ARN (policy variables resolved in the
+        request context)? Compiled on first use."""
+        return _never if self.compiler is None else self.compiler.resource_test(self)
 
 
 @dataclass(frozen=True)
@@ -112,17 +177,18 @@ class Policy:
     name: str = "policy"
     id: str | None = None
     single_statement: bool = field(default=False, compare=False)
-    #: The evaluator's per-policy memo (statements by action and principal). Not an init field:
-    #: ``dataclasses.replace`` must give a changed copy a cache of its own, never share this one.
-    cache: dict[Any, Any] = field(init=False, compare=False, repr=False, hash=False)
-    pairs: tuple[tuple[Statement, Match], ...] = field(init=False, compare=False, repr=False, hash=False)
 
-    def __post_init__(self) -> None:
-        # Each statement with the Match that reports it, built once (the evaluator's hot path
-        # reuses them instead of building a Match per decision).
-        pairs = tuple((s, Match(self.name, s.index, s.sid, s.effect)) for s in self.statements)
-        object.__setattr__(self, "pairs", pairs)
-        object.__setattr__(self, "cache", {})
+    @_lazy
+    def cache(self) -> dict[Any, Any]:
+        """The evaluator's per-policy memo (statements by action and principal). Not a field:
+        ``dataclasses.replace`` gives a changed copy a memo of its own, never this one."""
+        return {}
+
+    @_lazy
+    def pairs(self) -> tuple[tuple[Statement, Match], ...]:
+        """Each statement with the Match that reports it, built once, on first use (the
+        evaluator's hot path reuses them instead of building a Match per decision)."""
+        return tuple((s, Match(self.name, s.index, s.sid, s.effect)) for s in self.statements)
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,8 @@ _STATEMENT_KEYS = frozenset(("Sid", "Effect", "Principal", "NotPrincipal", "Acti
                              "NotResource", "Condition"))
 _PRINCIPAL_TYPES = {"AWS": "aws", "Service": "service", "Federated": "federated",
                     "CanonicalUser": "canonical_user"}
+_EXCLUSIVE = (("Principal", "NotPrincipal"), ("Action", "NotAction"), ("Resource", "NotResource"))
+_EVERYONE = PrincipalBlock(everyone=True, star_form=True)  # frozen: one value serves every "*"
 
 Path = list[str | int]
 _ACCOUNT_ID = re.compile(r"\d{12}")
@@ -61,7 +63,7 @@ class _Parser:
             return tuple(value)
         raise self.fail(path, f"{what} must be a string or a list of strings, not {type(value).__name__}")
 
-    def actions(self, value: Any, path: Path) -> tuple[str, ...]:
+    def actions(self, value: Any, parent: Path, name: str) -> tuple[str, ...]:
         """``Action``/``NotAction`` values. "Grammar of the IAM JSON policy language" (notes on
         ``action_string``): an action string consists of a service namespace, a colon and the
         name of an action (which may hold wildcards); the only other value is ``"*"``. So
@@ -69,41 +71,43 @@ class _Parser:
         AWS refuses such a policy when it is saved, and so does this parser, rather than read
         them as patterns that match nothing (in a NotAction that would silently widen the
         statement to every action)."""
-        acts = self.strings(value, path, path[-1] if isinstance(path[-1], str) else "Action")
-        for i, a in enumerate(acts):
-            if a == "*":
-                continue
-            service, colon, name = a.partition(":")
-            if not (colon and service and name):
-                where = [*path, i] if isinstance(value, list) else path
-                missing = ("no ':' between service and action" if not colon else
-                           "an empty service namespace" if not service else "an empty action name")
-                raise self.fail(where, f"action {a!r} has {missing}: write '*' or 'service:Action'")
+        # ``parent`` and ``name`` make the JSON path, built only when something is wrong.
+        acts = (value,) if type(value) is str else self.strings(value, [*parent, name], name)
+        problem = _actions_problem(acts)
+        if problem is not None:
+            i, message = problem
+            raise self.fail([*parent, name, i] if isinstance(value, list) else [*parent, name], message)
         return acts
 
-    def principal(self, value: Any, path: Path) -> PrincipalBlock:
+    def principal(self, value: Any, parent: Path, name: str) -> PrincipalBlock:
         if value == "*":
-            return PrincipalBlock(everyone=True, star_form=True)
+            return _EVERYONE
+        path = [*parent, name]  # a map: its checks below need the path
         if isinstance(value, str):
             raise self.fail(path, f"a principal string must be '*'; write {{\"AWS\": {value!r}}} for an ARN or account")
         if not (type(value) is dict or isinstance(value, Mapping)) or not value:
             raise self.fail(path, "Principal must be '*' or a non-empty map of principal types")
         fields: dict[str, tuple[str, ...]] = {}
         for kind, names in value.items():
-            if kind not in _PRINCIPAL_TYPES:
+            attr = _PRINCIPAL_TYPES.get(kind)
+            if attr is None:
                 raise self.fail([*path, kind],
                                 f"unknown principal type {kind!r} (AWS, Service, Federated, CanonicalUser)")
-            vals = self.strings(names, [*path, kind], f"Principal {kind}")
+            vals = (names,) if type(names) is str else self.strings(names, [*path, kind], f"Principal {kind}")
+            aws = kind == "AWS"
             for i, v in enumerate(vals):
-                where = [*path, kind, i] if isinstance(names, list) else [*path, kind]
-                if not v.strip():
-                    raise self.fail(where, "empty principal")
-                if kind == "AWS" and not (v == "*" or _ACCOUNT_ID.fullmatch(v) or v.startswith("arn:")):
+                if aws and (v.startswith("arn:") or v == "*"):
+                    continue  # the common forms, valid (and not blank)
+                if not v.strip() or (aws and not _ACCOUNT_ID.fullmatch(v)):
+                    where = [*path, kind, i] if isinstance(names, list) else [*path, kind]
+                    if not v.strip():
+                        raise self.fail(where, "empty principal")
                     # "AWS JSON policy elements: Principal": an AWS principal is an account id, an ARN or "*".
                     raise self.fail(where, f"AWS principal {v!r} is not '*', a 12-digit account id or an ARN")
-            fields[_PRINCIPAL_TYPES[kind]] = vals
+            fields[attr] = vals
+        aws_values = fields.get("aws", ())
         return PrincipalBlock(
-            everyone="*" in fields.get("aws", ()), aws=fields.get("aws", ()), service=fields.get("service", ()),
+            everyone="*" in aws_values, aws=aws_values, service=fields.get("service", ()),
             federated=fields.get("federated", ()), canonical_user=fields.get("canonical_user", ()))
 
     def condition_value(self, value: Any, path: Path) -> str:
@@ -166,8 +170,7 @@ class _Parser:
             raise self.fail(path, "missing Effect")
         if effect not in ("Allow", "Deny"):
             raise self.fail([*path, "Effect"], f"Effect must be 'Allow' or 'Deny', not {effect!r}")
-        both = [("Principal", "NotPrincipal"), ("Action", "NotAction"), ("Resource", "NotResource")]
-        for a, b in both:
+        for a, b in _EXCLUSIVE:
             if a in raw and b in raw:
                 raise self.fail(path, f"a statement cannot have both {a} and {b}")
         if "NotPrincipal" in raw and effect != "Deny":
@@ -175,26 +178,33 @@ class _Parser:
             raise self.fail([*path, "NotPrincipal"], "NotPrincipal is supported only with \"Effect\": \"Deny\"")
         if "Action" not in raw and "NotAction" not in raw:
             raise self.fail(path, "missing Action (or NotAction)")
-        principal = self.principal(raw["Principal"], [*path, "Principal"]) if "Principal" in raw else None
-        not_principal = (self.principal(raw["NotPrincipal"], [*path, "NotPrincipal"])
-                         if "NotPrincipal" in raw else None)
-        action = self.actions(raw["Action"], [*path, "Action"]) if "Action" in raw else None
-        not_action = self.actions(raw["NotAction"], [*path, "NotAction"]) if "NotAction" in raw else None
-        resource = self.strings(raw["Resource"], [*path, "Resource"], "Resource") if "Resource" in raw else None
-        not_resource = (self.strings(raw["NotResource"], [*path, "NotResource"], "NotResource")
-                        if "NotResource" in raw else None)
+        principal = self.principal(raw["Principal"], path, "Principal") if "Principal" in raw else None
+        not_principal = self.principal(raw["NotPrincipal"], path, "NotPrincipal") if "NotPrincipal" in raw else None
+        action = self.actions(raw["Action"], path, "Action") if "Action" in raw else None
+        not_action = self.actions(raw["NotAction"], path, "NotAction") if "NotAction" in raw else None
+        resource = not_resource = None
+        if "Resource" in raw:
+            value = raw["Resource"]
+            resource = (value,) if type(value) is str else self.strings(value, [*path, "Resource"], "Resource")
+        if "NotResource" in raw:
+            not_resource = self.strings(raw["NotResource"], [*path, "NotResource"], "NotResource")
         conditions = self.conditions(raw["Condition"], [*path, "Condition"], variables) if "Condition" in raw else ()
-        try:
-            resource_test = _resource_matcher(resource, not_resource, variables)
-        except ValueError as exc:
-            raise self.fail([*path, "Resource" if resource is not None else "NotResource"], str(exc)) from None
-        return Statement(
-            sid=sid, effect=effect, principal=principal, not_principal=not_principal,
-            action=action, not_action=not_action, resource=resource, not_resource=not_resource,
-            conditions=conditions, index=index,
-            action_test=_action_matcher(action, not_action),
-            resource_test=resource_test,
-        )
+        if variables:
+            if resource is not None:
+                self.templates(resource, [*path, "Resource"])
+            elif not_resource is not None:
+                self.templates(not_resource, [*path, "NotResource"])
+        return Statement(sid, effect, principal, not_principal, action, not_action, resource, not_resource,
+                         conditions, index, variables, _COMPILER)
+
+    def templates(self, patterns: tuple[str, ...], path: Path) -> None:
+        """Check the policy variables of Resource/NotResource patterns (Version 2012-10-17)."""
+        for p in patterns:
+            if "${" in p:
+                try:
+                    parse_template(p)
+                except ValueError as exc:
+                    raise self.fail(path, str(exc)) from None
 
     def policy(self, doc: Any) -> Policy:
         if not isinstance(doc, Mapping):
@@ -233,9 +243,40 @@ class _Parser:
 @lru_cache(maxsize=CACHE_SIZE)
 def _compiled_condition(operator: str, key: str, values: tuple[str, ...], variables: bool) -> Condition:
     """:func:`compile_condition`, shared: a condition entry is a pure function of these four (a
-    :class:`Condition` is frozen), and the same entries recur across the policies users write, so
-    each is compiled once (errors are raised again, never cached)."""
+    :class:`Condition` is frozen, its predicate compiled once on first use), and the same entries
+    recur across the policies users write, so each is checked once (errors are raised again, never
+    cached)."""
     return compile_condition(operator, key, values, variables=variables)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _actions_problem(actions: tuple[str, ...]) -> tuple[int, str] | None:
+    """The first entry of ``Action``/``NotAction`` that is not an action string, with what is
+    wrong with it; None when all are (see :meth:`_Parser.actions`). Cached: the same lists recur."""
+    for i, a in enumerate(actions):
+        if a == "*":
+            continue
+        service, colon, name = a.partition(":")
+        if not (colon and service and name):
+            missing = ("no ':' between service and action" if not colon else
+                       "an empty service namespace" if not service else "an empty action name")
+            return i, f"action {a!r} has {missing}: write '*' or 'service:Action'"
+    return None
+
+
+class _Compiler:
+    """Builds a statement's matchers on first use (:class:`~kms_conformance.policy.model.StatementCompiler`)."""
+
+    @staticmethod
+    def action_test(stmt: Statement) -> Callable[[str], bool]:
+        return _action_matcher(stmt.action, stmt.not_action)
+
+    @staticmethod
+    def resource_test(stmt: Statement) -> Callable[[str, Mapping[str, tuple[str, ...]]], bool]:
+        return _resource_matcher(stmt.resource, stmt.not_resource, stmt.variables)
+
+
+_COMPILER = _Compiler()
 
 
 @lru_cache(maxsize=CACHE_SIZE)

@@ -9,8 +9,9 @@ Keys the caller passes win over derived ones.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
-from kms_conformance.policy.match import principal_info
+from kms_conformance.policy.match import CACHE_SIZE, principal_info
 from kms_conformance.policy.model import Request
 
 ContextValue = str | bool | int | float | Sequence[str]
@@ -31,8 +32,20 @@ def _as_strings(value: ContextValue) -> tuple[str, ...]:
     return tuple("true" if v is True else "false" if v is False else str(v) for v in value)
 
 
+def context_values(value: ContextValue) -> tuple[str, ...]:
+    """A context value as a request holds it: a tuple of strings (booleans and numbers become
+    their string forms; a string becomes a tuple of one)."""
+    return _as_strings(value)
+
+
 def derived_context(principal: str) -> dict[str, tuple[str, ...]]:
     """The context keys AWS derives from the principal (case-folded names)."""
+    return dict(_derived(principal))
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _derived(principal: str) -> Mapping[str, tuple[str, ...]]:
+    """:func:`derived_context`, computed once per principal (callers get a copy)."""
     who = principal_info(principal)
     out: dict[str, tuple[str, ...]] = {}
     if who.kind == "Service":
@@ -73,7 +86,8 @@ def make_request(
     >>> r.get("aws:PrincipalArn")
     ('arn:aws:iam::111122223333:role/R',)
     """
-    ctx = derived_context(principal)
-    for key, value in (context or {}).items():
-        ctx[key.lower()] = _as_strings(value)
+    ctx = dict(_derived(principal))
+    if context:
+        for key, value in context.items():
+            ctx[key.lower()] = (value,) if type(value) is str else _as_strings(value)
     return Request(action, resource, principal, ctx, resource_account)

@@ -8,6 +8,7 @@ principle 5).
 
 from __future__ import annotations
 
+import base64
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -102,6 +103,32 @@ def policy_version(outcome: Outcome) -> str:
     return str(outcome.value.get("securityPolicyDetail", {}).get("policyVersion", ""))
 
 
+def policy_key(target: Target, name: str, keys: Mapping[str, str]) -> tuple[Outcome, str | None]:
+    """GetSecurityPolicy of ``name``, and the key its document names: the label of ``keys``
+    (:func:`label`), ``auto`` for the AWS owned key (``AWSOwnedKey`` true without a KmsARN), or None."""
+    got = get_policy(target, name)
+    doc = policy_document(got)
+    arn = doc.get("KmsARN")
+    return got, label(str(arn), keys) if arn else (AWS_OWNED if doc.get("AWSOwnedKey") else None)
+
+
+def auto_policy(target: Target, collection: str, key_arn: str) -> tuple[Outcome, list[str], Outcome]:
+    """The ``auto-<collection>`` policy a collection's own key made: GetSecurityPolicy of it, the
+    resources of its rules (sorted), and UpdateSecurityPolicy widening it to ``<collection>-more`` too
+    (with a version of the right length but no policy's when the policy cannot be read)."""
+    name = f"auto-{collection}"[:32]
+    got = get_policy(target, name)
+    resources = sorted(p for r in policy_document(got).get("Rules", []) for p in r.get("Resource", []))
+    version = policy_version(got) if got.ok else "x" * 20
+    widened = update_policy(target, name, version, encryption_policies(
+        [f"collection/{collection}", f"collection/{collection}-more"], key_arn))
+    return got, resources, widened
+
+
+#: A policy version of the API's form (base64 of ``<millis>_<n>``) that no policy of a run has.
+STALE_VERSION = base64.b64encode(b"1000000000000_9").decode()
+
+
 def role_and_key(target: Target, region: str, service: str, actions: Sequence[str]) -> tuple[str, str]:
     """A role allowed ``aoss:*`` and ``kms:DescribeKey``, and a new key whose policy (the default one)
     adds the page's key-policy statement for the role through ``<service>.<region>.amazonaws.com``
@@ -169,6 +196,11 @@ def label(value: str | None, keys: Mapping[str, str]) -> str | None:
         if value == arn or value.rsplit("/", 1)[-1] == arn.rsplit("/", 1)[-1]:
             return name
     return value if value == AWS_OWNED else "other"
+
+
+def collection_id(outcome: Outcome) -> str | None:
+    """The id CreateCollection returned, or None when it failed."""
+    return outcome.value.get("createCollectionDetail", {}).get("id") if outcome.ok else None
 
 
 def grant_operations(target: Target, key_arn: str) -> tuple[str, list[list[str]]]:

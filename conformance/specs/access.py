@@ -22,18 +22,34 @@ Public helpers:
 - :func:`caller_of`: the session ARN a role acts as (the caller KMS sees).
 - :func:`via_service_name`: ``forecast`` -> ``forecast.us-east-1.amazonaws.com``.
 - :func:`expand_actions`: ``kms:ReEncrypt*`` -> the KMS actions it covers.
+- :func:`grants_on_setup_keys`: the setup's grants on keys it describes (what KMS-06 judges).
+- :func:`via_service_conditions`, :func:`via_service_in_region`, :func:`condition_value_matches`: the
+  ``kms:ViaService`` condition values of the key policies, and the value a service sends (KMS-12).
+- :func:`account_principals`, :func:`who_may`: the principals of a key's account that could
+  administer it, and which of them may call an action (KMS-17, KMS-18).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from functools import lru_cache
 from typing import Any
 
-from kms_conformance.arns import parse_alias_arn, parse_role_arn, parse_session_arn, role_name_of, session_arn
+from kms_conformance.arns import (
+    account_of,
+    is_aws_managed_key_ref,
+    parse_arn,
+    parse_role_arn,
+    parse_session_arn,
+    role_name_of,
+    root_arn,
+    session_arn,
+)
 from kms_conformance.kms import Grant, Key, KmsRequest, authorize, default_key_policy
-from kms_conformance.policy import Evaluation, Policy, expand_kms_actions, parse_policy
+from kms_conformance.policy import Evaluation, Policy, expand_kms_actions, parse_policy, wildcard_match
+from kms_conformance.policy.model import Condition, Statement
 from kms_conformance.setup import KeySetup, Setup
 
 #: The role session name :func:`caller_of` uses: static checks evaluate a role as one of its
@@ -81,19 +97,16 @@ def key_for(setup: Setup, ref: str | None) -> KeySetup | None:
 
 def is_customer_managed(ref: str | None) -> bool:
     """Whether a key reference can name a customer managed key: not empty, and not an AWS managed
-    key's alias (``alias/aws/...``, or its alias ARN). AWS managed keys are created by services and
-    their key policies cannot be changed ("AWS KMS keys", AWS KMS Developer Guide: AWS managed keys).
+    key's alias (``alias/aws/...``, or its alias ARN: :func:`kms_conformance.arns.is_aws_managed_key_ref`).
+    AWS managed keys are created by services and their key policies cannot be changed ("AWS KMS
+    keys", AWS KMS Developer Guide: AWS managed keys).
 
     >>> is_customer_managed("alias/aws/forecast"), is_customer_managed("alias/my-key")
     (False, True)
     >>> is_customer_managed("arn:aws:kms:us-east-1:111122223333:alias/aws/sagemaker")
     False
     """
-    if not ref or not ref.strip():
-        return False
-    alias_arn = parse_alias_arn(ref)
-    alias = alias_arn.resource if alias_arn is not None else ref
-    return not alias.startswith("alias/aws/")
+    return bool(ref and ref.strip()) and not is_aws_managed_key_ref(ref)
 
 
 def caller_of(principal: str) -> str:
@@ -264,6 +277,81 @@ def access_reasons(
     return reasons
 
 
+def grants_on_setup_keys(setup: Setup) -> list[tuple[int, Grant, KeySetup]]:
+    """(index in ``grants``, grant, key) of each grant of the setup on a key the setup describes."""
+    out = []
+    for i, grant in enumerate(setup.grants):
+        key = setup.find_key(str(grant.key_arn))
+        if key is not None:
+            out.append((i, grant, key))
+    return out
+
+
+#: A ``kms:ViaService`` value: ``SERVICE.REGION.amazonaws.com`` ("kms:ViaService", AWS KMS condition
+#: keys), ``.amazonaws.com.cn`` in China; ``*`` and ``?`` in SERVICE for ``StringLike``.
+_VIA_VALUE = re.compile(r"^(?P<service>[a-z0-9*?-]+)\.(?P<region>[^.]+)\.(?P<suffix>amazonaws\.com(?:\.cn)?)$")
+#: Condition operators (base names, lower case) whose values say which requests a statement covers.
+_POSITIVE = ("stringequals", "stringequalsignorecase", "stringlike")
+
+
+def via_service_conditions(setup: Setup) -> list[tuple[str, KeySetup, Statement, Condition, str]]:
+    """(where, key, statement, condition, value) of every positive kms:ViaService condition value
+    in the setup's key policies."""
+    found: list[tuple[str, KeySetup, Statement, Condition, str]] = []
+    for i, key in enumerate(setup.keys):
+        if key.policy is None:
+            continue
+        for stmt in key.policy.statements:
+            for cond in stmt.conditions:
+                if cond.key.lower() == "kms:viaservice" and cond.base.lower() in _POSITIVE:
+                    sid = f" (Sid {stmt.sid!r})" if stmt.sid else ""
+                    where = f"keys[{i}].policy Statement[{stmt.index}]{sid} {cond.operator}"
+                    found.extend((where, key, stmt, cond, v) for v in cond.values)
+    return found
+
+
+def via_service_in_region(value: str, region: str) -> str | None:
+    """The kms:ViaService value the service ``value`` names sends when it calls KMS in ``region``;
+    None when ``value`` is not ``SERVICE.REGION.amazonaws.com``.
+
+    >>> via_service_in_region("forecast.region.amazonaws.com", "us-east-1")
+    'forecast.us-east-1.amazonaws.com'
+    >>> via_service_in_region("forecast", "us-east-1") is None
+    True
+    """
+    m = _VIA_VALUE.match(value)
+    return None if m is None else f"{m['service']}.{region}.{m['suffix']}"
+
+
+def condition_value_matches(operator_base: str, value: str, actual: str) -> bool:
+    """Whether a condition value matches a request's value under a string operator (base name:
+    ``StringLike`` with wildcards, ``StringEqualsIgnoreCase``, else ``StringEquals``)."""
+    base = operator_base.lower()
+    if base == "stringlike":
+        return wildcard_match(value, actual)
+    return value.lower() == actual.lower() if base == "stringequalsignorecase" else value == actual
+
+
+def account_principals(key: KeySetup) -> list[str]:
+    """The account principal and every IAM principal of the key's account an Allow statement of
+    the key policy names: the candidates for administering the key."""
+    found: list[str] = [root_arn(key.partition, key.account)]
+    for stmt in key_policy(key).statements:
+        if stmt.effect != "Allow" or stmt.principal is None:
+            continue
+        for value in stmt.principal.aws:
+            arn = parse_arn(value)
+            if (arn is not None and arn.service in ("iam", "sts") and not arn.region
+                    and account_of(value) == key.account and arn.resource != "root" and value not in found):
+                found.append(value)
+    return found
+
+
+def who_may(setup: Setup, key: KeySetup, action: str) -> list[str]:
+    """The principals of :func:`account_principals` the model allows ``action`` on the key."""
+    return [p for p in account_principals(key) if evaluate_access(setup, key, p, action).allowed]
+
+
 def _decision_text(evaluation: Evaluation) -> str:
     """``ImplicitlyDenied: <reason>; <policy> Statement[1] Sid 'x': Deny`` on one line."""
     lines = [line.strip() for line in evaluation.explain().splitlines() if line.strip()]
@@ -271,7 +359,8 @@ def _decision_text(evaluation: Evaluation) -> str:
 
 
 __all__ = [
-    "SESSION_NAME", "access_reasons", "caller_of", "describe_request",
-    "evaluate_access", "expand_actions", "grants_for", "identity_policies_of", "is_customer_managed", "key_for",
-    "key_policy", "kms_key", "via_service_name",
+    "SESSION_NAME", "access_reasons", "account_principals", "caller_of", "condition_value_matches",
+    "describe_request", "evaluate_access", "expand_actions", "grants_for", "grants_on_setup_keys",
+    "identity_policies_of", "is_customer_managed", "key_for", "key_policy", "kms_key", "via_service_conditions",
+    "via_service_in_region", "via_service_name", "who_may",
 ]

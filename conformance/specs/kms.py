@@ -20,12 +20,10 @@ mutators :mod:`kms_conformance.strategies.kms_setups`.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from kms_conformance.arns import account_of, parse_arn, parse_key_arn, root_arn
+from kms_conformance.arns import parse_key_arn, root_arn
 from kms_conformance.kms import OPERATIONS_BY_KEY_USAGE
-from kms_conformance.policy import wildcard_match
 from kms_conformance.rules import RuleBuilder, ServiceSpec, register_service
 from kms_conformance.rules import rule as _rule
 from kms_conformance.scenarios import steps
@@ -44,8 +42,15 @@ from kms_conformance.scenarios.kms import (
     same_policy,
     use_key,
 )
-from kms_conformance.setup import KeySetup, Setup
-from kms_conformance.specs.access import evaluate_access, key_policy
+from kms_conformance.setup import Setup
+from kms_conformance.specs.access import (
+    condition_value_matches,
+    evaluate_access,
+    grants_on_setup_keys,
+    via_service_conditions,
+    via_service_in_region,
+    who_may,
+)
 from kms_conformance.strategies import kms_scenarios as ks
 from kms_conformance.strategies.kms_setups import MUTATORS, compliant_setups
 from kms_conformance.targets.base import Target
@@ -212,16 +217,7 @@ KMS_06 = rule(
 )
 
 
-def _grant_keys(setup: Setup) -> list[tuple[int, Any, KeySetup]]:
-    out = []
-    for i, grant in enumerate(setup.grants):
-        key = setup.find_key(str(grant.key_arn))
-        if key is not None:
-            out.append((i, grant, key))
-    return out
-
-
-@KMS_06.config(applies=lambda setup: bool(_grant_keys(setup)))
+@KMS_06.config(applies=lambda setup: bool(grants_on_setup_keys(setup)))
 def grant_operations_fit_key(setup: Setup) -> list[str]:
     """Each grant of the setup on one of its keys lists only grant operations that key's KeyUsage
     supports; CreateGrant refuses others with ValidationException ("CreateGrant": "The grant
@@ -233,7 +229,7 @@ def grant_operations_fit_key(setup: Setup) -> list[str]:
     GenerateDataKeyWithoutPlaintext...). The setup parser already refuses such names; this check
     judges what is left: an operation of another key type (Sign on an encryption key)."""
     reasons = []
-    for i, grant, key in _grant_keys(setup):
+    for i, grant, key in grants_on_setup_keys(setup):
         valid = OPERATIONS_BY_KEY_USAGE.get(key.key_usage, ())
         bad = [op for op in grant.operations if op not in valid]
         if bad:
@@ -331,7 +327,8 @@ def retire_grant(target: Target, example: Any) -> dict[str, Any]:
     the grant allows nothing and ListGrants no longer lists it. The page sentence this rests on
     (004: Forecast retires its grants once the operation is done) assumes that the retiring
     principal Forecast names can retire them. Facts: the retire outcome, the grantee's call
-    afterwards, whether the grant is still listed."""
+    afterwards, whether the grant is still listed; ``_feature`` tells the rule's two halves apart
+    (a retirement the grant allows, whose effect is judged, or one it refuses)."""
     values = roles(target, "ROLE", "RETIRER", "OTHER")
     key = key_with(target, values, [], "all")
     retiring = {"retirer": values["RETIRER"], "grantee": values["ROLE"], None: None}[example["retiring"]]
@@ -342,7 +339,8 @@ def retire_grant(target: Target, example: Any) -> dict[str, Any]:
           "account": None}[example["by"]]  # None: the target's administrator, a principal of the grant's account
     retire = steps.kms(target, "RetireGrant", {"KeyId": key, "GrantId": grant_id}, by)
     after = use_key(target, example["call"], key, values["ROLE"])
-    return {"retire": retire.code, "after": after.code, "listed_after": grant_id in grant_ids(target, key)}
+    return {"retire": retire.code, "after": after.code, "listed_after": grant_id in grant_ids(target, key),
+            "_feature": "retiring allowed" if retire.ok else "retiring refused"}
 
 
 KMS_10 = rule(
@@ -419,27 +417,8 @@ KMS_12 = rule(
     operations=(),
 )
 
-_VIA_VALUE = re.compile(r"^(?P<service>[a-z0-9*?-]+)\.(?P<region>[^.]+)\.(?P<suffix>amazonaws\.com(?:\.cn)?)$")
-_POSITIVE = ("stringequals", "stringequalsignorecase", "stringlike")
 
-
-def _via_conditions(setup: Setup) -> list[tuple[str, KeySetup, Any, Any, str]]:
-    """(where, key, statement, condition, value) of every positive kms:ViaService condition value
-    in the setup's key policies."""
-    found: list[tuple[str, KeySetup, Any, Any, str]] = []
-    for i, key in enumerate(setup.keys):
-        if key.policy is None:
-            continue
-        for stmt in key.policy.statements:
-            for cond in stmt.conditions:
-                if cond.key.lower() == "kms:viaservice" and cond.base.lower() in _POSITIVE:
-                    sid = f" (Sid {stmt.sid!r})" if stmt.sid else ""
-                    where = f"keys[{i}].policy Statement[{stmt.index}]{sid} {cond.operator}"
-                    found.extend((where, key, stmt, cond, v) for v in cond.values)
-    return found
-
-
-@KMS_12.config(applies=lambda setup: bool(_via_conditions(setup)))
+@KMS_12.config(applies=lambda setup: bool(via_service_conditions(setup)))
 def via_service_names_key_region(setup: Setup) -> list[str]:
     """A ``kms:ViaService`` value is ``SERVICE.REGION.amazonaws.com`` ("kms:ViaService", AWS KMS
     condition keys), and a service calls KMS in the key's own Region (a KMS key is regional), so a
@@ -449,17 +428,11 @@ def via_service_names_key_region(setup: Setup) -> list[str]:
     the reader must put the key's Region there. ``StringLike`` values may use ``*``
     (``sagemaker.*.amazonaws.com``, page 001)."""
     reasons = []
-    for where, key, _stmt, cond, value in _via_conditions(setup):
-        m = _VIA_VALUE.match(value)
-        if m is None:
+    for where, key, _stmt, cond, value in via_service_conditions(setup):
+        expected = via_service_in_region(value, key.region)
+        if expected is None:
             reasons.append(f"{where}: kms:ViaService value {value!r} is not SERVICE.REGION.amazonaws.com")
-            continue
-        expected = f"{m['service']}.{key.region}.{m['suffix']}"
-        like = cond.base.lower() == "stringlike"
-        ignore_case = cond.base.lower() == "stringequalsignorecase"
-        ok = wildcard_match(value, expected) if like else (
-            value.lower() == expected.lower() if ignore_case else value == expected)
-        if not ok:
+        elif not condition_value_matches(cond.base, value, expected):
             reasons.append(f"{where}: kms:ViaService {value!r} never matches calls to {key.arn} (in "
                            f"{key.region}): a service calls KMS as {expected!r}")
     return reasons
@@ -614,26 +587,6 @@ KMS_17 = rule(
 )
 
 
-def _account_principals(setup: Setup, key: KeySetup) -> list[str]:
-    """The account principal and every IAM principal of the key's account an Allow statement of
-    the key policy names: the candidates for administering the key."""
-    root = root_arn(key.partition, key.account)
-    found: list[str] = [root]
-    for stmt in key_policy(key).statements:
-        if stmt.effect != "Allow" or stmt.principal is None:
-            continue
-        for value in stmt.principal.aws:
-            arn = parse_arn(value)
-            if (arn is not None and arn.service in ("iam", "sts") and not arn.region
-                    and account_of(value) == key.account and arn.resource != "root" and value not in found):
-                found.append(value)
-    return found
-
-
-def _who_may(setup: Setup, key: KeySetup, action: str) -> list[str]:
-    return [p for p in _account_principals(setup, key) if evaluate_access(setup, key, p, action).allowed]
-
-
 @KMS_17.config(applies=lambda setup: bool(setup.keys))
 def account_administers_key(setup: Setup) -> list[str]:
     """Some principal of the key's account (its root, through the policy's account statement, or
@@ -644,7 +597,7 @@ def account_administers_key(setup: Setup) -> list[str]:
     bypass it."""
     reasons = []
     for i, key in enumerate(setup.keys):
-        if not _who_may(setup, key, "kms:PutKeyPolicy"):
+        if not who_may(setup, key, "kms:PutKeyPolicy"):
             denied = evaluate_access(setup, key, root_arn(key.partition, key.account), "kms:PutKeyPolicy")
             explanation = "; ".join(line.strip() for line in denied.explain().splitlines())
             reasons.append(f"keys[{i}] {key.arn}: no principal of account {key.account} may call kms:PutKeyPolicy "
@@ -674,7 +627,7 @@ def administrator_revokes_grants(setup: Setup) -> list[str]:
     revoking grants")."""
     reasons = []
     for i, key in enumerate(setup.keys):
-        if not _who_may(setup, key, "kms:RevokeGrant"):
+        if not who_may(setup, key, "kms:RevokeGrant"):
             reasons.append(f"keys[{i}] {key.arn}: no principal of account {key.account} may call kms:RevokeGrant; "
                            "grants given to the services could never be revoked")
     return reasons
@@ -754,9 +707,5 @@ def _parse_request(setup: Setup) -> None:
     return None
 
 
-SPEC = register_service(ServiceSpec(
-    name="kms",
-    compliant=compliant_setups,
-    mutators=MUTATORS,
-    parse_request=_parse_request,
-))
+SPEC = register_service(ServiceSpec(name="kms", compliant=compliant_setups, mutators=MUTATORS,
+                                    parse_request=_parse_request))

@@ -8,7 +8,8 @@ The rules follow the page: each stands where the sentence it quotes stands. The 
 told by the rule that meets them: the samples' ``arn:aws:encryption:`` KmsARN (AOSS-02), the
 upper-case example names no collection can have (AOSS-01), the ListSecurityPolicies sample output
 (AOSS-20). The reference behaviour is :mod:`kms_conformance.models.opensearch_serverless` (with the API
-details the page leaves open), the policy language :mod:`kms_conformance.models.aoss_policies`.
+details the page leaves open), the policy language :mod:`kms_conformance.models.aoss_policies`, a
+setup's requests judged statically :mod:`kms_conformance.models.aoss_requests`.
 
 Sentences deliberately not encoded (the sentence-by-sentence account, with the reasons, is
 docs/traceability/opensearch-serverless.md): the OCU sentence of 고려 사항 (a capacity fact no
@@ -20,43 +21,20 @@ and the service's own ciphers (AES-256 at rest, TLS 1.2 in transit: not observab
 
 from __future__ import annotations
 
-import base64
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
-from kms_conformance.models.aoss_policies import AWS_OWNED, BAD_RULES, key_errors, rule_errors
-from kms_conformance.models.opensearch_serverless import (
-    FOR_AWS_RESOURCE,
-    GRANT_CONTEXT,
-    GRANT_OPERATIONS,
-    IAM_ACTIONS,
-    iam_reasons,
-    parse_request,
-    partition_of,
-)
-from kms_conformance.rules import ServiceSpec, register_service, rule
+from kms_conformance.models import aoss_requests as requests
+from kms_conformance.models import opensearch_serverless as model
+from kms_conformance.models.aoss_policies import BAD_RULES
+from kms_conformance.rules import RuleBuilder, ServiceSpec, register_service, rule
 from kms_conformance.scenarios import opensearch_serverless as aoss
 from kms_conformance.scenarios import steps
-from kms_conformance.setup import KeySetup, Setup
-from kms_conformance.specs.access import access_reasons, key_for
-from kms_conformance.strategies.opensearch_serverless import (
-    KEY_POLICY_ACTIONS,
-    MUTATORS,
-    compliant_setups,
-    conflict_examples,
-    encryption_policies,
-    iam_examples,
-    key_element_examples,
-    key_policy_examples,
-    lifecycle_examples,
-    needs_policy_examples,
-    override_examples,
-    owned_key_examples,
-    prefix_examples,
-    rule_defect_examples,
-    sample_identity_policy,
-    specificity_examples,
-)
+from kms_conformance.setup import Setup
+from kms_conformance.specs.access import access_reasons
+from kms_conformance.strategies import opensearch_serverless as ex
+from kms_conformance.strategies.opensearch_serverless import encryption_policies
 from kms_conformance.targets.base import Target
 
 DOC = "002_c2442b383cdbec83.txt"
@@ -77,33 +55,20 @@ _S_DELETE = "암호화 정책 삭제"
 CREATE_COLLECTION = "opensearchserverless:CreateCollection"
 
 
+def rule_in(section: str) -> Callable[..., RuleBuilder]:
+    """:func:`kms_conformance.rules.rule` for a rule of this page's ``section``."""
+    return partial(rule, service=SERVICE, doc=DOC, section=section)
+
+
 def _ops(*names: str) -> tuple[str, ...]:
     """A rule's operations: ``CreateCollection`` is OpenSearch Serverless's; ``kms:ListGrants`` as given."""
     return tuple(n if ":" in n else f"opensearchserverless:{n}" for n in names)
 
 
-def _customer_keys(setup: Setup) -> list[tuple[str, str, KeySetup | None]]:
-    """(policy path, KmsARN, the setup's key or None) for each valid encryption policy with a KmsARN."""
-    return [(path, arn, key_for(setup, arn)) for path, arn in parse_request(setup).kms_arns()]
-
-
-def _has_encryption_policies(setup: Setup) -> bool:
-    return bool(parse_request(setup).encryption)
-
-
-def _has_collections(setup: Setup) -> bool:
-    return bool(parse_request(setup).collections)
-
-
-def _described_customer_keys(setup: Setup) -> bool:
-    return any(key is not None for _p, _a, key in _customer_keys(setup))
-
-
 # --- 암호화 정책 (Encryption policies) -------------------------------------------------------------------
 
-AOSS_04 = rule(
+AOSS_04 = rule_in(_S_POLICIES)(
     "AOSS-04", "A new collection matching a policy's name or prefix pattern is assigned that policy's key",
-    service=SERVICE, doc=DOC, section=_S_POLICIES,
     quote="해당 이름 또는 접두사 패턴과 일치하는 컬렉션을 생성하면 정책과 해당 KMS 키가 자동으로 컬렉션에 할당됩니다.",
     quote_en="When you create a collection that matches that name or prefix pattern, the policy and its KMS key are "
              "assigned to the collection automatically.",
@@ -111,7 +76,7 @@ AOSS_04 = rule(
 )
 
 
-@AOSS_04.behavior_(examples=prefix_examples)
+@AOSS_04.behavior_(examples=ex.prefix_examples)
 def scenario_prefix_matching(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"When you then create a collection that matches that name or prefix pattern, the policy and
     its KMS key are automatically assigned to the collection." A prefix ``collection/<stem>*``
@@ -129,10 +94,9 @@ def scenario_prefix_matching(target: Target, example: Mapping[str, Any]) -> dict
     return {"CreateSecurityPolicy": created.code, "CreateCollection": coll, "key": key}
 
 
-AOSS_01 = rule(
+AOSS_01 = rule_in(_S_POLICIES)(
     "AOSS-01", "An encryption policy has collection matching rules: ResourceType collection, "
                "Resource collection/<name|prefix*>",
-    service=SERVICE, doc=DOC, section=_S_POLICIES,
     quote="Rules – 각각 다음과 같은 하위 요소가 포함된 하나 이상의 컬렉션 일치 규칙: ... "
           "ResourceType – 현재 유일한 옵션은 “컬렉션”입니다. ... Resourcecollection/<collection name|pattern> 형식",
     quote_en="Rules – one or more collection matching rules, each with the following sub-elements: ... ResourceType "
@@ -142,7 +106,7 @@ AOSS_01 = rule(
 )
 
 
-@AOSS_01.config(applies=_has_encryption_policies)
+@AOSS_01.config(applies=requests.has_encryption_policies)
 def check_rules_grammar(setup: Setup) -> list[str]:
     """"Rules – one or more collection matching rules, each with: ResourceType – currently the only
     option is "collection" ...; Resource – one or more collection names or patterns in the format
@@ -152,11 +116,10 @@ def check_rules_grammar(setup: Setup) -> list[str]:
     after "Resource" ("Resourcecollection/<collection name|pattern> 형식"). Page defect: its examples
     MyCollection*, logSpecial, ApplicationLogs and Logs* have upper-case letters, which no collection name
     can have (CreateCollection: ``[a-z][a-z0-9-]+``), so such a pattern is well-formed but matches nothing."""
-    return [f"{p.path}.policy.{e.path}: {e.message}" for p in parse_request(setup).encryption
-            for e in rule_errors(p.document)]
+    return requests.rules_errors(setup)
 
 
-@AOSS_01.behavior_(examples=rule_defect_examples)
+@AOSS_01.behavior_(examples=ex.rule_defect_examples)
 def scenario_rules_grammar(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """A policy whose rules break the grammar is refused with ValidationException; a
     well-formed one is accepted."""
@@ -166,9 +129,8 @@ def scenario_rules_grammar(target: Target, example: Mapping[str, Any]) -> dict[s
     return {"CreateSecurityPolicy": aoss.create_policy(target, name, doc).code}
 
 
-AOSS_02 = rule(
+AOSS_02 = rule_in(_S_POLICIES)(
     "AOSS-02", "The key of an encryption policy: AWSOwnedKey, or KmsARN (a KMS key ARN) when AWSOwnedKey is false",
-    service=SERVICE, doc=DOC, section=_S_POLICIES,
     quote="KmsARNAWSOwnedKey를 false로 설정한 경우 연결된 컬렉션을 암호화할 "
           "KMS 키의 Amazon 리소스 이름(ARN)을 지정합니다.",
     quote_en="KmsARN – when you set AWSOwnedKey to false, give the Amazon Resource Name (ARN) of the KMS key that "
@@ -177,7 +139,7 @@ AOSS_02 = rule(
 )
 
 
-@AOSS_02.config(applies=_has_encryption_policies)
+@AOSS_02.config(applies=requests.has_encryption_policies)
 def check_key_element(setup: Setup) -> list[str]:
     """"KmsARN – if you set AWSOwnedKey to false, the ARN of the KMS key to encrypt the associated
     collections with" (the translation drops the dash: "KmsARNAWSOwnedKey를 false로 ..."). With "AWSOwnedKey
@@ -187,16 +149,10 @@ def check_key_element(setup: Setup) -> list[str]:
     requires. OpenSearch Serverless sends DescribeKey "to verify that the provided symmetric customer
     managed key ID is valid" ("제공된 대칭 고객 관리 키 ID가 유효한지 ... 확인하기 위한 DescribeKey"), so a
     key the setup describes must also be a symmetric encryption key."""
-    reasons = [f"{p.path}.policy.{e.path}: {e.message}" for p in parse_request(setup).encryption
-               for e in key_errors(p.document)]
-    for path, arn, key in _customer_keys(setup):
-        if key is not None and (not key.symmetric or key.key_usage != "ENCRYPT_DECRYPT"):
-            reasons.append(f"{path}.policy.KmsARN: {arn} is a {key.key_spec}/{key.key_usage} key; "
-                           "OpenSearch Serverless needs a symmetric encryption key")
-    return reasons
+    return requests.key_element_errors(setup)
 
 
-@AOSS_02.behavior_(examples=key_element_examples)
+@AOSS_02.behavior_(examples=ex.key_element_examples)
 def scenario_key_element(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """AWSOwnedKey true, or AWSOwnedKey false with the ARN of a KMS key, is accepted; AWSOwnedKey
     false without KmsARN, or a KmsARN that is not a KMS key ARN (the page's ``arn:aws:encryption:``
@@ -214,9 +170,8 @@ def scenario_key_element(target: Target, example: Mapping[str, Any]) -> dict[str
     return {"CreateSecurityPolicy": aoss.create_policy(target, name, doc).code}
 
 
-AOSS_03 = rule(
+AOSS_03 = rule_in(_S_POLICIES)(
     "AOSS-03", "When KmsARN is given, AWSOwnedKey is ignored: matching collections get the KMS key",
-    service=SERVICE, doc=DOC, section=_S_POLICIES,
     quote="이 매개변수를 포함하면 OpenSearch 서버리스는 매개변수를 무시합니다. AWSOwnedKey",
     quote_en="If you include this parameter, OpenSearch Serverless ignores the AWSOwnedKey parameter (the "
              "translation moves the parameter's name to the end).",
@@ -224,7 +179,7 @@ AOSS_03 = rule(
 )
 
 
-@AOSS_03.behavior_(examples=owned_key_examples)
+@AOSS_03.behavior_(examples=ex.owned_key_examples)
 def scenario_kms_arn_wins(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"If you include this parameter [KmsARN], OpenSearch Serverless ignores the AWSOwnedKey
     parameter" (the translation garbles the order of the words; the English original governs).
@@ -247,9 +202,8 @@ def scenario_kms_arn_wins(target: Target, example: Mapping[str, Any]) -> dict[st
     return {"CreateSecurityPolicy": created.code, "CreateCollection": coll, "key": key}
 
 
-AOSS_11 = rule(
+AOSS_11 = rule_in(_S_POLICIES)(
     "AOSS-11", "Overriding a wildcard match at collection creation creates an auto-<collection> policy",
-    service=SERVICE, doc=DOC, section=_S_POLICIES,
     quote="자동 키 할당을 재정의하도록 선택한 경우 OpenSearch 서버리스는 "
           "auto-< collection-name >이라는 이름의 암호화 정책을 생성하여 컬렉션에 연결합니다.",
     quote_en="If you choose to override automatic key assignment, OpenSearch Serverless creates an encryption "
@@ -259,18 +213,15 @@ AOSS_11 = rule(
 )
 
 
-@AOSS_11.config(applies=lambda s: any(c.encryption_config for c in parse_request(s).collections))
+@AOSS_11.config(applies=requests.has_overrides)
 def check_override_only_wildcard(setup: Setup) -> list[str]:
     """"Even if a policy matches a collection name, you can choose to override this automatic
     assignment during collection creation if the resource pattern contains a wildcard (*)." A
     collection whose name a policy matches exactly (no wildcard) cannot override its key."""
-    return [f"{c.path}.encryptionConfig: policy {match[0]!r} matches {c.name!r} by name ({match[1]}), without "
-            "a wildcard; the key cannot be overridden at creation"
-            for c, match in parse_request(setup).collection_matches()
-            if c.encryption_config and match is not None and not match[1].endswith("*")]
+    return requests.override_errors(setup)
 
 
-@AOSS_11.behavior_(examples=override_examples)
+@AOSS_11.behavior_(examples=ex.override_examples)
 def scenario_auto_policy(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"If you choose to override the automatic key assignment, OpenSearch Serverless creates an
     encryption policy named auto-<collection-name> and attaches it to the collection. The policy
@@ -286,27 +237,21 @@ def scenario_auto_policy(target: Target, example: Mapping[str, Any]) -> dict[str
     pattern = f"collection/{stem}*" if example["wildcard"] else f"collection/{full}"
     aoss.create_policy(target, name, encryption_policies([pattern], None))
     coll = aoss.create_collection(target, full, encryptionConfig={"aWSOwnedKey": False, "kmsKeyArn": keys["K1"]})
-    auto_name = f"auto-{full}"[:32]
-    auto = aoss.get_policy(target, auto_name)
-    resources = sorted(p for r in aoss.policy_document(auto).get("Rules", []) for p in r.get("Resource", []))
-    version = aoss.policy_version(auto) if auto.ok else "x" * 20
-    widened = aoss.update_policy(target, auto_name, version, encryption_policies(
-        [f"collection/{full}", f"collection/{full}-more"], keys["K1"]))
+    auto, resources, widened = aoss.auto_policy(target, full, keys["K1"])
     return {"CreateCollection": coll.code, "key": aoss.key_label(target, full, keys),
             "GetSecurityPolicy": auto.code, "auto_rules": [r.replace(full, "<C>") for r in resources],
             "auto_update": widened.code}
 
 
-AOSS_06 = rule(
+AOSS_06 = rule_in(_S_POLICIES)(
     "AOSS-06", "When rules of several policies match a collection, the more specific rule is used",
-    service=SERVICE, doc=DOC, section=_S_POLICIES,
     quote="여러 정책의 규칙이 컬렉션과 일치하는 경우 더 구체적인 규칙이 사용됩니다.",
     quote_en="When rules of several policies match a collection, the more specific rule is used.",
     operations=_ops("CreateSecurityPolicy", "CreateCollection", "BatchGetCollection"),
 )
 
 
-@AOSS_06.behavior_(examples=specificity_examples)
+@AOSS_06.behavior_(examples=ex.specificity_examples)
 def scenario_most_specific(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"If rules in multiple policies match a collection, the more specific rule is used" (collection/log*
     against collection/logSpecial: the second policy's key). Together with "a collection can be
@@ -315,9 +260,8 @@ def scenario_most_specific(target: Target, example: Mapping[str, Any]) -> dict[s
     name, stem = aoss.names(target, example)
     keys = {"K1": steps.new_key(target)["Arn"], "K2": steps.new_key(target)["Arn"]}
     full = stem + example["suffix"]
-    specific = f"collection/{full}"
-    if example["specific_form"] != "exact":
-        specific = f"collection/{stem}{example['suffix'][:1]}*"
+    exact = example["specific_form"] == "exact"
+    specific = f"collection/{full}" if exact else f"collection/{stem}{example['suffix'][:1]}*"
     general = (f"{name}-g"[:32], encryption_policies([f"collection/{stem}*"], keys["K1"]))
     special = (f"{name}-s"[:32], encryption_policies([specific], keys["K2"]))
     order = [general, special] if example["general_first"] else [special, general]
@@ -326,27 +270,24 @@ def scenario_most_specific(target: Target, example: Mapping[str, Any]) -> dict[s
     return {"CreateSecurityPolicy": codes, "CreateCollection": coll, "key": key}
 
 
-AOSS_07 = rule(
+AOSS_07 = rule_in(_S_POLICIES)(
     "AOSS-07", "A name or prefix already used in another encryption policy cannot be used again",
-    service=SERVICE, doc=DOC, section=_S_POLICIES,
     quote="이름이나 접두사가 다른 정책에 이미 있는 경우 정책에 해당 이름이나 접두사를 사용할 수 없습니다.",
     quote_en="A policy cannot use a name or prefix that already exists in another policy.",
     operations=_ops("CreateSecurityPolicy"),
 )
 
 
-@AOSS_07.config(applies=_has_encryption_policies)
+@AOSS_07.config(applies=requests.has_encryption_policies)
 def check_pattern_unique(setup: Setup) -> list[str]:
     """"You can't use a name or prefix in a policy if it already exists in another policy.
     OpenSearch Serverless displays an error if you try to configure identical resource patterns in
     different encryption policies." The API refuses it with ValidationException (ConflictException
     is for a policy *name* already taken: see the model's module docstring)."""
-    return [f"{p.path}.policy: pattern {pattern!r} of policy {p.name!r} is already in policy {other!r}; "
-            "CreateSecurityPolicy fails with ValidationException"
-            for p, pattern, other in parse_request(setup).repeated_patterns()]
+    return requests.repeated_pattern_errors(setup)
 
 
-@AOSS_07.behavior_(examples=conflict_examples)
+@AOSS_07.behavior_(examples=ex.conflict_examples)
 def scenario_pattern_conflict(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """A second policy with a pattern the first one has is refused (ValidationException); a second
     policy with a different pattern is accepted."""
@@ -360,29 +301,24 @@ def scenario_pattern_conflict(target: Target, example: Mapping[str, Any]) -> dic
 
 # --- 고려 사항 (Considerations) ----------------------------------------------------------------------
 
-AOSS_05 = rule(
+AOSS_05 = rule_in(_S_CONSIDER)(
     "AOSS-05", "Encryption at rest is required: a collection needs a matching encryption policy",
-    service=SERVICE, doc=DOC, section=_S_CONSIDER,
     quote="저장된 암호화는 모든 서버리스 컬렉션에 필수입니다.",
     quote_en="Encryption at rest is required for all serverless collections.",
     operations=_ops("CreateCollection"),
 )
 
 
-@AOSS_05.config(applies=_has_collections)
+@AOSS_05.config(applies=requests.has_collections)
 def check_collection_has_policy(setup: Setup) -> list[str]:
     """"Encryption at rest is required for all serverless collections." A collection is created only
     when an encryption policy matches its name (or, under AOSS-11, its creation gives its own key).
     The recommendation to create the policy first is AOSS-19's; a setup satisfies both by listing
     the policy."""
-    req = parse_request(setup)
-    known = ", ".join(p for pol in req.parsed().values() for p in pol.patterns) or "none"
-    return [f"{c.path}.name: no encryption policy matches collection {c.name!r} (patterns: {known}); "
-            "CreateCollection fails with ValidationException"
-            for c, match in req.collection_matches() if match is None and not c.encryption_config]
+    return requests.unmatched_collection_errors(setup)
 
 
-@AOSS_05.behavior_(examples=needs_policy_examples)
+@AOSS_05.behavior_(examples=ex.needs_policy_examples)
 def scenario_collection_needs_policy(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """CreateCollection with no matching encryption policy is refused (ValidationException); with one,
     it succeeds. The policy names the collection exactly (prefix matching is AOSS-04's) with a customer
@@ -396,37 +332,27 @@ def scenario_collection_needs_policy(target: Target, example: Mapping[str, Any])
     return facts
 
 
-AOSS_12 = rule(
+AOSS_12 = rule_in(_S_CONSIDER)(
     "AOSS-12", "With a customer managed key, enable automatic key rotation",
-    service=SERVICE, doc=DOC, section=_S_CONSIDER, severity="should",
+    severity="should",
     quote="고객 관리형 키를 선택하는 경우 자동 키 교체를 활성화하는 것이 좋습니다.",
     quote_en="If you choose a customer managed key, we recommend that you turn on automatic key rotation.",
     operations=_ops("kms:GetKeyRotationStatus"),
 )
 
 
-@AOSS_12.config(applies=_described_customer_keys)
+@AOSS_12.config(applies=requests.described_customer_keys)
 def check_rotation(setup: Setup) -> list[str]:
     """"If you choose a customer managed key, we recommend enabling automatic key rotation." A setup
     key says so with ``"keyRotationEnabled": true`` (GetKeyRotationStatus's KeyRotationEnabled)."""
-    reasons = []
-    raw_keys = [k for k in setup.raw.get("keys", []) if isinstance(k, Mapping)]
-    for path, _arn, key in _customer_keys(setup):
-        if key is None:
-            continue
-        raw = next((k for k in raw_keys if k.get("arn") == key.arn), {})
-        if raw.get("keyRotationEnabled") is not True:
-            reasons.append(f"{path}.policy.KmsARN: key {key.arn} does not have automatic key rotation enabled "
-                           "(keys[].keyRotationEnabled is not true)")
-    return list(dict.fromkeys(reasons))
+    return requests.rotation_errors(setup)
 
 
 # --- 필요한 권한 (Permissions required) -------------------------------------------------------------
 
-AOSS_13 = rule(
+AOSS_13 = rule_in(_S_PERMS)(
     "AOSS-13", "Managing encryption policies needs the aoss:*SecurityPolicy permissions, which IAM conditions "
                "can limit to collections",
-    service=SERVICE, doc=DOC, section=_S_PERMS,
     quote="aoss:CreateSecurityPolicy – 암호화 정책을 생성합니다. ... "
           "사용자를 특정 컬렉션으로 제한하도록 IAM 조건을 지정할 수 있습니다.",
     quote_en="aoss:CreateSecurityPolicy – creates encryption policies. ... You can give IAM conditions that limit "
@@ -435,8 +361,7 @@ AOSS_13 = rule(
 )
 
 
-@AOSS_13.config(applies=lambda s: s.caller in s.identity_policies
-                and bool(parse_request(s).policies or parse_request(s).updates))
+@AOSS_13.config(applies=requests.has_caller_policy_requests)
 def check_iam_permissions(setup: Setup) -> list[str]:
     """"Encryption at rest for OpenSearch Serverless uses the following IAM permissions. You can
     specify IAM conditions to restrict users to specific collections": aoss:CreateSecurityPolicy,
@@ -444,19 +369,15 @@ def check_iam_permissions(setup: Setup) -> list[str]:
     aoss:DeleteSecurityPolicy. The caller's identity policies (``identityPolicies[caller]``) must
     allow the action of each request for each collection pattern it names, evaluated with the IAM
     policy evaluation logic (the sample limits it with ``StringEquals aoss:collection``)."""
-    policies = setup.identity_policies.get(setup.caller, ())
-    partition = partition_of(setup.caller)
-    return [f"{p.path}: {reason}" for op, p, patterns in parse_request(setup).patterns_by_request()
-            for reason in iam_reasons(setup.caller, IAM_ACTIONS[op], patterns, policies, account=setup.account,
-                                      region=setup.region, partition=partition)]
+    return requests.iam_errors(setup)
 
 
-@AOSS_13.behavior_(examples=iam_examples)
+@AOSS_13.behavior_(examples=ex.iam_examples)
 def scenario_iam_permissions(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """With the page's sample identity policy for ``application-logs`` (here a fresh name), the user
     may create an encryption policy for that collection, not for another; and may list policies."""
     name, stem = aoss.names(target, example)
-    role = steps.new_role(target, "aoss-user", inline_policies={"aoss": sample_identity_policy(stem)})
+    role = steps.new_role(target, "aoss-user", inline_policies={"aoss": ex.sample_identity_policy(stem)})
     pattern = f"collection/{stem}" if example["allowed"] else f"collection/{stem}{example['suffix']}"
     created = aoss.create_policy(target, name, encryption_policies([pattern], None), principal=role)
     listed = aoss.call(target, "ListSecurityPolicies", {"type": "encryption"}, principal=role)
@@ -465,9 +386,8 @@ def scenario_iam_permissions(target: Target, example: Mapping[str, Any]) -> dict
 
 # --- 고객 관리형 키에 대한 키 정책 (Key policy for a customer managed key) ------------------------------
 
-AOSS_14 = rule(
+AOSS_14 = rule_in(_S_KEYPOLICY)(
     "AOSS-14", "The principal needs kms:DescribeKey and kms:CreateGrant on the key through OpenSearch Serverless",
-    service=SERVICE, doc=DOC, section=_S_KEYPOLICY,
     quote="해당 보안 주체, 사용자 또는 역할은 서버리스에 필요한 KMS 키에 대한 권한을 가지고 있어야 합니다.",
     quote_en="That principal, user or role, must have the permissions on the KMS key that Serverless needs.",
     operations=_ops("CreateSecurityPolicy", "kms:CreateKey", "iam:CreateRole"),
@@ -475,7 +395,7 @@ AOSS_14 = rule(
 )
 
 
-@AOSS_14.config(applies=_described_customer_keys)
+@AOSS_14.config(applies=requests.described_customer_keys)
 def check_key_permissions(setup: Setup) -> list[str]:
     """"When you choose a customer managed key to protect a collection, OpenSearch Serverless gets
     permission to use the KMS key on behalf of the principal who makes the selection. That principal,
@@ -493,17 +413,17 @@ def check_key_permissions(setup: Setup) -> list[str]:
     the principal's own carries no kms:GrantIsForAWSResource, so the page's Bool condition would not
     match it: "AWS KMS condition keys") would fail the page's own sample; the page is not
     demonstrably wrong about what the service needs, so this rule does not claim it."""
-    described = {key.arn: key for _path, _arn, key in _customer_keys(setup) if key is not None}
+    described = {key.arn: key for _path, _arn, key in requests.customer_keys(setup) if key is not None}
     reasons = []
     for key in described.values():
         reasons += access_reasons(setup, key, setup.caller, ["kms:DescribeKey"], via_service="aoss",
-                                  context=FOR_AWS_RESOURCE)
+                                  context=model.FOR_AWS_RESOURCE)
         reasons += access_reasons(setup, key, setup.caller, ["kms:CreateGrant"], via_service="aoss",
-                                  context=GRANT_CONTEXT)
+                                  context=model.GRANT_CONTEXT)
     return reasons
 
 
-@AOSS_14.behavior_(examples=key_policy_examples)
+@AOSS_14.behavior_(examples=ex.key_policy_examples)
 def scenario_key_permissions(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """A role whose key policy statement allows kms:CreateGrant through aoss.<region>.amazonaws.com
     (and whose identity policy allows kms:DescribeKey) can create an encryption policy with the key;
@@ -515,7 +435,7 @@ def scenario_key_permissions(target: Target, example: Mapping[str, Any]) -> dict
     if example["via"] == "other-region":
         region = example["other_region"] if example["other_region"] != target.region else "eu-west-1"
     service = "aoss" if example["via"] != "other-service" else "es"
-    actions = KEY_POLICY_ACTIONS if example["grant_action"] else ("kms:DescribeKey",)
+    actions = ex.KEY_POLICY_ACTIONS if example["grant_action"] else ("kms:DescribeKey",)
     role, key = aoss.role_and_key(target, region, service, actions)
     created = aoss.create_policy(target, name, encryption_policies([f"collection/{stem}*"], key), principal=role)
     return {"CreateSecurityPolicy": created.code}
@@ -523,10 +443,9 @@ def scenario_key_permissions(target: Target, example: Mapping[str, Any]) -> dict
 
 # --- OpenSearch 서버리스에서 권한 부여를 사용하는 방법 (How OpenSearch Serverless uses grants) -------------
 
-AOSS_15 = rule(
+AOSS_15 = rule_in(_S_GRANTS)(
     "AOSS-15", "A policy with a new key makes OpenSearch Serverless create a grant for DescribeKey, "
                "GenerateDataKey and Decrypt",
-    service=SERVICE, doc=DOC, section=_S_GRANTS,
     quote="새 키로 계정에 암호화 정책을 만들면 OpenSearch 서버리스가 CreateGrant요청을 "
           "전송하여 사용자를 대신하여 권한 부여를 생성합니다.",
     quote_en="When you create an encryption policy with a new key in your account, OpenSearch Serverless sends a "
@@ -535,7 +454,7 @@ AOSS_15 = rule(
 )
 
 
-@AOSS_15.behavior_(examples=lifecycle_examples)
+@AOSS_15.behavior_(examples=ex.lifecycle_examples)
 def scenario_grant_created(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"When you create an encryption policy in your account with a new key, OpenSearch Serverless
     sends a CreateGrant request on your behalf"; the grant covers the internal operations DescribeKey,
@@ -554,13 +473,12 @@ def scenario_grant_created(target: Target, example: Mapping[str, Any]) -> dict[s
     facts["ListGrants"], grants = aoss.grant_operations(target, key)
     facts["grants"] = len(grants)
     facts["page_operations"] = bool(grants) and all({"GenerateDataKey", "Decrypt"} <= set(g) for g in grants)
-    facts["only_internal_operations"] = bool(grants) and all(set(g) <= set(GRANT_OPERATIONS) for g in grants)
+    facts["only_internal_operations"] = bool(grants) and all(set(g) <= set(model.GRANT_OPERATIONS) for g in grants)
     return facts
 
 
-AOSS_16 = rule(
+AOSS_16 = rule_in(_S_GRANTS)(
     "AOSS-16", "Revoking the grant leaves OpenSearch Serverless unable to use the key: dependent work fails",
-    service=SERVICE, doc=DOC, section=_S_GRANTS,
     quote="이렇게 하면 OpenSearch 서버리스는 고객 관리 키로 암호화된 데이터에 액세스할 수 없게 되며, "
           "... 비동기 워크플로우에서 AccessDeniedException 오류와 실패로 이어집니다.",
     quote_en="This leaves OpenSearch Serverless unable to access data encrypted with the customer managed key, ... "
@@ -570,7 +488,7 @@ AOSS_16 = rule(
 )
 
 
-@AOSS_16.behavior_(examples=lifecycle_examples, lifecycle=True)
+@AOSS_16.behavior_(examples=ex.lifecycle_examples, lifecycle=True)
 def scenario_revoked_grant(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"You can revoke access to the grant, or remove the service's access to the customer managed key
     at any time. If you do, OpenSearch Serverless can't access any data encrypted by the key, which
@@ -588,9 +506,8 @@ def scenario_revoked_grant(target: Target, example: Mapping[str, Any]) -> dict[s
     return facts
 
 
-AOSS_17 = rule(
+AOSS_17 = rule_in(_S_GRANTS)(
     "AOSS-17", "The grant is retired once the key is associated with no security policy or collection",
-    service=SERVICE, doc=DOC, section=_S_GRANTS,
     quote="OpenSearch 서버리스는 특정 고객 관리 키가 보안 정책 또는 컬렉션과 관련이 없는 경우 "
           "비동기 워크플로우에서 권한 부여를 사용 중지합니다.",
     quote_en="OpenSearch Serverless retires grants in an asynchronous workflow when a customer managed key is no "
@@ -600,17 +517,14 @@ AOSS_17 = rule(
 )
 
 
-@AOSS_17.behavior_(examples=lifecycle_examples, lifecycle=True)
+@AOSS_17.behavior_(examples=ex.lifecycle_examples, lifecycle=True)
 def scenario_grant_retired(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"OpenSearch Serverless retires the grant in an asynchronous workflow when a given customer
     managed key is not associated with any security policies or collections." With a collection
     still using the key, deleting the policy keeps the grant; deleting the collection then retires it.
     (Asynchronous on AWS: a real account may need a wait before ListGrants shows it.)"""
     name, stem, key, _ = aoss.policy_with_new_key(target, example)
-    coll_id = None
-    if example["second"]:  # with a collection
-        out = aoss.create_collection(target, stem + "a")
-        coll_id = out.value.get("createCollectionDetail", {}).get("id") if out.ok else None
+    coll_id = aoss.collection_id(aoss.create_collection(target, stem + "a")) if example["second"] else None
     facts: dict[str, Any] = {"DeleteSecurityPolicy": aoss.delete_policy(target, name).code}
     facts["grants_after_policy_deleted"] = len(aoss.grant_operations(target, key)[1])
     if coll_id is not None:
@@ -621,32 +535,29 @@ def scenario_grant_retired(target: Target, example: Mapping[str, Any]) -> dict[s
 
 # --- 암호화 정책 생성(콘솔) (Creating encryption policies, console) ---------------------------------------
 
-AOSS_19 = rule(
+AOSS_19 = rule_in(_S_CONSOLE)(
     "AOSS-19", "Create the encryption policy before the collection",
-    service=SERVICE, doc=DOC, section=_S_CONSOLE, severity="should",
+    severity="should",
     quote="컬렉션을 생성하기 전에 암호화 정책을 생성하는 것이 좋습니다.",
     quote_en="We recommend that you create an encryption policy before you create a collection.",
     operations=_ops("CreateSecurityPolicy", "CreateCollection"),
 )
 
 
-@AOSS_19.config(applies=_has_collections)
+@AOSS_19.config(applies=requests.has_collections)
 def check_policy_first(setup: Setup) -> list[str]:
     """"We recommend that you create encryption policies before you create collections." A collection
     that no policy of the setup matches, created with its own ``encryptionConfig`` instead, keeps the
     requirement (AOSS-05: an ``auto-<name>`` policy is made for it) but not this recommendation.
     (The page's other advice, to preview existing policies with ListSecurityPolicies before creating a
     collection, concerns the user's procedure and is not decidable from a setup.)"""
-    return [f"{c.path}: collection {c.name!r} relies on encryptionConfig at creation; no encryption policy of "
-            "the setup matches it beforehand" for c, match in parse_request(setup).collection_matches()
-            if c.encryption_config and match is None]
+    return requests.late_policy_collections(setup)
 
 
 # --- 암호화 정책 보기 (Viewing encryption policies) -------------------------------------------------------
 
-AOSS_20 = rule(
+AOSS_20 = rule_in(_S_VIEW)(
     "AOSS-20", "ListSecurityPolicies lists every encryption policy; GetSecurityPolicy shows one with its KMS key",
-    service=SERVICE, doc=DOC, section=_S_VIEW,
     quote="다음 ListSecurityPolicies요청에는 계정의 모든 암호화 정책이 나열되어 있습니다. ... "
           "KMS 키를 비롯한 특정 정책에 대한 세부 정보를 보려면 GetSecurityPolicy명령을 사용하십시오.",
     quote_en="The following ListSecurityPolicies request lists all the encryption policies in the account. ... To "
@@ -655,7 +566,7 @@ AOSS_20 = rule(
 )
 
 
-@AOSS_20.behavior_(examples=lifecycle_examples)
+@AOSS_20.behavior_(examples=ex.lifecycle_examples)
 def scenario_view_policies(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"The following ListSecurityPolicies request lists all encryption policies in your account"; "the
     request returns information about all configured encryption policies"; "to view the details of a
@@ -672,19 +583,15 @@ def scenario_view_policies(target: Target, example: Mapping[str, Any]) -> dict[s
                aoss.create_policy(target, owned, encryption_policies([f"collection/{aoss.outside(stem)}*"], None)).code]
     listed_code, listed = aoss.listed_policy_names(target)
     wanted = owned if example["second"] else with_key
-    got = aoss.get_policy(target, wanted)
-    doc = aoss.policy_document(got)
-    arn = doc.get("KmsARN")
-    key = aoss.label(str(arn), keys) if arn else (AWS_OWNED if doc.get("AWSOwnedKey") else None)
+    got, key = aoss.policy_key(target, wanted, keys)
     return {"CreateSecurityPolicy": created, "ListSecurityPolicies": listed_code,
             "listed": {with_key, owned} <= listed, "GetSecurityPolicy": got.code, "key": key}
 
 
 # --- 암호화 정책 업데이트 (Updating encryption policies) --------------------------------------------------
 
-AOSS_08 = rule(
+AOSS_08 = rule_in(_S_UPDATE)(
     "AOSS-08", "Updating the KMS key of a policy does not change the key of existing collections",
-    service=SERVICE, doc=DOC, section=_S_UPDATE,
     quote="암호화 정책에서 KMS 키를 업데이트하면 변경된 이름 또는 패턴과 일치하는 "
           "새로 생성한 컬렉션에만 변경 내용이 적용됩니다.",
     quote_en="When you update the KMS key in an encryption policy, the change applies only to newly created "
@@ -693,7 +600,7 @@ AOSS_08 = rule(
 )
 
 
-@AOSS_08.behavior_(examples=lifecycle_examples, lifecycle=True)
+@AOSS_08.behavior_(examples=ex.lifecycle_examples, lifecycle=True)
 def scenario_update_key(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"If you update the KMS key in an encryption policy, the change applies only to newly created
     collections matching the name or pattern; existing collections with a KMS key already assigned
@@ -712,9 +619,8 @@ def scenario_update_key(target: Target, example: Mapping[str, Any]) -> dict[str,
             "new": aoss.key_label(target, stem + "b", keys)}
 
 
-AOSS_09 = rule(
+AOSS_09 = rule_in(_S_UPDATE)(
     "AOSS-09", "A policy rule changed so that it no longer matches a collection does not unassign its key",
-    service=SERVICE, doc=DOC, section=_S_UPDATE,
     quote="더 이상 컬렉션 이름과 일치하지 않도록 정책 규칙을 수정해도 기존 컬렉션에 할당된 KMS 키는 손실되지 않습니다.",
     quote_en="Changing a policy's rules so that they no longer match a collection's name does not take away the KMS "
              "key assigned to existing collections.",
@@ -722,7 +628,7 @@ AOSS_09 = rule(
 )
 
 
-@AOSS_09.behavior_(examples=lifecycle_examples, lifecycle=True)
+@AOSS_09.behavior_(examples=ex.lifecycle_examples, lifecycle=True)
 def scenario_update_rules(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"If you modify the policy rules so that they no longer match a collection, the associated KMS
     key isn't unassigned from it; the collection always stays encrypted with its initial key"
@@ -747,9 +653,8 @@ def scenario_update_rules(target: Target, example: Mapping[str, Any]) -> dict[st
             "new_old_pattern": new_old}
 
 
-AOSS_18 = rule(
+AOSS_18 = rule_in(_S_UPDATE)(
     "AOSS-18", "UpdateSecurityPolicy names the current policy version",
-    service=SERVICE, doc=DOC, section=_S_UPDATE,
     quote="aws opensearchserverless update-security-policy \\ --name sales-inventory \\ --type encryption \\ "
           "--policy-version 2",
     quote_en="aws opensearchserverless update-security-policy \\ --name sales-inventory \\ --type encryption \\ "
@@ -758,23 +663,16 @@ AOSS_18 = rule(
 )
 
 
-@AOSS_18.config(applies=lambda s: bool(parse_request(s).updates))
+@AOSS_18.config(applies=requests.has_updates)
 def check_policy_version(setup: Setup) -> list[str]:
     """The page's update request passes ``--policy-version``; the API requires ``policyVersion``
     (UpdateSecurityPolicy: "policyVersion ... Required: Yes", 20-36 characters), the version
     CreateSecurityPolicy/GetSecurityPolicy returned (e.g. ``MTY2MzY5MzIxNzgyNl8x`` in the page's
     ListSecurityPolicies output). The page's ``2`` is illustrative: too short for the API."""
-    reasons = []
-    for u in parse_request(setup).updates:
-        if not u.policy_version:
-            reasons.append(f"{u.path}.policyVersion: UpdateSecurityPolicy requires policyVersion")
-        elif not 20 <= len(u.policy_version) <= 36:
-            reasons.append(f"{u.path}.policyVersion: {u.policy_version!r} is not a policy version "
-                           "(20-36 characters, as GetSecurityPolicy returns it)")
-    return reasons
+    return requests.policy_version_errors(setup)
 
 
-@AOSS_18.behavior_(examples=lifecycle_examples)
+@AOSS_18.behavior_(examples=ex.lifecycle_examples)
 def scenario_policy_version(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """An update naming the current policyVersion succeeds; one naming a version the policy no longer
     has is refused with ValidationException."""
@@ -782,7 +680,7 @@ def scenario_policy_version(target: Target, example: Mapping[str, Any]) -> dict[
     created = aoss.create_policy(target, name, encryption_policies([f"collection/{stem}*"], None))
     version = aoss.policy_version(created)
     if example["second"]:  # stale
-        version = base64.b64encode(b"1000000000000_9").decode()
+        version = aoss.STALE_VERSION
     widened = encryption_policies([f"collection/{stem}*", f"collection/{aoss.outside(stem)}"], None)
     updated = aoss.update_policy(target, name, version, widened)
     return {"CreateSecurityPolicy": created.code, "UpdateSecurityPolicy": updated.code}
@@ -790,9 +688,8 @@ def scenario_policy_version(target: Target, example: Mapping[str, Any]) -> dict[
 
 # --- 암호화 정책 삭제 (Deleting encryption policies) ------------------------------------------------------
 
-AOSS_10 = rule(
+AOSS_10 = rule_in(_S_DELETE)(
     "AOSS-10", "Deleting an encryption policy does not affect collections using its KMS key",
-    service=SERVICE, doc=DOC, section=_S_DELETE,
     quote="암호화 정책을 삭제해도 정책에 정의된 KMS 키를 현재 사용하고 있는 컬렉션은 영향을 받지 않습니다.",
     quote_en="Deleting an encryption policy does not affect collections that currently use the KMS key defined in "
              "the policy.",
@@ -800,7 +697,7 @@ AOSS_10 = rule(
 )
 
 
-@AOSS_10.behavior_(examples=lifecycle_examples, lifecycle=True)
+@AOSS_10.behavior_(examples=ex.lifecycle_examples, lifecycle=True)
 def scenario_delete_policy(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"When you delete an encryption policy, collections currently using the KMS key defined in the
     policy are not affected": the collection keeps its key and stays ACTIVE."""
@@ -814,5 +711,5 @@ def scenario_delete_policy(target: Target, example: Mapping[str, Any]) -> dict[s
             "active": status == "ACTIVE"}
 
 
-register_service(ServiceSpec(name=SERVICE, compliant=compliant_setups, mutators=MUTATORS,
-                             parse_request=parse_request))
+register_service(ServiceSpec(name=SERVICE, compliant=ex.compliant_setups, mutators=ex.MUTATORS,
+                             parse_request=model.parse_request))

@@ -201,6 +201,48 @@ def _patch_moto_keys() -> tuple[Callable[[], None], str]:
     return undo, MOTO_LAZY_KEYS_NOTE
 
 
+_DISPATCH_PATCH: dict[str, Any] = {"count": 0, "original": None}
+
+
+def _patch_moto_dispatch() -> Callable[[], None]:
+    """Remember, per response class, the method names moto's dispatcher looks each action up in
+    (``moto.core.responses.method_names_from_class`` lists a class's members with
+    ``inspect.getmembers`` on every request: about a twentieth of a run on moto). A class's methods
+    do not change while a run uses it. Reference counted as :func:`_patch_moto_keys`, undone when the
+    last moto target closes; a moto without that function is left alone. Returns the undo."""
+    try:
+        import moto.core.responses as responses
+    except Exception:
+        return lambda: None
+    if _DISPATCH_PATCH["count"] == 0:
+        original = getattr(responses, "method_names_from_class", None)
+        if not callable(original):
+            return lambda: None
+        names: dict[Any, list[str]] = {}
+
+        def remembered(clazz: Any) -> list[str]:
+            found = names.get(clazz)
+            if found is None:
+                found = names[clazz] = original(clazz)
+            return found
+
+        _DISPATCH_PATCH["original"] = original
+        responses.method_names_from_class = remembered
+    _DISPATCH_PATCH["count"] += 1
+    undone = False
+
+    def undo() -> None:
+        nonlocal undone
+        if undone:
+            return
+        undone = True
+        _DISPATCH_PATCH["count"] -= 1
+        if _DISPATCH_PATCH["count"] == 0:
+            responses.method_names_from_class = _DISPATCH_PATCH["original"]
+
+    return undo
+
+
 def _moto_target(config: TargetConfig, scope: MotoScope | None = None) -> Target:
     import boto3
     import moto
@@ -209,8 +251,10 @@ def _moto_target(config: TargetConfig, scope: MotoScope | None = None) -> Target
     mock = scope if scope is not None else MotoScope()
     mock.open()
     undo, lazy_note = _patch_moto_keys()
+    undo_dispatch = _patch_moto_dispatch()
 
     def stop() -> None:
+        undo_dispatch()
         undo()
         mock.close()
 
