@@ -26,12 +26,17 @@ AWS would reject. So a setup file is read in three passes, each failing with one
    (``alias/aws/...``) is external by nature. A reference that is not a key reference at all
    (``arn:aws:encryption:...``) is left to the pages' rules, which say which rule it breaks.
 
+4. :func:`validate_identity_policies`: each principal under ``identityPolicies`` is the caller or a
+   principal the setup names elsewhere; the rules read no other principal's identity policies. Every key
+   policy statement has a Principal (:func:`validate_key_policy_principals`).
+
 Setups translated from a CloudFormation template or a Terraform plan (``check --from``) are
 built by the translator, not written by hand, and are not passed through these checks.
 """
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -40,7 +45,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from kms_conformance.arns import is_key_id, parse_alias_arn, parse_key_arn
+from kms_conformance.arns import is_aws_managed_key_ref, is_key_id, parse_alias_arn, parse_key_arn
 from kms_conformance.errors import InputError, json_path
 from kms_conformance.setup import Setup, load_document, parse_setup
 
@@ -163,7 +168,7 @@ def validate_request(setup: Setup) -> None:
                              source=setup.source, path=base)
         params = dict(params)
         for member in _JSON_STRING_MEMBERS.get((setup.service, op), ()):
-            if isinstance(params.get(member), (dict, list)):
+            if isinstance(params.get(member), dict):  # a policy document is an object, never a list
                 params[member] = json.dumps(params[member])
         report = ParamValidator().validate(params, _input_shape(setup.service, op))
         judged = _RULE_JUDGED.get((setup.service, op), frozenset())
@@ -241,21 +246,58 @@ def is_key_reference(ref: object) -> bool:
             or (isinstance(ref, str) and ref.startswith("alias/") and len(ref) > len("alias/")))
 
 
-def aws_managed(ref: str) -> bool:
-    """An AWS managed key's alias (``alias/aws/SERVICE``, as a name or in an alias ARN)."""
-    return ref.startswith("alias/aws/") or ":alias/aws/" in ref
-
-
 def validate_key_references(setup: Setup) -> None:
     """Each key a request names is a key of the setup (described or external) or an AWS managed key."""
     for op, base, body in _requests(setup):
         for suffix, ref in _KEY_REFERENCES[setup.service](op, body):
-            if not is_key_reference(ref) or aws_managed(str(ref)):
+            if not is_key_reference(ref) or is_aws_managed_key_ref(ref):
                 continue
             if setup.find_key(ref) is None and not setup.is_external(ref):
                 raise InputError(f"the key {ref} is not a key of the setup: describe it under keys (with its "
                                  "policy), or add {\"arn\": ..., \"external\": true} there for a key the setup "
                                  "does not describe", source=setup.source, path=f"{base}{suffix}")
+
+
+def validate_identity_policies(setup: Setup) -> None:
+    """Each principal under ``identityPolicies`` is the caller or a principal the setup names elsewhere
+    (a RoleArn, a key policy's principal; only the request's when no caller is given): the policies of
+    any other principal (a misspelt caller ARN, or a caller left out and defaulted) would be read by
+    nothing and the rules that need them would silently not apply."""
+    given = "caller" in setup.raw
+    if not given and setup.identity_policies and setup.caller not in setup.identity_policies:
+        # Identity policies with the caller left out: the request would be judged as the default caller,
+        # whose policies are not given, and a rule about the caller's permissions would silently stop
+        # applying (the rules read the caller's identity policies, not the others').
+        raise InputError(f"identityPolicies is given but caller is not: the request would be sent as the "
+                         f"default caller {setup.caller}, which has no identity policies here; name the "
+                         "caller the service request is sent as", source=setup.source, path="caller")
+    # a principal a key policy or grant names may carry policies too (the warnings read them)
+    named = json.dumps({k: v for k, v in setup.raw.items() if k not in ("identityPolicies", "caller")})
+    for principal in setup.identity_policies:
+        if principal == setup.caller or json.dumps(principal) in named:
+            continue
+        caller = "the caller" if given else "the caller (none given: the default)"
+        raise InputError(f"identityPolicies names {principal}, which is not {caller} {setup.caller} nor a "
+                         f"principal the setup names elsewhere: no rule would read its policies"
+                         f"{hint(principal, [setup.caller])}", source=setup.source,
+                         path=f"identityPolicies.{principal}")
+
+
+def validate_key_policy_principals(setup: Setup) -> None:
+    """Each statement of a key policy has a Principal (or NotPrincipal): a key policy is a resource
+    policy, and AWS KMS refuses one whose statement names none (MalformedPolicyDocumentException;
+    "Key policies in AWS KMS", AWS KMS Developer Guide: "Principal ... Required")."""
+    for i, key in enumerate(setup.raw.get("keys") or []):
+        policy = key.get("policy") if isinstance(key, Mapping) else None
+        if isinstance(policy, str):
+            with contextlib.suppress(ValueError):
+                policy = json.loads(policy)
+        statements = policy.get("Statement") if isinstance(policy, Mapping) else None
+        for j, stmt in enumerate([statements] if isinstance(statements, Mapping) else statements or []):
+            if isinstance(stmt, Mapping) and "Principal" not in stmt and "NotPrincipal" not in stmt:
+                raise InputError("a key policy statement needs a Principal (AWS KMS refuses the policy: "
+                                 "MalformedPolicyDocumentException)", source=setup.source,
+                                 path=f"keys[{i}].policy.Statement[{j}]")
 
 
 def load_checked_setup(path: str | Path, *, service: str | None = None) -> Setup:
@@ -265,4 +307,6 @@ def load_checked_setup(path: str | Path, *, service: str | None = None) -> Setup
     setup = parse_setup(raw, source=str(path), service=service)
     validate_request(setup)
     validate_key_references(setup)
+    validate_identity_policies(setup)
+    validate_key_policy_principals(setup)
     return setup

@@ -253,3 +253,41 @@ def check_behaviour_on_model_and_mutant(behavior: Behavior | None, model: ModelT
     assert {k: facts.get(k) for k in expected} == expected, facts
     observed = dict(behavior.scenario(MutantTarget(ModelTarget(), flips={flip}), example))
     assert behavior.compare(facts, observed) is not None, (facts, observed)
+
+
+class ReportsCreated(MutantTarget):
+    """A target that accepts a creation and then reports it created where it failed: the model with
+    ``accept_then_fail`` whose status reads (DescribeDataset, DescribePredictor, GetEnvironment) show a
+    CREATE_FAILED resource as ACTIVE (AVAILABLE for an environment) without its failure reason."""
+
+    def __init__(self) -> None:
+        super().__init__(ModelTarget(accept_then_fail=True), flips=())
+        self.name = "reports-created"
+
+    def call(self, service: str, operation: str, params: Mapping[str, Any] | None = None, *,
+             principal: str | None = None) -> Any:
+        out = self.inner.call(service, operation, params, principal=principal)
+        if not out.ok:
+            return out
+        value = copy.deepcopy(dict(out.value))
+        env = value.get("Environment")
+        if isinstance(env, dict) and env.get("Status") == "CREATE_FAILED":
+            env.update(Status="AVAILABLE")
+            env.pop("LastUpdate", None)
+        if value.get("Status") == "CREATE_FAILED":
+            value.update(Status="ACTIVE")
+            value.pop("Message", None)
+        return type(out)(ok=True, value=value)
+
+
+def late_failure(rule_id: str, example: dict[str, Any]) -> tuple[dict[str, Any], str | None, str | None]:
+    """Run behaviour rule ``rule_id`` on ``example`` on the reference model (which refuses a creation it
+    cannot make), on the model with ``accept_then_fail`` and on :class:`ReportsCreated`: (the reference
+    facts, the comparison's diff for the accept-then-fail model, and for the target that reports it
+    created; None: no divergence)."""
+    r = rule(rule_id)
+    assert r.behavior is not None
+    expected = dict(r.behavior.scenario(ModelTarget(), example))
+    late = r.behavior.scenario(ModelTarget(accept_then_fail=True), example)
+    liar = r.behavior.scenario(ReportsCreated(), example)
+    return expected, r.behavior.compare(expected, late), r.behavior.compare(expected, liar)

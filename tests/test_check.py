@@ -209,6 +209,7 @@ def test_cli_warns_when_a_policy_relies_on_undocumented_behaviour(
     ``ForAnyValue:...IfExists``), ``check`` prints a warning line; the exit status is unchanged."""
     data = variant(keys__0__policy=UNDOCUMENTED)
     data["identityPolicies"] = {"arn:aws:iam::111122223333:role/App": [ANY_IF_EXISTS]}
+    data["caller"] = "arn:aws:iam::111122223333:role/App"
     path = write(tmp_path, data)
     assert main(["check", path, "--color", "never"]) == 0
     out = capsys.readouterr().out

@@ -24,6 +24,7 @@ from spec_support import (
     caught,
     check_kms_rules_accept,
     failing_rules,
+    late_failure,
     reasons,
     rule,
     run,
@@ -277,8 +278,8 @@ def test_forecast_02_import_job(model: ModelTarget) -> None:
 
 def test_forecast_03_role_must_trust_forecast(model: ModelTarget) -> None:
     ex = {"resource": "CreateDataset", "trusts_forecast": False, "policy": POLICY}
-    assert run(model, "FORECAST-03", ex) == {"succeeded": False}
-    assert run(model, "FORECAST-03", {**ex, "trusts_forecast": True}) == {"succeeded": True}
+    assert run(model, "FORECAST-03", ex) == {"create": "fails"}
+    assert run(model, "FORECAST-03", {**ex, "trusts_forecast": True}) == {"create": "OK"}
     assert caught("FORECAST-03", ex, ("forecast", "CreateDataset"), model)
 
 
@@ -301,15 +302,15 @@ def test_forecast_06_grant_made_by_role(model: ModelTarget) -> None:
     role_ex = {"resource": "CreateDataset", "holder": "role", "policy": fst.grant_maker_policy("role")}
     caller_ex = {"resource": "CreateDataset", "holder": "caller", "policy": fst.grant_maker_policy("caller")}
     assert run(model, "FORECAST-06", role_ex) == {"create": "OK"}
-    assert run(model, "FORECAST-06", caller_ex) == {"create": "AccessDeniedException"}
+    assert run(model, "FORECAST-06", caller_ex) == {"create": "fails"}
     assert caught("FORECAST-06", role_ex, ("forecast", "CreateDataset"), model)
 
 
 @pytest.mark.parametrize(("allowed", "code"), [
     (["Decrypt", "GenerateDataKey"], "OK"),
     (["Decrypt", "Encrypt", "GenerateDataKey"], "OK"),
-    (["Decrypt"], "AccessDeniedException"),
-    (["Encrypt", "GenerateDataKey"], "AccessDeniedException"),
+    (["Decrypt"], "fails"),
+    (["Encrypt", "GenerateDataKey"], "fails"),
 ])
 
 
@@ -333,9 +334,9 @@ def test_forecast_08_revocation(model: ModelTarget, how: str) -> None:
 
 def test_forecast_09_symmetric(model: ModelTarget) -> None:
     ex = {"resource": "CreatePredictor", "key_spec": "RSA_2048", "key_usage": "ENCRYPT_DECRYPT", "policy": POLICY}
-    assert run(model, "FORECAST-09", ex) == {"succeeded": False}
+    assert run(model, "FORECAST-09", ex) == {"create": "fails"}
     sym = {**ex, "key_spec": "SYMMETRIC_DEFAULT"}
-    assert run(model, "FORECAST-09", sym) == {"succeeded": True}
+    assert run(model, "FORECAST-09", sym) == {"create": "OK"}
     assert caught("FORECAST-09", sym, ("forecast", "CreatePredictor"), model)
 
 
@@ -347,7 +348,7 @@ def test_role_actions_behaviour(model: ModelTarget, rule_id: str, action: str) -
     missing = {"resource": "CreateDataset", "missing": action,
                "policy": fst.key_policy_template(role_actions=[a for a in fst.ROLE_ACTIONS if a != action])}
     full = {"resource": "CreateDataset", "missing": None, "policy": POLICY}
-    assert run(model, rule_id, missing) == {"create": "AccessDeniedException"}
+    assert run(model, rule_id, missing) == {"create": "fails"}
     assert run(model, rule_id, full) == {"create": "OK"}
     assert caught(rule_id, full, ("forecast", "CreateDataset"), model)
 
@@ -385,8 +386,58 @@ def test_forecast_14_caller_account(model: ModelTarget) -> None:
     other = {**own, "caller_account": "other", "policy": fst.key_policy_template(caller_account=fst.OTHER_ACCOUNT)}
     assert run(model, "FORECAST-14", own) == {"direct_CreateGrant": "AccessDeniedException", "create": "OK"}
     assert run(model, "FORECAST-14", other) == {"direct_CreateGrant": "AccessDeniedException",
-                                                "create": "AccessDeniedException"}
+                                                "create": "fails"}
     assert caught("FORECAST-14", other, ("forecast", "CreatePredictor"), model)
+
+
+def _role_missing(action: str, resource: str = "CreatePredictor") -> dict[str, Any]:
+    return {"resource": resource, "missing": action,
+            "policy": fst.key_policy_template(role_actions=[a for a in fst.ROLE_ACTIONS if a != action])}
+
+
+#: Behaviour examples whose page says the creation fails for what the role or the key lacks.
+FAILING_CREATES = [
+    ("FORECAST-03", {"resource": "CreateDataset", "trusts_forecast": False, "policy": POLICY}),
+    ("FORECAST-06", {"resource": "CreatePredictor", "holder": "caller", "policy": fst.grant_maker_policy("caller")}),
+    ("FORECAST-09", {"resource": "CreateDataset", "key_spec": "RSA_2048", "key_usage": "ENCRYPT_DECRYPT",
+                     "policy": POLICY}),
+    ("FORECAST-10", _role_missing("kms:DescribeKey", "CreateDataset")),
+    ("FORECAST-11", _role_missing("kms:CreateGrant")),
+    ("FORECAST-14", {"resource": "CreateDataset", "via": True, "caller_account": "other",
+                     "policy": fst.key_policy_template(caller_account=fst.OTHER_ACCOUNT)}),
+]
+
+
+@pytest.mark.parametrize(("rule_id", "ex"), FAILING_CREATES, ids=[f[0] for f in FAILING_CREATES])
+def test_accepted_then_failed_creation_is_a_failure(rule_id: str, ex: dict[str, Any]) -> None:
+    """CreateDataset/CreatePredictor refused, or accepted and ended CREATE_FAILED: both are "the
+    operation fails", so the model that accepts then fails is conformant; a target that accepts and then
+    reports the resource ACTIVE where the page says the creation fails is not."""
+    expected, late, liar = late_failure(rule_id, ex)
+    assert expected["create"] == "fails"
+    assert late is None
+    assert liar is not None and "'OK'" in liar
+
+
+@pytest.mark.parametrize("resource", ["CreateDataset", "CreatePredictor"])
+def test_accept_then_fail_model_shows_create_failed(resource: str) -> None:
+    """With ``accept_then_fail`` the model accepts a creation whose role cannot use the key and the
+    resource ends CREATE_FAILED (a predictor with its Message); the caller's validation, which the page
+    says answers AccessDeniedException, is still a refusal."""
+    from kms_conformance.scenarios.forecast import create_resource, created_resource, describe_resource, stage
+
+    late = ModelTarget(accept_then_fail=True)
+    st_ = stage(late, _role_missing("kms:CreateGrant", resource))
+    out, arn = create_resource(late, st_, resource)
+    assert out.ok
+    described = describe_resource(late, st_, resource, arn).value
+    assert described["Status"] == "CREATE_FAILED"
+    assert resource == "CreateDataset" or "CreateGrant" in described["Message"]
+    settled, _ = created_resource(late, st_, resource)
+    assert settled.fact == "fails" and settled.outcome.ok and settled.detail.startswith("CREATE_FAILED")
+    refused = {"resource": resource, "missing": "kms:Decrypt",
+               "policy": fst.key_policy_template(caller_actions=["kms:GenerateDataKey"])}
+    assert run(late, "FORECAST-13", refused) == {"create": "AccessDeniedException"}
 
 
 @pytest.mark.parametrize("resource", ["CreateDataset", "CreatePredictor"])

@@ -20,6 +20,7 @@ from spec_support import (
     example_setup,
     example_verdicts,
     holds,
+    late_failure,
 )
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples" / "mwaa"
@@ -216,13 +217,13 @@ EXPECTED_GRANTS = sorted(
 #: (rule, example, expected facts (subset), (service, operation) the mutant flips)
 BEHAVIOUR = [
     ("MWAA-01", _ex(other_region=None), {"CreateEnvironment": "OK"}, ("mwaa", "CreateEnvironment")),
-    ("MWAA-01", _ex(other_region="eu-central-1"), {"CreateEnvironment": "ValidationException"},
+    ("MWAA-01", _ex(other_region="eu-central-1"), {"CreateEnvironment": "fails"},
      ("mwaa", "CreateEnvironment")),
     ("MWAA-02", _ex(form="id"), {"CreateEnvironment": "OK"}, ("mwaa", "CreateEnvironment")),
     ("MWAA-02", _ex(form="arn"), {"CreateEnvironment": "OK"}, ("mwaa", "CreateEnvironment")),
-    ("MWAA-02", _ex(form="alias"), {"CreateEnvironment": "ValidationException"}, ("mwaa", "CreateEnvironment")),
-    ("MWAA-02", _ex(form="alias-arn"), {"CreateEnvironment": "ValidationException"}, ("mwaa", "CreateEnvironment")),
-    ("MWAA-03", _ex(multi_region=True), {"CreateEnvironment": "ValidationException"}, ("mwaa", "CreateEnvironment")),
+    ("MWAA-02", _ex(form="alias"), {"CreateEnvironment": "fails"}, ("mwaa", "CreateEnvironment")),
+    ("MWAA-02", _ex(form="alias-arn"), {"CreateEnvironment": "fails"}, ("mwaa", "CreateEnvironment")),
+    ("MWAA-03", _ex(multi_region=True), {"CreateEnvironment": "fails"}, ("mwaa", "CreateEnvironment")),
     ("MWAA-03", _ex(multi_region=False), {"CreateEnvironment": "OK"}, ("mwaa", "CreateEnvironment")),
     ("MWAA-05", _ex(), {"CreateEnvironment": "OK", "ListGrants": "OK", "grants": EXPECTED_GRANTS},
      ("kms", "ListGrants")),
@@ -230,15 +231,16 @@ BEHAVIOUR = [
      ("mwaa", "DeleteEnvironment")),
     ("MWAA-07", _ex(grant_action=True, other_region=None), {"CreateEnvironment": "OK"},
      ("mwaa", "CreateEnvironment")),
-    ("MWAA-07", _ex(grant_action=False, other_region=None), {"CreateEnvironment": "AccessDeniedException"},
+    ("MWAA-07", _ex(grant_action=False, other_region=None), {"CreateEnvironment": "fails"},
      ("mwaa", "CreateEnvironment")),
-    ("MWAA-07", _ex(grant_action=True, other_region="ap-south-1"), {"CreateEnvironment": "AccessDeniedException"},
+    ("MWAA-07", _ex(grant_action=True, other_region="ap-south-1"), {"CreateEnvironment": "fails"},
      ("mwaa", "CreateEnvironment")),
-    ("MWAA-08", _ex(statement="present", other_region="eu-west-2"), {"CreateEnvironment": "OK", "failed": False},
+    ("MWAA-08", _ex(statement="present", other_region="eu-west-2"), {"CreateEnvironment": "OK"},
      ("mwaa", "GetEnvironment")),
-    ("MWAA-08", _ex(statement="absent", other_region="eu-west-2"), {"failed": True}, ("mwaa", "GetEnvironment")),
-    ("MWAA-08", _ex(statement="other-region", other_region="eu-west-2"), {"failed": True},
-     ("mwaa", "CreateEnvironment")),
+    ("MWAA-08", _ex(statement="absent", other_region="eu-west-2"), {"CreateEnvironment": "fails"},
+     ("mwaa", "GetEnvironment")),
+    ("MWAA-08", _ex(statement="other-region", other_region="eu-west-2"), {"CreateEnvironment": "fails"},
+     ("mwaa", "GetEnvironment")),
 ]
 
 
@@ -247,10 +249,59 @@ def model() -> ModelTarget:
     return ModelTarget()
 
 
+@pytest.fixture(autouse=True)
+def _no_poll_wait(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reference model answers a final status at once; a mutant whose GetEnvironment fails is polled
+    without waiting between polls (the number of polls is what decides ``unknown``, not the time)."""
+    monkeypatch.setattr("kms_conformance.scenarios.steps.POLL_SECONDS", 0.0)
+
+
 @pytest.mark.parametrize("rid,example,expected,flip", BEHAVIOUR, ids=[f"{b[0]}-{i}" for i, b in enumerate(BEHAVIOUR)])
 def test_behaviour_on_model_and_mutant(model: ModelTarget, rid: str, example: dict[str, Any],
                                        expected: dict[str, Any], flip: tuple[str, str]) -> None:
     check_behaviour_on_model_and_mutant(RULES[rid].behavior, model, example, expected, flip)
+
+
+#: Behaviour examples whose page says the environment cannot be made with the key as it stands.
+FAILING_CREATES = [
+    ("MWAA-07", _ex(grant_action=False, other_region=None)),
+    ("MWAA-07", _ex(grant_action=True, other_region="ap-south-1")),
+    ("MWAA-08", _ex(statement="absent", other_region="eu-west-2")),
+    ("MWAA-08", _ex(statement="other-region", other_region="eu-west-2")),
+]
+
+
+@pytest.mark.parametrize(("rid", "example"), FAILING_CREATES,
+                         ids=[f"{f[0]}-{i}" for i, f in enumerate(FAILING_CREATES)])
+def test_accepted_then_failed_environment_is_a_failure(rid: str, example: dict[str, Any]) -> None:
+    """CreateEnvironment refused, or accepted and ended CREATE_FAILED: both are "the operation fails",
+    so the model that accepts then fails is conformant; a target that accepts and then reports the
+    environment AVAILABLE where the page says it cannot work is not."""
+    expected, late, liar = late_failure(rid, example)
+    assert expected == {"CreateEnvironment": "fails"}
+    assert late is None
+    assert liar is not None and "'OK'" in liar
+
+
+def test_accept_then_fail_model_shows_create_failed() -> None:
+    """With ``accept_then_fail`` a caller without kms:CreateGrant has its CreateEnvironment accepted; the
+    environment ends CREATE_FAILED with the reason in LastUpdate.Error and leaves no grant on the key."""
+    from kms_conformance.models.mwaa import caller_key_statement, logs_statement
+    from kms_conformance.scenarios import steps
+    from kms_conformance.scenarios.mwaa import create_environment, environment_params, new_environment
+
+    late = ModelTarget(accept_then_fail=True)
+    name, role = new_environment(late, "Late")
+    policy = steps.default_key_policy(late.account)
+    user = steps.new_role(late, "mwaa-user", inline_policies={"mwaa": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["airflow:*", "iam:PassRole"], "Resource": "*"}]}})
+    policy["Statement"] += [caller_key_statement(user, late.region, ("kms:DescribeKey",)),
+                            logs_statement(late.region, late.account)]
+    key = steps.new_key(late, policy)["Arn"]
+    assert create_environment(late, environment_params(name, key, role), principal=user).ok
+    env = late.call("mwaa", "GetEnvironment", {"Name": name}).value["Environment"]
+    assert env["Status"] == "CREATE_FAILED" and "CreateGrant" in env["LastUpdate"]["Error"]["ErrorMessage"]
+    assert late.call("kms", "ListGrants", {"KeyId": key}).value["Grants"] == []
 
 
 def test_every_behaviour_rule_is_exercised() -> None:

@@ -218,6 +218,40 @@ def test_aoss14_the_pages_own_sample_passes() -> None:
     assert len(_reasons("AOSS-14", raw)) == 2
 
 
+@pytest.mark.parametrize("actions", [("kms:DescribeKey", "kms:CreateGrant"), ("kms:DescribeKey",),
+                                     ("kms:CreateGrant",)])
+def test_aoss14_the_model_agrees_with_the_pages_sample(actions: tuple[str, ...]) -> None:
+    """The model does with the page's minimum key-policy statement (the principal's only KMS permission:
+    no identity policy allows any kms action) what the static rule says: with both of the sample's
+    actions the principal's encryption policy is created and a collection under it ends ACTIVE; without
+    either one (what the page says the principal needs) both AOSS-14 and the model refuse."""
+    from kms_conformance.scenarios import opensearch_serverless as aoss
+    from kms_conformance.scenarios.steps import default_key_policy, new_key, new_role
+    from kms_conformance.strategies.opensearch_serverless import encryption_policies
+
+    model = ModelTarget()
+    role = new_role(model, "aoss-user", inline_policies={"aoss": {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "aoss:*", "Resource": "*"}]}})
+    policy = default_key_policy(model.account)
+    policy["Statement"].append(sample_key_statement(role, model.region, actions=actions))
+    key = new_key(model, policy)["Arn"]
+    created = aoss.create_policy(model, "page-sample", encryption_policies(["collection/page-sample"], key),
+                                 principal=role)
+    raw = _compliant()
+    caller = raw["caller"]
+    identity = raw["identityPolicies"][caller][0]["Statement"]
+    raw["identityPolicies"][caller][0]["Statement"] = [s for s in identity if "kms:DescribeKey" not in s["Action"]]
+    raw["keys"][0]["policy"]["Statement"][1]["Action"] = list(actions)
+    static = _reasons("AOSS-14", raw)
+    if len(actions) == 2:
+        assert created.ok, created.message
+        assert aoss.created_collection(model, "page-sample").fact == "OK"
+        assert static == []
+    else:
+        assert created.code == "AccessDeniedException"
+        assert static and all(a not in r for r in static for a in actions)
+
+
 def test_aoss12_rotation_is_a_should() -> None:
     assert RULES["AOSS-12"].severity == "should"
     raw = _compliant()

@@ -14,9 +14,13 @@ Reference (CreateDataset, CreatePredictor, EncryptionConfig; botocore's forecast
   **CreateExplainability** and **CreatePredictorBacktestExportJob** use the predictor's (the page:
   "all subsequent operations ... will use the same configuration").
 
-The model is synchronous. Real Forecast runs these operations asynchronously (hours of training);
+The model answers at once. Real Forecast runs these operations asynchronously (hours of training);
 against a real account the later operations of a scenario need the resource to be ACTIVE, so
-scenarios that go past the first operation are slow or inconclusive there.
+scenarios that go past the first operation are slow or inconclusive there. By default the model
+refuses a CreateDataset or CreatePredictor whose role or key fails; with ``accept_then_fail``
+(:class:`~kms_conformance.targets.model.ModelTarget`) it accepts it and the resource ends
+``CREATE_FAILED``, as a creation failing after the call returned does (the caller's validation is
+refused either way).
 
 State lives in ``world.services["forecast"]``; the handlers are registered in :data:`OPERATIONS`.
 :func:`parse_request` reads the CreateDataset / CreatePredictor requests of a setup.
@@ -32,9 +36,9 @@ from typing import Any
 
 from kms_conformance.arns import parse_key_arn
 from kms_conformance.errors import InputError
-from kms_conformance.kms import AwsError, KmsRequest, World, authorize, kms_call
+from kms_conformance.kms import AwsError, Key, KmsRequest, World, authorize, kms_call
 from kms_conformance.models.cloudtrail import record
-from kms_conformance.models.registry import Operations
+from kms_conformance.models.registry import Operations, accepts_then_fails
 from kms_conformance.policy import evaluate_policy, make_request
 from kms_conformance.setup import Setup
 
@@ -224,6 +228,14 @@ def _find(store: Mapping[str, dict[str, Any]], arn: Any, what: str) -> dict[str,
     return record
 
 
+def _active(record: dict[str, Any], member: str) -> dict[str, Any]:
+    """``record`` when its Status is ACTIVE; a resource that is not (CREATE_FAILED) cannot be used
+    (ResourceInUseException, the API's error for a resource not in a state that allows the operation)."""
+    if record.get("Status") != "ACTIVE":
+        raise AwsError("ResourceInUseException", f"{record[member]} is {record.get('Status')}, not ACTIVE")
+    return record
+
+
 # --- what Forecast does with a customer managed key ----------------------------------------------
 
 
@@ -252,7 +264,7 @@ def use_customer_key(world: World, caller: str, config: Mapping[str, str], purpo
     """What Forecast does with a customer managed key for one operation (page 004):
 
     1. validates kms:Decrypt and kms:GenerateDataKey on the caller's identity (the Note), through
-       Forecast, raising AccessDeniedException;
+       Forecast, raising AccessDeniedException (:func:`validate_caller`);
     2. assumes the role of ``EncryptionConfig`` ("Forecast will assume that role"): the role must
        exist and trust forecast.amazonaws.com (InvalidInputException otherwise);
     3. as that role, through Forecast: DescribeKey ("allow Amazon Forecast to validate the key"),
@@ -265,10 +277,18 @@ def use_customer_key(world: World, caller: str, config: Mapping[str, str], purpo
        operation is completed"). The grant names the role as retiring principal, which is what
        authorizes RetireGrant ("Retiring and revoking grants").
 
-    Each KMS request is recorded in CloudTrail's event history (:mod:`kms_conformance.models.cloudtrail`),
-    as the assumed-role session for DescribeKey, CreateGrant and RetireGrant (the page's samples) and as
-    Forecast for the requests under its grant.
+    Steps 2-5 are :func:`use_key_as_role`. Each KMS request is recorded in CloudTrail's event history
+    (:mod:`kms_conformance.models.cloudtrail`), as the assumed-role session for DescribeKey, CreateGrant
+    and RetireGrant (the page's samples) and as Forecast for the requests under its grant.
     """
+    use_key_as_role(world, config, validate_caller(world, caller, config), purpose)
+
+
+def validate_caller(world: World, caller: str, config: Mapping[str, str]) -> Key:
+    """Step 1 of :func:`use_customer_key`: the key ``KMSKeyArn`` names (InvalidInputException when it
+    names none) and the page's validation of kms:Decrypt and kms:GenerateDataKey on the caller's
+    identity ("You will receive an AccessDeniedException in the event that the caller doesn't have the
+    relevant permissions": the request itself is refused)."""
     via = via_service(world.region)
     try:
         key = world.resolve_key(config["KMSKeyArn"], allow_alias=False)
@@ -282,6 +302,12 @@ def use_customer_key(world: World, caller: str, config: Mapping[str, str], purpo
         if not decision.allowed:
             raise AwsError("AccessDeniedException",
                            f"the caller {caller} may not call kms:{operation} on {key.arn} ({decision.reason})")
+    return key
+
+
+def use_key_as_role(world: World, config: Mapping[str, str], key: Key, purpose: str) -> None:
+    """Steps 2-5 of :func:`use_customer_key`: what Forecast does as the role of ``EncryptionConfig``."""
+    via = via_service(world.region)
     role_arn = config["RoleArn"]
     role = world.roles.get(role_arn)
     if role is None:
@@ -316,6 +342,27 @@ def use_customer_key(world: World, caller: str, config: Mapping[str, str], purpo
                  via=via)
 
 
+def _create_with_key(world: World, caller: str, config: Mapping[str, str] | None, purpose: str) -> str | None:
+    """What a CreateDataset or CreatePredictor with ``config`` asks of AWS KMS (:func:`use_customer_key`).
+    Returns None when the resource is created, or, with :data:`~kms_conformance.models.registry.ACCEPT_THEN_FAIL`,
+    the failure reason of a request accepted and then failed: Forecast creates these resources
+    asynchronously (their ``Status`` goes CREATE_PENDING, CREATE_IN_PROGRESS, then ACTIVE or
+    CREATE_FAILED: Forecast API Reference, DescribeDataset, DescribePredictor), so what goes wrong with
+    the role and the key may surface only in the status. The caller's validation stays a refusal: the
+    page says the caller receives an AccessDeniedException."""
+    if config is None:
+        return None
+    if not accepts_then_fails(world):
+        use_customer_key(world, caller, config, purpose)
+        return None
+    key = validate_caller(world, caller, config)
+    try:
+        use_key_as_role(world, config, key, purpose)
+    except AwsError as exc:
+        return f"{exc.code}: {exc.message}"
+    return None
+
+
 # --- operations ----------------------------------------------------------------------------------
 
 #: The reference model's Forecast operations.
@@ -344,10 +391,11 @@ def _create_dataset(world: World, caller: str, params: Mapping[str, Any]) -> Map
     if arn in _state(world).datasets:
         raise AwsError("ResourceAlreadyExistsException", f"{arn} already exists")
     config = _config(params)
-    if config is not None:
-        use_customer_key(world, caller, config, f"dataset-{name}")
+    failure = _create_with_key(world, caller, config, f"dataset-{name}")
+    # DescribeDataset has no member for a failure reason: a failed dataset shows only its Status.
     record = {"DatasetArn": arn, "DatasetName": name, "Domain": params["Domain"],
-              "DatasetType": params["DatasetType"], "Schema": params["Schema"], "Status": "ACTIVE"}
+              "DatasetType": params["DatasetType"], "Schema": params["Schema"],
+              "Status": "ACTIVE" if failure is None else "CREATE_FAILED"}
     if config is not None:
         record["EncryptionConfig"] = config
     _new(_state(world).datasets, arn, record)
@@ -363,7 +411,7 @@ def _describe_dataset(world: World, caller: str, params: Mapping[str, Any]) -> M
 def _create_import_job(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     """An import job uses its dataset's encryption configuration (page 004, "Encryption at Rest")."""
     name = _name(params, "DatasetImportJobName")
-    dataset = _find(_state(world).datasets, params.get("DatasetArn"), "dataset")
+    dataset = _active(_find(_state(world).datasets, params.get("DatasetArn"), "dataset"), "DatasetArn")
     arn = _arn(world, "dataset-import-job", f"{dataset['DatasetName']}/{name}")
     if arn in _state(world).children:
         raise AwsError("ResourceAlreadyExistsException", f"{arn} already exists")
@@ -385,11 +433,12 @@ def _create_predictor(world: World, caller: str, params: Mapping[str, Any]) -> M
     if arn in _state(world).predictors:
         raise AwsError("ResourceAlreadyExistsException", f"{arn} already exists")
     config = _config(params)
-    if config is not None:
-        use_customer_key(world, caller, config, f"predictor-{name}")
+    failure = _create_with_key(world, caller, config, f"predictor-{name}")
     record = {"PredictorArn": arn, "PredictorName": name, "ForecastHorizon": params["ForecastHorizon"],
               "InputDataConfig": params["InputDataConfig"], "FeaturizationConfig": params["FeaturizationConfig"],
-              "Status": "ACTIVE"}
+              "Status": "ACTIVE" if failure is None else "CREATE_FAILED"}
+    if failure is not None:
+        record["Message"] = failure
     if config is not None:
         record["EncryptionConfig"] = config
     _new(_state(world).predictors, arn, record)
@@ -404,7 +453,7 @@ def _describe_predictor(world: World, caller: str, params: Mapping[str, Any]) ->
 def _follow_up(world: World, caller: str, predictor_arn: Any, kind: str, name: str) -> str:
     """A predictor's follow-up: it uses the predictor's encryption configuration (page 004,
     "Encryption at Rest": "all subsequent operations ... will use the same configuration")."""
-    predictor = _find(_state(world).predictors, predictor_arn, "predictor")
+    predictor = _active(_find(_state(world).predictors, predictor_arn, "predictor"), "PredictorArn")
     arn = _arn(world, kind, f"{predictor['PredictorName']}/{name}" if kind.endswith("job") else name)
     if arn in _state(world).children:
         raise AwsError("ResourceAlreadyExistsException", f"{arn} already exists")
@@ -450,5 +499,7 @@ __all__ = [
     "ForecastState",
     "parse_request",
     "use_customer_key",
+    "use_key_as_role",
+    "validate_caller",
     "via_service",
 ]

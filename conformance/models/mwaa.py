@@ -30,10 +30,9 @@ from typing import Any
 
 from kms_conformance.arns import is_key_id, parse_alias_arn, parse_bucket_arn, parse_key_arn, parse_role_arn
 from kms_conformance.errors import InputError
-from kms_conformance.kms import GRANT_OPERATIONS, Key, World, kms_call
+from kms_conformance.kms import GRANT_OPERATIONS, Key, World, identity_allows, kms_call
 from kms_conformance.kms.errors import AwsError
-from kms_conformance.models.iam import identity_allows
-from kms_conformance.models.registry import Operations
+from kms_conformance.models.registry import Operations, accepts_then_fails
 from kms_conformance.policy import expand_kms_actions
 from kms_conformance.setup import Setup
 
@@ -253,6 +252,9 @@ class StoredEnvironment:
     execution_role: str
     grants: tuple[str, ...]
     params: Mapping[str, Any]
+    #: GetEnvironment's ``LastUpdate.Error`` of an environment that ended CREATE_FAILED (``ErrorCode``,
+    #: ``ErrorMessage``); None otherwise.
+    error: Mapping[str, str] | None = None
 
 
 @dataclass
@@ -313,16 +315,18 @@ def _retire(world: World, key_arn: str, grant_ids: Sequence[str]) -> None:
             kms_call(world, principal, "RetireGrant", {"KeyId": key_arn, "GrantId": gid})
 
 
-def _logs_can_encrypt(world: World, key_arn: str, name: str, modules: Sequence[str]) -> bool:
-    """Whether CloudWatch Logs can use the key for each enabled log group (MWAA-08)."""
+def _logs_error(world: World, key_arn: str, name: str, modules: Sequence[str]) -> dict[str, str] | None:
+    """None when CloudWatch Logs can use the key for each enabled log group (MWAA-08), else the
+    environment's ``LastUpdate.Error``."""
     for module in modules:
         arn = log_group_arn(world.partition, world.region, world.account, name, module)
         try:
             kms_call(world, logs_principal(world.region), "GenerateDataKey",
                      {"KeyId": key_arn, "KeySpec": "AES_256", "EncryptionContext": {"aws:logs:arn": arn}})
-        except AwsError:
-            return False
-    return True
+        except AwsError as exc:
+            return {"ErrorCode": exc.code, "ErrorMessage": f"CloudWatch Logs cannot use the KMS key {key_arn} for "
+                                                          f"{arn}: {exc.message}"}
+    return None
 
 
 #: The reference model's MWAA operations.
@@ -333,7 +337,12 @@ OPERATIONS = Operations()
 def create_environment(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
     """CreateEnvironment: required members; the KmsKey forms the page supports (MWAA-01/02/03); as the
     caller, through airflow.<region>.amazonaws.com, DescribeKey and the four grants (MWAA-05/07);
-    CloudWatch Logs' use of the key for the enabled log groups (MWAA-08: CREATE_FAILED when refused)."""
+    CloudWatch Logs' use of the key for the enabled log groups (MWAA-08: CREATE_FAILED when refused).
+    MWAA creates an environment asynchronously (GetEnvironment's Status goes CREATING, then AVAILABLE or
+    CREATE_FAILED with ``LastUpdate.Error``: MWAA API Reference): by default the model refuses the call
+    when the caller's DescribeKey or CreateGrant fails; with
+    :data:`~kms_conformance.models.registry.ACCEPT_THEN_FAIL` it accepts it and the environment ends
+    CREATE_FAILED with the failure as its ``LastUpdate.Error``."""
     st = _state(world)
     name = params.get("Name")
     if not isinstance(name, str) or not _ENV_NAME.match(name):
@@ -351,7 +360,7 @@ def create_environment(world: World, caller: str, params: Mapping[str, Any]) -> 
     modules = enabled_logs(logging if isinstance(logging, Mapping) else None)
     kms_key = params.get("KmsKey")
     grants: list[str] = []
-    status = "AVAILABLE"
+    error: dict[str, str] | None = None
     key_arn = None
     if kms_key is not None:
         key = _resolve(world, str(kms_key))
@@ -366,14 +375,19 @@ def create_environment(world: World, caller: str, params: Mapping[str, Any]) -> 
                 grants.append(str(out["GrantId"]))
         except AwsError as exc:
             _retire(world, key_arn, grants)
+            grants = []
             code = "AccessDeniedException" if exc.code == "AccessDeniedException" else "ValidationException"
-            raise AwsError(code, f"Amazon MWAA cannot use the KMS key {key_arn}: {exc.message}") from None
-        if modules and not _logs_can_encrypt(world, key_arn, name, modules):
-            status = "CREATE_FAILED"
+            failure = AwsError(code, f"Amazon MWAA cannot use the KMS key {key_arn}: {exc.message}")
+            if not accepts_then_fails(world):
+                raise failure from None
+            error = {"ErrorCode": failure.code, "ErrorMessage": failure.message}
+        if error is None and modules:
+            error = _logs_error(world, key_arn, name, modules)
     arn = _environment_arn(world, name)
-    st.environments[name] = StoredEnvironment(name=name, arn=arn, status=status, kms_key=key_arn,
+    st.environments[name] = StoredEnvironment(name=name, arn=arn, status="AVAILABLE" if error is None else
+                                              "CREATE_FAILED", kms_key=key_arn,
                                               execution_role=str(params["ExecutionRoleArn"]), grants=tuple(grants),
-                                              params=json.loads(json.dumps(dict(params), default=str)))
+                                              params=json.loads(json.dumps(dict(params), default=str)), error=error)
     return {"Arn": arn}
 
 
@@ -390,14 +404,17 @@ def _existing_environment(world: World, caller: str, params: Mapping[str, Any], 
 
 @OPERATIONS(BOTO, "GetEnvironment")
 def get_environment(world: World, caller: str, params: Mapping[str, Any]) -> Mapping[str, Any]:
-    """GetEnvironment: name, ARN, status (CREATE_FAILED when CloudWatch Logs could not use the key),
-    execution role and KmsKey (as the key ARN)."""
+    """GetEnvironment: name, ARN, status (CREATE_FAILED when CloudWatch Logs, or with accept-then-fail
+    the caller, could not use the key; then ``LastUpdate.Error`` says why), execution role and KmsKey
+    (as the key ARN)."""
     st, name = _existing_environment(world, caller, params, "airflow:GetEnvironment")
     env = st.environments[name]
     out: dict[str, Any] = {"Name": env.name, "Arn": env.arn, "Status": env.status,
                            "ExecutionRoleArn": env.execution_role}
     if env.kms_key is not None:
         out["KmsKey"] = env.kms_key
+    if env.error is not None:
+        out["LastUpdate"] = {"Status": "FAILED", "Error": dict(env.error)}
     return {"Environment": out}
 
 

@@ -19,6 +19,9 @@ DeleteSecurityPolicy; "Common Errors"):
 - A collection encrypted with an AWS owned key reports ``kmsKeyArn`` ``"auto"``.
 - The KMS permission failures the service meets on the caller's behalf surface as
   AccessDeniedException (a common error of every API).
+- The principal's kms:DescribeKey and kms:CreateGrant are judged as the page's minimum key-policy
+  statement writes them (through aoss, for an AWS resource), so that the page's own sample lets the
+  model create the policy, as the static rule AOSS-14 says (:func:`_principal_may`).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from typing import Any
 
 from kms_conformance.arns import parse_arn
 from kms_conformance.errors import InputError, UnsupportedOperation
-from kms_conformance.kms import World, kms_call
+from kms_conformance.kms import Key, KmsRequest, World, authorize, kms_call
 from kms_conformance.kms.errors import AwsError
 from kms_conformance.models.aoss_policies import (
     AWS_OWNED,
@@ -331,9 +334,33 @@ def _authorize(world: World, caller: str, action: str, patterns: Sequence[str]) 
         raise AwsError("AccessDeniedException", f"User: {caller} is not authorized to perform: {action} ({reasons[0]})")
 
 
+def _principal_may(world: World, caller: str, key: Key, operation: str) -> None:
+    """Whether the principal who names the key has ``operation`` on it as section "고객 관리형 키에 대한
+    키 정책" writes the permission: "OpenSearch 서버리스는 선택한 보안 주체를 대신하여 KMS 키를 사용할
+    권한을 얻습니다" (the service gets permission to use the key on behalf of the principal), and the
+    page's minimum statement allows kms:DescribeKey and kms:CreateGrant through
+    ``aoss.<region>.amazonaws.com`` with ``kms:GrantIsForAWSResource`` true. The request is judged in
+    that context (:data:`FOR_AWS_RESOURCE`; for CreateGrant, the grant of :data:`GRANT_CONTEXT`), as the
+    static rule AOSS-14 judges it. The key's validation itself ("DescribeKey요청") is among the internal
+    operations the page says the service performs with its grant, not a request of the principal's own,
+    so a DescribeKey request's usual context (where AWS KMS documents no kms:GrantIsForAWSResource) is
+    not what decides. Raises AccessDeniedException."""
+    extra: dict[str, str | tuple[str, ...]] = dict(FOR_AWS_RESOURCE)
+    if operation == "CreateGrant":
+        extra.update({k: tuple(v) if isinstance(v, list | tuple) else str(v) for k, v in GRANT_CONTEXT.items()})
+    decision = authorize(KmsRequest(operation=operation, caller=caller, key=key, via_service=_via(world),
+                                    extra_context=extra),
+                         identity_policies=world.identity_policies(caller), grants=world.grants_of(key))
+    if not decision.allowed:
+        raise AwsError("AccessDeniedException", f"User: {caller} is not authorized to perform: kms:{operation} on "
+                                                f"resource: {key.arn} ({decision.reason})")
+
+
 def _attach_key(world: World, caller: str, st: AossState, key_ref: str) -> str:
-    """Check the key as OpenSearch Serverless does on the caller's behalf (DescribeKey through aoss),
-    create the grant when the key is new to the account's policies, and return the key ARN."""
+    """Check the key as OpenSearch Serverless does on the caller's behalf: the principal's kms:DescribeKey
+    and kms:CreateGrant as the page's minimum statement gives them (:func:`_principal_may`), then the
+    grant (CreateGrant as the principal through aoss) when the key is new to the account's policies;
+    return the key ARN."""
     try:
         key = world.resolve_key(key_ref, allow_alias=False)
     except AwsError:
@@ -341,7 +368,8 @@ def _attach_key(world: World, caller: str, st: AossState, key_ref: str) -> str:
     if not key.symmetric or key.key_usage != "ENCRYPT_DECRYPT":
         raise AwsError("ValidationException", f"The KMS key {key.arn} is not a symmetric encryption key")
     try:
-        kms_call(world, caller, "DescribeKey", {"KeyId": key.arn}, via_service=_via(world))
+        _principal_may(world, caller, key, "DescribeKey")
+        _principal_may(world, caller, key, "CreateGrant")
         if key.arn not in st.grants:
             out = kms_call(world, caller, "CreateGrant", {
                 "KeyId": key.arn, "GranteePrincipal": AOSS_PRINCIPAL, "RetiringPrincipal": AOSS_PRINCIPAL,

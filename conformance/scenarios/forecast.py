@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kms_conformance.models.forecast import CALLER_ACTIONS, FORECAST_PRINCIPAL, SERVICE
-from kms_conformance.scenarios.steps import fill, must, new_key, new_role
+from kms_conformance.scenarios.steps import Settled, Status, fill, must, new_key, new_role, settle
 from kms_conformance.strategies import forecast as fst
 from kms_conformance.targets.base import Outcome, Target
 
@@ -85,6 +85,35 @@ def describe_resource(target: Target, st_: Stage, kind: str, arn: str) -> Outcom
     ``arn``, as the caller."""
     op, member = ("DescribeDataset", "DatasetArn") if kind == "CreateDataset" else ("DescribePredictor", "PredictorArn")
     return target.call(SERVICE, op, {member: arn}, principal=st_.caller)
+
+
+#: DescribeDataset's and DescribePredictor's Status once creation is over (Forecast API Reference:
+#: ACTIVE | CREATE_PENDING | CREATE_IN_PROGRESS | CREATE_FAILED | ...).
+ACTIVE, CREATE_FAILED = ("ACTIVE",), ("CREATE_FAILED",)
+
+
+def created_resource(target: Target, st_: Stage, kind: str, *, encrypted: bool = True) -> tuple[Settled, str]:
+    """:func:`create_resource` reduced to one fact (:func:`~kms_conformance.scenarios.steps.settle`):
+    ``fails`` when the request is refused or the resource ends CREATE_FAILED (DescribePredictor's
+    ``Message`` in ``detail``; DescribeDataset has none), ``OK`` when it ends ACTIVE. Forecast creates
+    datasets and predictors asynchronously, so what goes wrong with the role or the key may show only
+    in the status."""
+    out, arn = create_resource(target, st_, kind, encrypted=encrypted)
+    if out.ok and not arn:
+        return Settled("unknown", "the create response names no ARN to read the status of", out), arn
+
+    def status(described: Mapping[str, Any]) -> Status:
+        return described.get("Status"), str(described.get("Message") or "")
+
+    return settle(out, lambda: describe_resource(target, st_, kind, arn), status,
+                  done=ACTIVE, failed=CREATE_FAILED), arn
+
+
+def refusal_or_fact(settled: Settled) -> str:
+    """The error code of a refused request, else the settled fact (``OK``, ``fails``, ``pending``...):
+    for the rules whose page names the error the request itself gets (FORECAST-13's
+    AccessDeniedException), an accepted request that fails later is not that error."""
+    return settled.outcome.code if not settled.outcome.ok else settled.fact
 
 
 def import_job(target: Target, st_: Stage, dataset_arn: str) -> Outcome:
@@ -174,14 +203,18 @@ def grants_left(target: Target, key_arn: str) -> list[list[str]] | str:
 
 
 __all__ = [
+    "ACTIVE",
+    "CREATE_FAILED",
     "MONITORED_EVENTS",
     "Stage",
     "create_resource",
+    "created_resource",
     "describe_resource",
     "follow_up",
     "grants_left",
     "import_job",
     "kms_events",
+    "refusal_or_fact",
     "remove_role_access",
     "stage",
 ]

@@ -14,7 +14,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from kms_conformance.models.mwaa import BOTO, GRANTS, airflow_principal, grant_operations
+from kms_conformance.models.mwaa import BOTO, GRANTS, airflow_principal, grant_operations, logs_statement
 from kms_conformance.scenarios import steps
 from kms_conformance.targets.base import Outcome, Target
 
@@ -48,9 +48,42 @@ def new_environment(target: Target, stem: str = "") -> tuple[str, str]:
     return name, role
 
 
+def environment_key(target: Target, *, multi_region: bool = False) -> Mapping[str, Any]:
+    """A new key an environment can use (its KeyMetadata): the default key policy and the page's
+    CloudWatch Logs statement (MWAA-08), so that a rule about something else does not see the
+    environment fail for its encrypted logs."""
+    policy = steps.default_key_policy(target.account)
+    policy["Statement"].append(logs_statement(target.region, target.account))
+    return steps.new_key(target, policy, multi_region=multi_region)
+
+
 def create_environment(target: Target, params: Mapping[str, Any], principal: str | None = None) -> Outcome:
     """CreateEnvironment as ``principal`` (None: the administrator)."""
     return target.call(BOTO, "CreateEnvironment", params, principal=principal)
+
+
+#: GetEnvironment's Status once creation is over (MWAA API Reference, "Environment": CREATING |
+#: CREATE_FAILED | AVAILABLE | ...).
+AVAILABLE, CREATE_FAILED = ("AVAILABLE",), ("CREATE_FAILED",)
+
+
+def created_environment(target: Target, params: Mapping[str, Any], principal: str | None = None) -> steps.Settled:
+    """CreateEnvironment (:func:`create_environment`) reduced to one fact (:func:`steps.settle`):
+    ``fails`` when it is refused or the environment ends CREATE_FAILED (``LastUpdate.Error`` in
+    ``detail``), ``OK`` when it ends AVAILABLE. MWAA creates environments asynchronously, so a key it
+    cannot use may show only in the status. A response without the environment's ``Arn`` (what
+    CreateEnvironment returns) leaves nothing to poll: ``unknown``."""
+    out = create_environment(target, params, principal)
+    if out.ok and not out.value.get("Arn"):
+        return steps.Settled("unknown", "the CreateEnvironment response names no Arn", out)
+
+    def status(value: Mapping[str, Any]) -> steps.Status:
+        env = value.get("Environment") or {}
+        error = (env.get("LastUpdate") or {}).get("Error") or {}
+        return env.get("Status"), " ".join(str(error[k]) for k in ("ErrorCode", "ErrorMessage") if error.get(k))
+
+    return steps.settle(out, lambda: target.call(BOTO, "GetEnvironment", {"Name": params["Name"]}), status,
+                        done=AVAILABLE, failed=CREATE_FAILED)
 
 
 def environment_status(target: Target, name: str) -> tuple[str, str | None]:
@@ -111,10 +144,14 @@ def page_grant_facts(target: Target, key_arn: str, env: str) -> tuple[str, list[
 
 
 __all__ = [
+    "AVAILABLE",
+    "CREATE_FAILED",
     "EXECUTION_ROLE_SERVICES",
     "WILDCARD_FAMILIES",
     "create_environment",
+    "created_environment",
     "delete_environment",
+    "environment_key",
     "environment_params",
     "environment_status",
     "grant_facts",

@@ -60,12 +60,13 @@ from kms_conformance.models.forecast import SERVICE, EncryptionConfig, parse_req
 from kms_conformance.policy import names_principal_directly, wildcard_match
 from kms_conformance.rules import RuleBuilder, ServiceSpec, register_service, rule
 from kms_conformance.scenarios.forecast import (
-    create_resource,
+    created_resource,
     describe_resource,
     follow_up,
     grants_left,
     import_job,
     kms_events,
+    refusal_or_fact,
     remove_role_access,
     stage,
 )
@@ -204,9 +205,9 @@ def encryption_config_is_kept(target: Target, example: Mapping[str, Any]) -> dic
     """CreateDataset/CreatePredictor with ``EncryptionConfig`` succeeds and DescribeDataset /
     DescribePredictor returns the same configuration."""
     st_ = stage(target, example)
-    out, arn = create_resource(target, st_, example["resource"])
-    facts: dict[str, Any] = {"create": out.code}
-    if out.ok:
+    settled, arn = created_resource(target, st_, example["resource"])
+    facts: dict[str, Any] = {"create": settled.fact}
+    if settled.ok:
         described = describe_resource(target, st_, example["resource"], arn)
         facts["describe"] = described.code
         facts["same_config"] = described.value.get("EncryptionConfig") == {"RoleArn": st_.role,
@@ -229,9 +230,9 @@ def import_job_uses_dataset_key(target: Target, example: Mapping[str, Any]) -> d
     its access to the key, an import job into an encrypted dataset fails with
     AccessDeniedException, while one into an unencrypted dataset still succeeds."""
     st_ = stage(target, example)
-    out, dataset = create_resource(target, st_, "CreateDataset", encrypted=example["encrypted"])
-    facts: dict[str, Any] = {"CreateDataset": out.code}
-    if not out.ok:
+    settled, dataset = created_resource(target, st_, "CreateDataset", encrypted=example["encrypted"])
+    facts: dict[str, Any] = {"CreateDataset": settled.fact}
+    if not settled.ok:
         return facts
     if example["remove_access"]:
         facts["PutKeyPolicy"] = remove_role_access(target, st_, example).code
@@ -251,11 +252,11 @@ FORECAST_03 = rule(
 def forecast_assumes_role(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """"Forecast will assume that role and use the key" (the second half of the sentence whose two
     members FORECAST-01 checks): a role that does not trust forecast.amazonaws.com cannot be
-    assumed, so the request fails (the fact is whether it succeeded; the model answers
-    InvalidInputException, the error the API documents for bad input)."""
+    assumed, so the request fails (the fact is ``fails``: refused, or accepted and ended CREATE_FAILED;
+    the model refuses with InvalidInputException, the error the API documents for bad input)."""
     st_ = stage(target, example, trusts_forecast=example["trusts_forecast"])
-    out, _ = create_resource(target, st_, example["resource"])
-    return {"succeeded": out.ok}
+    settled, _ = created_resource(target, st_, example["resource"])
+    return {"create": settled.fact}
 
 
 FORECAST_04 = rule(
@@ -274,9 +275,9 @@ def default_service_keys(target: Target, example: Mapping[str, Any]) -> dict[str
     default service encryption": without EncryptionConfig the request succeeds whether or not the
     caller has any KMS permission, and the resource has no EncryptionConfig."""
     st_ = stage(target, {}, caller_kms=example["caller_kms"])
-    out, arn = create_resource(target, st_, example["resource"], encrypted=False)
-    facts: dict[str, Any] = {"create": out.code}
-    if out.ok:
+    settled, arn = created_resource(target, st_, example["resource"], encrypted=False)
+    facts: dict[str, Any] = {"create": settled.fact}
+    if settled.ok:
         described = describe_resource(target, st_, example["resource"], arn)
         facts["describe"] = described.code
         facts["has_encryption_config"] = "EncryptionConfig" in described.value
@@ -302,9 +303,9 @@ def follow_ups_inherit_configuration(target: Target, example: Mapping[str, Any])
     on an unencrypted predictor they do not depend on the key at all). Page defect: the operation
     is spelled "CreatePredictorExplanability"; the API is CreateExplainability."""
     st_ = stage(target, example)
-    out, predictor = create_resource(target, st_, "CreatePredictor", encrypted=example["encrypted"])
-    facts: dict[str, Any] = {"CreatePredictor": out.code}
-    if not out.ok:
+    settled, predictor = created_resource(target, st_, "CreatePredictor", encrypted=example["encrypted"])
+    facts: dict[str, Any] = {"CreatePredictor": settled.fact}
+    if not settled.ok:
         return facts
     if example["remove_access"]:
         facts["PutKeyPolicy"] = remove_role_access(target, st_, example).code
@@ -328,12 +329,13 @@ def grant_created_as_role(target: Target, example: Mapping[str, Any]) -> dict[st
     using the IAM role that is passed during EncryptionConfig in the CreatePredictor or CreateDataset
     operation. Forecast assumes the role and does a create grant
     operation on your behalf": when only the caller (not the role) may create grants, the request
-    fails with AccessDeniedException; when the role may, it succeeds. The same holds for "when you
+    fails (refused, or accepted and ended CREATE_FAILED: the fact is ``fails``); when the role may, it
+    succeeds. The same holds for "when you
     create a predictor encrypted with a customer managed key, Amazon Forecast creates a grant on
     your behalf by sending a CreateGrant request to AWS KMS" (the examples' CreatePredictor)."""
     st_ = stage(target, example)
-    out, _ = create_resource(target, st_, example["resource"])
-    return {"create": out.code}
+    settled, _ = created_resource(target, st_, example["resource"])
+    return {"create": settled.fact}
 
 
 FORECAST_07 = rule(
@@ -356,8 +358,8 @@ def grant_operations(target: Target, example: Mapping[str, Any]) -> dict[str, An
     ``operations``), so a key policy that lets the role create only grants of other operations
     (``ForAllValues:StringEquals`` on ``kms:GrantOperations``) makes the request fail."""
     st_ = stage(target, example)
-    out, _ = create_resource(target, st_, example["resource"])
-    return {"create": out.code}
+    settled, _ = created_resource(target, st_, example["resource"])
+    return {"create": settled.fact}
 
 
 FORECAST_08 = rule(
@@ -389,9 +391,9 @@ def revoked_access_denies_create_forecast(target: Target, example: Mapping[str, 
             "KeyId": st_.key_arn, "GranteePrincipal": st_.role,
             "Operations": ["DescribeKey", "CreateGrant", "RetireGrant", *fst.GRANT_OPERATIONS]}))
         grant_id = made.value["GrantId"]
-    out, predictor = create_resource(target, st_, "CreatePredictor")
-    facts: dict[str, Any] = {"CreatePredictor": out.code}
-    if not out.ok:
+    settled, predictor = created_resource(target, st_, "CreatePredictor")
+    facts: dict[str, Any] = {"CreatePredictor": settled.fact}
+    if not settled.ok:
         return facts
     facts["CreateForecast_before"] = follow_up(target, st_, "CreateForecast", predictor).code
     if grant_id is not None:
@@ -421,8 +423,8 @@ def asymmetric_key_refused(target: Target, example: Mapping[str, Any]) -> dict[s
     does with another key: an asymmetric encryption key (RSA, ENCRYPT_DECRYPT) in EncryptionConfig
     makes the request fail; a symmetric one succeeds."""
     st_ = stage(target, example)
-    out, _ = create_resource(target, st_, example["resource"])
-    return {"succeeded": out.ok}
+    settled, _ = created_resource(target, st_, example["resource"])
+    return {"create": settled.fact}
 
 
 def _role_access_rule(rule_id: str, action: str, title: str, quote: str) -> RuleBuilder:
@@ -453,10 +455,11 @@ def role_may_describe_key(setup: Setup) -> list[str]:
 
 @FORECAST_10.behavior_(examples=lambda: fst.missing_action_examples(["kms:DescribeKey"], "role"))
 def describe_key_needed(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
-    """Without kms:DescribeKey for the role, CreateDataset/CreatePredictor fail with AccessDeniedException."""
+    """Without kms:DescribeKey for the role, CreateDataset/CreatePredictor fail: refused, or accepted and
+    ended CREATE_FAILED (Forecast creates asynchronously; the page names no error for the role)."""
     st_ = stage(target, example)
-    out, _ = create_resource(target, st_, example["resource"])
-    return {"create": out.code}
+    settled, _ = created_resource(target, st_, example["resource"])
+    return {"create": settled.fact}
 
 
 FORECAST_11 = _role_access_rule(
@@ -475,10 +478,11 @@ def role_may_create_grant(setup: Setup) -> list[str]:
 
 @FORECAST_11.behavior_(examples=lambda: fst.missing_action_examples(["kms:CreateGrant"], "role"))
 def create_grant_needed(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
-    """Without kms:CreateGrant for the role, CreateDataset/CreatePredictor fail with AccessDeniedException."""
+    """Without kms:CreateGrant for the role, CreateDataset/CreatePredictor fail: refused, or accepted and
+    ended CREATE_FAILED (Forecast creates asynchronously; the page names no error for the role)."""
     st_ = stage(target, example)
-    out, _ = create_resource(target, st_, example["resource"])
-    return {"create": out.code}
+    settled, _ = created_resource(target, st_, example["resource"])
+    return {"create": settled.fact}
 
 
 FORECAST_12 = _role_access_rule(
@@ -504,8 +508,8 @@ def grants_retired_after_operation(target: Target, example: Mapping[str, Any]) -
     (ListGrants), whether or not the key policy lists kms:RetireGrant (the grant names the role as
     its retiring principal)."""
     st_ = stage(target, example)
-    out, _ = create_resource(target, st_, example["resource"])
-    return {"create": out.code, "grants_left": grants_left(target, st_.key_arn)}
+    settled, _ = created_resource(target, st_, example["resource"])
+    return {"create": settled.fact, "grants_left": grants_left(target, st_.key_arn)}
 
 
 FORECAST_13 = rule(
@@ -535,10 +539,12 @@ def caller_may_decrypt_and_generate(setup: Setup) -> list[str]:
 
 @FORECAST_13.behavior_(examples=lambda: fst.missing_action_examples(list(fst.CALLER_ACTIONS), "caller"))
 def caller_validation(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
-    """A caller without kms:Decrypt or kms:GenerateDataKey gets AccessDeniedException."""
+    """A caller without kms:Decrypt or kms:GenerateDataKey gets AccessDeniedException: the request itself
+    is refused with the page's error (an accepted request that ends CREATE_FAILED is not what the page
+    says the caller receives)."""
     st_ = stage(target, example)
-    out, _ = create_resource(target, st_, example["resource"])
-    return {"create": out.code}
+    settled, _ = created_resource(target, st_, example["resource"])
+    return {"create": refusal_or_fact(settled)}
 
 
 FORECAST_16 = rule(
@@ -640,8 +646,8 @@ def via_service_limits_role(target: Target, example: Mapping[str, Any]) -> dict[
     st_ = stage(target, example)
     direct = target.call("kms", "CreateGrant", {"KeyId": st_.key_arn, "GranteePrincipal": st_.role,
                                                 "Operations": ["Decrypt"]}, principal=st_.role)
-    out, _ = create_resource(target, st_, example["resource"])
-    return {"direct_CreateGrant": direct.code, "create": out.code}
+    settled, _ = created_resource(target, st_, example["resource"])
+    return {"direct_CreateGrant": direct.code, "create": settled.fact}
 
 
 # --- rules: Monitoring your encryption keys for Amazon Forecast Service -----------------------------
@@ -669,8 +675,8 @@ def kms_requests_in_cloudtrail(target: Target, example: Mapping[str, Any]) -> di
     real account a scenario that looks at once may see none yet; moto has no LookupEvents
     (``unsupported``)."""
     st_ = stage(target, example)
-    out, _ = create_resource(target, st_, example["resource"], encrypted=example["encrypted"])
-    return {"create": out.code, **kms_events(target, st_)}
+    settled, _ = created_resource(target, st_, example["resource"], encrypted=example["encrypted"])
+    return {"create": settled.fact, **kms_events(target, st_)}
 
 
 # --- the service spec ------------------------------------------------------------------------------

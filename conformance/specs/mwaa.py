@@ -37,10 +37,10 @@ from kms_conformance.models.mwaa import (
 from kms_conformance.rules import ServiceSpec, register_service, rule
 from kms_conformance.scenarios import steps
 from kms_conformance.scenarios.mwaa import (
-    create_environment,
+    created_environment,
     delete_environment,
+    environment_key,
     environment_params,
-    environment_status,
     grant_facts,
     new_environment,
     page_grant_facts,
@@ -133,14 +133,15 @@ def check_same_region(setup: Setup) -> list[str]:
 @MWAA_01.behavior_(examples=region_examples)
 def scenario_same_region(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """CreateEnvironment with the key's ARN in the environment's Region succeeds; the same key ARN
-    written with another Region names no key there and is refused (ValidationException)."""
+    written with another Region names no key there and the creation fails (the model refuses it with
+    ValidationException; an environment that ends CREATE_FAILED fails too: the fact is ``fails``)."""
     name, role = new_environment(target, str(example.get("stem", "")))
-    arn = steps.new_key(target)["Arn"]
+    arn = environment_key(target)["Arn"]
     if example["other_region"] is not None:
         key = parse_key_arn(arn)
         assert key is not None
         arn = key_arn(key.partition, _other_region(target, example["other_region"]), key.account, key.resource_id)
-    return {"CreateEnvironment": create_environment(target, environment_params(name, arn, role)).code}
+    return {"CreateEnvironment": created_environment(target, environment_params(name, arn, role)).fact}
 
 
 MWAA_04 = rule(
@@ -198,9 +199,10 @@ def check_no_alias(setup: Setup) -> list[str]:
 @MWAA_02.behavior_(examples=key_form_examples)
 def scenario_no_alias(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """CreateEnvironment with the key's id or ARN succeeds; with an alias name or alias ARN of the
-    same key it is refused (ValidationException)."""
+    same key the creation fails (refused, as the model does with ValidationException, or ended
+    CREATE_FAILED)."""
     name, role = new_environment(target, str(example.get("stem", "")))
-    meta = steps.new_key(target)
+    meta = environment_key(target)
     form = example["form"]
     ref = meta["Arn"] if form == "arn" else meta["KeyId"]
     if form in ("alias", "alias-arn"):
@@ -210,7 +212,7 @@ def scenario_no_alias(target: Target, example: Mapping[str, Any]) -> dict[str, A
         key = parse_key_arn(meta["Arn"])
         assert key is not None
         ref = alias if form == "alias" else alias_arn(key.partition, key.region, key.account, alias)
-    return {"CreateEnvironment": create_environment(target, environment_params(name, ref, role)).code}
+    return {"CreateEnvironment": created_environment(target, environment_params(name, ref, role)).fact}
 
 
 MWAA_03 = rule(
@@ -236,11 +238,11 @@ def check_single_region_key(setup: Setup) -> list[str]:
 
 @MWAA_03.behavior_(examples=multi_region_examples)
 def scenario_no_multi_region(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
-    """CreateEnvironment with a multi-Region key is refused (ValidationException); with a
-    single-Region key it succeeds."""
+    """CreateEnvironment with a multi-Region key fails (refused, as the model does with
+    ValidationException, or ended CREATE_FAILED); with a single-Region key it succeeds."""
     name, role = new_environment(target, str(example.get("stem", "")))
-    arn = steps.new_key(target, multi_region=example["multi_region"])["Arn"]
-    return {"CreateEnvironment": create_environment(target, environment_params(name, arn, role)).code}
+    arn = environment_key(target, multi_region=example["multi_region"])["Arn"]
+    return {"CreateEnvironment": created_environment(target, environment_params(name, arn, role)).fact}
 
 
 # --- 작동 방식 (How it works) -----------------------------------------------------------------------------
@@ -285,9 +287,9 @@ def check_caller_key_permissions(setup: Setup) -> list[str]:
 @MWAA_07.behavior_(examples=caller_examples)
 def scenario_caller_permissions(target: Target, example: Mapping[str, Any]) -> dict[str, Any]:
     """A role allowed kms:DescribeKey and kms:CreateGrant on the key through airflow.<region> creates
-    the environment; without CreateGrant, or with the statement bound to another Region, it is refused.
-    Inferred: the page names no error; any refusal (client error) is accepted where the reference model
-    answers AccessDeniedException."""
+    the environment; without CreateGrant, or with the statement bound to another Region, the creation
+    fails: refused (the model answers AccessDeniedException) or accepted and ended CREATE_FAILED; the
+    page names no error, so the fact is ``fails`` either way."""
     name, exec_role = new_environment(target, str(example.get("stem", "")))
     user = steps.new_role(target, "mwaa-user", inline_policies={"mwaa": {"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": ["airflow:*", "iam:PassRole"], "Resource": "*"}]}})
@@ -299,8 +301,8 @@ def scenario_caller_permissions(target: Target, example: Mapping[str, Any]) -> d
     policy["Statement"].append(caller_key_statement(user, region, actions))
     policy["Statement"].append(logs_statement(target.region, target.account))
     arn = steps.new_key(target, policy)["Arn"]
-    out = create_environment(target, environment_params(name, arn, exec_role), principal=user)
-    return {"CreateEnvironment": out.code}
+    out = created_environment(target, environment_params(name, arn, exec_role), principal=user)
+    return {"CreateEnvironment": out.fact}
 
 
 MWAA_06 = rule(
@@ -319,8 +321,8 @@ def scenario_grants_retired(target: Target, example: Mapping[str, Any]) -> dict[
     is left on the key. (Asynchronous on AWS: a real account may need a wait before ListGrants shows
     it.)"""
     name, role = new_environment(target, str(example.get("stem", "")))
-    arn = steps.new_key(target)["Arn"]
-    created = create_environment(target, environment_params(name, arn, role)).code
+    arn = environment_key(target)["Arn"]
+    created = created_environment(target, environment_params(name, arn, role)).fact
     before = len(grant_facts(target, arn, name)[1])
     deleted = delete_environment(target, name).code
     after = len(grant_facts(target, arn, name)[1])
@@ -352,8 +354,8 @@ def scenario_four_grants(target: Target, example: Mapping[str, Any]) -> dict[str
     each wildcard entry, ``kms:ReEncrypt*``, ``kms:GenerateDataKey*``), and none outside the list with
     its wildcards expanded (the exact lists are not compared: the wildcards leave them open)."""
     name, role = new_environment(target, str(example.get("stem", "")))
-    arn = steps.new_key(target)["Arn"]
-    created = create_environment(target, environment_params(name, arn, role)).code
+    arn = environment_key(target)["Arn"]
+    created = created_environment(target, environment_params(name, arn, role)).fact
     code, grants = page_grant_facts(target, arn, name)
     return {"CreateEnvironment": created, "ListGrants": code, "grants": grants}
 
@@ -399,8 +401,8 @@ def scenario_logs_statement(target: Target, example: Mapping[str, Any]) -> dict[
     """With the CloudWatch Logs statement the environment's encrypted log groups can be written and the
     environment does not fail; without it (or with it bound to another Region's log groups) CloudWatch
     Logs cannot use the key and the environment ends CREATE_FAILED. Inferred: the page says the key
-    policy must be updated, not how the environment fails; any refusal of a call counts as the
-    reference model's."""
+    policy must be updated, not how the environment fails; a refused CreateEnvironment and an
+    environment that ends CREATE_FAILED are both ``fails``."""
     name, role = new_environment(target, str(example.get("stem", "")))
     policy = steps.default_key_policy(target.account)
     if example["statement"] != "absent":
@@ -408,9 +410,7 @@ def scenario_logs_statement(target: Target, example: Mapping[str, Any]) -> dict[
         arn_region = other if example["statement"] == "other-region" else None
         policy["Statement"].append(logs_statement(target.region, target.account, arn_region))
     arn = steps.new_key(target, policy)["Arn"]
-    created = create_environment(target, environment_params(name, arn, role)).code
-    got, status = environment_status(target, name)
-    return {"CreateEnvironment": created, "GetEnvironment": got, "failed": status == "CREATE_FAILED"}
+    return {"CreateEnvironment": created_environment(target, environment_params(name, arn, role)).fact}
 
 
 # --- the service spec -----------------------------------------------------------------------------
