@@ -53,7 +53,8 @@ class Call:
     it had to succeed for the scenario to go on; ``control``: a check the scenario makes on the
     way; ``subject``: what the rule is about), the ``outcome`` (``{"code", "message"}``), the
     response (JSON-able, trimmed) and, for subject calls, what the reference model answered to the
-    same call (``{"code"}``)."""
+    same call (``{"code"}``, plus ``"checks"`` when both succeeded and the target's response lacks
+    what the model's has: ``targets.recording.response_checks``)."""
 
     service: str
     operation: str
@@ -62,7 +63,7 @@ class Call:
     role: str
     outcome: Mapping[str, str]
     response: Any = None
-    expected: Mapping[str, str] | None = None
+    expected: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -252,18 +253,26 @@ def report_from_dict(data: Mapping[str, Any]) -> Report:
     meta_raw["target_notes"] = tuple(meta_raw.get("target_notes", ()))
     meta_raw["cleanup"] = cleanup_from_dict(meta_raw.get("cleanup"))
     meta = RunMeta(**meta_raw)
-    results = []
-    for raw in data["results"]:
-        item = dict(raw)
-        item["verdict"] = Verdict(item["verdict"])
-        item["kind"] = tuple(item.get("kind", ()))
-        if item.get("known") is not None:
-            item["known"] = KnownDivergence(**item["known"])
-        item["findings"] = tuple(_finding_from_dict(f) for f in item.get("findings", ()))
-        if item.get("inconclusive") is not None:
-            item["inconclusive"] = Inconclusive(**item["inconclusive"])
-        results.append(RuleResult(**item))
+    results = [result_from_dict(raw) for raw in data["results"]]
     return Report(meta=meta, results=tuple(results))  # read as the current schema (an @1 report is upgraded)
+
+
+def result_to_dict(result: RuleResult) -> dict[str, Any]:
+    """One result in the JSON form of ``report.json``'s ``results`` (also a journal line's)."""
+    return _result_to_dict(result)
+
+
+def result_from_dict(raw: Mapping[str, Any]) -> RuleResult:
+    """Inverse of :func:`result_to_dict`; KeyError/ValueError/TypeError when malformed."""
+    item = dict(raw)
+    item["verdict"] = Verdict(item["verdict"])
+    item["kind"] = tuple(item.get("kind", ()))
+    if item.get("known") is not None:
+        item["known"] = KnownDivergence(**item["known"])
+    item["findings"] = tuple(_finding_from_dict(f) for f in item.get("findings", ()))
+    if item.get("inconclusive") is not None:
+        item["inconclusive"] = Inconclusive(**item["inconclusive"])
+    return RuleResult(**item)
 
 
 def with_known(result: RuleResult, known: KnownDivergence | None) -> RuleResult:

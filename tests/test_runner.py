@@ -222,8 +222,9 @@ def test_distinct_divergences_are_distinct_findings_each_shrunk_with_its_calls()
     by_example = {f.counterexample: f for f in result.findings}
     assert sorted(by_example) == [20, 70]  # each shrunk to its own minimum
     low, high = by_example[20], by_example[70]
-    assert low.signature == 'Op: "OK" vs "AccessDeniedException" [low]'
-    assert high.signature == 'Op: "AccessDeniedException" vs "OK" [high]'
+    # the service of the first subject call answering another code, expected vs observed, and the feature
+    assert low.signature == 'svc: "OK" vs "AccessDeniedException" [low]'
+    assert high.signature == 'svc: "AccessDeniedException" vs "OK" [high]'
     assert low.expected == {"Op": "OK"} and low.observed == {"Op": "AccessDeniedException"}  # _feature not compared
     assert high.summary.startswith("svc:Op answered OK where the reference model answers AccessDeniedException")
     assert all(f.replay == "r" for f in result.findings)
@@ -237,6 +238,37 @@ def test_distinct_divergences_are_distinct_findings_each_shrunk_with_its_calls()
     assert subject.response == {"x": 70, "Blob": {"base64": "AAE="}}
     assert json.dumps([dataclasses.asdict(c) for c in high.calls])  # JSON-able
     assert result.counterexample == result.findings[0].counterexample
+
+
+def _two_operations(target: Target, example: int) -> dict[str, Any]:
+    """An example calls ``svc:Read`` (even) or ``svc:Write`` (odd): the same defect shows on either."""
+    operation = "Read" if example % 2 == 0 else "Write"
+    return {operation: target.call("svc", operation, {"x": example}, principal="arn:aws:iam::1:role/r").code}
+
+
+def test_one_defect_on_several_operations_is_one_finding() -> None:
+    """Facts of other names, the same answer (OK where the model refuses) on a call of the same service: one
+    finding, not one per operation."""
+    result = run_rule(make_rule(scen=_two_operations), FakeTarget(threshold=1000), FakeTarget(), profile=FAST,
+                      seed=0, replay="r")
+    assert result.verdict is Verdict.NONCONFORMANT
+    assert [f.signature for f in result.findings] == ['svc: "AccessDeniedException" vs "OK"']
+
+
+def test_a_response_lacking_what_the_model_has_is_checked() -> None:
+    from kms_conformance.targets.recording import Recorded, to_calls, until_divergence
+
+    def listed(n: int) -> Recorded:
+        return Recorded("kms", "ListGrants", {"KeyId": "k"}, None, Outcome(ok=True, value={"Grants": [{}] * n}))
+
+    stage = Recorded("kms", "CreateKey", {}, None, Outcome(ok=True, value={"KeyId": "k"}), role="stage")
+    calls = to_calls([stage, listed(0)], [stage, listed(1)])
+    assert calls[1].expected == {"code": "OK", "checks": [{"path": ["Grants"], "length": 1}]}
+    assert [c["operation"] for c in until_divergence([dataclasses.asdict(c) for c in calls])] == \
+        ["CreateKey", "ListGrants"]
+    same = to_calls([stage, listed(1)], [stage, listed(1)])
+    assert same[1].expected == {"code": "OK"}
+    assert until_divergence([dataclasses.asdict(c) for c in same]) == []  # nothing shows a divergence
 
 
 def test_findings_are_the_same_for_the_same_seed() -> None:

@@ -2,7 +2,8 @@
 
 Hypothesis draws examples from ``rule.behavior.examples()``; each example's scenario runs on the
 reference model and on the target under test, and ``rule.behavior.compare`` says whether their
-facts differ. Every distinct divergence (its signature, :func:`signature`) is shrunk to a minimal
+facts differ. Every distinct divergence (its signature: :func:`call_signature` when a subject call
+answers another code than on the model, else :func:`signature` of the facts) is shrunk to a minimal
 counterexample of its own and becomes a :class:`~kms_conformance.verdicts.Finding` with the
 expected and observed facts and the calls both sides made. A stage or control step the model
 completes that fails on the target makes the rule ``inconclusive`` (``blocked_by``:
@@ -181,6 +182,22 @@ def signature(compare: Callable[..., str | None], expected: Mapping[str, Any], o
     return text + (f" [{feature}]" if feature is not None else "")
 
 
+def call_signature(calls: Sequence[Any], feature: Any) -> str | None:
+    """The signature of a divergence a call shows (``calls``: the report's calls, subject calls with the
+    model's ``expected``): the service of the first subject call whose code differs from the reference
+    model's, expected vs observed code, plus the scenario's ``_feature``; None when every call answered
+    as on the model (the facts differ in what the responses held: :func:`signature`). The operation is
+    not part of it: one defect (moto authorizes no KMS call) shows on whichever call an example makes
+    first, and a scenario whose kinds of example must stay apart says so with ``_feature``.
+    ``kms: "AccessDeniedException" vs "OK" [Deny]``."""
+    for call in calls:
+        expected = call.expected.get("code") if call.role == "subject" and call.expected else None
+        if expected is not None and expected != call.outcome.get("code"):
+            text = f"{call.service}: {_norm(expected)} vs {_norm(call.outcome.get('code'))}"
+            return text + (f" [{feature}]" if feature is not None else "")
+    return None
+
+
 def _example_key(example: Any) -> str:
     """The identity of an example within one rule's run (equal examples, equal keys)."""
     try:
@@ -192,7 +209,7 @@ def _example_key(example: Any) -> str:
 def _run_example(rule: Rule, target: Target, reference: Target, example: Any,
                  owners: Mapping[str, str]) -> _Seen:
     """Run one example on the reference model and on the target, and judge it."""
-    from kms_conformance.targets.recording import RecordingTarget
+    from kms_conformance.targets.recording import RecordingTarget, to_calls
 
     behavior = rule.behavior
     assert behavior is not None
@@ -218,6 +235,8 @@ def _run_example(rule: Rule, target: Target, reference: Target, example: Any,
         sig = signature(behavior.compare, expected, observed, feature) if diff else ""
     except Exception as exc:
         raise Stop(Verdict.ERROR, f"the rule's compare failed: {describe_exc(exc)}") from None
+    if diff:
+        sig = call_signature(to_calls(tgt.calls, ref.calls, responses=False), feature) or sig
     return _Seen(expected, observed, diff, sig, None, tgt.calls, ref.calls)
 
 
@@ -306,6 +325,8 @@ def run_behavior(rule: Rule, target: Target, reference: Target, profile: Profile
     def one_pass(explore: bool) -> dict[str, Any] | None:
         """Run Hypothesis once; a verdict that ends the rule, or None."""
         test = hypothesis_settings(profile, n, explore=explore)(hyp_seed(seed)(given(strategy)(check)))
+        if not profile.database:  # nothing to store under a key: skip hashing check's source on every pass
+            test._hypothesis_internal_database_key = None
         try:
             test()
         except Stop as stop:
@@ -365,16 +386,20 @@ def _summary_line(group: _Group, diff: str) -> str:
 def _nonconformant(state: _State, groups: Sequence[_Group]) -> dict[str, Any]:
     """Every group as a finding, the most frequent first (in exploration; ties: first found); the
     first finding also fills the result's own fields."""
-    from kms_conformance.targets.recording import to_calls
+    import dataclasses
+
+    from kms_conformance.targets.recording import NOT_REPRODUCIBLE, to_calls, until_divergence
 
     findings = []
     for g in groups:
         assert g.last is not None
         example, expected, observed, diff = g.last
+        calls = to_calls(g.calls, g.reference_calls)
         summary = _summary_line(g, diff) + ("" if g.shrunk else " (not shrunk)")
+        if not until_divergence([dataclasses.asdict(c) for c in calls]):
+            summary += f" ({NOT_REPRODUCIBLE})"
         findings.append(Finding(signature=g.signature, summary=summary, counterexample=jsonable(example),
-                                expected=jsonable(expected), observed=jsonable(observed),
-                                calls=to_calls(g.calls, g.reference_calls)))
+                                expected=jsonable(expected), observed=jsonable(observed), calls=calls))
     assert groups[0].last is not None
     example, expected, observed, diff = groups[0].last
     more = f" (+{len(findings) - 1} more distinct finding(s))" if len(findings) > 1 else ""

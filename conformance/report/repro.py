@@ -6,9 +6,12 @@ sent, principal, role ``stage``/``control``/``subject``, outcome, response and, 
 the reference model answered). :func:`repro_script` turns them into a Python script that uses boto3
 only (and moto's ``mock_aws`` in ``moto`` mode, or an endpoint URL in ``endpoint`` mode):
 
-* one statement per call, in the recorded order; a stage call must succeed, a subject call must answer
-  what the page says (the reference model's code), and a failed assertion names the call, the expected
-  and observed codes and the rule's id, title and quote;
+* one statement per call, in the recorded order, up to the first call that shows the divergence
+  (:func:`~kms_conformance.targets.recording.until_divergence`: later calls followed the target's answer);
+  a stage call must succeed, a subject call must answer what the page says (the reference model's code,
+  and, when no code differs, what the model's response held: ``expected["checks"]``), and a failed
+  assertion names the call, the expected and observed codes and the rule's id, title and quote; a
+  crash of the target while answering (moto in process raises its own exception) is ``InternalFailure``;
 * a value an earlier call returned (a key id or ARN, a role ARN, a grant id or token, a ciphertext...) is
   never copied from the recorded run: the script keeps each response and takes the value from it, also
   inside JSON policy documents passed as strings; the names the kit generated get a fresh token per run,
@@ -33,12 +36,14 @@ from typing import Any, Literal
 
 from kms_conformance.documents import DOCS
 from kms_conformance.scrub import REDACTED
+from kms_conformance.targets.recording import NOT_REPRODUCIBLE, until_divergence
 
 Mode = Literal["moto", "endpoint"]
 MODES: tuple[str, ...] = ("moto", "endpoint")
 
-#: Response keys whose string values identify something a later call may name.
-_ID_KEY = re.compile(r"(?:id|arn|token|endpoint|url|name)s?$", re.IGNORECASE)
+#: Response keys whose string values identify something a later call may name (or must quote back, as
+#: OpenSearch Serverless's ``policyVersion``).
+_ID_KEY = re.compile(r"(?:id|arn|token|endpoint|url|name|policyversion)s?$", re.IGNORECASE)
 #: The names the kit's boto3 targets generate: ``kmsc-<prefix>-<6 hex token>-<n>``.
 _KIT_NAME = re.compile(r"kmsc-[A-Za-z0-9-]*?-([0-9a-f]{6})-\d+")
 _ACCOUNT = re.compile(r"^\d{12}$")
@@ -448,11 +453,47 @@ def attempt(method, params):
         return "OK", method(**params)
     except ClientError as exc:
         return exc.response["Error"]["Code"], exc.response
+    except Exception as exc:  # the target crashed while answering (moto in process raises its own error)
+        return "InternalFailure", {"Error": {"Code": "InternalFailure", "Message": f"{type(exc).__name__}: {exc}"}}
+
+
+def dig(value, *path):
+    """The part of a response at path (None when it is absent)."""
+    for step in path:
+        try:
+            value = value[step]
+        except (KeyError, IndexError, TypeError):
+            return None
+    return value
 '''
 
 
-def _call_lines(n: int, call: Mapping[str, Any], renderer: _Renderer, byte_sources: Mapping[str, str]) -> list[str]:
-    """The statements of call ``n``: its parameters, the call, and the assertion its role asks for."""
+def _check_lines(n: int, call: Mapping[str, Any]) -> list[str]:
+    """The assertions on the response of subject call ``n`` (``expected["checks"]``: what the reference
+    model's response has that the target's lacked)."""
+    name = _body(_name(call))
+    lines = []
+    for check in (call.get("expected") or {}).get("checks") or ():
+        path = ", ".join(lit(p) if isinstance(p, str) else str(p) for p in check.get("path") or ())
+        part = f"dig(out_{n}, {path})" if path else f"out_{n}"
+        where = "/".join(str(p) for p in check.get("path") or ()) or "the response"
+        if "length" in check:
+            test, says = f"len({part} or []) == {int(check['length'])}", f"{int(check['length'])} item(s) in {where}"
+        elif "equals" in check:
+            test, says = f"{part} is {bool(check['equals'])}", f"{where} is {bool(check['equals'])}"
+        else:
+            test, says = f"{part} is not None", f"the response has {where}"
+        lines += [f"    assert {test}, (",
+                  f"        f\"{{RULE}} ({{TITLE}}): {name} (call {n}) answered without {_body(says)}, \"",
+                  f"        f\"which the page implies: {{QUOTE}} (response: {{out_{n}}})\"",
+                  "    )"]
+    return lines
+
+
+def _call_lines(n: int, call: Mapping[str, Any], renderer: _Renderer, byte_sources: Mapping[str, str],
+                checks: bool = False) -> list[str]:
+    """The statements of call ``n``: its parameters, the call, and the assertion its role asks for
+    (``checks``: also the assertions on its response)."""
     service, operation = str(call.get("service")), str(call.get("operation"))
     role = str(call.get("role") or "stage")
     name = _body(_name(call))
@@ -472,7 +513,7 @@ def _call_lines(n: int, call: Mapping[str, Any], renderer: _Renderer, byte_sourc
                 f"    assert code_{n} == {lit(expected)}, (",
                 f"        f\"{{RULE}} ({{TITLE}}): {name} (call {n}) answered {{code_{n}}}, \"",
                 f"        f\"the page says {_body(expected)}: {{QUOTE}} (response: {{out_{n}}})\"",
-                "    )"]
+                "    )", *(_check_lines(n, call) if checks else [])]
     if role == "control":
         return [*lines,
                 f"    assert code_{n} == {lit(expected)}, (",
@@ -481,8 +522,10 @@ def _call_lines(n: int, call: Mapping[str, Any], renderer: _Renderer, byte_sourc
     return [*lines, f"    assert code_{n} == \"OK\", f\"stage step {name} failed: {{code_{n}}}: {{out_{n}}}\""]
 
 
-def _main_body(calls: Sequence[Mapping[str, Any]], fixed: Sequence[tuple[str, str]]) -> tuple[list[str], set[str]]:
-    """The statements of ``main()`` (after the account line) and the variables they use."""
+def _main_body(calls: Sequence[Mapping[str, Any]], fixed: Sequence[tuple[str, str]],
+               checks: bool = False) -> tuple[list[str], set[str]]:
+    """The statements of ``main()`` (after the account line) and the variables they use (``checks``:
+    assert subject calls' responses too)."""
     sources = _sources(calls)
     available = list(fixed)
     byte_sources: dict[str, str] = {}
@@ -493,7 +536,7 @@ def _main_body(calls: Sequence[Mapping[str, Any]], fixed: Sequence[tuple[str, st
     for n, call in enumerate(calls, start=1):
         renderer = _Renderer(available)
         renderer.redacted = dict(redacted)
-        rendered.append(_call_lines(n, call, renderer, byte_sources))
+        rendered.append(_call_lines(n, call, renderer, byte_sources, checks))
         used |= renderer.used
         unrecovered += renderer.unrecovered
         for src in sources[n - 1]:
@@ -544,7 +587,11 @@ def repro_script(result: Any, finding_index: int = 0, *, mode: Mode = "moto",
     data = as_mapping(result)
     run = dict(as_mapping(meta)) if meta is not None else {}
     finding = _finding(data, finding_index)
-    calls = [as_mapping(c) for c in finding["calls"]]
+    calls = until_divergence([as_mapping(c) for c in finding["calls"]])
+    if not calls:
+        raise ReproUnavailable(f"{data.get('rule_id', '?')} finding {finding_index + 1}: {NOT_REPRODUCIBLE}")
+    by_code = any(c.get("role") == "subject" and (c.get("expected") or {}).get("code") != c["outcome"].get("code")
+                  for c in calls)
 
     tokens = sorted({m.group(1) for c in calls for s in _strings_in(c.get("params") or {})
                      for m in _KIT_NAME.finditer(s)})
@@ -553,7 +600,7 @@ def repro_script(result: Any, finding_index: int = 0, *, mode: Mode = "moto",
     account = str(run.get("account") or "")
     if _ACCOUNT.match(account):
         fixed.append((account, "ACCOUNT"))
-    body, used = _main_body(calls, fixed)
+    body, used = _main_body(calls, fixed, checks=not by_code)
 
     uses_token = any(var in used for var in token_vars.values())
     joined = "\n".join(body)

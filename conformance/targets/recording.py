@@ -161,25 +161,93 @@ def _outcome(outcome: Outcome) -> dict[str, str]:
     return {"code": outcome.code, "message": outcome.message}
 
 
-def to_calls(recorded: Sequence[Recorded], reference: Sequence[Recorded] = ()) -> tuple[Call, ...]:
+def response_checks(expected: Any, observed: Any, path: tuple[str | int, ...] = ()) -> list[dict[str, Any]]:
+    """What a response of the target lacks that the reference model's answer to the same call has, as
+    checks a reproduction can assert: a list of another length (``{"path", "length"}``), a field
+    missing (``{"path", "present": True}``), a boolean of the other value (``{"path", "equals"}``).
+    Other values (ids, ARNs, dates, names) differ between any two runs and are never compared.
+
+    >>> response_checks({"Grants": [{"GrantId": "a"}], "Truncated": False}, {"Grants": [], "Truncated": False})
+    [{'path': ['Grants'], 'length': 1}]
+    """
+    if isinstance(expected, Mapping):
+        if not isinstance(observed, Mapping):
+            return []
+        out: list[dict[str, Any]] = []
+        for key, value in expected.items():
+            if key == "ResponseMetadata":
+                continue
+            if key not in observed:
+                out.append({"path": [*path, str(key)], "present": True})
+            else:
+                out += response_checks(value, observed[key], (*path, str(key)))
+        return out
+    if isinstance(expected, list | tuple):
+        if not isinstance(observed, list | tuple):
+            return []
+        if len(expected) != len(observed):
+            return [{"path": list(path), "length": len(expected)}]
+        return [check for i, (e, o) in enumerate(zip(expected, observed, strict=True))
+                for check in response_checks(e, o, (*path, i))]
+    if isinstance(expected, bool) and isinstance(observed, bool) and expected != observed:
+        return [{"path": list(path), "equals": expected}]
+    return []
+
+
+def to_calls(recorded: Sequence[Recorded], reference: Sequence[Recorded] = (), *,
+             responses: bool = True) -> tuple[Call, ...]:
     """The report's calls of one example on the target. A subject call gets ``expected``: the code
     the reference model answered to the subject call of the same service and operation at the same
-    position among those (the n-th subject ``kms:Decrypt`` against the model's n-th)."""
-    answers: dict[tuple[str, str], list[str]] = {}
+    position among those (the n-th subject ``kms:Decrypt`` against the model's n-th), and when both
+    succeeded but the target's response lacks what the model's has, the checks of
+    :func:`response_checks` (``expected["checks"]``). ``responses=False``: the codes only (parameters
+    as sent, no responses, no checks), enough to tell divergences apart while exploring."""
+    answers: dict[tuple[str, str], list[Recorded]] = {}
     for r in reference:
         if r.role == "subject":
-            answers.setdefault((r.service, r.operation), []).append(r.outcome.code)
+            answers.setdefault((r.service, r.operation), []).append(r)
     seen: dict[tuple[str, str], int] = {}
     out = []
     for r in recorded:
-        expected = None
+        expected: dict[str, Any] | None = None
         if r.role == "subject":
             key = (r.service, r.operation)
             n = seen.get(key, 0)
             seen[key] = n + 1
-            codes = answers.get(key, [])
-            expected = {"code": codes[n]} if n < len(codes) else {"code": "<not called>"}
-        out.append(Call(service=r.service, operation=r.operation, params=plain(r.params), principal=r.principal,
-                        role=r.role, outcome=_outcome(r.outcome),
-                        response=trimmed(r.outcome.value) if r.outcome.ok else None, expected=expected))
+            model = answers.get(key, [])
+            if n < len(model):
+                expected = {"code": model[n].outcome.code}
+                if responses and model[n].outcome.ok and r.outcome.ok:
+                    checks = response_checks(plain(model[n].outcome.value), plain(r.outcome.value))
+                    if checks:
+                        expected["checks"] = checks
+            else:
+                expected = {"code": "<not called>"}
+        out.append(Call(service=r.service, operation=r.operation, params=plain(r.params) if responses else r.params,
+                        principal=r.principal, role=r.role, outcome=_outcome(r.outcome),
+                        response=trimmed(r.outcome.value) if responses and r.outcome.ok else None,
+                        expected=expected))
     return tuple(out)
+
+
+#: Why a finding has no standalone reproduction (its summary says so, ``report repro`` refuses it).
+NOT_REPRODUCIBLE = ("not reproducible standalone: no call answered differently from the reference model (the facts "
+                    "differ in what the calls left unobserved)")
+
+
+def until_divergence(calls: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The calls a reproduction makes (``calls`` in the report's JSON form): up to the first subject call
+    whose code differs from the reference model's, or the stage call that failed (later calls followed the
+    target's answer, which a conforming target would not give), else up to the last subject call with
+    response checks; empty when no call shows the divergence (:data:`NOT_REPRODUCIBLE`)."""
+
+    def subject(call: Mapping[str, Any]) -> Mapping[str, Any]:
+        return (call.get("expected") or {}) if call.get("role") == "subject" else {}
+
+    for i, call in enumerate(calls):
+        expected = subject(call)
+        code = (call.get("outcome") or {}).get("code")
+        if (expected and expected.get("code") != code) or (call.get("role") == "stage" and code != "OK"):
+            return list(calls[:i + 1])  # a failed stage ends a scenario: the model completed it (the rule's own)
+    last = [i for i, call in enumerate(calls) if subject(call).get("checks")]
+    return list(calls[:last[-1] + 1]) if last else []
