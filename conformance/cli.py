@@ -112,17 +112,40 @@ def _quiet_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
+def _command_of(words: Sequence[str]) -> str | None:
+    """The subcommand ``words`` name (the first word that is neither an option nor ``--color``'s value)."""
+    skip = False
+    for word in words:
+        if skip:
+            skip = False
+        elif word == "--color":
+            skip = True
+        elif not word.startswith("-"):
+            return word
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns (and exits with) the status.
 
     0 fine, 1 a ``must`` rule fails, 2 bad usage or input (one line), 3 an internal error (one
     line; ``--debug`` shows the traceback), 130 interrupted, 141 the reader of standard output went
-    away (``| head``). No traceback otherwise."""
-    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
+    away (``| head``). No traceback otherwise. ``run`` handles Ctrl-C from here on
+    (:mod:`kms_conformance.interrupts`): one pressed while it reads its options still ends in a report."""
+    from kms_conformance.interrupts import handled
+
+    words = list(sys.argv[1:] if argv is None else argv)
+    with handled() if _command_of(words) == "run" else contextlib.nullcontext():
+        return _main(words)
+
+
+def _main(argv: list[str]) -> int:
+    debug = "--debug" in argv
     try:
         parser = build_parser()
         config_defaults(parser, Path("pyproject.toml"))
         args = parser.parse_args(argv)
+        args.cli_words = tuple(argv)  # what was typed, for `run --resume` (which options were given)
         if not getattr(args, "func", None):
             parser.print_help(sys.stderr)
             return 2

@@ -2,8 +2,8 @@
 
 DESIGN.md principle 5: every resource the kit creates carries the tags ``kms-conformance:run-id``
 and ``kms-conformance:created`` (ISO 8601 UTC), or, where a resource takes no tags at creation
-(OpenSearch Serverless security policies, Forecast's datasets), a name that starts with
-:data:`NAME_PREFIX`. Keys are scheduled for deletion with the shortest window KMS allows.
+(OpenSearch Serverless security policies), a name that starts with :data:`NAME_PREFIX`. Keys are
+scheduled for deletion with the shortest window KMS allows.
 
 :data:`KINDS` is the one table of the kinds of resource: for each, the create operations that make
 one, how such a call carries the run's tags, where its identifiers are in the call, how
@@ -162,13 +162,29 @@ class Step:
     """One removal call: ``operation`` with ``params`` (API parameter -> identifier field) and
     ``fixed`` parameters; with ``each``, once per item of that list. ``otherwise``: when the call
     fails, the call (operation, parameters) that removes the resource alone, made from its
-    identifiers; if that fails too, the first error stands."""
+    identifiers; if that fails too, the first error stands. ``going``: when the call fails, whether
+    the resource is already on its way out (client, identifiers, the error): then the call's work
+    is done and the failure is none."""
 
     operation: str
     params: Mapping[str, str]
     fixed: Mapping[str, Any] = field(default_factory=dict)
     each: Each | None = None
     otherwise: Callable[[Mapping[str, str]], tuple[str, dict[str, Any]]] | None = None
+    going: Callable[[Any, Mapping[str, str], Exception], bool] | None = None
+
+
+def key_pending_deletion(client: Any, ident: Mapping[str, str], error: Exception) -> bool:
+    """Whether a key whose ScheduleKeyDeletion failed is already pending deletion: DescribeKey says
+    ``KeyState: PendingDeletion``, or, when DescribeKey is denied too, the failure is the
+    ``KMSInvalidStateException`` KMS answers for a key pending deletion ("ScheduleKeyDeletion",
+    Errors; "Key states of AWS KMS keys", AWS KMS Developer Guide)."""
+    try:
+        return bool(client.describe_key(KeyId=ident["id"])["KeyMetadata"]["KeyState"] == "PendingDeletion")
+    except Exception:
+        response = getattr(error, "response", None) or {}
+        err = response.get("Error", {}) if isinstance(response, Mapping) else {}
+        return err.get("Code") == "KMSInvalidStateException" and "pending deletion" in str(err.get("Message", ""))
 
 
 def forecast_delete_alone(ident: Mapping[str, str]) -> tuple[str, dict[str, Any]]:
@@ -215,7 +231,9 @@ class Finder:
     ``service``: the client the finder lists with, when not the kind's own (the Resource Groups
     Tagging API); an ``ident`` source ``"arn:F"`` is the last ``/`` part of the item's ARN field F.
     When ``detail`` cannot be read (a key policy that denies DescribeKey), the item is judged by its
-    tags alone."""
+    tags alone; when it can, ``from_detail`` names identifier fields taken from the full record
+    (a feature group's name as SageMaker spells it, not as its ARN does). A ``detail`` response key
+    ``""`` is the whole response."""
 
     operation: str
     items: str
@@ -234,6 +252,24 @@ class Finder:
     optional: bool = False
     label: str = ""
     service: str = ""
+    from_detail: Mapping[str, str] = field(default_factory=dict)
+
+
+#: The Resource Groups Tagging API's client name (it is no service of its own in :data:`KINDS`).
+TAGGING_API = "resourcegroupstaggingapi"
+
+
+def by_run_tag(resource_type: str, ident: Mapping[str, str], **more: Any) -> Finder:
+    """A finder of the resources of ``resource_type`` (``service:type`` as the Resource Groups Tagging
+    API names them) that carry the run tag: "GetResources" with ``TagFilters`` on
+    :data:`RUN_TAG` (Resource Groups Tagging API Reference). It finds them without reading each
+    resource, so a resource whose own read calls are denied is found all the same; an endpoint
+    without the API, or one that does not cover the service, finds nothing this way (``optional``)
+    and the kind's own list call finds them. ``ident`` reads ``ResourceARN``; ``more``: the
+    :class:`Finder` fields that judge an item (``detail``, ``skip``, ``from_detail``, ``label``)."""
+    return Finder("GetResources", "ResourceTagMappingList", ident,
+                  params={"TagFilters": [{"Key": RUN_TAG}], "ResourceTypeFilters": [resource_type]},
+                  service=TAGGING_API, tags=TagRead("Tags", IAM_TAGS), optional=True, **more)
 
 
 @dataclass(frozen=True)
@@ -269,7 +305,8 @@ class Kind:
 KINDS: tuple[Kind, ...] = (
     Kind("opensearchserverless", "collection", ("CreateCollection",), {"id": "response.createCollectionDetail.id"},
          (Step("DeleteCollection", {"id": "id"}),), tags=("tags", AOSS_TAGS),
-         find=(Finder("ListCollections", "collectionSummaries", {"id": "id"}, next_token=True,
+         find=(by_run_tag("aoss:collection", {"id": "arn:ResourceARN"}),
+               Finder("ListCollections", "collectionSummaries", {"id": "id"}, next_token=True,
                       tags=TagRead("tags", AOSS_TAGS, "ListTagsForResource", {"resourceArn": "arn"}),
                       skip={"status": ("DELETING",)}, require=("arn",), optional=True),)),
     Kind("opensearchserverless", "security-policy", ("CreateSecurityPolicy",),
@@ -281,20 +318,29 @@ KINDS: tuple[Kind, ...] = (
                     for kind in ("encryption", "network"))),
     Kind("sagemaker", "feature-group", ("CreateFeatureGroup",), {"id": "params.FeatureGroupName"},
          (Step("DeleteFeatureGroup", {"FeatureGroupName": "id"}),), tags=("Tags", IAM_TAGS),
-         find=(Finder("ListFeatureGroups", "FeatureGroupSummaries", {"id": "FeatureGroupName"},
+         find=(by_run_tag("sagemaker:feature-group", {"id": "arn:ResourceARN"},
+                          detail=("DescribeFeatureGroup", {"FeatureGroupName": "id"}, ""),
+                          from_detail={"id": "FeatureGroupName"}, skip={"FeatureGroupStatus": ("Deleting",)}),
+               Finder("ListFeatureGroups", "FeatureGroupSummaries", {"id": "FeatureGroupName"},
                       tags=TagRead("Tags", IAM_TAGS, "ListTags", {"ResourceArn": "FeatureGroupArn"}),
                       skip={"FeatureGroupStatus": ("Deleting",)}, optional=True),)),
     Kind("mwaa", "environment", ("CreateEnvironment",), {"id": "params.Name"},
          (Step("DeleteEnvironment", {"Name": "id"}),), tags=("Tags", MAP_TAGS),
-         find=(Finder("ListEnvironments", "Environments", {"id": ""}, detail=("GetEnvironment", {"Name": "id"},
+         find=(by_run_tag("airflow:environment", {"id": "arn:ResourceARN"},
+                          detail=("GetEnvironment", {"Name": "id"}, "Environment"), skip={"Status": ("DELETING",)}),
+               Finder("ListEnvironments", "Environments", {"id": ""}, detail=("GetEnvironment", {"Name": "id"},
                                                                               "Environment"),
                       tags=TagRead("Tags", MAP_TAGS), skip={"Status": ("DELETING",)}, optional=True),)),
     # DeleteResourceTree on a dataset group removes its predictors, forecasts, explainabilities and
     # export jobs, on a dataset its import jobs ("DeleteResourceTree", Amazon Forecast API Reference).
-    # The boto target does not tag Forecast resources: the sweep finds them by name and CreationTime.
+    # Every Forecast Create call takes Tags ({Key, Value}): the boto target tags them, and the sweep
+    # finds them by tag, or by name and CreationTime (untagged: made before the kit tagged them).
     Kind("forecast", "resource-tree", ("Create",), {"id": "response.*Arn"},
          (Step("DeleteResourceTree", {"ResourceArn": "id"}, otherwise=forecast_delete_alone),),
-         find=(Finder("ListDatasetGroups", "DatasetGroups", {"id": "DatasetGroupArn"}, prefixes=(FORECAST_PREFIX,),
+         tags=("Tags", IAM_TAGS),
+         find=(by_run_tag("forecast:dataset-group", {"id": "ResourceARN"}, label="dataset-group"),
+               by_run_tag("forecast:dataset", {"id": "ResourceARN"}, label="dataset"),
+               Finder("ListDatasetGroups", "DatasetGroups", {"id": "DatasetGroupArn"}, prefixes=(FORECAST_PREFIX,),
                       name="DatasetGroupName", created="CreationTime", optional=True, label="dataset-group"),
                Finder("ListDatasets", "Datasets", {"id": "DatasetArn"}, prefixes=(FORECAST_PREFIX,),
                       name="DatasetName", created="CreationTime", optional=True, label="dataset"))),
@@ -306,18 +352,15 @@ KINDS: tuple[Kind, ...] = (
                       parent={"KeyId": "id"}),),
          shown=("key", "id")),
     Kind("kms", "key", ("CreateKey",), {"id": "response.KeyMetadata.KeyId"},
-         (Step("ScheduleKeyDeletion", {"KeyId": "id"}, {"PendingWindowInDays": KEY_DELETION_WINDOW_DAYS}),),
+         (Step("ScheduleKeyDeletion", {"KeyId": "id"}, {"PendingWindowInDays": KEY_DELETION_WINDOW_DAYS},
+               going=key_pending_deletion),),
          tags=("Tags", KMS_TAGS),
-         find=(Finder("ListKeys", "Keys", {"id": "KeyId"}, detail=("DescribeKey", {"KeyId": "id"}, "KeyMetadata"),
+         # by run tag first: found even when the key's policy denies the sweep ListResourceTags and DescribeKey
+         find=(by_run_tag("kms:key", {"id": "arn:ResourceARN"}, detail=("DescribeKey", {"KeyId": "id"}, "KeyMetadata"),
+                          skip={"KeyManager": ("AWS",), "KeyState": ("PendingDeletion",)}),
+               Finder("ListKeys", "Keys", {"id": "KeyId"}, detail=("DescribeKey", {"KeyId": "id"}, "KeyMetadata"),
                       tags=TagRead("Tags", KMS_TAGS, "ListResourceTags", {"KeyId": "KeyId"}),
-                      skip={"KeyManager": ("AWS",), "KeyState": ("PendingDeletion",)}),
-               # the same keys by their run tag ("GetResources", Resource Groups Tagging API Reference):
-               # found even when the key's policy denies the sweep ListResourceTags and DescribeKey
-               Finder("GetResources", "ResourceTagMappingList", {"id": "arn:ResourceARN"},
-                      params={"TagFilters": [{"Key": RUN_TAG}], "ResourceTypeFilters": ["kms:key"]},
-                      service="resourcegroupstaggingapi", detail=("DescribeKey", {"KeyId": "id"}, "KeyMetadata"),
-                      tags=TagRead("Tags", IAM_TAGS), skip={"KeyManager": ("AWS",), "KeyState": ("PendingDeletion",)},
-                      optional=True))),
+                      skip={"KeyManager": ("AWS",), "KeyState": ("PendingDeletion",)}))),
     Kind("iam", "role", ("CreateRole",), {"id": "params.RoleName"},
          (Step("DeleteRolePolicy", {"RoleName": "id"},
                each=Each("ListRolePolicies", {"RoleName": "id"}, "PolicyNames", "PolicyName")),
@@ -325,6 +368,7 @@ KINDS: tuple[Kind, ...] = (
                each=Each("ListAttachedRolePolicies", {"RoleName": "id"}, "AttachedPolicies", "PolicyArn", "PolicyArn")),
           Step("DeleteRole", {"RoleName": "id"})),
          tags=("Tags", IAM_TAGS),
+         # IAM is not in the Resource Groups Tagging API: its own ListRoles and ListRoleTags
          find=(Finder("ListRoles", "Roles", {"id": "RoleName"},
                       tags=TagRead("Tags", IAM_TAGS, "ListRoleTags", {"RoleName": "RoleName"})),)),
 )
@@ -407,6 +451,8 @@ def remove(clients: ClientFactory, kind: Kind, ident: Mapping[str, str]) -> None
             try:
                 call_operation(client, step.operation, params)
             except Exception as first:
+                if step.going is not None and step.going(client, ident, first):
+                    continue
                 if step.otherwise is None or not _removed_alone(client, step, ident):
                     raise first
             continue

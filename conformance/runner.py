@@ -27,10 +27,7 @@ profile turns one on), and shrinking is bounded by a count, not a clock.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
-import multiprocessing
-import multiprocessing.util
 import socket
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -45,6 +42,7 @@ from kms_conformance.engine.config import run_config
 from kms_conformance.engine.outcome import describe_exc as _describe_exc
 from kms_conformance.engine.outcome import jsonable
 from kms_conformance.engine.profiles import PROFILES, Profile
+from kms_conformance.interrupts import raising
 from kms_conformance.rules import Rule
 from kms_conformance.targets import TargetConfig, make_target
 from kms_conformance.targets.base import Target
@@ -53,7 +51,7 @@ from kms_conformance.verdicts import Finding, Report, RuleResult, RunMeta, Verdi
 __all__ = [
     "FEATURE", "MAX_BUDGETS", "NOT_RUN", "PROFILES", "REPEATS_PER_EXAMPLE", "STATIC_DETAIL", "Profile",
     "RunOptions", "assemble_report", "jsonable", "make_target", "redact_results", "replay_command", "run",
-    "run_meta", "run_rule", "select_rules", "subject_index",
+    "run_meta", "run_rule", "select_rules", "subject_index", "utc_now",
 ]
 
 STATIC_DETAIL = "static rule: checked by `kms-conformance check`, not observable on a target"
@@ -173,50 +171,8 @@ def _model_reference(target: Target) -> Target:
     return ModelTarget(account=target.account, region=target.region)
 
 
-_WORKER: dict[str, Any] = {}
-
-
-def _worker_init(options: RunOptions, rules: Sequence[Rule], build: Callable[[TargetConfig], Target],
-                 reference: Callable[[Target], Target] | None, key_counter: Any,
-                 subjects: Mapping[str, str] | None = None) -> None:
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and cancels
-    _WORKER["rules"] = {r.id: r for r in rules}
-    try:
-        _WORKER["session"] = _Session(options, build, reference, subjects)
-    except Exception as exc:
-        _WORKER["session_error"] = _describe_exc(exc)
-    else:
-        share = getattr(_WORKER["session"].target, "share_key_budget", None)
-        if share is not None:  # --max-keys caps the whole run, not each worker
-            share(key_counter)
-        # Run when the worker process exits, after its last rule (the pool ends its workers itself).
-        multiprocessing.util.Finalize(None, _worker_close, exitpriority=10)
-
-
-def _worker_run(rule_id: str) -> RuleResult:
-    rule = _WORKER["rules"][rule_id]
-    if "session" not in _WORKER:
-        return _error_result(rule, f"the worker could not build the target: {_WORKER.get('session_error')}")
-    result: RuleResult = _WORKER["session"].run(rule)
-    return result
-
-
-def _worker_describe() -> tuple[dict[str, Any], str | None]:
-    session = _WORKER.get("session")
-    if session is None:
-        return {}, None
-    return dict(session.target.describe()), session.target.account
-
-
-def _worker_close() -> None:
-    session = _WORKER.pop("session", None)
-    if session is not None:
-        session.close()
-
-
-def _now() -> str:
+def utc_now() -> str:
+    """Now, as report.json's ``started``/``finished`` write it."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
@@ -272,7 +228,7 @@ def run_meta(options: RunOptions, *, describe: Mapping[str, Any], account: str |
         seed=options.seed,
         profile=options.profile,
         started=started,
-        finished=_now(),
+        finished=utc_now(),
         host=socket.gethostname(),
         incomplete=incomplete,
         argv=options.argv,
@@ -318,12 +274,19 @@ def run(
     build_target: Callable[[TargetConfig], Target] | None = None,
     build_reference: Callable[[Target], Target] | None = None,
     today: date | None = None,
+    record: Callable[[RuleResult], None] | None = None,
+    prior: Sequence[RuleResult] = (),
+    started: str | None = None,
 ) -> Report:
-    """Select the rules, build the target once, run every rule (in ``workers`` processes when > 1),
-    apply the baseline and return the report. Ctrl-C, and with ``fail_fast`` the first failing rule,
-    return the partial report, marked incomplete (the rules not run are ``skipped``). ``catalogue``,
-    ``build_target`` and ``build_reference`` replace the spec catalogue, :func:`make_target` and the
-    reference model (tests)."""
+    """Select the rules, build the target once, run every rule (in ``workers`` processes when > 1,
+    :mod:`kms_conformance.workers`), apply the baseline and return the report. Ctrl-C, and with
+    ``fail_fast`` the first failing rule, return the partial report, marked incomplete (the rules not
+    run are ``skipped``); a Ctrl-C during the cleanup stops it, and the report lists what it left
+    (:mod:`kms_conformance.interrupts`). ``record`` gets each result as its rule ends (account masked
+    with ``redact_account``; the journal, :mod:`kms_conformance.journal`); the rules of ``prior``
+    (a resumed run's journaled results) are not run again, their results are the report's.
+    ``catalogue``, ``build_target`` and ``build_reference`` replace the spec catalogue,
+    :func:`make_target` and the reference model (tests)."""
     from kms_conformance.baseline import check_rule_ids, load_baseline
     from kms_conformance.errors import UsageError
 
@@ -339,13 +302,18 @@ def run(
     entries = load_baseline(options.baseline) if options.baseline else ()
     check_rule_ids(entries, (r.id for r in every_rule), source=str(options.baseline))
     build = build_target or make_target
-    started = _now()
-    results: dict[str, RuleResult] = {}
+    started = started or utc_now()
+    results: dict[str, RuleResult] = {r.rule_id: r for r in prior}
+    todo = [rule for rule in selected if rule.id not in results]
     incomplete = False
+    describe: Mapping[str, Any] = {"name": options.target.name, "version": "", "endpoint": None}
+    account: str | None = None
 
     def done(result: RuleResult) -> bool:
         """Record ``result``; True when the run stops here (``fail_fast`` and a failing rule)."""
         results[result.rule_id] = result
+        if record is not None:
+            record(redact_results([result], account)[0] if options.redact_account and account else result)
         if progress is not None:
             progress(result)
         if not options.fail_fast:
@@ -355,45 +323,38 @@ def run(
         judged, _ = apply_baseline([result], entries, options.target.name, today or date.today())
         return any(r.fails for r in judged)
 
-    describe: Mapping[str, Any] = {"name": options.target.name, "version": "", "endpoint": None}
-    account: str | None = None
-    if options.workers == 1 or len(selected) <= 1:
-        session = _Session(options, build, build_reference, subjects)
-        describe, account = session.target.describe(), session.target.account
+    def described(about: Mapping[str, Any], who: str | None) -> None:
+        nonlocal describe, account
+        describe, account = about or describe, who
+
+    if todo and (options.workers == 1 or len(todo) <= 1):
         try:
-            for rule in selected:
-                if done(session.run(rule)):
-                    break
+            with raising():
+                session = _Session(options, build, build_reference, subjects)
+        except KeyboardInterrupt:  # before the target was built: a report with no rule run
+            return assemble_report(options, selected, results.values(), describe=describe, account=account,
+                                   started=started, baseline=entries, incomplete=True, today=today)
+        described(session.target.describe(), session.target.account)
+        try:
+            with raising():
+                for rule in todo:
+                    if done(session.run(rule)):
+                        break
         except KeyboardInterrupt:
             incomplete = True
         finally:
-            session.close()
+            try:
+                with raising():  # a Ctrl-C here stops the cleanup; the target lists what it skipped
+                    session.close()
+            except KeyboardInterrupt:
+                incomplete = True
             describe = session.target.describe()  # again, closed: what the run filtered, what cleanup left
-    else:
-        ctx = multiprocessing.get_context("fork")
-        pool = concurrent.futures.ProcessPoolExecutor(
-            max_workers=options.workers, mp_context=ctx, initializer=_worker_init,
-            initargs=(options, selected, build, build_reference, ctx.Value("i", 0), subjects))
-        try:
-            described, account = pool.submit(_worker_describe).result()
-            describe = described or describe
-            futures = {pool.submit(_worker_run, r.id): r for r in selected}
-            for fut in concurrent.futures.as_completed(futures):
-                try:
-                    stop = done(fut.result())
-                except Exception as exc:  # a worker died
-                    stop = done(_error_result(futures[fut], f"worker process failed: {_describe_exc(exc)}"))
-                if stop:
-                    for other in futures:
-                        other.cancel()
-                    break
-        except KeyboardInterrupt:
-            incomplete = True
-            pool.shutdown(wait=False, cancel_futures=True)
-        finally:
-            # Each worker closes its own target when it exits (see _worker_init): the aws target
-            # cleans up what that worker created.
-            if not incomplete:
-                pool.shutdown(wait=True)
+    elif todo:
+        from kms_conformance.workers import run_in_workers
+
+        pooled = run_in_workers(
+            todo, options.workers, make_session=lambda: _Session(options, build, build_reference, subjects),
+            error_result=_error_result, done=done, described=described)
+        describe, account, incomplete = pooled.describe or describe, pooled.account, pooled.interrupted
     return assemble_report(options, selected, results.values(), describe=describe, account=account,
                            started=started, baseline=entries, incomplete=incomplete, today=today)

@@ -111,7 +111,7 @@ def test_run_exits_4_when_cleanup_left_resources_in_a_real_account(
     import kms_conformance.runner as runner
     from kms_conformance.cli import main
 
-    monkeypatch.setattr(runner, "run", lambda options, progress=None: _report(cleanup, target=target,
+    monkeypatch.setattr(runner, "run", lambda options, progress=None, **_: _report(cleanup, target=target,
                                                                                endpoint=endpoint))
     argv = ["run", "--target", target, "--report-dir", str(tmp_path), "--rules", "KMS-01"]
     if endpoint:

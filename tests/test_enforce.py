@@ -18,6 +18,8 @@ from moto import mock_aws
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.kms.responses import KmsResponse
 
+pytest_plugins = ["pytester"]  # test_kms_enforce_option runs a user suite
+
 ACCOUNT = DEFAULT_ACCOUNT_ID
 REGION = "us-east-1"
 ROOT = f"arn:aws:iam::{ACCOUNT}:root"

@@ -29,7 +29,8 @@ ROOT_PACKAGE = "kms_conformance"
 #: package ``kms_conformance.report`` and everything under it; ``""`` is the package root alone.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("faces", ("cli", "__main__", "commands", "pytest_plugin", "fixtures", "progress")),
-    ("runner", ("runner", "engine", "check", "baseline", "report", "iac", "recording")),
+    ("runner", ("runner", "engine", "check", "baseline", "report", "iac", "recording", "journal", "workers",
+                "interrupts")),
     ("specs", ("rules", "specs")),
     ("scenarios", ("scenarios",)),
     ("strategies", ("strategies",)),

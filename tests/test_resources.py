@@ -66,6 +66,8 @@ def test_created_at_falls_back_on_the_run_id() -> None:
     ("opensearchserverless", "CreateCollection", "tags", [{"key": RUN_TAG, "value": "r"}]),
     ("mwaa", "CreateEnvironment", "Tags", {RUN_TAG: "r"}),
     ("sagemaker", "CreateFeatureGroup", "Tags", [{"Key": RUN_TAG, "Value": "r"}]),
+    ("forecast", "CreateDatasetGroup", "Tags", [{"Key": RUN_TAG, "Value": "r"}]),
+    ("forecast", "CreatePredictor", "Tags", [{"Key": RUN_TAG, "Value": "r"}]),
 ])
 def test_create_calls_carry_the_run_tags(service: str, operation: str, parameter: str, expected: Any) -> None:
     tags = {RUN_TAG: "r"}
@@ -76,7 +78,7 @@ def test_create_calls_carry_the_run_tags(service: str, operation: str, parameter
 
 def test_calls_without_tags_are_unchanged() -> None:
     for service, operation in (("kms", "CreateAlias"), ("opensearchserverless", "CreateSecurityPolicy"),
-                               ("forecast", "CreateDatasetGroup"), ("kms", "Decrypt")):
+                               ("forecast", "DescribeDatasetGroup"), ("kms", "Decrypt")):
         assert with_tags(service, operation, {"x": 1}, {RUN_TAG: "r"}) == {"x": 1}
 
 

@@ -52,7 +52,7 @@ ACCOUNT_WIDE = {"sts:GetCallerIdentity", "iam:ListAccountAliases", "iam:ListRole
 #: What the aws target calls besides the rules' operations: the account guard, assuming the kit's
 #: roles, and the permissions its injected creation tags need (kms:TagResource for CreateKey with Tags, ...).
 TARGET_CALLS = {"sts:GetCallerIdentity", "iam:ListAccountAliases", "sts:AssumeRole", "kms:TagResource",
-                "iam:TagRole", "aoss:TagResource", "sagemaker:AddTags", "airflow:TagResource"}
+                "iam:TagRole", "aoss:TagResource", "sagemaker:AddTags", "airflow:TagResource", "forecast:TagResource"}
 #: BotoTarget._clean: aliases, grants, the services' resources, keys, roles.
 CLEANUP_CALLS = {"kms:DeleteAlias", "kms:RevokeGrant", "kms:ScheduleKeyDeletion", "iam:ListRolePolicies",
                  "iam:DeleteRolePolicy", "iam:ListAttachedRolePolicies", "iam:DetachRolePolicy", "iam:DeleteRole",
@@ -68,7 +68,8 @@ SWEEP_CALLS = {"kms:ListKeys", "kms:DescribeKey", "kms:ListResourceTags", "kms:L
                "iam:DetachRolePolicy", "iam:DeleteRole", "aoss:ListCollections",
                "aoss:ListTagsForResource", "aoss:ListSecurityPolicies", "aoss:DeleteCollection",
                "aoss:DeleteSecurityPolicy", "sagemaker:ListFeatureGroups", "sagemaker:ListTags",
-               "sagemaker:DeleteFeatureGroup", "airflow:ListEnvironments", "airflow:GetEnvironment",
+               "sagemaker:DescribeFeatureGroup", "sagemaker:DeleteFeatureGroup", "airflow:ListEnvironments",
+               "airflow:GetEnvironment",
                "airflow:DeleteEnvironment", "forecast:ListDatasetGroups", "forecast:ListDatasets",
                "forecast:DeleteResourceTree", "forecast:DeleteDatasetGroup", "forecast:DeleteDataset",
                "tag:GetResources", "sts:GetCallerIdentity", "iam:ListAccountAliases"}
@@ -220,14 +221,20 @@ def test_sweep_calls_are_listed(recorded: tuple[Any, set[str]]) -> None:
         "AWSOwnedKey": False, "KmsARN": key["Arn"]}))
     aoss.create_collection(name="kmsc-cx-3", type="SEARCH", tags=[{"key": k, "value": v} for k, v in old.items()])
     clients("forecast").create_dataset_group(DatasetGroupName="kmsc_fcdg_x_4", Domain="RETAIL")
+    clients("sagemaker").create_feature_group(  # found through tag:GetResources (moto lacks ListFeatureGroups)
+        FeatureGroupName="kmsc-fsgroup-x-5", RecordIdentifierFeatureName="id", EventTimeFeatureName="t",
+        FeatureDefinitions=[{"FeatureName": "id", "FeatureType": "String"},
+                            {"FeatureName": "t", "FeatureType": "String"}],
+        OfflineStoreConfig={"S3StorageConfig": {"S3Uri": "s3://kmsc-x/fs"}}, RoleArn=ROLE, Tags=iam_tags(old))
     calls.clear()
 
     plan = plan_sweep(clients, older_than_hours=0)
     assert {a.kind for a in plan} >= {"alias", "grant", "key", "role", "collection", "encryption-policy",
-                                      "dataset-group"}
+                                      "dataset-group", "feature-group"}
     execute(clients, plan, report=lambda _line: None)  # moto lacks some deletes; the calls are still sent
     assert calls >= {"kms:ListKeys", "iam:ListRoleTags", "aoss:ListTagsForResource", "kms:ScheduleKeyDeletion",
-                     "iam:DeleteRole", "aoss:DeleteCollection", "forecast:DeleteResourceTree"}
+                     "iam:DeleteRole", "aoss:DeleteCollection", "forecast:DeleteResourceTree",
+                     "tag:GetResources", "sagemaker:DescribeFeatureGroup"}
     assert calls <= SWEEP_CALLS, calls - SWEEP_CALLS
 
 

@@ -252,3 +252,226 @@ def test_execute_says_what_it_could_not_remove(clients: Any) -> None:
                                                            "calling the schedule_key_deletion operation: denied"}]
     assert lines == [f"FAILED  kms key {key} (run r1, created {plan[0].created}): An error occurred "
                      "(AccessDeniedException) when calling the schedule_key_deletion operation: denied"]
+
+
+#: A small selection that makes every kind the kit creates on moto: keys, grants and roles (KMS-10),
+#: feature groups (FS-01), encryption policies and collections (AOSS-04), Forecast dataset groups
+#: (FORECAST-05); MWAA-06 makes nothing, moto has no MWAA.
+RUN_RULES = ("KMS-10", "FS-01", "AOSS-04", "FORECAST-05", "MWAA-06")
+
+
+def teams_own_resources(make: Any) -> dict[tuple[str, str], str]:
+    """One untagged resource of every kind, named unlike the kit's: the sweep must leave them alone.
+    ``make(service)`` gives a client; returns (service, kind) -> id as the sweep would name it."""
+    import json
+
+    aoss = make("opensearchserverless")
+    key = make("kms").create_key(Description="the team's own key")["KeyMetadata"]
+    make("iam").create_role(RoleName="teams-role", AssumeRolePolicyDocument="{}")
+    aoss.create_security_policy(name="teams-policy", type="encryption", policy=json.dumps({
+        "Rules": [{"ResourceType": "collection", "Resource": ["collection/teams-coll"]}],
+        "AWSOwnedKey": False, "KmsARN": key["Arn"]}))
+    coll = aoss.create_collection(name="teams-coll", type="SEARCH")["createCollectionDetail"]
+    make("sagemaker").create_feature_group(
+        FeatureGroupName="teams-fg", RecordIdentifierFeatureName="id", EventTimeFeatureName="t",
+        FeatureDefinitions=[{"FeatureName": "id", "FeatureType": "String"},
+                            {"FeatureName": "t", "FeatureType": "String"}],
+        OfflineStoreConfig={"S3StorageConfig": {"S3Uri": "s3://teams-bucket/fs"}},
+        RoleArn="arn:aws:iam::123456789012:role/teams-role")
+    group = make("forecast").create_dataset_group(DatasetGroupName="sales", Domain="RETAIL")["DatasetGroupArn"]
+    return {("kms", "key"): key["KeyId"], ("iam", "role"): "teams-role",
+            ("opensearchserverless", "encryption-policy"): "teams-policy",
+            ("opensearchserverless", "collection"): coll["id"], ("sagemaker", "feature-group"): "teams-fg",
+            ("forecast", "dataset-group"): group}
+
+
+def still_there(make: Any) -> dict[tuple[str, str], set[str]]:
+    """What the account holds of each kind, read directly (not through the sweep)."""
+    kms, aoss = make("kms"), make("opensearchserverless")
+    return {
+        ("kms", "key"): {k["KeyId"] for k in kms.list_keys()["Keys"]
+                         if kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] != "PendingDeletion"},
+        ("iam", "role"): {r["RoleName"] for r in make("iam").list_roles()["Roles"]},
+        ("opensearchserverless", "encryption-policy"): {
+            p["name"] for p in aoss.list_security_policies(type="encryption")["securityPolicySummaries"]},
+        ("opensearchserverless", "collection"): {c["id"] for c in aoss.list_collections()["collectionSummaries"]},
+        ("sagemaker", "feature-group"): {
+            m["ResourceARN"].rsplit("/", 1)[-1] for m in make("resourcegroupstaggingapi").get_resources(
+                ResourceTypeFilters=["sagemaker:feature-group"])["ResourceTagMappingList"]} | (
+            {"teams-fg"} if _has_feature_group(make, "teams-fg") else set()),
+        ("forecast", "dataset-group"): {g["DatasetGroupArn"] for g in make("forecast").list_dataset_groups()[
+            "DatasetGroups"]},
+    }
+
+
+def _has_feature_group(make: Any, name: str) -> bool:
+    try:
+        make("sagemaker").describe_feature_group(FeatureGroupName=name)
+    except Exception:
+        return False
+    return True
+
+
+def created_by(ledger: Any) -> dict[tuple[str, str], set[str]]:
+    """What the run's target recorded creating, by (service, kind as the sweep names it) -> ids."""
+    from kms_conformance.resources import kind_named
+
+    out: dict[tuple[str, str], set[str]] = {}
+    for kind, ident in ledger.entries:
+        name = kind.name
+        if kind.name == "resource-tree":
+            name = ident["id"].split(":", 5)[-1].split("/")[0]
+        elif kind.name == "security-policy":
+            name = f"{ident['type']}-policy"
+        out.setdefault((kind.service, name), set()).add(kind_named(kind.service, kind.name).show(ident))
+    return out
+
+
+@pytest.mark.slow
+def test_sweep_finds_every_kind_a_real_moto_run_created_and_leaves_the_rest(tmp_path: Any) -> None:
+    """A real run on moto in process (no cleanup: its state kept), then the sweep on that state: every
+    resource the run created is planned, those moto can delete are gone, those it cannot are left
+    with moto's error, and the untagged resources named unlike the kit's are all still there."""
+    from pathlib import Path
+
+    from kms_conformance.runner import RunOptions, run
+    from kms_conformance.sweep import Skipped, by_kind
+    from kms_conformance.targets import TargetConfig, _moto_target
+    from kms_conformance.targets.moto_scope import MotoScope
+
+    scope = MotoScope()
+    built: list[Any] = []
+
+    def build(config: TargetConfig) -> Any:
+        built.append(_moto_target(config, scope))
+        return built[-1]
+
+    run(RunOptions(target=TargetConfig(name="moto", run_id="20260101T000000Z-run-0a1b2c"), rules=RUN_RULES,
+                   report_dir=Path(tmp_path)), build_target=build)
+    made = created_by(built[0].ledger)
+    assert {("kms", "key"), ("iam", "role"), ("opensearchserverless", "collection"),
+            ("opensearchserverless", "encryption-policy"), ("sagemaker", "feature-group"),
+            ("forecast", "dataset-group")} <= set(made), made
+    scope.open()
+    try:
+        session = boto3.session.Session(region_name="us-east-1")
+        cache: dict[str, Any] = {}
+
+        def make(service: str) -> Any:
+            return cache.setdefault(service, session.client(service))  # type: ignore[call-overload]
+
+        teams = teams_own_resources(make)
+        before = still_there(make)
+        skipped: list[Skipped] = []
+        plan = plan_sweep(make, older_than_hours=0, skipped=skipped)
+        planned = {(a.service, a.kind, a.ident) for a in plan}
+        for (service, kind), ids in made.items():
+            if kind in ("grant", "alias"):  # found within their key: checked below, once the key is removed
+                continue
+            live = ids & before.get((service, kind), ids)  # a resource the run itself removed is not planned
+            assert {(service, kind, i) for i in live} <= planned, (service, kind, live - {
+                i for s, k, i in planned if (s, k) == (service, kind)})
+        assert not {(s, k, teams[(s, k)]) for s, k in teams} & planned
+        assert all(a.run_id in ("20260101T000000Z-run-0a1b2c", "?") for a in plan)
+        assert any(s.service == "mwaa" and "ListEnvironments" in s.why for s in skipped), skipped
+
+        left: list[dict[str, str]] = []
+        failures = execute(make, plan, report=lambda _line: None, left=left)
+        assert failures == len(left) > 0
+        lacking = {(a.service, a.kind) for a in plan if moto_cannot_remove(a.service, a.kind)}
+        assert {tuple(e["kind"].split(" ")) for e in left} == lacking
+        assert all("not been implemented" in e["error"] for e in left), left
+        after = still_there(make)
+        for (service, kind), ident in teams.items():
+            assert ident in after[(service, kind)], (service, kind)
+        for action in plan:
+            gone = action.ident not in after.get((action.service, action.kind), set())
+            assert gone == ((action.service, action.kind) not in lacking) or action.kind in ("grant", "alias")
+        for action in plan:
+            if action.kind == "key":
+                assert make("kms").list_grants(KeyId=action.ident)["Grants"] == []
+        rows = {(r["service"], r["kind"]): r for r in by_kind(plan, left, skipped)}
+        assert rows[("kms", "key")]["removed"] == len([a for a in plan if a.kind == "key"])
+        assert [e["id"] for e in rows[("sagemaker", "feature-group")]["left"]] == [
+            a.ident for a in plan if a.kind == "feature-group"]
+        # the next sweep finds only what could not be removed
+        again = plan_sweep(make, older_than_hours=0)
+        assert {(a.service, a.kind, a.ident) for a in again} == {
+            (*e["kind"].split(" "), e["id"]) for e in left}
+    finally:
+        scope.close()
+        built[0].close()
+
+
+def moto_cannot_remove(service: str, kind: str) -> bool:
+    """Whether moto lacks the call that removes a resource of this kind (as the plan names it) and the
+    kind has no call that removes it alone (Forecast: DeleteResourceTree, else DeleteDatasetGroup)."""
+    from kms_conformance.resources import kind_named
+    from kms_conformance.targets.boto import moto_missing_action
+
+    table = "resource-tree" if service == "forecast" else "security-policy" if kind.endswith("-policy") else kind
+    step = kind_named(service, table).remove[0]
+    return step.otherwise is None and moto_missing_action(service, step.operation) is not None
+
+
+class _AwsKms(_Denying):
+    """KMS as AWS answers ScheduleKeyDeletion on a key already pending deletion (moto accepts it):
+    KMSInvalidStateException."""
+
+    def schedule_key_deletion(self, **params: Any) -> Any:
+        from botocore.exceptions import ClientError
+
+        meta = self._client.describe_key(KeyId=params["KeyId"])["KeyMetadata"]
+        if meta["KeyState"] == "PendingDeletion":
+            raise ClientError({"Error": {"Code": "KMSInvalidStateException",
+                                         "Message": f"{meta['Arn']} is pending deletion."}}, "ScheduleKeyDeletion")
+        return self._client.schedule_key_deletion(**params)
+
+
+@pytest.mark.parametrize("denied", [set(), {"describe_key", "list_resource_tags"}])
+def test_a_key_already_pending_deletion_counts_as_removed(clients: Any, denied: set[str]) -> None:
+    """Found by its run tag while its policy denies DescribeKey, the sweep cannot tell the key is already
+    pending deletion; ScheduleKeyDeletion then fails as AWS fails it, and the key counts as removed."""
+    from kms_conformance.sweep import by_kind
+
+    kms = clients("kms")
+    pending = kms.create_key(Tags=kms_tags(creation_tags("r1")))["KeyMetadata"]["KeyId"]
+    live = kms.create_key(Tags=kms_tags(creation_tags("r1")))["KeyMetadata"]["KeyId"]
+    wrapped = _AwsKms(kms, denied)
+
+    def factory(service: str) -> Any:
+        return wrapped if service == "kms" else clients(service)
+
+    plan = plan_sweep(factory, older_than_hours=0)
+    kms.schedule_key_deletion(KeyId=pending, PendingWindowInDays=7)  # scheduled between plan and removal
+    left: list[dict[str, str]] = []
+    assert execute(factory, plan, report=lambda _line: None, left=left) == 0, left
+    assert {a.ident for a in plan} == {pending, live}
+    assert by_kind(plan, left, []) == [{"service": "kms", "kind": "key", "planned": 2, "removed": 2, "left": [],
+                                        "skipped": []}]
+    assert kms.describe_key(KeyId=live)["KeyMetadata"]["KeyState"] == "PendingDeletion"
+
+
+def test_other_refusals_of_schedule_key_deletion_are_left_with_their_error(clients: Any) -> None:
+    """Only the pending-deletion answer is no failure: any other refusal is left, with its error."""
+    kms = clients("kms")
+    key = kms.create_key(Tags=kms_tags(creation_tags("r1")))["KeyMetadata"]["KeyId"]
+    denying = _Denying(kms, {"schedule_key_deletion", "describe_key"})
+    plan = plan_sweep(lambda s: denying if s == "kms" else clients(s), older_than_hours=0)
+    left: list[dict[str, str]] = []
+    assert execute(lambda s: denying if s == "kms" else clients(s), plan, report=lambda _l: None, left=left) == 1
+    assert [e["id"] for e in left] == [key] and "AccessDeniedException" in left[0]["error"]
+
+
+def test_the_kits_resources_younger_than_the_cutoff_are_skipped_with_why(clients: Any) -> None:
+    from kms_conformance.sweep import Skipped
+
+    key = clients("kms").create_key(Tags=kms_tags(creation_tags("r-young")))["KeyMetadata"]["KeyId"]
+    clients("kms").create_key()  # not the kit's: neither planned nor skipped
+    skipped: list[Skipped] = []
+    assert plan_sweep(clients, older_than_hours=1, skipped=skipped) == []
+    young = [s for s in skipped if s.ident]
+    assert [(s.service, s.kind, s.ident, s.run_id) for s in young] == [("kms", "key", key, "r-young")]
+    assert young[0].why.startswith("created ") and "after the cutoff" in young[0].why
+    # moto has no MWAA: the kind is reported as searched by the tagging API only
+    assert any(s.service == "mwaa" and not s.ident and "ListEnvironments" in s.why for s in skipped)

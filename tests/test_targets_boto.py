@@ -78,6 +78,23 @@ def test_principal_switching_assumes_the_role_and_caches_clients(moto_target: Bo
     assert moto_target.clients_built == built + 1  # only kms-as-role is new
 
 
+def test_every_role_shares_one_client_and_signs_as_itself(moto_target: BotoTarget) -> None:
+    """Roles share one client per service; each call is signed with its own role's credentials, and
+    the shared client signs nothing outside a call."""
+    arns = [moto_target.call("iam", "CreateRole", {"RoleName": moto_target.unique("r"),
+                                                   "AssumeRolePolicyDocument": TRUST}).value["Role"]["Arn"]
+            for _ in range(3)]
+    built = moto_target.clients_built
+    for arn in arns + arns[::-1]:
+        who = moto_target.call("sts", "GetCallerIdentity", {}, principal=arn)
+        assert who.value["Arn"].split("/")[1] == arn.split("/")[-1]
+    assert moto_target.clients_built <= built + 1
+    from kms_conformance.targets.boto import TargetUnavailable
+
+    with pytest.raises(TargetUnavailable, match=r"outside BotoTarget\.call"):
+        moto_target.client("sts", arns[0]).get_caller_identity()
+
+
 def test_creation_tags_injected_unless_the_scenario_passed_tags(moto_target: BotoTarget) -> None:
     key = moto_target.call("kms", "CreateKey", {}).value["KeyMetadata"]["KeyId"]
     tags = moto_target.call("kms", "ListResourceTags", {"KeyId": key}).value["Tags"]

@@ -21,7 +21,16 @@ meta.cleanup lists them, `kms-conformance sweep` removes them. On moto and loopb
 cleanup left is listed, and does not change the status.
 
 reports: report.json (+ junit.xml, report.md, report-summary.md, report.html) are written into --report-dir; a new run
-replaces the previous run's report files there, and never deletes any other file.
+replaces the previous run's report files there, and never deletes any other file but its own journal.
+
+journal and --resume: report.partial.jsonl in --report-dir gets a line as each rule ends (the run's options
+first), so a crash or SIGKILL loses no finished rule; it is removed once a complete report.json is written.
+`run --resume` (with the --report-dir, or the --rules/--doc, of the run) continues from it: same options
+(a different one is refused), finished rules kept, the rest run. --workers may change; --allow-account and
+--force-production are not recorded: give them again.
+
+Ctrl-C: the first stops the rules, cleans up and writes the report (incomplete, exit 130); a second stops the
+cleanup and the report lists what it skipped (meta.cleanup). Workers end with the run, SIGKILL included.
 
 selections and replays: a run of part of the catalogue (--rules or --doc selecting fewer rules than the
 catalogue) writes into its own folder below reports/, so that it never replaces the full run's reports:
@@ -65,6 +74,9 @@ def register(subparsers: Any) -> None:
     p.add_argument("-x", "--exitfirst", action="store_true",
                    help="stop at the first failing rule (a must rule nonconformant, or an error); the rules "
                         "not run are skipped and the report is marked incomplete")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the run whose journal (report.partial.jsonl) is in the report folder: its "
+                        "options, the rules it finished kept, the others run; see the epilog")
     p.add_argument("--localstack-python", metavar="PATH",
                    help="with --target localstack: the Python of a LocalStack install (default "
                         "$KMS_CONFORMANCE_LOCALSTACK, else `kms-conformance localstack install`'s)")
@@ -252,11 +264,14 @@ def write_report(report: Any, directory: Path) -> dict[str, Path]:
 
 def main(args: argparse.Namespace) -> int:
     from kms_conformance.inputs import check_output_dir
+    from kms_conformance.interrupts import pressed
+    from kms_conformance.journal import JOURNAL_NAME, Journal
     from kms_conformance.progress import Progress, summary_table
-    from kms_conformance.runner import run, select_rules
+    from kms_conformance.runner import run, select_rules, utc_now
     from kms_conformance.targets.boto import TargetUnavailable
 
     invoked = os.path.basename(sys.argv[0]) in ("kms-conformance", "__main__.py")  # not when embedded (tests)
+    resumed = resume_args(args) if getattr(args, "resume", False) else None
     options = options_from_args(args, tuple(sys.argv[1:]) if invoked else ())
     if args.last_failed and not options.rules:
         print(f"kms-conformance: nothing failed in {options.report_dir.parent / 'report.json'}; nothing to re-run")
@@ -264,28 +279,125 @@ def main(args: argparse.Namespace) -> int:
     if args.dry_run:
         return dry_run(options)
     check_output_dir(options.report_dir, option="--report-dir",
-                     files=("report.json", "junit.xml", "report.md", "report-summary.md", "report.html"))
-    total = len(select_rules(options))
-    if total == 0:
+                     files=("report.json", "junit.xml", "report.md", "report-summary.md", "report.html", JOURNAL_NAME))
+    selected = {r.id for r in select_rules(options)}
+    if not selected:
         raise UsageError("no rule matches the selection (--rules/--doc); see `kms-conformance rules`")
-    progress = Progress(total, verbosity=getattr(args, "verbose", 0) - getattr(args, "quiet", 0))
+    prior = resumed.results if resumed is not None else ()
+    journal_path = options.report_dir / JOURNAL_NAME
+    for result in prior:
+        if result.rule_id not in selected:
+            raise UsageError(f"--resume: {journal_path} holds rule {result.rule_id}, which the run's selection "
+                             "does not (the catalogue changed?); start a new run")
+    progress = Progress(len(selected) - len(prior), verbosity=getattr(args, "verbose", 0) - getattr(args, "quiet", 0))
+    started = resumed.started if resumed is not None else utc_now()
+    journal = (Journal.reopen(journal_path, resumed.end) if resumed is not None
+               else Journal.create(journal_path, options=recorded_options(args), started=started))
     try:
-        report = run(options, progress=progress)
+        report = run(options, progress=progress, record=journal.record, prior=prior, started=started)
     except TargetUnavailable as exc:  # no credentials, endpoint unreachable: one line, never a traceback
         raise UsageError(f"cannot use target {options.target.name}: {exc}") from None
+    finally:
+        journal.close()
+        if resumed is None and journal.recorded == 0 and sys.exc_info()[0] is not None:
+            journal_path.unlink(missing_ok=True)  # the run never started: nothing to resume
     progress.finish()
     written = write_report(report, options.report_dir)
+    if not report.meta.incomplete:  # every rule is in report.json: the journal has done its job
+        journal_path.unlink(missing_ok=True)
     print(summary_table(report))
     if options.rules or options.docs:
         print_findings(report)
     for fmt, path in written.items():
         print(f"{fmt} report: {path}")
-    if report.meta.incomplete and not options.fail_fast:
-        print("kms-conformance: interrupted; the partial report is marked incomplete", file=sys.stderr)
+    if (report.meta.incomplete and not options.fail_fast) or pressed():
+        print(f"kms-conformance: interrupted; the partial report is marked incomplete; `kms-conformance run "
+              f"--resume{_folder_option(args, options)}` runs the rest", file=sys.stderr)
         return 130
     if left_in_account(report):
         return LEFT_IN_ACCOUNT
     return 1 if any(r.fails for r in report.results) else 0
+
+
+#: The ``run`` options a journal's header records (argparse names) and ``--resume`` takes from it.
+#: ``--allow-account`` and ``--force-production`` are permissions, not recorded: give them again.
+RECORDED = ("target", "endpoint_url", "region", "profile", "rules", "doc", "seed", "replay", "baseline",
+            "exitfirst", "localstack_python", "aws_profile", "role_arn", "max_keys", "retry_mode", "max_attempts",
+            "rate_limit", "permissions_boundary", "settle_seconds", "redact_account", "workers")
+#: Recorded options ``--resume`` lets the user change (how the run goes, not what it finds).
+RESUME_MAY_CHANGE = ("workers",)
+_TYPES: dict[str, tuple[type, ...]] = {
+    "doc": (list,), "seed": (int,), "max_attempts": (int,), "workers": (int,), "max_keys": (int, type(None)),
+    "rate_limit": (int, float, type(None)), "settle_seconds": (int, float, type(None)),
+    "exitfirst": (bool,), "redact_account": (bool,), "target": (str,), "region": (str,), "profile": (str,),
+    "rules": (str,), "retry_mode": (str,)}
+
+
+def _plain(value: Any) -> Any:
+    return str(value) if isinstance(value, Path) else list(value) if isinstance(value, tuple) else value
+
+
+def recorded_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The header of a new journal: the :data:`RECORDED` options as given (JSON values)."""
+    return {dest: _plain(getattr(args, dest, None)) for dest in RECORDED}
+
+
+def _run_parser() -> argparse.ArgumentParser:
+    subparsers = argparse.ArgumentParser(add_help=False).add_subparsers()
+    register(subparsers)
+    parser: argparse.ArgumentParser = subparsers.choices["run"]
+    return parser
+
+
+def resume_args(args: argparse.Namespace) -> Any:
+    """``--resume``: read the journal of the report folder the options name, check the options the
+    user gave against the recorded ones (a conflict is exit 2, one line) and set the recorded ones
+    on ``args``; returns the journal (:class:`kms_conformance.journal.Resumed`)."""
+    from kms_conformance.errors import InputError
+    from kms_conformance.journal import JOURNAL_NAME, read_journal
+
+    if args.last_failed or args.dry_run:
+        raise UsageError("--resume continues the run of a journal: no --last-failed or --dry-run with it")
+    folder = selection_from_args(args)[2]
+    path = folder / JOURNAL_NAME
+    if not path.exists():
+        raise UsageError(f"--resume: no journal at {path} (a run writes it into its report folder and removes "
+                         "it once the report is complete; name the folder with --report-dir)")
+    resumed = read_journal(path)
+    actions = {a.dest: a for a in _run_parser()._actions}
+    for dest in RECORDED:
+        action = actions[dest]
+        source = f"{path}:1"
+        if dest not in resumed.options:
+            raise InputError("the header does not record this option", source=source, path=f"options.{dest}")
+        value: Any = resumed.options[dest]
+        if not _recorded_value_ok(dest, value, action):
+            raise InputError(f"not a value of {action.option_strings[0]}: {value!r}"[:200], source=source,
+                             path=f"options.{dest}")
+        given = _plain(getattr(args, dest, None))
+        words = getattr(args, "cli_words", ())
+        typed = any(w == o or w.startswith(f"{o}=") for w in words for o in action.option_strings)
+        if not typed or given == value:
+            setattr(args, dest, Path(value) if dest == "baseline" and value is not None else value)
+        elif dest not in RESUME_MAY_CHANGE:
+            raise UsageError(f"--resume: {action.option_strings[0]} {given} conflicts with the journal's "
+                             f"{value!r} ({source}); resume with the run's own options, or start a new run")
+    args.report_dir = folder  # where the journal is, whatever its selection
+    return resumed
+
+
+def _recorded_value_ok(dest: str, value: Any, action: argparse.Action) -> bool:
+    wanted = _TYPES.get(dest, (str, type(None)))
+    if not isinstance(value, wanted) or (isinstance(value, bool) and bool not in wanted):
+        return False
+    if action.choices is not None and value not in action.choices:
+        return False
+    return dest != "doc" or (isinstance(value, list) and all(isinstance(d, str) for d in value))
+
+
+def _folder_option(args: argparse.Namespace, options: Any) -> str:
+    return f" --report-dir {options.report_dir}" if args.report_dir is not None or options.rules or options.docs \
+        else ""
 
 
 #: The exit status of a run whose cleanup left resources in a real account.

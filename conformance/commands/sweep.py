@@ -28,7 +28,8 @@ def register(subparsers: Any) -> None:
     p.add_argument("--dry-run", action="store_true", help="print what would be removed; remove nothing")
     p.add_argument("--json", action="store_true",
                    help="print one JSON object: account, region, dry_run, actions (each with service, kind, id, "
-                        "run_id, created), removed, failed")
+                        "run_id, created), removed, failed, left, skipped, and kinds (per kind: planned, removed, "
+                        "left with the error, skipped with why)")
     p.add_argument("--allow-account", action="append", default=[], metavar="ID",
                    help="account id the sweep may write to (also KMS_CONFORMANCE_ALLOW_ACCOUNTS); "
                         "loopback endpoints need none")
@@ -69,7 +70,7 @@ def main(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     import boto3
     from kms_conformance.safety import allowed_accounts, guard_account, prove_emulator
-    from kms_conformance.sweep import execute, plan_sweep
+    from kms_conformance.sweep import Skipped, by_kind, execute, plan_sweep
 
     session = boto3.session.Session(profile_name=args.aws_profile, region_name=args.region)
     cache: dict[str, Any] = {}
@@ -85,7 +86,8 @@ def _sweep(args: argparse.Namespace) -> int:
         guard_account(identity, allow_accounts=allowed_accounts(args.allow_account),
                       endpoint_url=args.endpoint_url, force=args.force,
                       account_aliases=_aliases(clients), emulator=prove_emulator(args.endpoint_url))
-    actions = plan_sweep(clients, older_than_hours=args.older_than)
+    skipped: list[Skipped] = []
+    actions = plan_sweep(clients, older_than_hours=args.older_than, skipped=skipped)
     if args.json:
         left: list[dict[str, str]] = []
         failures = 0 if args.dry_run or not actions else execute(clients, actions, report=_quiet, left=left)
@@ -93,18 +95,28 @@ def _sweep(args: argparse.Namespace) -> int:
             "account": identity.get("Account"), "region": args.region, "dry_run": bool(args.dry_run),
             "actions": [{"service": a.service, "kind": a.kind, "id": a.ident, "run_id": a.run_id,
                          "created": a.created} for a in actions],
-            "removed": 0 if args.dry_run else len(actions) - failures, "failed": failures}}, indent=2))
+            "removed": 0 if args.dry_run else len(actions) - failures, "failed": failures,
+            "skipped": [{"kind": f"{s.service} {s.kind}", "id": s.ident, "run_id": s.run_id, "why": s.why}
+                        for s in skipped],
+            "kinds": by_kind(actions, left, skipped, dry_run=args.dry_run)}}, indent=2))
         return 1 if failures else 0
+    for skip in skipped:
+        print(f"skipped {skip.describe()}")
     if not actions:
         print(f"nothing to sweep in account {identity.get('Account')} ({args.region})")
         return 0
     if args.dry_run:
         for action in actions:
             print(f"would remove {action.describe()}")
-        print(f"{len(actions)} resource(s) would be removed (dry run)")
+        print(f"{len(actions)} resource(s) would be removed (dry run), {len(skipped)} skipped")
         return 0
-    failures = execute(clients, actions)
-    print(f"{len(actions) - failures} removed, {failures} failed", file=sys.stderr if failures else sys.stdout)
+    left = []
+    failures = execute(clients, actions, left=left)
+    for row in by_kind(actions, left, skipped):
+        print(f"  {row['service']} {row['kind']}: {row['removed']} removed, {len(row['left'])} left, "
+              f"{len(row['skipped'])} skipped")
+    print(f"{len(actions) - failures} removed, {failures} failed, {len(skipped)} skipped",
+          file=sys.stderr if failures else sys.stdout)
     return 1 if failures else 0
 
 

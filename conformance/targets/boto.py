@@ -3,9 +3,12 @@
 The two targets differ only in how the session and the endpoint are set up
 (:func:`kms_conformance.targets.make_target`); everything else lives here once:
 
-* clients are built once per (service, principal) and reused for the whole run (DESIGN.md
-  principle 7); a principal other than the administrator is an IAM role, assumed with
-  ``sts:AssumeRole`` and cached until shortly before its credentials expire;
+* clients are built once per service and reused for the whole run (DESIGN.md principle 7): one
+  with the administrator's credentials, one shared by every role; a principal other than the
+  administrator is an IAM role, assumed with ``sts:AssumeRole`` (its credentials cached until
+  shortly before they expire), and a call made as it is signed with its credentials
+  (:class:`ActingCredentials`: building a botocore client costs milliseconds, a run acts as
+  hundreds of roles);
 * every outcome is normalised: success with the response (``ResponseMetadata`` dropped,
   credentials redacted), an AWS error code, or :class:`UnsupportedOperation` when the endpoint
   lacks the operation (botocore ``UnknownServiceError``, moto's ``NotImplementedError``,
@@ -28,6 +31,7 @@ Credentials never appear in an Outcome: responses and messages pass through
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -48,6 +52,7 @@ from kms_conformance.resources import (
     with_tags,
 )
 from kms_conformance.scrub import scrub_text, scrub_value
+from kms_conformance.targets.acting import ActingCredentials, TargetUnavailable, role_session
 from kms_conformance.targets.base import Outcome, UnsupportedOperation
 from kms_conformance.verdicts import Cleanup, Leftover
 
@@ -76,11 +81,6 @@ _NOT_IMPLEMENTED = (re.compile(r"\bNotImplementedError\b(?::[^<\n]{0,160})?"),
 
 class KeyBudgetExceeded(Exception):
     """The run has created as many keys as ``--max-keys`` allows; the rule is recorded as ``error``."""
-
-
-class TargetUnavailable(Exception):
-    """The environment failed (no credentials, connection refused, a role that cannot be assumed):
-    not a behaviour of the service, so the runner records ``error``."""
 
 
 def not_implemented_evidence(body: str) -> str | None:
@@ -195,6 +195,10 @@ class _RateLimiter:
         self._last[service] = now
 
 
+#: The error of a resource a Ctrl-C kept the cleanup from removing.
+CLEANUP_INTERRUPTED = "not removed: the cleanup was stopped by Ctrl-C"
+
+
 class BotoTarget:
     """A :class:`~kms_conformance.targets.base.Target` over boto3.
 
@@ -260,12 +264,16 @@ class BotoTarget:
         self._token = uuid.uuid4().hex[:6]
         self._clients: dict[tuple[str, str | None], Any] = {}
         self._sessions: dict[str, tuple[dict[str, str], datetime]] = {}
+        self._acting = ActingCredentials()
+        self._roles: Any = False  # the session of the role clients (role_session), built on first use
         self._counter = 0
         self._lock = threading.Lock()
         self._closed = False
         self.cleanup_failures: list[str] = []
         #: What :meth:`close` removed and left (None until it ran with cleanup on); in :meth:`describe`.
         self.cleanup_result: Cleanup | None = None
+        #: Whether a Ctrl-C stopped the cleanup (what it skipped is in :attr:`cleanup_result`).
+        self.cleanup_interrupted = False
         self._answered: set[str] = set()  # services that answered in AWS's format at least once
         self._not_offered: set[str] = set()  # services a custom endpoint does not serve
         self._is_moto: bool | None = None  # whether the custom endpoint is a moto server (asked once)
@@ -274,19 +282,26 @@ class BotoTarget:
     # -- clients and principals ---------------------------------------------------------------
 
     def client(self, service: str, principal: str | None = None) -> Any:
-        """The (cached) client of ``service`` acting as ``principal``.
-
-        Role clients come from the administrator's session with the role's temporary credentials,
-        so they share its loaded service models (a fresh boto3 session per role costs ~0.3 s)."""
-        creds = {} if principal is None else self._principal_credentials(principal)
-        key = (service, principal)
+        """The (cached) client of ``service``: the administrator's, or with a ``principal`` the one
+        client every role shares (:class:`ActingCredentials`; it signs only inside :meth:`call`, as the
+        call's principal). Both come from sessions sharing the administrator's loaded service models.
+        A stand-in session without botocore's (tests) gets one client per role instead."""
+        creds: dict[str, str] = {}
+        session, key = self._session, (service, principal)
+        if principal is not None:
+            if self._roles is False:
+                self._roles = role_session(self._session, self._acting)
+            if self._roles is not None:
+                session, key = self._roles, (service, "<role>")
+            else:
+                creds = self._principal_credentials(principal)
         client = self._clients.get(key)
         if client is None:
             import botocore.exceptions
 
             try:
-                client = self._session.client(service, region_name=self.region, endpoint_url=self.endpoint_url,
-                                              config=self._client_config, **creds)
+                client = session.client(service, region_name=self.region, endpoint_url=self.endpoint_url,
+                                        config=self._client_config, **creds)
             except botocore.exceptions.UnknownServiceError as exc:
                 raise UnsupportedOperation(service, "*", "botocore does not know this service") from exc
             self._check_client_endpoint(service, client)
@@ -329,6 +344,14 @@ class BotoTarget:
             del self._clients[stale]
         return dict(creds)
 
+    def _frozen(self, role_arn: str) -> Any:
+        """The role's credentials as botocore signs with them."""
+        from botocore.credentials import ReadOnlyCredentials
+
+        creds = self._principal_credentials(role_arn)
+        return ReadOnlyCredentials(creds["aws_access_key_id"], creds["aws_secret_access_key"],
+                                   creds["aws_session_token"])
+
     def _assume(self, role_arn: str) -> Mapping[str, Any]:
         """``sts:AssumeRole``; a role IAM has not propagated yet is retried for a while (aws only)."""
         import botocore.exceptions
@@ -364,6 +387,7 @@ class BotoTarget:
         if self._boundary and (service, operation) == ("iam", "CreateRole") and "PermissionsBoundary" not in params:
             # Every role the kit creates is capped by the sandbox's boundary (README, "Real sandbox accounts").
             params = {**params, "PermissionsBoundary": self._boundary}
+        frozen = self._frozen(principal) if principal is not None else None
         client = self.client(service, principal)
         if operation not in client.meta.service_model.operation_names:
             raise UnsupportedOperation(service, operation, "not an operation of this service in botocore")
@@ -373,8 +397,10 @@ class BotoTarget:
             if pause > 0:
                 time.sleep(pause)
         self._limiter.wait(service)
+        acting = self._acting.acting(frozen) if frozen is not None else contextlib.nullcontext()
         try:
-            response = method(**params)
+            with acting:
+                response = method(**params)
         except botocore.exceptions.ClientError as exc:
             return self._client_error(service, operation, exc)
         except botocore.exceptions.ParamValidationError as exc:
@@ -602,20 +628,32 @@ class BotoTarget:
             if self._cleanup:
                 self.cleanup_result = self._clean()
                 self.cleanup_failures = [f"{item.kind} {item.id}: {item.error}" for item in self.cleanup_result.left]
+                if self.cleanup_interrupted:  # Ctrl-C: the caller learns of it once the result is kept
+                    raise KeyboardInterrupt
         finally:
             if self._stop is not None:
                 self._stop()
 
     def _clean(self) -> Cleanup:
         """Remove the ledger's resources in the table's order (see :meth:`Ledger.removal_order`);
-        what fails is left, with its error (one failure never stops the rest), and stays in the ledger."""
+        what fails is left, with its error (one failure never stops the rest), and stays in the ledger.
+        A Ctrl-C (``KeyboardInterrupt``) stops it: the resource it was removing and every one after are
+        left as :data:`CLEANUP_INTERRUPTED`, and :attr:`cleanup_interrupted` is set."""
         removed = 0
         left: list[Leftover] = []
         kept: list[tuple[Kind, dict[str, str]]] = []
-        for entry in self.ledger.removal_order():
+        order = self.ledger.removal_order()
+        for n, entry in enumerate(order):
             kind, ident = entry
             try:
                 remove(self.client, kind, ident)
+            except KeyboardInterrupt:
+                self.cleanup_interrupted = True
+                for skipped in order[n:]:
+                    kept.append(skipped)
+                    left.append(Leftover(f"{skipped[0].service} {skipped[0].name}", skipped[0].show(skipped[1]),
+                                         CLEANUP_INTERRUPTED))
+                break
             except Exception as exc:
                 kept.append(entry)
                 left.append(Leftover(f"{kind.service} {kind.name}", kind.show(ident),
