@@ -1,9 +1,12 @@
 """Benchmark of KMS authorization inside moto (:func:`kms_conformance.enforce`): the time of one
 ``kms.encrypt`` call through boto3 to moto in process, plain and enforced, by an assumed-role
 session whose access the key policy delegates to the account and an inline role policy grants
-(the enforced path reads the key policy, the role's policies and the key's grants on every call).
+(the enforced path reads the key policy, the role's policies and the key's grants on every call,
+and rebuilds the kit's view of them only when they changed).
 
-Prints the median time per call of each, over the repeats, and the ratio enforced / plain.
+Prints the median time per call of each, over the repeats (wall clock, and CPU time: on a shared
+machine the wall clock also counts other processes), the ratio enforced / plain, and the CPU time
+of the enforcement's own decision (``check_call``) called alone on the arguments of one call.
 
     python benchmarks/bench_enforce.py [--calls 200] [--repeats 7]
 """
@@ -39,11 +42,41 @@ def _setup() -> Callable[[], Any]:
     return lambda: kms.encrypt(KeyId=key, Plaintext=b"benchmark", EncryptionContext={"app": "bench"})
 
 
-def _per_call(call: Callable[[], Any], calls: int) -> float:
-    start = time.perf_counter()
+def _per_call(call: Callable[[], Any], calls: int) -> tuple[float, float]:
+    """Wall-clock and CPU seconds per call."""
+    start, start_cpu = time.perf_counter(), time.process_time()
     for _ in range(calls):
         call()
-    return (time.perf_counter() - start) / calls
+    return (time.perf_counter() - start) / calls, (time.process_time() - start_cpu) / calls
+
+
+def _check_call_alone(call: Callable[[], Any], calls: int, repeats: int) -> list[float]:
+    """CPU seconds per call of the enforcement's own decision (``check_call``) on the arguments
+    of one enforced call, called directly: what enforcement adds besides decoding the body."""
+    import kms_conformance.enforcement as enforcement
+
+    captured: list[tuple[Any, ...]] = []
+    original = enforcement.check_call
+
+    def spy(enforcer: Any, operation: str, params: Any, **kwargs: Any) -> Any:
+        captured.append((enforcer, operation, params, kwargs))
+        return original(enforcer, operation, params, **kwargs)
+
+    enforcement.check_call = spy  # type: ignore[assignment]
+    try:
+        with enforcement.enforce():
+            call()
+    finally:
+        enforcement.check_call = original  # type: ignore[assignment]
+    enforcer, operation, params, kwargs = captured[-1]
+    times = []
+    for _ in range(repeats):
+        start = time.process_time()
+        for _ in range(calls):
+            original(enforcer, operation, params, **kwargs)
+        times.append((time.process_time() - start) / calls)
+        enforcer.clear()
+    return times
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,11 +98,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             with enforce() as enforcer:
                 enforced.append(_per_call(call, args.calls))
                 assert enforcer.last_decision is not None and enforcer.last_decision.allowed
-    p, e = statistics.median(plain), statistics.median(enforced)
+        alone = _check_call_alone(call, args.calls, args.repeats)
+    p, e = statistics.median(t for t, _ in plain), statistics.median(t for t, _ in enforced)
+    pc, ec = statistics.median(c for _, c in plain), statistics.median(c for _, c in enforced)
     print(f"kms.encrypt through moto in process, {args.calls} calls x {args.repeats} repeats (medians)")
-    print(f"  plain moto:  {p * 1e6:9.1f} us/call")
-    print(f"  enforced:    {e * 1e6:9.1f} us/call")
-    print(f"  ratio enforced/plain: {e / p:.2f}x  (+{(e - p) * 1e6:.1f} us/call)")
+    print(f"  plain moto:  {p * 1e6:9.1f} us/call  (CPU {pc * 1e6:.1f})")
+    print(f"  enforced:    {e * 1e6:9.1f} us/call  (CPU {ec * 1e6:.1f})")
+    print(f"  ratio enforced/plain: {e / p:.2f}x  (+{(e - p) * 1e6:.1f} us/call); CPU {ec / pc:.2f}x")
+    print(f"  check_call alone (CPU): median {statistics.median(alone) * 1e6:.1f} us/call, "
+          f"best {min(alone) * 1e6:.1f}")
     return 0
 
 

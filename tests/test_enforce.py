@@ -249,6 +249,72 @@ def test_re_encrypt_needs_both_sides(account: Account) -> None:
                                                                         ("kms:ReEncryptTo", False)]
 
 
+# -- moto's state changed between requests is seen at once ---------------------------------------
+
+
+def _denied(call: Any) -> bool:
+    try:
+        call()
+    except ClientError as exc:
+        assert exc.response["Error"]["Code"] == "AccessDeniedException"
+        return True
+    return False
+
+
+def test_changes_to_role_policies_key_policy_and_grants_are_seen_at_once(account: Account) -> None:
+    """Every request reads moto's current state: the role's inline and managed policies, its
+    recreation, the key policy, the key's aliases and grants, each changed between two requests
+    by the same session on the same key."""
+    allow_encrypt = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Encrypt",
+                                                             "Resource": "*"}]}
+    role = account.role("Changing", allow_encrypt)
+    key = account.key()  # the default key policy: delegation to the account's IAM policies
+    client = account.kms_as(role)
+
+    def encrypt(**extra: Any) -> Any:
+        return lambda: client.encrypt(KeyId=key, Plaintext=b"x", **extra)
+
+    seen = []
+    with enforce():
+        seen.append(_denied(encrypt()))
+        account.iam.put_role_policy(RoleName="Changing", PolicyName="kms", PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}]}))
+        seen.append(_denied(encrypt()))
+        arn = account.iam.create_policy(PolicyName="enc", PolicyDocument=json.dumps(allow_encrypt))["Policy"]["Arn"]
+        account.iam.attach_role_policy(RoleName="Changing", PolicyArn=arn)
+        seen.append(_denied(encrypt()))
+        account.iam.create_policy_version(PolicyArn=arn, SetAsDefault=True, PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "kms:Sign", "Resource": "*"}]}))
+        seen.append(_denied(encrypt()))
+        account.iam.set_default_policy_version(PolicyArn=arn, VersionId="v1")
+        seen.append(_denied(encrypt()))
+        account.iam.detach_role_policy(RoleName="Changing", PolicyArn=arn)
+        seen.append(_denied(encrypt()))
+        account.iam.delete_role_policy(RoleName="Changing", PolicyName="kms")
+        account.iam.delete_role(RoleName="Changing")
+        account.role("Changing", allow_encrypt)  # the same ARN, a new role: the session is still its
+        seen.append(_denied(encrypt()))
+        admin = _admin_statement([*ADMIN_ONLY, "kms:RevokeGrant"])
+        account.kms.put_key_policy(KeyId=key, PolicyName="default", Policy=_policy(admin))
+        seen.append(_denied(lambda: client.decrypt(CiphertextBlob=account.kms.encrypt(
+            KeyId=key, Plaintext=b"x")["CiphertextBlob"])))
+        grant = account.kms.create_grant(KeyId=key, GranteePrincipal=role, Operations=["Decrypt"])["GrantId"]
+        seen.append(_denied(lambda: client.decrypt(CiphertextBlob=account.kms.encrypt(
+            KeyId=key, Plaintext=b"x")["CiphertextBlob"])))
+        account.kms.revoke_grant(KeyId=key, GrantId=grant)
+        seen.append(_denied(lambda: client.decrypt(CiphertextBlob=account.kms.encrypt(
+            KeyId=key, Plaintext=b"x")["CiphertextBlob"])))
+        account.kms.put_key_policy(KeyId=key, PolicyName="default", Policy=_policy(
+            _admin_statement(), {"Effect": "Deny", "Principal": "*", "Action": "kms:Encrypt", "Resource": "*",
+                                 "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/blocked"}}}))
+        seen.append(_denied(encrypt()))
+        account.kms.create_alias(AliasName="alias/blocked", TargetKeyId=_key_id(key))
+        seen.append(_denied(encrypt()))
+        account.kms.delete_alias(AliasName="alias/blocked")
+        seen.append(_denied(encrypt()))
+    assert seen == [False, True, False, True, False, True, False, True, False, True, False, True, False]
+
+
 # -- key state and key usage ----------------------------------------------------------------------
 
 

@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from kms_conformance.kms import (
     AwsError,
@@ -23,10 +23,11 @@ from kms_conformance.kms import (
     policy_request,
     request_context,
 )
+from kms_conformance.kms.context import LazyPolicyContext
 from kms_conformance.kms.world import ADMIN_ROLE
 from kms_conformance.models.iam import iam_call
 from kms_conformance.policy import Decision, evaluate_policy, make_request, parse_policy
-from kms_conformance.policy.evaluate import matching_statements, names_directly
+from kms_conformance.policy.evaluate import matching_statements, names_directly, statement_sets
 from kms_conformance.strategies.aws import assumed_role_arns
 from kms_conformance.strategies.policies import identity_policies, key_policies
 
@@ -424,3 +425,57 @@ def test_matching_statements_agrees_with_evaluate_policy(kp: dict[str, Any], cal
         assert decided.decision is Decision.IMPLICITLY_DENIED
     by_index = {s.index: s for s in p.statements}
     assert [named for _, named in allows] == [names_directly(by_index[m.index], caller) for m, _ in allows]
+
+
+PROBES = ("kms:encryptioncontext:dept", "kms:encryptioncontext:k", "kms:encryptioncontext:aws:s3:arn",
+          "kms:encryptioncontext:absent", "kms:encryptioncontextkeys", "kms:calleraccount", "kms:viaservice",
+          "kms:grantisforawsresource", "kms:grantoperations", "kms:granteeprincipal", "kms:grantconstrainttype",
+          "kms:keyspec", "kms:multiregion", "kms:multiregionkeytype", "kms:resourcealiases", "kms:requestalias",
+          "aws:principalarn", "aws:principalaccount", "aws:principaltype", "aws:userid", "aws:sourceip",
+          "Kms:CallerAccount", "aws:PrincipalArn")
+
+
+@PROPERTY
+@given(OPS, CALLERS, st.dictionaries(st.sampled_from(["Dept", "dept", "aws:s3:arn", "K"]),
+                                     st.sampled_from(["IT", "prod", ""]), max_size=3),
+       st.booleans(), st.booleans(), st.sampled_from([(), ("alias/a",)]),
+       st.dictionaries(st.sampled_from(["kms:RequestAlias", "aws:SourceIp", "kms:KeySpec", "KMS:CallerAccount"]),
+                       st.sampled_from(["alias/a", "10.0.0.1", ("x", "y")]), max_size=2))
+@example("Encrypt", SESSION, {"Dept": "IT", "dept": "prod"}, False, False, (), {})  # the last of two wins
+@example("CreateGrant", SESSION, {"Dept": "IT", "dept": "prod"}, True, True, ("alias/a",), {})
+def test_lazy_context_reads_what_policy_request_builds(op: str, caller: str, ctx: dict[str, str], via: bool,
+                                                      multi: bool, aliases: tuple[str, ...],
+                                                      extra: dict[str, Any]) -> None:
+    """``authorize`` computes the condition keys only as conditions read them: each read of a fresh
+    ``LazyPolicyContext`` (and every read after it is built whole) gives what ``policy_request``
+    builds, and the whole mapping is the same, in the same order."""
+    grant = parse_grant({"KeyId": KEY_ARN, "GranteePrincipal": ROLE, "Operations": ["Decrypt"],
+                         "Constraints": {"EncryptionContextSubset": ctx}}) if op == "CreateGrant" and ctx else None
+    req = KmsRequest(operation=op, caller=caller, key=key(multi_region=multi, aliases=aliases),
+                     encryption_context=ctx, via_service="forecast.us-east-1.amazonaws.com" if via else None,
+                     grant=grant, extra_context=extra)
+    expected = policy_request(req).context
+    for name in (*expected, *PROBES):
+        assert LazyPolicyContext(req).get(name) == expected.get(name), name
+    lazy = LazyPolicyContext(req)
+    assert list(lazy.items()) == list(expected.items())
+    assert all(lazy.get(name) == expected.get(name) for name in PROBES)
+
+
+@PROPERTY
+@given(key_policies(account=ACCOUNT, min_statements=1, max_statements=6), identity_policies(account=ACCOUNT),
+       CALLERS, OPS, CONTEXTS, st.booleans())
+def test_statement_sets_agree_with_matching_statements(kp: dict[str, Any], ident: dict[str, Any], caller: str,
+                                                       op: str, ctx: dict[str, str], via: bool) -> None:
+    """``statement_sets`` (what ``authorize`` works from, its plan kept per policy, action and
+    principal) gives the statements ``matching_statements`` finds, on the lazy context as on the
+    built one, the first time and from the plan."""
+    req = KmsRequest(operation=op, caller=caller, key=key(parse_policy(kp, origin="key policy")),
+                     encryption_context=ctx, via_service="forecast.us-east-1.amazonaws.com" if via else None)
+    request = policy_request(req)
+    for p, principal in ((req.key.policy, caller), (parse_policy(ident, origin="id"), None)):
+        assert p is not None
+        allows, denies = matching_statements(p, request, check_principal=principal is not None)
+        want = (tuple(m for m, _ in allows), tuple(m for m, named in allows if named), tuple(denies))
+        for context in (LazyPolicyContext(req), request.context, LazyPolicyContext(req)):
+            assert statement_sets(p, request.action, KEY_ARN, principal, context) == want

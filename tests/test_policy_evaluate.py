@@ -321,3 +321,37 @@ def test_a_changed_copy_of_a_policy_does_not_share_its_decision_cache() -> None:
     reduced = dataclasses.replace(policy, statements=policy.statements[1:])
     assert not evaluate_policy(reduced, request, check_principal=True).allowed
     assert evaluate_policy(policy, request, check_principal=True).allowed
+
+
+def test_new_evaluation_is_the_same_value_as_the_constructor() -> None:
+    import dataclasses
+
+    from kms_conformance.policy import Evaluation
+    from kms_conformance.policy.evaluate import new_evaluation
+
+    matched = (Match("key policy", 1, "S", "Allow"),)
+    built = new_evaluation(Decision.ALLOWED, matched, "why")
+    assert built == Evaluation(Decision.ALLOWED, matched, "why") and built.allowed
+    assert repr(built) == repr(Evaluation(Decision.ALLOWED, matched, "why"))
+    assert hash(built) == hash(Evaluation(Decision.ALLOWED, matched, "why"))
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        built.reason = "changed"  # type: ignore[misc]
+
+
+def test_statement_sets_reuse_by_resource_only_what_does_not_read_the_context() -> None:
+    """A plan's answers are kept per resource only when no candidate reads the context: a
+    policy variable in ``Resource`` is resolved for each request."""
+    from kms_conformance.policy.evaluate import statement_sets
+
+    p = identity({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"},
+                 {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/shared/*"})
+    alice = {"aws:username": ("alice",)}
+    bob = {"aws:username": ("bob",)}
+    for _ in range(2):
+        assert [m.index for m in statement_sets(p, "s3:GetObject", "arn:aws:s3:::b/alice/x", None, alice)[0]] == [0]
+        assert statement_sets(p, "s3:GetObject", "arn:aws:s3:::b/alice/x", None, bob)[0] == ()
+        assert [m.index for m in statement_sets(p, "s3:GetObject", "arn:aws:s3:::b/shared/x", None, bob)[0]] == [1]
+    fixed = identity({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/shared/*"})
+    for _ in range(2):
+        assert len(statement_sets(fixed, "s3:GetObject", "arn:aws:s3:::b/shared/x", None, {})[0]) == 1
+        assert statement_sets(fixed, "s3:GetObject", "arn:aws:s3:::other", None, {})[0] == ()

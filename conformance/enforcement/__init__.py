@@ -13,6 +13,12 @@ raises a real ``botocore.exceptions.ClientError``: AccessDeniedException, Disabl
 KMSInvalidStateException, InvalidKeyUsageException (:func:`kms_conformance.kms.keys.state_error`,
 :mod:`kms_conformance.enforcement.rules`).
 
+Every request reads moto's state as it is then; what the kit builds from it (a role session's
+caller with its parsed policies, the kit's :class:`~kms_conformance.kms.Key`, its grants) is kept
+only while the moto objects and texts it was built from are the same ones
+(:mod:`kms_conformance.enforcement.state`), so a policy, grant or alias changed in moto counts
+from the next request on.
+
 Hook: ``moto.kms.responses.KmsResponse.call_action`` is wrapped while enforcement is on, so every
 client sees it, whenever it was created. moto's own partial key policy check (a Deny on
 DescribeKey whatever the principal) is switched off meanwhile: the kit's decision replaces it.
@@ -49,6 +55,7 @@ from kms_conformance.enforcement.state import Caller, Unreadable
 from kms_conformance.kms import AwsError, Grant, Key, KmsRequest, authorize, parse_grant
 from kms_conformance.kms.keys import DEFAULT_KEY_USAGE, state_error
 from kms_conformance.policy import Decision, Evaluation, evaluate, make_request
+from kms_conformance.policy.model import builder
 from moto.core.exceptions import JsonRESTError
 from moto.kms.models import kms_backends
 from moto.kms.responses import KmsResponse
@@ -112,6 +119,13 @@ class Enforcer:
             warnings.warn(f"kms-conformance enforce: {text}", EnforcementWarning, stacklevel=4)
 
 
+#: :class:`KmsDecision` from every field in order, without the frozen dataclass's ``__init__``
+#: (:func:`~kms_conformance.policy.model.builder`): one per KMS request.
+_new_decision = builder(KmsDecision)
+#: :class:`~kms_conformance.kms.KmsRequest` from every field in order, likewise.
+_new_request = builder(KmsRequest)
+
+
 # -- planning: which requests one API call makes of the model -------------------------------------
 
 
@@ -147,8 +161,8 @@ def _on_key(enforcer: Enforcer, operation: str, caller: Caller, moto_key: Any, *
     grants, problems = state.grants_of(moto_key, key)
     for problem in problems:
         enforcer.warn_once(f"{problem}; the grant is ignored")
-    request = KmsRequest(operation=operation, caller=caller.arn, key=key, encryption_context=dict(context or {}),
-                         grant=grant, extra_context=dict(extra or {}))
+    # KmsRequest(operation, caller, key, encryption_context, via_service, grant, extra_context)
+    request = _new_request(operation, caller.arn, key, dict(context or {}), None, grant, dict(extra or {}))
     return _Planned(request, grants)
 
 
@@ -254,7 +268,7 @@ def _decide(enforcer: Enforcer, operation: str, planned: list[_Planned], caller:
                                     "AccessDeniedException", message))
             enforcer.decisions.extend(made)
             return AwsError("AccessDeniedException", message)
-        made.append(KmsDecision(operation, req.action, caller.arn, req.key.arn, evaluation))
+        made.append(_new_decision(operation, req.action, caller.arn, req.key.arn, evaluation, "OK", ""))
     checks: list[Callable[[Key, str], AwsError | None]] = [state_error, rules.usage_error]
     for check in checks:
         for index, p in enumerate(planned):
@@ -324,7 +338,7 @@ def _enforced_call_action(self: KmsResponse) -> Any:
             params = json.loads(self.body or "{}")
         except ValueError:
             params = {}
-        error = check_call(enforcer, self._get_action(), params if isinstance(params, dict) else {},
+        error = check_call(enforcer, _operation(self), params if isinstance(params, dict) else {},
                            access_key=self.access_key, account=self.current_account, region=self.region)
         if error is not None:
             message = error.message
@@ -337,6 +351,24 @@ def _enforced_call_action(self: KmsResponse) -> Any:
             headers, body = self._enrich_response(headers, body)
             return status, headers, body
     return _originals["call_action"](self)
+
+
+#: The KMS operations the enforcement knows by name (those it decides, and those on no key).
+_KNOWN_OPERATIONS = frozenset((*rules.KEY_ID_OPERATIONS, *rules.NO_KEY_OPERATIONS, "Decrypt", "ReEncrypt",
+                               "CreateGrant", "RetireGrant", "CreateAlias", "UpdateAlias", "DeleteAlias"))
+
+
+def _operation(response: KmsResponse) -> str:
+    """The KMS operation of a request. KMS speaks the JSON protocol: moto's router takes the
+    operation from the ``X-Amz-Target`` header (``TrentService.Encrypt``), through a normalized
+    copy of the request; the header is read here directly when it names an operation the
+    enforcement knows, and moto's router is asked otherwise."""
+    target = response.headers.get("X-Amz-Target") if response.headers is not None else None
+    if isinstance(target, str) and target.startswith("TrentService."):
+        name = target[len("TrentService."):]
+        if name in _KNOWN_OPERATIONS:
+            return name
+    return response._get_action()
 
 
 def _skip_moto_policy_check(self: KmsResponse, key_id: str, action: str) -> None:

@@ -8,6 +8,11 @@ Identity policies are what moto's IAM backend stores: inline and attached manage
 role, or of the user and its groups. Nothing here writes to moto, and nothing here guesses: state
 the kit cannot read raises :class:`Unreadable`; state it reads but the reference model does not
 evaluate (a permissions boundary, a session policy) is named in :attr:`Caller.unevaluated`.
+
+What is built from moto's objects (a role session's :class:`Caller`, a :class:`Key`, a key's
+grants) is kept by the identity of those objects, with what was read from them; it is used again
+only when a fresh read gives the same objects and texts (a cheap comparison, mostly by identity),
+so any change in moto counts from the next request on.
 """
 
 from __future__ import annotations
@@ -79,9 +84,10 @@ def moto_backend(backends: Any, account: str, region: str) -> Any:
     return found if found is not None else backends[account][region]
 
 
-def _assumed_role(access_key: str, account: str, partition: str) -> Any | None:
-    """The moto AssumedRole whose temporary access key this is: first in the request's account,
-    then in every account (``AssumeRoleWithSAML`` records it in the caller's)."""
+def _assumed_role(access_key: str, account: str, partition: str) -> tuple[Any, Any] | None:
+    """The moto AssumedRole whose temporary access key this is, with the STS backend holding it:
+    first in the request's account, then in every account (``AssumeRoleWithSAML`` records it in
+    the caller's)."""
     accounts: Iterable[str] = [account, *(a for a in list(sts_backends.keys()) if a != account)]
     for candidate in accounts:
         by_account = dict.get(sts_backends, candidate)
@@ -89,16 +95,50 @@ def _assumed_role(access_key: str, account: str, partition: str) -> Any | None:
             by_account = sts_backends[candidate]
         if partition not in by_account:
             continue
-        found = moto_backend(sts_backends, candidate, partition).get_assumed_role_from_access_key(access_key)
+        backend = moto_backend(sts_backends, candidate, partition)
+        found = backend.get_assumed_role_from_access_key(access_key)
         if found is not None:
-            return found
+            return backend, found
     return None
+
+
+def _owner_state(owner: Any) -> tuple[Any, ...]:
+    """What a role's identity policies are read from, as objects compared by identity first: its
+    inline policy texts, its attached managed policies with their default documents, its boundary."""
+    return dict(owner.policies), _managed_state(owner), owner.permissions_boundary_arn
+
+
+def _managed_state(owner: Any) -> tuple[tuple[str, str], ...]:
+    managed = owner.managed_policies
+    return tuple((arn, _default_document(p)) for arn, p in managed.items()) if managed else ()
+
+
+#: Callers resolved as a role session, by (access key, account, partition): the moto objects and
+#: state they were read from, and the Caller. An entry is used only while moto still holds the same
+#: session and role and the role's policies are the same (:func:`_session_still`), so a policy
+#: changed in moto is seen on the next request.
+_sessions: dict[tuple[str, str, str], tuple[Any, Any, Any, Any, tuple[Any, ...], Caller]] = {}
+_SESSIONS_LIMIT = 1024
+
+
+def _session_still(sts: Any, session: Any, iam: Any, role: Any, state: tuple[Any, ...], partition: str) -> bool:
+    policies, managed, boundary = state
+    return (session in sts.assumed_roles
+            and moto_backend(sts_backends, sts.account_id, partition) is sts
+            and moto_backend(iam_backends, str(session.account_id), partition) is iam
+            and iam.roles.get(role.id) is role
+            and role.policies == policies and role.permissions_boundary_arn == boundary
+            and _managed_state(role) == managed)
 
 
 def resolve_caller(access_key: str, account: str, partition: str) -> Caller:
     """The caller of a request signed with ``access_key`` that moto attributed to ``account``."""
-    session = _assumed_role(access_key, account, partition)
-    if session is not None:
+    known = _sessions.get((access_key, account, partition))
+    if known is not None and _session_still(*known[:5], partition):
+        return known[5]
+    found = _assumed_role(access_key, account, partition)
+    if found is not None:
+        sts, session = found
         role_account = str(session.account_id)
         iam = moto_backend(iam_backends, role_account, partition)
         try:
@@ -106,14 +146,19 @@ def resolve_caller(access_key: str, account: str, partition: str) -> Caller:
         except Exception:  # moto raises its own NotFound types
             raise Unreadable(f"the role {session.role_arn} of session {session.arn} no longer exists in moto") \
                 from None
+        state = _owner_state(role)
         unevaluated = []
         if role.permissions_boundary_arn:
             unevaluated.append(f"permissions boundary {role.permissions_boundary_arn} of {role.arn}")
         if session.policy:
             unevaluated.append(f"session policy of {session.arn}")
-        return Caller(arn=str(session.arn), account=role_account,
-                      identity_policies=tuple(_policies(f"role {role.name}", role.policies, role.managed_policies)),
-                      unevaluated=tuple(unevaluated))
+        caller = Caller(arn=str(session.arn), account=role_account,
+                        identity_policies=tuple(_policies(f"role {role.name}", role.policies, role.managed_policies)),
+                        unevaluated=tuple(unevaluated))
+        if len(_sessions) >= _SESSIONS_LIMIT:
+            _sessions.clear()
+        _sessions[access_key, account, partition] = (sts, session, iam, role, state, caller)
+        return caller
     iam = moto_backend(iam_backends, account, partition)
     user = iam.get_user_from_access_key_id(access_key)
     if user is not None:
@@ -166,9 +211,36 @@ def find_key(backend: Any, key_ref: str, *, allow_alias: bool = True) -> Any | N
     return backend.keys.get(key_ref)
 
 
+#: What the kit's view of a moto key (:func:`kit_key`) and of its grants (:func:`grants_of`) were
+#: built from, by ``id`` of the moto key: the moto key itself (so that the id is not reused while
+#: the entry lives), the state read, and the result. An entry is used only while that state is the
+#: same (compared by identity first: a policy put in moto is a new string), so a change is seen on
+#: the next request. moto never changes a grant once created: its grants are compared as objects.
+_keys: dict[int, tuple[Any, tuple[Any, ...], Key]] = {}
+_grants: dict[int, tuple[Any, str, tuple[Any, ...], tuple[tuple[Grant, ...], tuple[str, ...]]]] = {}
+_KEYS_LIMIT = 4096
+
+
+def _key_state(moto_key: Any) -> tuple[Any, ...]:
+    return (moto_key.policy, moto_key.key_state, moto_key.key_spec, moto_key.key_usage, moto_key.origin,
+            moto_key.multi_region, tuple(moto_key.aliases))
+
+
 def kit_key(moto_key: Any) -> Key:
     """A moto key as the reference model's :class:`Key`, its key policy parsed (moto leaves KeyUsage
     unset when CreateKey omits it: CreateKey's default, ENCRYPT_DECRYPT, is meant)."""
+    state = _key_state(moto_key)
+    known = _keys.get(id(moto_key))
+    if known is not None and known[0] is moto_key and known[1] == state:
+        return known[2]
+    key = _kit_key(moto_key)
+    if len(_keys) >= _KEYS_LIMIT:
+        _keys.clear()
+    _keys[id(moto_key)] = (moto_key, state, key)
+    return key
+
+
+def _kit_key(moto_key: Any) -> Key:
     text = moto_key.policy if isinstance(moto_key.policy, str) else ""
     return Key(arn=moto_key.arn, key_id=moto_key.id, account=moto_key.account_id, region=moto_key.region,
                key_spec=moto_key.key_spec or "SYMMETRIC_DEFAULT",
@@ -196,13 +268,21 @@ def kit_grant(moto_grant: Any, key: Key) -> Grant:
 
 def grants_of(moto_key: Any, key: Key) -> tuple[tuple[Grant, ...], tuple[str, ...]]:
     """The key's grants the kit can evaluate, and why each other one was left out."""
+    current = tuple(moto_key.grants.values())
+    known = _grants.get(id(moto_key))
+    if known is not None and known[0] is moto_key and known[1] == key.arn and known[2] == current:
+        return known[3]
     grants, problems = [], []
-    for moto_grant in list(moto_key.grants.values()):
+    for moto_grant in current:
         try:
             grants.append(kit_grant(moto_grant, key))
         except Unreadable as exc:
             problems.append(str(exc))
-    return tuple(grants), tuple(problems)
+    found = (tuple(grants), tuple(problems))
+    if len(_grants) >= _KEYS_LIMIT:
+        _grants.clear()
+    _grants[id(moto_key)] = (moto_key, key.arn, current, found)
+    return found
 
 
 def find_grant(backend: Any, *, token: str | None, key_ref: str | None,

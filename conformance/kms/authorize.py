@@ -29,8 +29,9 @@ The decision procedure, in full:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 
-from kms_conformance.kms.context import KmsRequest, policy_context, principal_account
+from kms_conformance.kms.context import KmsRequest, LazyPolicyContext, policy_context, principal_account
 from kms_conformance.kms.grants import GRANT_OPERATIONS, Grant, at_least_as_strict, constraints_met
 from kms_conformance.kms.world import World
 from kms_conformance.policy import (
@@ -45,9 +46,11 @@ from kms_conformance.policy import (
     principal_matches,
 )
 from kms_conformance.policy.evaluate import (  # one rule for KMS and the general evaluator
-    matching_statements,
     names_directly,  # noqa: F401  (exported by kms_conformance.kms)
+    new_evaluation,
+    statement_sets,
 )
+from kms_conformance.policy.match import CACHE_SIZE
 from kms_conformance.policy.model import PrincipalBlock
 from kms_conformance.policy.request import derived_context
 
@@ -56,9 +59,11 @@ def _is_account(value: str) -> bool:
     return (len(value) == 12 and value.isdigit()) or (value.startswith("arn:") and value.endswith(":root"))
 
 
+@lru_cache(maxsize=CACHE_SIZE)
 def grantee_matches(grantee: str, caller: str) -> bool:
     """A grant's grantee against the caller: a role grantee covers its sessions; a service
-    principal matches itself; an account grantee covers the account's principals."""
+    principal matches itself; an account grantee covers the account's principals. Computed
+    once per (grantee, caller)."""
     if grantee == caller:
         return True
     if "." in grantee and not grantee.startswith("arn:"):
@@ -95,59 +100,69 @@ def authorize(req: KmsRequest, *, identity_policies: Sequence[Policy] = (), gran
     """Decide one KMS request (see the module docstring for the procedure and its sources).
     ``identity_policies`` are the caller's; ``grants`` any grants (those of other keys or other
     grantees are ignored). ``request`` is ``policy_request(req)`` when the caller has built it
-    already (it is built here otherwise)."""
-    if request is None:
-        request = policy_request(req)
-    if req.operation == "RetireGrant" and req.grant is not None:
-        return _authorize_retire(req, request, identity_policies)
+    already; otherwise the condition keys are computed only as far as conditions read them
+    (:class:`~kms_conformance.kms.context.LazyPolicyContext`)."""
     key = req.key
-    kp_pairs: list[tuple[Match, bool]] = []
-    denies: list[Match] = []
+    if request is None:
+        action, resource, principal = "kms:" + req.operation, key.arn, req.caller  # req.action
+        context: Mapping[str, tuple[str, ...]] = LazyPolicyContext(req)
+    else:
+        action, resource, principal, context = request.action, request.resource, request.principal, request.context
+    if req.operation == "RetireGrant" and req.grant is not None:
+        if request is None:
+            request = Request(action, resource, principal, context, key.account)
+        return _authorize_retire(req, request, identity_policies)
+    kp_allow = kp_direct = denies = _NONE
     if key.policy is not None:
-        kp_pairs, denies = matching_statements(key.policy, request, check_principal=True)
-    id_allow: list[Match] = []
+        kp_allow, kp_direct, denies = statement_sets(key.policy, action, resource, principal, context)
+    id_allow = _NONE
     for p in identity_policies:
-        allows, deny = matching_statements(p, request, check_principal=False)
+        allows, _, deny = statement_sets(p, action, resource, None, context)
         if deny:
             denies += deny
         elif allows:
-            id_allow += [m for m, _ in allows]
+            id_allow += allows
     if denies:
-        return Evaluation(Decision.EXPLICITLY_DENIED, tuple(denies), "an explicit Deny matches")
-    caller = req.caller
-    caller_account = principal_account(caller)
+        return new_evaluation(Decision.EXPLICITLY_DENIED, denies, "an explicit Deny matches")
+    caller_account, root = _caller_facts(req.caller)
     same_account = caller_account is None or caller_account == key.account
-    root = _is_account(caller)  # the root user of its account ("111122223333" or arn:...:root)
     reason = "the key policy does not allow the caller"
-    if kp_pairs:
-        kp_allow = tuple(m for m, _ in kp_pairs)
+    if kp_allow:
         if same_account:
-            direct = tuple(m for m, named in kp_pairs if named)  # names_directly
-            if direct:
-                return Evaluation(Decision.ALLOWED, direct, "the key policy allows the caller")
+            if kp_direct:  # names_directly
+                return new_evaluation(Decision.ALLOWED, kp_direct, "the key policy allows the caller")
             if id_allow:
-                return Evaluation(Decision.ALLOWED, kp_allow + tuple(id_allow),
-                                  "the key policy delegates to the account and an identity policy allows")
+                return new_evaluation(Decision.ALLOWED, kp_allow + id_allow,
+                                      "the key policy delegates to the account and an identity policy allows")
             reason = "the key policy delegates to the account, but no identity policy of the caller allows"
         else:
             if id_allow:
-                return Evaluation(Decision.ALLOWED, kp_allow + tuple(id_allow),
-                                  "cross-account: the key policy and the caller's identity policy both allow")
+                return new_evaluation(Decision.ALLOWED, kp_allow + id_allow,
+                                      "cross-account: the key policy and the caller's identity policy both allow")
             if root:
                 # "How AWS enforcement code logic evaluates requests to allow or deny access": the
                 # root user has full access in its own account, so its side needs no identity
                 # policy; the key policy allowing it (or its account) is enough.
-                return Evaluation(Decision.ALLOWED, kp_allow,
-                                  "cross-account: the key policy allows the other account, whose root user needs "
-                                  "no identity policy")
+                return new_evaluation(Decision.ALLOWED, kp_allow,
+                                      "cross-account: the key policy allows the other account, whose root user needs "
+                                      "no identity policy")
             reason = "cross-account: the key policy allows, but no identity policy of the caller allows"
     elif not same_account and id_allow:
         reason = "cross-account: the caller's identity policy allows, but the key policy does not"
     if grants:
         granted = _by_grant(req, grants, bool(id_allow) or root)
         if granted is not None:
-            return Evaluation(Decision.ALLOWED, (granted,), "a grant allows the operation")
-    return Evaluation(Decision.IMPLICITLY_DENIED, (), reason)
+            return new_evaluation(Decision.ALLOWED, (granted,), "a grant allows the operation")
+    return new_evaluation(Decision.IMPLICITLY_DENIED, (), reason)
+
+
+_NONE: tuple[Match, ...] = ()
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _caller_facts(caller: str) -> tuple[str | None, bool]:
+    """The caller's account and whether it is the root user of its account, once per caller."""
+    return principal_account(caller), _is_account(caller)
 
 
 def _by_grant(req: KmsRequest, grants: Sequence[Grant], identity_allows: bool) -> Match | None:

@@ -40,12 +40,13 @@ def context_values(value: ContextValue) -> tuple[str, ...]:
 
 def derived_context(principal: str) -> dict[str, tuple[str, ...]]:
     """The context keys AWS derives from the principal (case-folded names)."""
-    return dict(_derived(principal))
+    return dict(derived_view(principal))
 
 
 @lru_cache(maxsize=CACHE_SIZE)
-def _derived(principal: str) -> Mapping[str, tuple[str, ...]]:
-    """:func:`derived_context`, computed once per principal (callers get a copy)."""
+def derived_view(principal: str) -> Mapping[str, tuple[str, ...]]:
+    """:func:`derived_context` without the copy, computed once per principal: the mapping shared
+    by every request of the principal, to be read, never changed. Its names all begin with ``aws:``."""
     who = principal_info(principal)
     out: dict[str, tuple[str, ...]] = {}
     if who.kind == "Service":
@@ -86,7 +87,7 @@ def make_request(
     >>> r.get("aws:PrincipalArn")
     ('arn:aws:iam::111122223333:role/R',)
     """
-    ctx = dict(_derived(principal))
+    ctx = dict(derived_view(principal))
     if context:
         for key, value in context.items():
             ctx[key.lower()] = (value,) if type(value) is str else _as_strings(value)
