@@ -15,7 +15,9 @@ Measured, medians over ``--rounds``:
 
 The peer is ``@cloud-copilot/iam-simulate`` (Node.js). When ``node`` and ``npm`` are on the PATH it
 is installed with npm into a scratch folder under the system temporary directory (once), and run
-on the same cases: whole process (``node``, one pass, writing a decision a line) and in process
+on the same cases: whole process (``node``, one pass, writing a decision a line; each round runs
+the kit's process and then the peer's, and the kit/peer ratio is the median of the rounds' ratios,
+with their range, since a shared machine's load changes from minute to minute) and in process
 (its own loop over ``runSimulation``, policies parsed by it on every case). Grants have no
 counterpart there and are left out of its cases. The share of cases on which both give the same
 decision is printed too (they are different evaluators: KMS's "the key policy must allow" rule,
@@ -29,7 +31,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import resource
+import os
 import shutil
 import statistics
 import subprocess
@@ -82,21 +84,39 @@ def _median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
-def _child_rss_mb() -> float:
-    """The largest resident set of any child process so far, in MB (ru_maxrss is in kB on Linux)."""
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+def _run_kit(path: Path) -> tuple[float, float]:
+    """Seconds of one ``simulate --batch`` process on ``path``, and its peak RSS in MB (ru_maxrss
+    is in kB on Linux)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "kms_conformance", "simulate", "--batch", str(path)],
+                            stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise subprocess.CalledProcessError(proc.returncode, proc.args)
+    return seconds, usage.ru_maxrss / 1024
 
 
-def kit_whole_process(path: Path, rounds: int) -> tuple[float, float]:
-    """Median lines/s of ``simulate --batch`` as a process, and the peak RSS (MB) of those processes."""
+def whole_process(path: Path, rounds: int,
+                  peer_run: tuple[Path, Path] | None) -> tuple[list[float], list[float], float]:
+    """Lines/s of each ``simulate --batch`` process and, with ``peer_run`` (the peer's folder and
+    its cases), of the peer's process run right after it in the same round: the two of a round
+    see the same load on a shared machine, so their ratio is steadier than a ratio of medians.
+    Also the largest peak RSS (MB) of the kit's processes."""
     lines = sum(1 for _ in path.open(encoding="utf-8"))
-    rates = []
+    kit, other, rss = [], [], 0.0
     for _ in range(rounds):
-        start = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "kms_conformance", "simulate", "--batch", str(path)],
-                       stdout=subprocess.DEVNULL, check=True)
-        rates.append(lines / (time.perf_counter() - start))
-    return _median(rates), _child_rss_mb()
+        seconds, peak = _run_kit(path)
+        kit.append(lines / seconds)
+        rss = max(rss, peak)
+        if peer_run is not None:
+            folder, cases = peer_run
+            start = time.perf_counter()
+            subprocess.run(["node", "run_batch.js", str(cases), "1"], cwd=folder, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL, check=True)
+            other.append(lines / (time.perf_counter() - start))
+    return kit, other, rss
 
 
 def kit_in_process(lines: list[str], fresh: Sequence[list[str]]) -> tuple[float, list[str]]:
@@ -169,20 +189,17 @@ def _without_grants(path: Path, folder: Path) -> Path:
     return target
 
 
-def peer(path: Path, folder: Path, rounds: int) -> tuple[float, float, list[str]]:
-    """The peer's median whole-process lines/s, median in-process lines/s, and its decisions."""
-    cases = _without_grants(path, folder)
-    lines = sum(1 for _ in cases.open(encoding="utf-8"))
-    whole = []
-    for _ in range(rounds):
-        start = time.perf_counter()
-        subprocess.run(["node", "run_batch.js", str(cases), "1"], cwd=folder, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL, check=True)
-        whole.append(lines / (time.perf_counter() - start))
+def peer_in_process(cases: Path, folder: Path, rounds: int) -> tuple[float, list[str]]:
+    """The peer's median in-process lines/s (its own loop over ``runSimulation``) and its decisions."""
     done = subprocess.run(["node", "run_batch.js", str(cases), str(rounds)], cwd=folder, capture_output=True,
                           text=True, check=True)
     rates = json.loads(done.stderr.strip().splitlines()[-1])["rates"]
-    return _median(whole), _median(rates), done.stdout.split()
+    return _median(rates), done.stdout.split()
+
+
+def _ratios(kit: Sequence[float], other: Sequence[float]) -> str:
+    ratios = sorted(a / b for a, b in zip(kit, other, strict=True))
+    return f"{_median(ratios):.2f}x (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}x)"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -198,18 +215,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         lines = path.read_text(encoding="utf-8").splitlines()
         print(f"batch: {args.cases} cases ({size / args.cases:,.0f} bytes a line, seed {args.seed}), "
               f"medians of {args.rounds} rounds")
-        whole, rss = kit_whole_process(path, args.rounds)
-        print(f"  kit whole process (simulate --batch): {whole:,.0f} lines/s, peak RSS {rss:,.0f} MB")
+        folder = None if args.no_peer else peer_folder()
+        cases = _without_grants(path, folder) if folder is not None else None
+        kit_whole, peer_whole, rss = whole_process(
+            path, args.rounds, (folder, cases) if folder is not None and cases is not None else None)
+        print(f"  kit whole process (simulate --batch): {_median(kit_whole):,.0f} lines/s, peak RSS {rss:,.0f} MB")
         fresh, decisions = kit_in_process(lines, fresh_lines(args.cases, args.seed, args.rounds))
         print(f"  kit in process, fresh policies:      {fresh:,.0f} lines/s (each round on lines never seen)")
         once = kit_parsed_once(lines, args.rounds)
         print(f"  kit in process, parsed once:         {once:,.0f} decisions/s")
-        folder = None if args.no_peer else peer_folder()
-        if folder is not None:
-            p_whole, p_fresh, p_decisions = peer(path, folder, args.rounds)
+        if folder is not None and cases is not None:
+            p_fresh, p_decisions = peer_in_process(cases, folder, args.rounds)
             same = sum(a == b for a, b in zip(decisions, p_decisions, strict=False))
             errors = p_decisions.count("error")
-            print(f"  peer whole process (node):           {p_whole:,.0f} lines/s; kit/peer {whole / p_whole:.2f}x")
+            print(f"  peer whole process (node):           {_median(peer_whole):,.0f} lines/s; kit/peer "
+                  f"{_ratios(kit_whole, peer_whole)}")
             print(f"  peer in process (runSimulation):     {p_fresh:,.0f} lines/s; kit fresh/peer "
                   f"{fresh / p_fresh:.2f}x")
             print(f"  same decision on {same}/{len(decisions)} cases ({100 * same / len(decisions):.1f}%); "

@@ -143,6 +143,11 @@ def parse_json(text: str, source: str, *, hint: str = "") -> Any:
                          source=source) from None
     except RecursionError:
         raise _too_deep(source) from None
+    # Every level of nesting opens with its own "{" or "[", so a text with at most MAX_DEPTH of
+    # them (counted at C speed, brackets inside strings included) cannot be nested deeper: the
+    # walk is needed only past that (a batch line of a few policies has about 35).
+    if text.count("{") + text.count("[") <= MAX_DEPTH:
+        return doc
     return check_depth(doc, source)
 
 

@@ -252,3 +252,65 @@ def test_serialization_keeps_star_and_single_statement() -> None:
     doc = {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt",
                                                   "Resource": "*"}}
     assert policy_to_dict(parse_policy(doc)) == doc
+
+
+@pytest.mark.parametrize("principal", [
+    {"AWS": ACCOUNT}, {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}, {"AWS": "*"}, {"Service": "forecast.amazonaws.com"},
+    {"Federated": "cognito-identity.amazonaws.com"}, {"CanonicalUser": "79a59df9"}, {"AWS": [ACCOUNT]},
+    {"AWS": ACCOUNT, "Service": "s3.amazonaws.com"},
+])
+def test_principal_block_is_the_same_by_every_path(principal: dict[str, Any]) -> None:
+    from kms_conformance.policy.model import PrincipalBlock
+
+    doc = base()
+    doc["Statement"][0]["Principal"] = principal
+    block = parse_policy(doc).statements[0].principal
+    fields = {"AWS": "aws", "Service": "service", "Federated": "federated", "CanonicalUser": "canonical_user"}
+    want = {fields[k]: tuple(v) if isinstance(v, list) else (v,) for k, v in principal.items()}
+    assert block == PrincipalBlock(everyone="*" in want.get("aws", ()), **want)
+    assert parse_policy(copy.deepcopy(doc)).statements[0].principal == block
+
+
+@pytest.mark.parametrize(("principal", "message"), [
+    ({"AWS": "12345"}, "is not '\\*', a 12-digit account id or an ARN"), ({"AWS": " "}, "empty principal"),
+    ({"Service": " "}, "empty principal"), ({"Bogus": "x"}, "unknown principal type"),
+])
+def test_single_principal_errors_name_the_value(principal: dict[str, Any], message: str) -> None:
+    doc = base()
+    doc["Statement"][0]["Principal"] = principal
+    with pytest.raises(PolicyError, match=message) as err:
+        parse_policy(doc)
+    assert err.value.path == f"Statement[0].Principal.{next(iter(principal))}"
+
+
+def test_builder_gives_what_init_gives() -> None:
+    from dataclasses import dataclass
+
+    from kms_conformance.policy.model import Condition, Statement, builder, new_condition, new_statement
+
+    args = ("s", "Allow", None, None, ("kms:*",), None, ("*",), None, (), 3, True, None)
+    built, made = new_statement(*args), Statement(*args)
+    assert built == made and hash(built) == hash(made) and repr(built) == repr(made)
+    assert vars(built) == vars(made)
+    assert new_condition("Bool", "aws:SecureTransport", ("true",), "Bool", "", False, False, None) == Condition(
+        "Bool", "aws:SecureTransport", ("true",))
+
+    @dataclass(frozen=True)
+    class Checked:
+        x: int
+
+        def __post_init__(self) -> None:
+            raise AssertionError
+
+    with pytest.raises(TypeError, match="__post_init__"):
+        builder(Checked)
+
+
+def test_action_matcher_is_set_at_parse_time() -> None:
+    doc = base()
+    doc["Statement"] = [{"Effect": "Allow", "Action": "kms:Re*", "Resource": "*"},
+                        {"Effect": "Deny", "NotAction": ["kms:Decrypt"], "Resource": "*"}]
+    allow, deny = parse_policy(doc).statements
+    assert "action_test" in vars(allow)
+    assert allow.action_test("KMS:ReEncryptFrom") and not allow.action_test("kms:Decrypt")
+    assert deny.action_test("kms:Encrypt") and not deny.action_test("kms:decrypt")

@@ -275,3 +275,37 @@ def test_batch_decisions_do_not_depend_on_the_cache_size() -> None:
     assert simulate.run_batch(lines * 3, large) == 0
     assert small.getvalue() == large.getvalue()
     assert {json.loads(x)["decision"] for x in small.getvalue().splitlines()} == {"Allowed", "ImplicitlyDenied"}
+
+
+def test_content_key_tells_types_and_order_apart() -> None:
+    from collections import OrderedDict
+
+    from kms_conformance.commands.simulate import content_key
+
+    same = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Sid": "a"}]}
+    assert content_key(same) == content_key(json.loads(json.dumps(same)))
+    values = [{"k": 1}, {"k": 1.0}, {"k": True}, {"k": "1"}, {"k": [1]}, {"k": None}, {"a": 1, "b": 2},
+              {"b": 2, "a": 1}, {"k": -0.0}, {"k": 0.0}]
+    assert len({content_key(v) for v in values}) == len(values)
+    # a mapping marshal cannot write is keyed by its repr, never equal to a dict's key
+    assert content_key(OrderedDict(k=1)) == content_key(OrderedDict(k=1)) != content_key({"k": 1})
+
+
+def test_batch_puts_the_collector_back_and_leaves_no_cycles() -> None:
+    import gc
+
+    from kms_conformance.commands import simulate
+
+    good = json.dumps({"request": request(), "resourcePolicy": FORECAST_POLICY,
+                       "grants": [{"KeyId": KEY, "GranteePrincipal": ROLE, "Operations": ["Decrypt"]}]})
+    bad = json.dumps({"request": request(), "resourcePolicy": {"Statement": [{"Effect": "Maybe"}]}})
+    thresholds = gc.get_threshold()
+    gc.collect()
+    gc.disable()
+    try:
+        assert simulate.run_batch([good, bad, "{", good], io.StringIO()) == 2
+        # deciding creates no reference cycles: the raised collector threshold loses nothing
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+    assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0

@@ -50,18 +50,21 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import marshal
 import sys
 from collections import OrderedDict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, TextIO
 
 from kms_conformance import inputs
+from kms_conformance import policy as _policy
 from kms_conformance.arns import is_account_id, parse_alias_arn, parse_arn, parse_key_arn, root_arn
 from kms_conformance.errors import InputError, UsageError, json_path
-from kms_conformance.kms import Key, KmsRequest, authorize, policy_request
+from kms_conformance.kms import Key, KmsRequest, authorize, parse_grant, policy_request
 from kms_conformance.kms.operations import RESERVED_ALIAS_PREFIX
-from kms_conformance.policy import evaluate, make_request, request_notes
+from kms_conformance.policy import PolicyError, evaluate, make_request, request_notes
 
 
 def register(subparsers: Any) -> None:
@@ -100,6 +103,9 @@ class SimRequest:
     resource_account: str | None = None
 
 
+_REQUEST_FIELDS = frozenset(("action", "resource", "principal", "context", "resourceAccount"))
+
+
 def parse_request(raw: Any, *, source: str, prefix: Sequence[str | int] = ()) -> SimRequest:
     """Check a request object; InputError names ``source`` and the JSON path of the defect."""
     def fail(message: str, *where: str | int) -> InputError:
@@ -107,7 +113,7 @@ def parse_request(raw: Any, *, source: str, prefix: Sequence[str | int] = ()) ->
 
     if not isinstance(raw, Mapping):
         raise fail("a request must be a JSON object with action, resource and principal")
-    unknown = sorted(set(raw) - {"action", "resource", "principal", "context", "resourceAccount"})
+    unknown = [] if raw.keys() <= _REQUEST_FIELDS else sorted(set(raw) - _REQUEST_FIELDS)
     if unknown:
         raise fail(f"unknown field(s) {', '.join(unknown)}; known: action, resource, principal, context, "
                    "resourceAccount", unknown[0])
@@ -159,14 +165,28 @@ class Outcome:
 CACHE_SIZE = 512
 
 
+def content_key(value: Any) -> bytes | tuple[str]:
+    """A hashable key equal for two decoded JSON values exactly when they hold the same content:
+    the same types (``1``, ``1.0`` and ``true`` differ), the same keys in the same order, the
+    same values. ``marshal`` format 2 writes every object in full (no back-references, which
+    later formats add according to reference counts), so equal content always gives equal bytes,
+    and bytes read back as the value they came from, so different content never does; it is
+    several times cheaper than ``repr``. A value marshal cannot write (a mapping that is not a
+    dict) is keyed by its ``repr``, a key of another type."""
+    try:
+        return marshal.dumps(value, 2)
+    except ValueError:
+        return (repr(value),)
+
+
 class Parsed:
     """Parses policies and grants, keeping the ``size`` most recently used of each, keyed by
     their content (a batch repeats them; a bounded cache keeps a long batch's memory flat)."""
 
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
-        self._policies: OrderedDict[tuple[str, bool, str], Any] = OrderedDict()
-        self._grants: OrderedDict[str, Any] = OrderedDict()
+        self._policies: OrderedDict[tuple[str, Any], Any] = OrderedDict()
+        self._grants: OrderedDict[Any, Any] = OrderedDict()
         self.parses = 0
 
     @staticmethod
@@ -176,19 +196,15 @@ class Parsed:
             cache.popitem(last=False)
 
     def policy(self, doc: Any, *, source: str, path: Sequence[str | int] = ()) -> Any:
-        from kms_conformance.policy import PolicyError, parse_policy
-
-        # repr of a decoded JSON value is injective (and cheaper than json.dumps); JSON text is
-        # kept apart from decoded values, and the source is part of the key because it names the
-        # parsed policy.
-        text = isinstance(doc, str)
-        key = (source, text, doc if text else repr(doc))
+        # JSON text is kept apart from decoded values, and the source is part of the key because
+        # it names the parsed policy.
+        key = (source, doc if isinstance(doc, str) else content_key(doc))
         cached = self._policies.get(key)
         if cached is not None:
             self._policies.move_to_end(key)
             return cached
         try:
-            cached = parse_policy(doc, origin=source)
+            cached = _policy.parse_policy(doc, origin=source)  # looked up here: tests count the parses
         except PolicyError as exc:
             inner = [] if exc.path in ("", "$") else [exc.path]
             raise InputError(exc.message, source=source, path=json_path([*path, *inner])) from None
@@ -197,9 +213,7 @@ class Parsed:
         return cached
 
     def grant(self, raw: Any, *, source: str, path: Sequence[str | int] = ()) -> Any:
-        from kms_conformance.kms import parse_grant
-
-        key = repr(raw)
+        key = content_key(raw)
         cached = self._grants.get(key)
         if cached is not None:
             self._grants.move_to_end(key)
@@ -263,8 +277,8 @@ def decide(req: SimRequest, resource_policy: Any, identity_policies: Sequence[An
     if is_account_id(req.principal):  # an account id stands for the account (its root)
         resource = parse_arn(req.resource)
         req = replace(req, principal=root_arn(resource.partition if resource is not None else "aws", req.principal))
-    key_arn = parse_key_arn(req.resource)
-    if key_arn is not None and req.action.lower().startswith("kms:"):
+    key_arn = parse_key_arn(req.resource) if req.action.lower().startswith("kms:") else None
+    if key_arn is not None:
         ctx = req.context
         lowered = _lowered(ctx)
         multi = _lookup(lowered, "kms:multiregion")
@@ -325,11 +339,14 @@ def _one(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+_CASE_FIELDS = frozenset(("request", "resourcePolicy", "identityPolicies", "grants"))
+
+
 def run_case(raw: Any, parsed: Parsed, source: str) -> Outcome:
     """One batch case (raises InputError naming the JSON path inside the line)."""
     if not isinstance(raw, Mapping):
         raise InputError("a case must be a JSON object with a request", source=source)
-    unknown = sorted(set(raw) - {"request", "resourcePolicy", "identityPolicies", "grants"})
+    unknown = [] if raw.keys() <= _CASE_FIELDS else sorted(set(raw) - _CASE_FIELDS)
     if unknown:
         raise InputError(f"unknown field(s) {', '.join(unknown)}", source=source, path=unknown[0])
     if "request" not in raw:
@@ -354,9 +371,33 @@ def run_batch(lines: Iterable[str | bytes], out: TextIO, *, source: str = "<batc
     return the number of malformed lines (a line that is not UTF-8 or not JSON is one).
     ``parsed`` is the cache of parsed policies (a new bounded one by default)."""
     parsed = Parsed() if parsed is None else parsed
+    with _collector_set_for_batch():
+        return _run_lines(lines, out, source, parsed)
+
+
+@contextmanager
+def _collector_set_for_batch() -> Iterator[None]:
+    """What is alive when the batch starts (modules, the operator tables, the caller's data)
+    outlives it: keep the cyclic collector from walking it again and again (``gc.freeze``), and
+    let it run once 100,000 container objects more are alive, rather than 700. A line allocates
+    hundreds and reference counting frees all but what the bounded memo caches keep (about
+    75,000 objects once full); deciding creates no reference cycles, so at the default threshold
+    the collector ran several times a line and found nothing. Restored afterwards. No collection
+    first: what is garbage now is collected after the batch."""
+    thresholds = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+
+
+def _run_lines(lines: Iterable[str | bytes], out: TextIO, source: str, parsed: Parsed) -> int:
     bad = 0
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
+        if not line or line.isspace():  # what strip() would leave empty, without copying the line
             continue
         try:
             text = inputs.decode(line, source) if isinstance(line, bytes) else line
@@ -370,26 +411,16 @@ def run_batch(lines: Iterable[str | bytes], out: TextIO, *, source: str = "<batc
 
 
 def _batch(path: str, out: TextIO) -> int:
-    # What is alive now (modules, the operator tables) lives as long as the process: keep the
-    # collector from scanning it again and again while a long batch allocates short-lived values.
-    thresholds = gc.get_threshold()
-    gc.collect()
-    gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
-    try:
-        if path == "-":
-            bad = run_batch(getattr(sys.stdin, "buffer", sys.stdin), out, source="<stdin>")
-        else:
-            inputs.check_regular(path, max_bytes=None)  # a batch streams: any length
-            try:
-                handle = open(path, "rb")  # noqa: SIM115  (closed below; lines stream)
-            except OSError as exc:
-                raise InputError(f"cannot read: {exc.strerror or exc}", source=path) from None
-            with handle:
-                bad = run_batch(handle, out, source=path)
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
+    if path == "-":
+        bad = run_batch(getattr(sys.stdin, "buffer", sys.stdin), out, source="<stdin>")
+    else:
+        inputs.check_regular(path, max_bytes=None)  # a batch streams: any length
+        try:
+            handle = open(path, "rb")  # noqa: SIM115  (closed below; lines stream)
+        except OSError as exc:
+            raise InputError(f"cannot read: {exc.strerror or exc}", source=path) from None
+        with handle:
+            bad = run_batch(handle, out, source=path)
     if bad:
         print(f"kms-conformance: error: {path}: {bad} malformed line(s); see their \"error\" entries",
               file=sys.stderr)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kms_conformance.arns import parse_key_arn, root_arn
+from kms_conformance.policy.model import builder
 
 #: The grant operations CreateGrant accepts ("Grants in AWS KMS", "Grant operations"). Everything
 #: else (ListGrants, RevokeGrant, PutKeyPolicy, ScheduleKeyDeletion, ...) a grant can never allow.
@@ -117,9 +118,7 @@ def parse_grant(raw: Mapping[str, Any], *, key_arn: str | None = None, key_usage
     """
     if not isinstance(raw, Mapping):
         raise ValueError("a grant must be a JSON object in the CreateGrant request shape")
-    known = {"KeyId", "GranteePrincipal", "Operations", "RetiringPrincipal", "Constraints", "Name",
-             "GrantTokens", "GrantId", "IssuingAccount", "CreationDate", "DryRun"}
-    unknown = sorted(set(raw) - known)
+    unknown = [] if raw.keys() <= _GRANT_FIELDS else sorted(set(raw) - _GRANT_FIELDS)
     if unknown:
         raise ValueError(f"unknown grant field(s): {', '.join(unknown)}")
     key = key_arn if key_arn is not None else raw.get("KeyId")
@@ -172,9 +171,12 @@ def parse_grant(raw: Mapping[str, Any], *, key_arn: str | None = None, key_usage
     if not isinstance(grant_id, str) or not grant_id:
         canonical = json.dumps({k: raw[k] for k in sorted(raw) if k != "GrantTokens"}, sort_keys=True, default=str)
         grant_id = hashlib.sha256((key + canonical).encode()).hexdigest()
-    return Grant(grant_id=grant_id, key_arn=key, grantee=grantee, operations=tuple(ops),
-                 retiring_principal=retiring, name=name, encryption_context_equals=equals,
-                 encryption_context_subset=subset, issuing_account=issuing)
+    return _new_grant(grant_id, key, grantee, tuple(ops), retiring, name, equals, subset, issuing, 0.0)
+
+
+_GRANT_FIELDS = frozenset(("KeyId", "GranteePrincipal", "Operations", "RetiringPrincipal", "Constraints", "Name",
+                           "GrantTokens", "GrantId", "IssuingAccount", "CreationDate", "DryRun"))
+_new_grant = builder(Grant)  # every field in order: a batch parses a grant a line
 
 
 def _folded(context: Mapping[str, str] | Sequence[tuple[str, str]]) -> dict[str, str]:

@@ -51,7 +51,7 @@ from kms_conformance.policy.match import (
     pattern_tokens,
     string_set_matcher,
 )
-from kms_conformance.policy.model import Condition
+from kms_conformance.policy.model import Condition, new_condition
 from kms_conformance.policy.variables import Piece, Template, parse_template, plain
 
 Context = Mapping[str, tuple[str, ...]]
@@ -382,7 +382,7 @@ def compile_condition(operator: str, key: str, values: Sequence[str], *, variabl
             problem = _value_problem(base, v)
             if problem is not None:
                 raise ConditionError(problem, i)
-    return Condition(operator, key, vals, base, qualifier, if_exists, variables, _condition_test)
+    return new_condition(operator, key, vals, base, qualifier, if_exists, variables, _condition_test)
 
 
 def _condition_test(cond: Condition) -> Callable[[Context], bool]:

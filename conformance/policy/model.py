@@ -10,7 +10,7 @@ match), so they never pay for compiling their resource patterns and condition va
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar, overload
 
@@ -47,6 +47,28 @@ class _lazy(Generic[_T]):
             return self
         value = obj.__dict__[self.name] = self.func(obj)
         return value
+
+
+def builder(cls: type[_T]) -> Callable[..., _T]:
+    """A constructor of the frozen dataclass ``cls`` that takes every field, in order, by
+    position, and gives the instance :meth:`__init__` would give. The ``__init__`` of a frozen
+    dataclass stores each field through ``object.__setattr__``, which is most of the cost of
+    building the many statements and condition entries of a batch of fresh policies; this one
+    writes the instance's ``__dict__`` directly. Only for classes without ``__post_init__``
+    (checked here), whose ``__init__`` does nothing else."""
+    if not is_dataclass(cls) or hasattr(cls, "__post_init__") or hasattr(cls, "__slots__"):
+        raise TypeError(f"{cls.__name__}: builder() needs a dataclass with a __dict__ and no __post_init__")
+    names = [f.name for f in fields(cls) if f.init]
+    if len(names) != len(fields(cls)):
+        raise TypeError(f"{cls.__name__}: builder() needs every field in __init__")
+    lines = [f"def build({', '.join(names)}):", "    obj = new(cls)", "    d = obj.__dict__"]
+    lines += [f"    d[{n!r}] = {n}" for n in names]
+    lines.append("    return obj")
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    exec("\n".join(lines), namespace)  # field names of our own dataclass, as dataclasses itself does
+    build: Callable[..., _T] = namespace["build"]
+    build.__qualname__ = f"builder({cls.__name__})"
+    return build
 
 
 class Decision(str, Enum):
@@ -146,7 +168,8 @@ class Statement:
 
     @_lazy
     def action_test(self) -> Callable[[str], bool]:
-        """Does ``Action``/``NotAction`` cover an action name? Compiled on first use."""
+        """Does ``Action``/``NotAction`` cover an action name? Compiled on first use (the parser
+        sets it when it builds the statement: every evaluation asks every statement)."""
         return _never if self.compiler is None else self.compiler.action_test(self)
 
     @_lazy
@@ -188,7 +211,20 @@ class Policy:
     def pairs(self) -> tuple[tuple[Statement, Match], ...]:
         """Each statement with the Match that reports it, built once, on first use (the
         evaluator's hot path reuses them instead of building a Match per decision)."""
-        return tuple((s, Match(self.name, s.index, s.sid, s.effect)) for s in self.statements)
+        name = self.name
+        return tuple([(s, new_match(name, s.index, s.sid, s.effect)) for s in self.statements])
+
+
+
+
+#: :class:`PrincipalBlock`, :class:`Condition`, :class:`Statement`, :class:`Match`,
+#: :class:`Policy` from every field in order (:func:`builder`): the parser's and the
+#: evaluator's hot paths.
+new_principal_block = builder(PrincipalBlock)
+new_condition = builder(Condition)
+new_statement = builder(Statement)
+new_match = builder(Match)
+new_policy = builder(Policy)
 
 
 @dataclass(frozen=True)

@@ -25,20 +25,38 @@ from typing import Any
 from kms_conformance.errors import json_path
 from kms_conformance.policy.conditions import ConditionError, compile_condition, pieces_matcher
 from kms_conformance.policy.match import CACHE_SIZE, string_set_matcher
-from kms_conformance.policy.model import Condition, Policy, PolicyError, PrincipalBlock, Statement
+from kms_conformance.policy.model import (
+    Condition,
+    Policy,
+    PolicyError,
+    PrincipalBlock,
+    Statement,
+    new_policy,
+    new_principal_block,
+    new_statement,
+)
 from kms_conformance.policy.variables import parse_template
 
 VERSIONS = ("2012-10-17", "2008-10-17")
 _TOP_KEYS = ("Version", "Id", "Statement")
+_TOP_KEY_SET = frozenset(_TOP_KEYS)
 _STATEMENT_KEYS = frozenset(("Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource",
                              "NotResource", "Condition"))
 _PRINCIPAL_TYPES = {"AWS": "aws", "Service": "service", "Federated": "federated",
                     "CanonicalUser": "canonical_user"}
 _EXCLUSIVE = (("Principal", "NotPrincipal"), ("Action", "NotAction"), ("Resource", "NotResource"))
 _EVERYONE = PrincipalBlock(everyone=True, star_form=True)  # frozen: one value serves every "*"
+_MISSING: Any = object()
 
 Path = list[str | int]
 _ACCOUNT_ID = re.compile(r"\d{12}")
+
+
+def _all_strings(values: list[Any]) -> bool:
+    for v in values:  # noqa: SIM110  (a loop is faster than all() over a generator)
+        if type(v) is not str:
+            return False
+    return True
 
 
 class _Parser:
@@ -55,7 +73,7 @@ class _Parser:
         if isinstance(value, list):
             if not value:
                 raise self.fail(path, f"{what} is an empty list")
-            if all(type(item) is str for item in value):
+            if _all_strings(value):
                 return tuple(value)
             for i, item in enumerate(value):
                 if not isinstance(item, str):
@@ -82,6 +100,14 @@ class _Parser:
     def principal(self, value: Any, parent: Path, name: str) -> PrincipalBlock:
         if value == "*":
             return _EVERYONE
+        if type(value) is dict and len(value) == 1:
+            # The common form, one principal type with one value ({"AWS": ARN or account id},
+            # {"Service": name}): checked here, its block shared with every other use.
+            for kind, names in value.items():
+                if type(names) is str and kind in _PRINCIPAL_TYPES and (
+                        names.startswith("arn:") or names == "*" or _ACCOUNT_ID.fullmatch(names)
+                        if kind == "AWS" else names.strip()):
+                    return _single_principal(kind, names)
         path = [*parent, name]  # a map: its checks below need the path
         if isinstance(value, str):
             raise self.fail(path, f"a principal string must be '*'; write {{\"AWS\": {value!r}}} for an ARN or account")
@@ -105,10 +131,7 @@ class _Parser:
                     # "AWS JSON policy elements: Principal": an AWS principal is an account id, an ARN or "*".
                     raise self.fail(where, f"AWS principal {v!r} is not '*', a 12-digit account id or an ARN")
             fields[attr] = vals
-        aws_values = fields.get("aws", ())
-        return PrincipalBlock(
-            everyone="*" in aws_values, aws=aws_values, service=fields.get("service", ()),
-            federated=fields.get("federated", ()), canonical_user=fields.get("canonical_user", ()))
+        return _principal_block(fields)
 
     def condition_value(self, value: Any, path: Path) -> str:
         if isinstance(value, bool):
@@ -137,7 +160,7 @@ class _Parser:
                 if type(raw) is str:
                     vals: tuple[str, ...] = (raw,)
                 elif isinstance(raw, list):
-                    if all(type(v) is str for v in raw):
+                    if _all_strings(raw):
                         vals = tuple(raw)
                     else:
                         vals = tuple(self.condition_value(v, [*path, operator, key, i]) for i, v in enumerate(raw))
@@ -156,46 +179,57 @@ class _Parser:
         return tuple(out)
 
     def statement(self, raw: Any, path: Path, index: int, variables: bool) -> Statement:
-        if not (type(raw) is dict or isinstance(raw, Mapping)):
+        if type(raw) is not dict and not isinstance(raw, Mapping):
             raise self.fail(path, f"a statement must be an object, not {type(raw).__name__}")
         if not raw.keys() <= _STATEMENT_KEYS:  # one set comparison on the common, valid path
             for k in raw:
                 if k not in _STATEMENT_KEYS:
                     raise self.fail([*path, k], f"unknown statement element {k!r}")
-        sid = raw.get("Sid")
+        get = raw.get
+        sid = get("Sid")
         if sid is not None and not isinstance(sid, str):
             raise self.fail([*path, "Sid"], "Sid must be a string")
-        effect = raw.get("Effect")
-        if effect is None:
-            raise self.fail(path, "missing Effect")
-        if effect not in ("Allow", "Deny"):
+        effect = get("Effect")
+        if effect != "Allow" and effect != "Deny":
+            if effect is None:
+                raise self.fail(path, "missing Effect")
             raise self.fail([*path, "Effect"], f"Effect must be 'Allow' or 'Deny', not {effect!r}")
-        for a, b in _EXCLUSIVE:
-            if a in raw and b in raw:
-                raise self.fail(path, f"a statement cannot have both {a} and {b}")
-        if "NotPrincipal" in raw and effect != "Deny":
+        # Each element, or _MISSING when the statement has none (a JSON null is a value, and wrong).
+        p_raw, np_raw = get("Principal", _MISSING), get("NotPrincipal", _MISSING)
+        a_raw, na_raw = get("Action", _MISSING), get("NotAction", _MISSING)
+        r_raw, nr_raw = get("Resource", _MISSING), get("NotResource", _MISSING)
+        if ((p_raw is not _MISSING and np_raw is not _MISSING) or (a_raw is not _MISSING and na_raw is not _MISSING)
+                or (r_raw is not _MISSING and nr_raw is not _MISSING)):
+            for a, b in _EXCLUSIVE:
+                if a in raw and b in raw:
+                    raise self.fail(path, f"a statement cannot have both {a} and {b}")
+        if np_raw is not _MISSING and effect != "Deny":
             # "AWS JSON policy elements: NotPrincipal": it must be used with "Effect": "Deny".
             raise self.fail([*path, "NotPrincipal"], "NotPrincipal is supported only with \"Effect\": \"Deny\"")
-        if "Action" not in raw and "NotAction" not in raw:
+        if a_raw is _MISSING and na_raw is _MISSING:
             raise self.fail(path, "missing Action (or NotAction)")
-        principal = self.principal(raw["Principal"], path, "Principal") if "Principal" in raw else None
-        not_principal = self.principal(raw["NotPrincipal"], path, "NotPrincipal") if "NotPrincipal" in raw else None
-        action = self.actions(raw["Action"], path, "Action") if "Action" in raw else None
-        not_action = self.actions(raw["NotAction"], path, "NotAction") if "NotAction" in raw else None
+        principal = None if p_raw is _MISSING else self.principal(p_raw, path, "Principal")
+        not_principal = None if np_raw is _MISSING else self.principal(np_raw, path, "NotPrincipal")
+        action = None if a_raw is _MISSING else self.actions(a_raw, path, "Action")
+        not_action = None if na_raw is _MISSING else self.actions(na_raw, path, "NotAction")
         resource = not_resource = None
-        if "Resource" in raw:
-            value = raw["Resource"]
-            resource = (value,) if type(value) is str else self.strings(value, [*path, "Resource"], "Resource")
-        if "NotResource" in raw:
-            not_resource = self.strings(raw["NotResource"], [*path, "NotResource"], "NotResource")
-        conditions = self.conditions(raw["Condition"], [*path, "Condition"], variables) if "Condition" in raw else ()
+        if r_raw is not _MISSING:
+            resource = (r_raw,) if type(r_raw) is str else self.strings(r_raw, [*path, "Resource"], "Resource")
+        if nr_raw is not _MISSING:
+            not_resource = self.strings(nr_raw, [*path, "NotResource"], "NotResource")
+        c_raw = get("Condition", _MISSING)
+        conditions = () if c_raw is _MISSING else self.conditions(c_raw, [*path, "Condition"], variables)
         if variables:
             if resource is not None:
                 self.templates(resource, [*path, "Resource"])
             elif not_resource is not None:
                 self.templates(not_resource, [*path, "NotResource"])
-        return Statement(sid, effect, principal, not_principal, action, not_action, resource, not_resource,
-                         conditions, index, variables, _COMPILER)
+        stmt = new_statement(sid, effect, principal, not_principal, action, not_action, resource, not_resource,
+                             conditions, index, variables, _COMPILER)
+        # Every evaluation asks every statement whether its action matches: the lazy attribute is
+        # set now, from the shared matchers, rather than through the compiler on first use.
+        vars(stmt)["action_test"] = _action_matcher(action, not_action)
+        return stmt
 
     def templates(self, patterns: tuple[str, ...], path: Path) -> None:
         """Check the policy variables of Resource/NotResource patterns (Version 2012-10-17)."""
@@ -207,11 +241,12 @@ class _Parser:
                     raise self.fail(path, str(exc)) from None
 
     def policy(self, doc: Any) -> Policy:
-        if not isinstance(doc, Mapping):
+        if type(doc) is not dict and not isinstance(doc, Mapping):
             raise self.fail([], f"a policy must be a JSON object, not {type(doc).__name__}")
-        for k in doc:
-            if k not in _TOP_KEYS:
-                raise self.fail([k], f"unknown policy element {k!r} (Version, Id, Statement)")
+        if not doc.keys() <= _TOP_KEY_SET:
+            for k in doc:
+                if k not in _TOP_KEYS:
+                    raise self.fail([k], f"unknown policy element {k!r} (Version, Id, Statement)")
         version = doc.get("Version")
         if version is not None and version not in VERSIONS:
             raise self.fail(["Version"], f"Version must be one of {', '.join(VERSIONS)}, not {version!r}")
@@ -223,21 +258,22 @@ class _Parser:
         raw = doc["Statement"]
         variables = version == "2012-10-17"
         stmts: tuple[Statement, ...]
-        if isinstance(raw, Mapping):
+        if type(raw) is dict or isinstance(raw, Mapping):
             stmts = (self.statement(raw, ["Statement"], 0, variables),)
             single = True
         elif isinstance(raw, list):
             if not raw:
                 raise self.fail(["Statement"], "Statement is an empty list")
-            stmts = tuple(self.statement(s, ["Statement", i], i, variables) for i, s in enumerate(raw))
+            statement = self.statement
+            stmts = tuple([statement(s, ["Statement", i], i, variables) for i, s in enumerate(raw)])
             single = False
         else:
             raise self.fail(["Statement"], "Statement must be an object or a list of objects")
         sids = [s.sid for s in stmts if s.sid is not None]
-        if len(set(sids)) != len(sids):
+        if len(sids) > 1 and len(set(sids)) != len(sids):
             dup = next(s for s in sids if sids.count(s) > 1)
             raise self.fail(["Statement"], f"duplicate Sid {dup!r}: statement ids must be unique")
-        return Policy(version, stmts, self.origin, pid, single)
+        return new_policy(version, stmts, self.origin, pid, single)
 
 
 @lru_cache(maxsize=CACHE_SIZE)
@@ -262,6 +298,20 @@ def _actions_problem(actions: tuple[str, ...]) -> tuple[int, str] | None:
                        "an empty service namespace" if not service else "an empty action name")
             return i, f"action {a!r} has {missing}: write '*' or 'service:Action'"
     return None
+
+
+def _principal_block(fields: Mapping[str, tuple[str, ...]]) -> PrincipalBlock:
+    """The block of checked values by principal type attribute (``aws``, ``service``...)."""
+    aws = fields.get("aws", ())
+    return new_principal_block("*" in aws, aws, fields.get("service", ()), fields.get("federated", ()),
+                               fields.get("canonical_user", ()), False)
+
+
+@lru_cache(maxsize=CACHE_SIZE)
+def _single_principal(kind: str, name: str) -> PrincipalBlock:
+    """The block of ``{kind: name}``, a checked value (shared: blocks are frozen, and the same
+    principals recur across policies)."""
+    return _principal_block({_PRINCIPAL_TYPES[kind]: (name,)})
 
 
 class _Compiler:

@@ -1,0 +1,68 @@
+"""``inputs.parse_json``'s nesting check: a text with at most MAX_DEPTH opening brackets cannot
+be nested deeper and is not walked; any other text is walked, and a deep one still refused with
+its one line."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from kms_conformance import inputs
+from kms_conformance.errors import InputError
+from kms_conformance.inputs import MAX_DEPTH
+
+
+def nested(depth: int) -> str:
+    """A list ``depth`` levels deep: exactly ``depth`` opening brackets."""
+    return "[" * depth + "]" * depth
+
+
+def walks(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Record each document check_depth walks (and still walk it)."""
+    seen: list[Any] = []
+    real = inputs.check_depth
+
+    def spy(doc: Any, source: str, **kw: Any) -> Any:
+        seen.append(doc)
+        return real(doc, source, **kw)
+
+    monkeypatch.setattr(inputs, "check_depth", spy)
+    return seen
+
+
+def test_as_deep_as_allowed_is_accepted_without_a_walk(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = walks(monkeypatch)
+    doc = inputs.parse_json(nested(MAX_DEPTH), "f.json")
+    assert seen == [] and isinstance(doc, list)
+
+
+def test_one_level_deeper_is_walked_and_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = walks(monkeypatch)
+    with pytest.raises(InputError, match=f"nested deeper than {MAX_DEPTH} levels") as err:
+        inputs.parse_json(nested(MAX_DEPTH + 1), "f.json")
+    assert len(seen) == 1 and err.value.source == "f.json"
+
+
+def test_deep_object_among_many_brackets_is_refused() -> None:
+    # more brackets than the limit, spread wide, and one branch too deep: the walk finds it
+    wide = [[{"a": [1]}] for _ in range(MAX_DEPTH)]
+    deep: Any = 1
+    for _ in range(MAX_DEPTH + 1):
+        deep = {"k": deep}
+    with pytest.raises(InputError, match="nested deeper"):
+        inputs.parse_json(json.dumps({"wide": wide, "deep": deep}), "f.json")
+
+
+def test_many_brackets_shallow_document_is_walked_and_accepted(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = walks(monkeypatch)
+    wide = {"items": [{"a": [i]} for i in range(MAX_DEPTH)]}  # 129 brackets, 4 levels
+    assert inputs.parse_json(json.dumps(wide), "f.json") == wide
+    assert len(seen) == 1
+
+
+def test_brackets_inside_strings_only_make_the_walk_happen(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = walks(monkeypatch)
+    doc = {"text": "{[" * MAX_DEPTH}
+    assert inputs.parse_json(json.dumps(doc), "f.json") == doc
+    assert len(seen) == 1  # counted as brackets: walked, and 1 level deep
