@@ -247,13 +247,16 @@ def _moto_target(config: TargetConfig, scope: MotoScope | None = None) -> Target
     import boto3
     import moto
     from kms_conformance.targets.boto import BotoTarget
+    from kms_conformance.targets.moto_speed import direct_assume, patch_role_lookups, unchecked_signing
 
     mock = scope if scope is not None else MotoScope()
     mock.open()
     undo, lazy_note = _patch_moto_keys()
     undo_dispatch = _patch_moto_dispatch()
+    undo_lookups = patch_role_lookups()
 
     def stop() -> None:
+        undo_lookups()
         undo_dispatch()
         undo()
         mock.close()
@@ -269,7 +272,8 @@ def _moto_target(config: TargetConfig, scope: MotoScope | None = None) -> Target
         client_config=_client_config(config), max_keys=config.max_keys, rate_limit=config.rate_limit,
         cleanup=False,  # the mock is discarded at the end of the run
         version=str(moto.__version__), notes=(lazy_note,), stop=stop,
-        permissions_boundary=config.permissions_boundary)
+        permissions_boundary=config.permissions_boundary,
+        assume=direct_assume(str(identity["Account"]), config.region), client_hook=unchecked_signing())
 
 
 def _aws_target(config: TargetConfig, *, session_factory: Callable[..., Any] | None,

@@ -205,6 +205,10 @@ class BotoTarget:
     ``session`` is the administrator's boto3 session (already pointing at the right profile or
     role); ``client_kwargs`` go to every ``session.client`` call (endpoint URL, botocore config).
     ``stop`` is called by :meth:`close` after cleanup (the moto target stops its mock there).
+    ``assume(role_arn, session_name)``, when given, supplies a role's credentials without an
+    ``AssumeRole`` request (the moto target: :func:`kms_conformance.targets.moto_speed.direct_assume`);
+    ``None`` from it means "make the call". ``client_hook`` is called with each client built (the
+    moto target: :func:`kms_conformance.targets.moto_speed.unchecked_signing`).
     """
 
     is_reference = False
@@ -229,6 +233,8 @@ class BotoTarget:
         settle_seconds: float = 0.0,
         permissions_boundary: str | None = None,
         public_policy_guard: bool = False,
+        assume: Callable[[str, str], Mapping[str, Any] | None] | None = None,
+        client_hook: Callable[[Any], None] | None = None,
     ) -> None:
         self.name = name
         self.account = account
@@ -256,6 +262,10 @@ class BotoTarget:
         self._assume_retry = assume_retry_seconds
         self._settle = settle_seconds
         self._boundary = permissions_boundary
+        #: The moto target's way to a role's credentials without a request (moto_speed.direct_assume).
+        self._direct_assume = assume
+        #: Called with each client built (the moto target: moto_speed.unchecked_signing).
+        self._client_hook = client_hook
         self._last_permission_write = float("-inf")
         self._tags = creation_tags(run_id)
         # Random per target instance, not derived from the run id: the worker processes of one run
@@ -305,6 +315,8 @@ class BotoTarget:
             except botocore.exceptions.UnknownServiceError as exc:
                 raise UnsupportedOperation(service, "*", "botocore does not know this service") from exc
             self._check_client_endpoint(service, client)
+            if self._client_hook is not None:
+                self._client_hook(client)
             self.clients_built += 1
             self._clients[key] = client
         return client
@@ -356,6 +368,10 @@ class BotoTarget:
         """``sts:AssumeRole``; a role IAM has not propagated yet is retried for a while (aws only)."""
         import botocore.exceptions
 
+        if self._direct_assume is not None:
+            direct = self._direct_assume(role_arn, session_name(self.run_id))
+            if direct is not None:
+                return dict(direct)
         sts = self.client("sts")
         deadline = time.monotonic() + self._assume_retry
         delay = 1.0

@@ -1,0 +1,197 @@
+"""What the ``moto`` target (moto in process) does to spend less time per call, without changing
+any answer moto gives:
+
+* :func:`direct_assume`: a role's credentials come from moto's own STS backend (the function
+  moto's ``AssumeRole`` handler calls, with the same arguments), not through a botocore request
+  that moto parses, dispatches and serialises: a run assumes hundreds of roles, and the credentials
+  are plumbing (an ``AssumeRole`` is never a call of a finding). moto stores the same session and
+  access key either way; any surprise (a moto whose STS backend differs) falls back to the call.
+* :func:`patch_role_lookups`: moto's IAM backend finds a role by name or by ARN by walking every
+  role of the account (``IAMBackend.get_role``, ``get_role_by_arn``), and it does so on every
+  request signed as a role (``mark_account_as_visited``), every ``AssumeRole`` and every
+  ``PutRolePolicy``: a run creates about 900 roles, so the walks grow with the run. The patch keeps
+  an index per backend, checks each hit against the backend's own roles, and leaves a miss to
+  moto's walk; the same role is found, or the same ``NotFoundException`` raised.
+* :func:`unchecked_signing`: moto in process checks no request signature unless its IAM
+  authentication is on (``INITIAL_NO_AUTH_ACTION_COUNT``); it reads the access key id from the
+  ``Authorization`` header (whose account and role the call acts as) and the session token. While
+  that is so, the moto target's clients write SigV4's headers as botocore does (the date, the
+  session token, the credential scope naming the access key) but skip computing the signature
+  (hashing the canonical request, four HMACs): a sixth of botocore's work per call. With moto's
+  authentication on, every request is signed in full.
+"""
+
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Callable, Mapping
+from typing import Any
+
+__all__ = ["UNCHECKED_SIGNATURE", "direct_assume", "patch_role_lookups", "unchecked_signing"]
+
+#: moto's limit on ``RoleSessionName`` (its handler refuses longer names before calling the backend).
+_SESSION_NAME_LIMIT = 64
+
+
+def direct_assume(account: str, region: str) -> Callable[[str, str], Mapping[str, Any] | None]:
+    """``assume(role_arn, session_name)``: the role's ``Credentials`` (as ``sts:AssumeRole`` returns
+    them) from moto's STS backend of ``account``, or ``None`` when that is not possible (then the
+    caller makes the ``AssumeRole`` call). Only for the in-process mock, while it is open."""
+
+    def assume(role_arn: str, session_name: str) -> Mapping[str, Any] | None:
+        if len(session_name) > _SESSION_NAME_LIMIT:
+            return None  # moto's handler answers a validation error: let the call say so
+        try:
+            from moto.sts.models import sts_backends
+            from moto.utilities.utils import get_partition
+
+            backend: Any = sts_backends[account][get_partition(region)]  # its handler passes None alike
+            role = backend.assume_role(region_name=region, role_session_name=session_name, role_arn=role_arn,
+                                       policy=None, duration=3600, external_id=None)
+            return {"AccessKeyId": str(role.access_key_id), "SecretAccessKey": str(role.secret_access_key),
+                    "SessionToken": str(role.session_token), "Expiration": role.expiration}
+        except Exception:
+            return None
+
+    return assume
+
+
+_LOOKUPS: dict[str, Any] = {"count": 0, "originals": None}
+_LOOKUPS_LOCK = threading.Lock()
+
+
+class _Index:
+    """Roles of one IAM backend by one attribute (``name`` or ``arn``), filled as lookups miss."""
+
+    def __init__(self) -> None:
+        self.by: dict[str, Any] = {}
+        self.seen: set[str] = set()  # role ids already indexed
+        #: ``backend.roles`` when last indexed: its size and newest id (a role added or removed changes them)
+        self.shape: tuple[int, Any] = (-1, None)
+
+
+def _indexed(original: Callable[[Any, str], Any], attribute: str) -> Callable[[Any, str], Any]:
+    """``original`` (a walk over ``backend.roles`` returning the first role whose ``attribute`` is
+    the value) answered from an index that is checked on every hit."""
+    indexes: weakref.WeakKeyDictionary[Any, _Index] = weakref.WeakKeyDictionary()
+
+    def lookup(backend: Any, value: str) -> Any:
+        roles = getattr(backend, "roles", None)
+        if not isinstance(roles, dict):
+            return original(backend, value)
+        index = indexes.get(backend)
+        if index is None:
+            index = indexes[backend] = _Index()
+        role = index.by.get(value)
+        if role is None:
+            shape = (len(roles), next(reversed(roles), None))
+            if shape != index.shape:
+                for role_id, candidate in list(roles.items()):
+                    if role_id not in index.seen:
+                        index.seen.add(role_id)
+                        index.by.setdefault(getattr(candidate, attribute), candidate)
+                index.shape = shape
+            role = index.by.get(value)
+        if role is not None and roles.get(getattr(role, "id", None)) is role and getattr(role, attribute) == value:
+            return role
+        found = original(backend, value)  # a role gone, or replaced under the same name: moto's walk decides
+        index.by[value] = found
+        return found
+
+    return lookup
+
+
+def patch_role_lookups() -> Callable[[], None]:
+    """Index moto's ``IAMBackend.get_role`` and ``get_role_by_arn`` (see the module docstring);
+    returns the undo. Nested moto targets share one patch (reference counted, as the lazy-key patch
+    in :mod:`kms_conformance.targets`); a moto without those methods is left alone."""
+    try:
+        from moto.iam.models import IAMBackend
+    except Exception:
+        return lambda: None
+    with _LOOKUPS_LOCK:
+        if _LOOKUPS["count"] == 0:
+            by_name, by_arn = getattr(IAMBackend, "get_role", None), getattr(IAMBackend, "get_role_by_arn", None)
+            if not (callable(by_name) and callable(by_arn)):
+                return lambda: None
+            _LOOKUPS["originals"] = (by_name, by_arn)
+            setattr(IAMBackend, "get_role", _indexed(by_name, "name"))  # noqa: B010
+            setattr(IAMBackend, "get_role_by_arn", _indexed(by_arn, "arn"))  # noqa: B010
+        _LOOKUPS["count"] += 1
+    undone = False
+
+    def undo() -> None:
+        nonlocal undone
+        with _LOOKUPS_LOCK:
+            if undone:
+                return
+            undone = True
+            _LOOKUPS["count"] -= 1
+            if _LOOKUPS["count"] == 0:
+                by_name, by_arn = _LOOKUPS["originals"]
+                setattr(IAMBackend, "get_role", by_name)  # noqa: B010
+                setattr(IAMBackend, "get_role_by_arn", by_arn)  # noqa: B010
+                _LOOKUPS["originals"] = None
+
+    return undo
+
+
+#: The signature version the moto target's clients sign with while moto checks no signature
+#: (an entry of its own in botocore's table of signers; botocore's ``v4`` is left as it is).
+UNCHECKED_SIGNATURE = "kms-conformance-moto-v4"
+
+
+def _moto_checks_signatures() -> bool:
+    try:
+        from moto import settings
+    except ImportError:
+        return True
+    return bool(getattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", 0) != float("inf"))
+
+
+def _unchecked_signer() -> type:
+    from botocore.auth import SigV4Auth
+
+    class UncheckedSigV4(SigV4Auth):
+        """SigV4's headers without the signature's hashing (see the module docstring)."""
+
+        def canonical_request(self, request: Any) -> str:
+            return ""
+
+        def string_to_sign(self, request: Any, canonical_request: str) -> str:
+            return ""
+
+        def signature(self, string_to_sign: str, request: Any) -> str:
+            return "0" * 64
+
+        def _inject_signature_to_request(self, request: Any, signature: str) -> Any:
+            request.headers["Authorization"] = (f"AWS4-HMAC-SHA256 Credential={self.scope(request)}, "
+                                                f"SignedHeaders=host;x-amz-date, Signature={signature}")
+            return request
+
+    return UncheckedSigV4
+
+
+def unchecked_signing() -> Callable[[Any], None] | None:
+    """A hook for each botocore client of the moto target: its SigV4 requests skip computing the
+    signature while moto checks none (asked at every request); ``None`` when botocore lacks what it
+    needs (then clients sign as usual)."""
+    try:
+        import botocore.auth
+    except ImportError:
+        return None
+    if not isinstance(getattr(botocore.auth, "AUTH_TYPE_MAPS", None), dict):
+        return None
+    botocore.auth.AUTH_TYPE_MAPS.setdefault(UNCHECKED_SIGNATURE, _unchecked_signer())
+
+    def choose(signature_version: Any = None, **_: Any) -> str | None:
+        if signature_version == "v4" and not _moto_checks_signatures():
+            return UNCHECKED_SIGNATURE
+        return None
+
+    def hook(client: Any) -> None:
+        client.meta.events.register("choose-signer", choose)
+
+    return hook
