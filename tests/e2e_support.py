@@ -98,3 +98,21 @@ def recording(path: Path) -> Iterator[None]:
     finally:
         recorder.stop_recording()
         recorder._location = previous
+
+
+#: The profile of the suite's end-to-end runs that check plumbing (what reaches the account, what a
+#: report holds, what cleanup leaves), not the search: a few examples per rule and a short shrink,
+#: enough for every scenario step to run and for nonconformant rules to be found (each test asserts
+#: what it needs occurred). Offered to in-process runs by :func:`plumbing_profile`.
+PLUMBING_PROFILE = "suite-plumbing"
+
+
+def plumbing_profile(monkeypatch: Any) -> str:
+    """Offer :data:`PLUMBING_PROFILE` to :func:`kms_conformance.runner.run` in this process (for the
+    test's duration, through ``monkeypatch``); returns its name for ``RunOptions(profile=...)``."""
+    import kms_conformance.runner as runner
+
+    profile = runner.Profile(PLUMBING_PROFILE, max_examples=4, lifecycle_examples=2, deadline_ms=None,
+                             database=False, shrink_budget=5)
+    monkeypatch.setattr(runner, "PROFILES", {**runner.PROFILES, PLUMBING_PROFILE: profile})
+    return PLUMBING_PROFILE

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import moto_server
+from e2e_support import moto_server, plumbing_profile
 from kms_conformance.cli import main as cli_main
 from kms_conformance.errors import UsageError
 from kms_conformance.report import write_reports
@@ -385,11 +385,12 @@ def test_gate_still_passes_an_unchanged_complete_report(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_a_run_on_a_real_account_filters_public_policies_and_reports_the_count(moto_url: str,
-                                                                              clean_env: Path) -> None:
+def test_a_run_on_a_real_account_filters_public_policies_and_reports_the_count(
+        moto_url: str, clean_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """KMS-03 generates ``Principal: "*"`` policies. Against an endpoint that is not a proven emulator
     (the moto server, its proof withheld: the real-account path) none of them reaches the account,
-    and the report's target notes count what was filtered."""
+    and the report's target notes count what was filtered. A few examples suffice (the plumbing
+    profile): the count must be positive, so some public policy was drawn and filtered."""
     import boto3
     from kms_conformance.runner import RunOptions, run
     from kms_conformance.scenarios.steps import is_public_policy
@@ -397,7 +398,7 @@ def test_a_run_on_a_real_account_filters_public_policies_and_reports_the_count(m
 
     config = TargetConfig(name="aws", endpoint_url=moto_url, run_id="pub", settle_seconds=0.0,
                           allow_accounts=frozenset({"123456789012"}))
-    report = run(RunOptions(target=config, profile="dev", rules=("KMS-03",)),
+    report = run(RunOptions(target=config, profile=plumbing_profile(monkeypatch), rules=("KMS-03",)),
                  build_target=lambda cfg: make_target(cfg, prove=lambda url: None))
     notes = [n for n in report.meta.target_notes if n.startswith("public-principal guard:")]
     assert len(notes) == 1

@@ -18,7 +18,8 @@ from kms_conformance.cli import build_parser, main
 from kms_conformance.commands.run import recorded_options
 from kms_conformance.journal import JOURNAL_NAME, Journal, read_journal
 
-RULES = "KMS-01,KMS-02,KMS-03,KMS-04,KMS-05,KMS-06"
+#: Six rules that each take a moment at profile ci (the run is killed after two, before the sixth).
+RULES = "KMS-01,KMS-02,KMS-07,KMS-08,KMS-10,KMS-11"
 ROOT = Path(__file__).resolve().parents[1]
 
 

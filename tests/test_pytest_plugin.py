@@ -372,22 +372,27 @@ def test_assert_conformant_fails_with_the_check_text(tmp_path: Path) -> None:
         assert_conformant(path)
 
 
+#: Quick rules (a second or two each over HTTP) whose scenarios create named roles, keys and grants.
+COLLISION_RULES = "KMS-07,KMS-08,KMS-10,KMS-11"
+
+
 def test_xdist_workers_share_one_account_without_collisions(pytester: pytest.Pytester) -> None:
     """Two workers against one moto server (the aws target): each has its own run id, so the names
-    of the resources they create never collide, and each cleans up after itself."""
+    of the resources they create never collide, and each cleans up after itself. The rules
+    (:data:`COLLISION_RULES`) each create roles, keys and grants by name, two per worker."""
     from e2e_support import client, moto_server
 
     with moto_server() as url:
         result = pytester.runpytest_subprocess(
             "--kms-conformance", "--kms-target", "aws", "--kms-endpoint-url", url, "-n", "2",
-            "--kms-rules", "KMS-03,KMS-04,KMS-05,KMS-10", "--kms-report-dir", "aws", "-p", "no:cacheprovider")
+            "--kms-rules", COLLISION_RULES, "--kms-report-dir", "aws", "-p", "no:cacheprovider")
         report = json.loads(pytester.path.joinpath("aws", "report.json").read_text())
-        assert [r["rule_id"] for r in report["results"]] == ["KMS-03", "KMS-04", "KMS-05", "KMS-10"]
+        assert [r["rule_id"] for r in report["results"]] == COLLISION_RULES.split(",")
         assert not [r for r in report["results"] if r["verdict"] == "error"], result.stdout.str()[-3000:]
         # the same verdicts as one process (a collision would show as a failed setup step)
         single = pytester.runpytest_subprocess(
             "--kms-conformance", "--kms-target", "aws", "--kms-endpoint-url", url,
-            "--kms-rules", "KMS-03,KMS-04,KMS-05,KMS-10", "--kms-report-dir", "one", "-p", "no:cacheprovider")
+            "--kms-rules", COLLISION_RULES, "--kms-report-dir", "one", "-p", "no:cacheprovider")
         assert single.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
         alone = json.loads(pytester.path.joinpath("one", "report.json").read_text())
         # verdicts and the first finding's summary (how many further distinct findings the exploration
@@ -398,8 +403,8 @@ def test_xdist_workers_share_one_account_without_collisions(pytester: pytest.Pyt
         assert first(report["results"]) == first(alone["results"])
         assert "setup step" not in json.dumps(report["results"])
         kms = client(url, "kms")
-        # A key whose generated policy denies DescribeKey (KMS-03's Deny examples: moto enforces an
-        # explicit Deny on DescribeKey) is read from moto's backend, which this server shares.
+        # Keys are read from moto's backend, which this server shares (a key whose policy denies
+        # DescribeKey, as moto enforces an explicit Deny on it, would hide from the API).
         from moto.kms.models import kms_backends
 
         backend = kms_backends["123456789012"]["us-east-1"]

@@ -148,7 +148,7 @@ def test_real_catalogue_on_moto_is_deterministic(tmp_path: Path, monkeypatch: py
     rules = _real_catalogue()
     assert rules, "the catalogue must import"
     ids = {r.id for r in rules}
-    wanted = ["KMS-03", "MWAA-01", "AOSS-03"]
+    wanted = ["KMS-09", "MWAA-01", "AOSS-03"]  # KMS-09: nonconformant on moto, a shrunk counterexample
     assert set(wanted) <= ids
     monkeypatch.chdir(tmp_path)
     runs = []

@@ -328,12 +328,15 @@ def created_by(ledger: Any) -> dict[tuple[str, str], set[str]]:
 
 
 @pytest.mark.slow
-def test_sweep_finds_every_kind_a_real_moto_run_created_and_leaves_the_rest(tmp_path: Any) -> None:
+def test_sweep_finds_every_kind_a_real_moto_run_created_and_leaves_the_rest(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     """A real run on moto in process (no cleanup: its state kept), then the sweep on that state: every
     resource the run created is planned, those moto can delete are gone, those it cannot are left
-    with moto's error, and the untagged resources named unlike the kit's are all still there."""
+    with moto's error, and the untagged resources named unlike the kit's are all still there. A few
+    examples per rule (the plumbing profile) create every kind; the test asserts they did."""
     from pathlib import Path
 
+    from e2e_support import plumbing_profile
     from kms_conformance.runner import RunOptions, run
     from kms_conformance.sweep import Skipped, by_kind
     from kms_conformance.targets import TargetConfig, _moto_target
@@ -347,7 +350,7 @@ def test_sweep_finds_every_kind_a_real_moto_run_created_and_leaves_the_rest(tmp_
         return built[-1]
 
     run(RunOptions(target=TargetConfig(name="moto", run_id="20260101T000000Z-run-0a1b2c"), rules=RUN_RULES,
-                   report_dir=Path(tmp_path)), build_target=build)
+                   profile=plumbing_profile(monkeypatch), report_dir=Path(tmp_path)), build_target=build)
     made = created_by(built[0].ledger)
     assert {("kms", "key"), ("iam", "role"), ("opensearchserverless", "collection"),
             ("opensearchserverless", "encryption-policy"), ("sagemaker", "feature-group"),

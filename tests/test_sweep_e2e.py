@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import ROOT, cli, client, moto_server
+from e2e_support import ROOT, cli, client, moto_server, plumbing_profile
 from kms_conformance.resources import RUN_TAG
 
 pytestmark = pytest.mark.slow
@@ -221,11 +221,12 @@ class _KilledBeforeCleanup:
         """Nothing: the process is gone."""
 
 
-def test_sweep_json_reports_every_kind_a_real_run_left_on_a_moto_server(url: str, tmp_path: Path) -> None:
-    """A real run (a small selection covering each service) against a moto server leaves everything it
-    created; ``sweep --json`` finds it all by tag or name, removes what moto can remove, lists the rest
-    under ``left`` with moto's error (exit status 1), leaves the account's untagged resources alone,
-    and says which kinds it could not search."""
+def test_sweep_json_reports_every_kind_a_real_run_left_on_a_moto_server(url: str, tmp_path: Path,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A real run (a small selection covering each service, a few examples per rule: the plumbing
+    profile) against a moto server leaves everything it created; ``sweep --json`` finds it all by tag
+    or name, removes what moto can remove, lists the rest under ``left`` with moto's error (exit status
+    1), leaves the account's untagged resources alone, and says which kinds it could not search."""
     import json
 
     from kms_conformance.runner import RunOptions, run
@@ -239,7 +240,8 @@ def test_sweep_json_reports_every_kind_a_real_run_left_on_a_moto_server(url: str
         return _KilledBeforeCleanup(built[-1])
 
     run(RunOptions(target=TargetConfig(name="aws", endpoint_url=url, run_id="20260101T000000Z-run-e2e0ff"),
-                   rules=RUN_RULES, report_dir=tmp_path / "reports"), build_target=build)
+                   rules=RUN_RULES, profile=plumbing_profile(monkeypatch), report_dir=tmp_path / "reports"),
+        build_target=build)
     made = created_by(built[0].ledger)
 
     def make(service: str) -> Any:
