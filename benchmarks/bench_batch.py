@@ -11,17 +11,19 @@ Measured, medians over ``--rounds``:
   hold only what earlier, different lines left there, as in a long batch; never a replay of the
   same lines, whose entries would all be cached;
 - in process, parsed once: only :func:`~kms_conformance.commands.simulate.decide`, on cases parsed
-  before the timing.
+  (and decided twice, so that each policy's memo is built) before the timing.
 
 The peer is ``@cloud-copilot/iam-simulate`` (Node.js). When ``node`` and ``npm`` are on the PATH it
 is installed with npm into a scratch folder under the system temporary directory (once), and run
 on the same cases: whole process (``node``, one pass, writing a decision a line; each round runs
 the kit's process and then the peer's, and the kit/peer ratio is the median of the rounds' ratios,
 with their range, since a shared machine's load changes from minute to minute) and in process
-(its own loop over ``runSimulation``, policies parsed by it on every case). Grants have no
-counterpart there and are left out of its cases. The share of cases on which both give the same
-decision is printed too (they are different evaluators: KMS's "the key policy must allow" rule,
-for one, is the kit's). Without node the peer rows are skipped with one line saying so.
+(its own loop over ``runSimulation``, policies validated and loaded by it on every case; and its
+core engine's ``authorize`` after ``loadPolicy`` on every case, :data:`PEER_CORE_RUNNER`). Grants
+have no counterpart there and are left out of its cases. The share of cases on which the kit and
+each of the peer's loops give the same decision is printed too (they are different evaluators:
+KMS's "the key policy must allow" rule, for one, is the kit's). Without node the peer rows are
+skipped with one line saying so.
 
     python -m benchmarks batch -- [--cases 20000] [--rounds 5] [--no-peer]
 """
@@ -76,6 +78,74 @@ function simulation(c) {
   }
   process.stdout.write(decisions.join('\n') + '\n');
   process.stderr.write(JSON.stringify({ rates }) + '\n');
+})();
+"""
+
+#: The peer's core engine in process (the figure the in-process speed goal is stated against):
+#: for each case, its policies loaded with the peer's own loader (``loadPolicy`` of
+#: ``@cloud-copilot/iam-policy``), then ``authorize`` of ``core_engine/CoreSimulatorEngine`` (which
+#: "assumes all policies have been validated": no validation runs here) on an ``AwsRequestImpl``
+#: built as ``runSimulation`` builds it (Strict mode, no SCPs or RCPs, the context as written:
+#: ``runSimulation`` first drops the keys its data does not list for the action and normalises
+#: their types, which this loop does not do). The package exports only its index, so the engine's
+#: modules are required by file path. Whether an action is "wildcard only"
+#: (``isWildcardOnlyAction``, an asynchronous data lookup) is asked once per distinct action before
+#: the timing, which favours the peer. Each round times two loops: from the text lines
+#: (``JSON.parse`` of each line included, as in the kit's lines/s) and from cases decoded before
+#: the timing. Should a later version of the package move these modules, the row says that the
+#: engine could not be called, and why.
+PEER_CORE_RUNNER = r"""
+const path = require('path');
+const fs = require('fs');
+const cjs = path.dirname(require.resolve('@cloud-copilot/iam-simulate'));
+const { authorize } = require(path.join(cjs, 'core_engine', 'CoreSimulatorEngine.js'));
+const { AwsRequestImpl } = require(path.join(cjs, 'request', 'request.js'));
+const { RequestContextImpl } = require(path.join(cjs, 'requestContext.js'));
+const { DiscoveryContextKeyConstraints } = require(path.join(cjs, 'context_keys', 'discoveryContextKeyConstraints.js'));
+const { isWildcardOnlyAction } = require('@cloud-copilot/iam-simulate');
+const { loadPolicy } = require('@cloud-copilot/iam-policy');
+const [file, roundsText] = process.argv.slice(2);
+const rounds = Number(roundsText);
+const parameters = { simulationMode: 'Strict', discoveryContextKeyConstraints: new DiscoveryContextKeyConstraints([]) };
+function decide(c, wildcardOnly) {
+  const r = c.request;
+  try {
+    return authorize({
+      request: new AwsRequestImpl(r.principal,
+                                  { resource: r.resource, accountId: r.resourceAccount || r.resource.split(':')[4] },
+                                  r.action, new RequestContextImpl(r.context || {}), wildcardOnly.get(r.action)),
+      sessionPolicy: undefined,
+      identityPolicies: (c.identityPolicies || []).map((p, i) => loadPolicy(p, { name: 'identity ' + i })),
+      serviceControlPolicies: [], resourceControlPolicies: [],
+      resourcePolicy: c.resourcePolicy ? loadPolicy(c.resourcePolicy, { name: 'resource' }) : undefined,
+      permissionBoundaries: undefined, vpcEndpointPolicies: undefined, simulationParameters: parameters,
+    }).result;
+  } catch (e) { return 'error'; }
+}
+(async () => {
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim());
+  const wildcardOnly = new Map();
+  for (const line of lines) {
+    const action = JSON.parse(line).request.action;
+    if (!wildcardOnly.has(action)) {
+      const [service, name] = action.split(':');
+      wildcardOnly.set(action, await isWildcardOnlyAction(service, name).catch(() => false));
+    }
+  }
+  const rates = [], decodedRates = [];
+  let decisions = [];
+  for (let round = 0; round < rounds; round++) {
+    decisions = [];
+    let start = process.hrtime.bigint();
+    for (const line of lines) decisions.push(decide(JSON.parse(line), wildcardOnly));
+    rates.push(lines.length / (Number(process.hrtime.bigint() - start) / 1e9));
+    const cases = lines.map((l) => JSON.parse(l));
+    start = process.hrtime.bigint();
+    for (const c of cases) decide(c, wildcardOnly);
+    decodedRates.push(cases.length / (Number(process.hrtime.bigint() - start) / 1e9));
+  }
+  process.stdout.write(decisions.join('\n') + '\n');
+  process.stderr.write(JSON.stringify({ rates, decodedRates }) + '\n');
 })();
 """
 
@@ -141,7 +211,8 @@ def fresh_lines(cases: int, seed: int, rounds: int) -> list[list[str]]:
 
 
 def kit_parsed_once(lines: list[str], rounds: int) -> float:
-    """Median decisions/s of decide() on cases whose policies and grants were parsed before."""
+    """Median decisions/s of decide() on cases whose policies and grants were parsed before, and
+    decided twice before the timing (each policy's memo built, as in a batch that repeats them)."""
     parsed = Parsed(size=len(lines) * 4)
     cases: list[tuple[Any, Any, list[Any], list[Any]]] = []
     for line in lines:
@@ -151,6 +222,9 @@ def kit_parsed_once(lines: list[str], rounds: int) -> float:
                       parsed.policy(rp, source="bench") if rp is not None else None,
                       [parsed.policy(p, source="bench") for p in raw.get("identityPolicies", [])],
                       [parsed.grant(g, source="bench") for g in raw.get("grants", [])]))
+    for _ in range(2):  # untimed: a policy's first evaluation scans it, the second builds its memo
+        for req, rp, ids, grants in cases:
+            decide(req, rp, ids, grants)
     rates = []
     for _ in range(rounds):
         start = time.perf_counter()
@@ -176,6 +250,7 @@ def peer_folder() -> Path | None:
             print(f"peer: skipped (npm install {PEER} failed: {done.stderr.strip().splitlines()[-1:]})")
             return None
     (folder / "run_batch.js").write_text(PEER_RUNNER)
+    (folder / "core_batch.js").write_text(PEER_CORE_RUNNER)
     return folder
 
 
@@ -195,6 +270,24 @@ def peer_in_process(cases: Path, folder: Path, rounds: int) -> tuple[float, list
                           text=True, check=True)
     rates = json.loads(done.stderr.strip().splitlines()[-1])["rates"]
     return _median(rates), done.stdout.split()
+
+
+def peer_core_in_process(cases: Path, folder: Path, rounds: int) -> tuple[float, float, list[str]] | str:
+    """The peer's core engine in process (:data:`PEER_CORE_RUNNER`): median lines/s from the text
+    lines, median decisions/s from cases decoded before the timing, and its decisions; or why it
+    could not be called (the runner's last line of errors)."""
+    done = subprocess.run(["node", "core_batch.js", str(cases), str(rounds)], cwd=folder, capture_output=True,
+                          text=True)
+    if done.returncode != 0:
+        lines = [x for x in done.stderr.splitlines() if "Error" in x] or done.stderr.strip().splitlines() or ["?"]
+        return lines[0].strip()
+    figures = json.loads(done.stderr.strip().splitlines()[-1])
+    return _median(figures["rates"]), _median(figures["decodedRates"]), done.stdout.split()
+
+
+def _agreement(decisions: Sequence[str], other: Sequence[str]) -> str:
+    same = sum(a == b for a, b in zip(decisions, other, strict=False))
+    return f"{same}/{len(decisions)} cases ({100 * same / len(decisions):.1f}%); peer refused {other.count('error')}"
 
 
 def _ratios(kit: Sequence[float], other: Sequence[float]) -> str:
@@ -226,14 +319,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  kit in process, parsed once:         {once:,.0f} decisions/s")
         if folder is not None and cases is not None:
             p_fresh, p_decisions = peer_in_process(cases, folder, args.rounds)
-            same = sum(a == b for a, b in zip(decisions, p_decisions, strict=False))
-            errors = p_decisions.count("error")
+            core_run = peer_core_in_process(cases, folder, args.rounds)
             print(f"  peer whole process (node):           {_median(peer_whole):,.0f} lines/s; kit/peer "
                   f"{_ratios(kit_whole, peer_whole)}")
             print(f"  peer in process (runSimulation):     {p_fresh:,.0f} lines/s; kit fresh/peer "
                   f"{fresh / p_fresh:.2f}x")
-            print(f"  same decision on {same}/{len(decisions)} cases ({100 * same / len(decisions):.1f}%); "
-                  f"peer refused {errors}")
+            if isinstance(core_run, str):
+                print(f"  peer in process (core engine):       not run: its modules could not be called ({core_run})")
+            else:
+                core, core_decoded, _ = core_run
+                print(f"  peer in process (core engine):       {core:,.0f} lines/s; kit fresh/peer "
+                      f"{fresh / core:.2f}x (loadPolicy + authorize, no validation; {core_decoded:,.0f}/s on "
+                      "decoded cases)")
+            print(f"  same decision, runSimulation:        {_agreement(decisions, p_decisions)}")
+            if not isinstance(core_run, str):
+                print(f"  same decision, core engine:          {_agreement(decisions, core_run[2])}")
     return 0
 
 

@@ -306,6 +306,26 @@ def test_builder_gives_what_init_gives() -> None:
         builder(Checked)
 
 
+def test_builder_takes_fields_by_name_and_fills_defaults() -> None:
+    from dataclasses import dataclass, field
+
+    from kms_conformance.policy.model import builder
+
+    @dataclass(frozen=True)
+    class Value:
+        a: str
+        b: int = 2
+        c: dict[str, str] = field(default_factory=dict)
+
+    build = builder(Value)
+    assert build("x") == Value("x") and build(b=3, a="y") == Value("y", 3)
+    assert vars(build("x")) == vars(Value("x"))
+    first, second = build("x"), build("x")
+    assert first.c == {} and first.c is not second.c  # a new default per instance, as __init__ gives
+    with pytest.raises(TypeError):
+        build()
+
+
 def test_action_matcher_is_set_at_parse_time() -> None:
     doc = base()
     doc["Statement"] = [{"Effect": "Allow", "Action": "kms:Re*", "Resource": "*"},

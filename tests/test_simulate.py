@@ -309,3 +309,26 @@ def test_batch_puts_the_collector_back_and_leaves_no_cycles() -> None:
     finally:
         gc.enable()
     assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0
+
+
+def test_first_evaluation_of_a_policy_decides_as_its_memo_does() -> None:
+    """A policy's first evaluation scans its statements directly; later ones use its memo
+    (candidates, plans, answers by resource). On generated cases (KMS keys with grants, S3 with
+    cross-account callers, conditions of every operator family) the first, second and third
+    decisions on the same parsed policies are the same outcome."""
+    from kms_conformance.commands import simulate
+
+    from benchmarks import gen_batch
+
+    parsed = simulate.Parsed(size=4096)
+    decisions = set()
+    for raw in gen_batch.cases(300, seed=7):
+        req = simulate.parse_request(raw["request"], source="t")
+        rp = parsed.policy(raw["resourcePolicy"], source="t")
+        ids = [parsed.policy(p, source="t") for p in raw.get("identityPolicies", [])]
+        grants = [parsed.grant(g, source="t") for g in raw.get("grants", [])]
+        assert "cache" not in vars(rp)  # never evaluated: the first decision takes the direct scan
+        first = simulate.decide(req, rp, ids, grants)
+        assert simulate.decide(req, rp, ids, grants) == first == simulate.decide(req, rp, ids, grants)
+        decisions.add(first.decision)
+    assert decisions == {"Allowed", "ImplicitlyDenied", "ExplicitlyDenied"}

@@ -33,6 +33,7 @@ from kms_conformance.policy.model import (
     Request,
     Statement,
     builder,
+    new_match,
 )
 
 _CACHE_LIMIT = 4096
@@ -116,8 +117,55 @@ def _rest_applies(stmt: Statement, request: Request) -> bool:
     return True
 
 
+def _first_use(policy: Policy) -> bool:
+    """Is this the policy's first evaluation (its memo not built yet)? If so, the memo is created
+    now, empty, so the next evaluation builds and keeps what it works out: the first one scans the
+    statements directly (:func:`_direct`), since most policies of a batch are met once, and building
+    a memo (a Match per statement, candidates, plans) for one use costs more than it saves."""
+    d = vars(policy)
+    if "cache" in d:
+        return False
+    d["cache"] = {}
+    return True
+
+
+def _direct(policy: Policy, action: str, resource: str, principal: str | None, context: Context) -> _Sets:
+    """:func:`statement_sets` worked out statement by statement, without the memo: the same
+    statements, in the same order, by the same tests (action, then the principal when given, then
+    the resource unless ``Resource`` holds ``"*"``, then every condition entry)."""
+    allows: list[Match] = []
+    direct: list[Match] = []
+    denies: list[Match] = []
+    name = policy.name
+    for stmt in policy.statements:
+        if not stmt.action_test(action):
+            continue
+        if principal is not None and not _principal_ok(stmt, principal):
+            continue
+        res = stmt.resource
+        if (res is None or "*" not in res) and not stmt.resource_test(resource, context):
+            continue
+        for cond in stmt.conditions:
+            if not cond.test(context):
+                break
+        else:
+            match = new_match(name, stmt.index, stmt.sid, stmt.effect)
+            if stmt.effect == "Deny":
+                denies.append(match)
+            else:
+                allows.append(match)
+                if principal is not None and names_directly(stmt, principal):
+                    direct.append(match)
+    return (tuple(allows) if allows else _EMPTY, tuple(direct) if direct else _EMPTY,
+            tuple(denies) if denies else _EMPTY)
+
+
 def _scan(policy: Policy, request: Request, check_principal: bool) -> tuple[list[Match], list[Match]]:
     """The matching Allow and Deny statements of one policy."""
+    if _first_use(policy):
+        found = _direct(policy, request.action, request.resource, request.principal if check_principal else None,
+                        request.context)
+        return list(found[0]), list(found[2])
     allows: list[Match] = []
     denies: list[Match] = []
     for stmt, match, always, _ in _candidates(policy, request.action,
@@ -133,6 +181,11 @@ def matching_statements(policy: Policy, request: Request, *,
     them without building an :class:`Evaluation`: the Match of each Allow statement with whether
     it names the principal directly (:func:`names_directly`; always False when
     ``check_principal`` is False), and the Matches of the Deny statements."""
+    if _first_use(policy):
+        principal = request.principal if check_principal else None
+        allowed, named, denied = _direct(policy, request.action, request.resource, principal, request.context)
+        direct_ids = {id(m) for m in named}  # the Matches of ``named`` are objects of ``allowed``
+        return [(m, id(m) in direct_ids) for m in allowed], list(denied)
     allows: list[_Allow] = []
     denies: list[Match] = []
     for stmt, match, always, direct in _candidates(policy, request.action,
@@ -195,6 +248,8 @@ def statement_sets(policy: Policy, action: str, resource: str, principal: str | 
     condition or a ``Resource`` without ``"*"``, the answer itself; when none reads the context,
     the answer for each resource met; otherwise only the statements that need it read the
     resource or the context."""
+    if _first_use(policy):
+        return _direct(policy, action, resource, principal, context)
     try:
         fixed, steps, by_resource = policy.cache[_PLANS][action, principal]
     except KeyError:

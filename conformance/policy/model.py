@@ -10,7 +10,7 @@ match), so they never pay for compiling their resource patterns and condition va
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, dataclass, field, fields, is_dataclass
 from enum import Enum
 from typing import Any, Generic, Protocol, TypeVar, overload
 
@@ -49,22 +49,37 @@ class _lazy(Generic[_T]):
         return value
 
 
+_UNSET: Any = object()
+
+
 def builder(cls: type[_T]) -> Callable[..., _T]:
-    """A constructor of the frozen dataclass ``cls`` that takes every field, in order, by
-    position, and gives the instance :meth:`__init__` would give. The ``__init__`` of a frozen
-    dataclass stores each field through ``object.__setattr__``, which is most of the cost of
-    building the many statements and condition entries of a batch of fresh policies; this one
-    writes the instance's ``__dict__`` directly. Only for classes without ``__post_init__``
-    (checked here), whose ``__init__`` does nothing else."""
+    """A constructor of the frozen dataclass ``cls`` that takes its fields as :meth:`__init__`
+    does (in order, by position or by name) and gives the instance :meth:`__init__` would give.
+    The ``__init__`` of a frozen dataclass stores each field through ``object.__setattr__``, which
+    is most of the cost of building the many statements and condition entries of a batch of
+    fresh policies; this one writes the instance's ``__dict__`` directly. Only for classes without ``__post_init__``
+    (checked here), whose ``__init__`` does nothing else. A field left out takes its default
+    (or its ``default_factory``'s value), as with ``__init__``."""
     if not is_dataclass(cls) or hasattr(cls, "__post_init__") or hasattr(cls, "__slots__"):
         raise TypeError(f"{cls.__name__}: builder() needs a dataclass with a __dict__ and no __post_init__")
-    names = [f.name for f in fields(cls) if f.init]
-    if len(names) != len(fields(cls)):
-        raise TypeError(f"{cls.__name__}: builder() needs every field in __init__")
-    lines = [f"def build({', '.join(names)}):", "    obj = new(cls)", "    d = obj.__dict__"]
-    lines += [f"    d[{n!r}] = {n}" for n in names]
-    lines.append("    return obj")
-    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    every = fields(cls)
+    if any(not f.init or f.kw_only for f in every):
+        raise TypeError(f"{cls.__name__}: builder() needs every field in __init__, by position")
+    namespace: dict[str, Any] = {"new": object.__new__, "cls": cls, "unset": _UNSET}
+    params, lines = [], ["    obj = new(cls)", "    d = obj.__dict__"]
+    for f in every:
+        n = f.name
+        if f.default is not MISSING:
+            namespace[f"default_{n}"] = f.default
+            params.append(f"{n}=default_{n}")
+        elif f.default_factory is not MISSING:
+            namespace[f"factory_{n}"] = f.default_factory
+            params.append(f"{n}=unset")
+            lines.append(f"    if {n} is unset: {n} = factory_{n}()")
+        else:
+            params.append(n)
+        lines.append(f"    d[{n!r}] = {n}")
+    lines = [f"def build({', '.join(params)}):", *lines, "    return obj"]
     exec("\n".join(lines), namespace)  # field names of our own dataclass, as dataclasses itself does
     build: Callable[..., _T] = namespace["build"]
     build.__qualname__ = f"builder({cls.__name__})"
@@ -204,7 +219,9 @@ class Policy:
     @_lazy
     def cache(self) -> dict[Any, Any]:
         """The evaluator's per-policy memo (statements by action and principal). Not a field:
-        ``dataclasses.replace`` gives a changed copy a memo of its own, never this one."""
+        ``dataclasses.replace`` gives a changed copy a memo of its own, never this one. The
+        evaluator creates it, empty, at the policy's first evaluation (which scans the statements
+        directly) and fills it from the second on."""
         return {}
 
     @_lazy

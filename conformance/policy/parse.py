@@ -81,21 +81,26 @@ class _Parser:
             return tuple(value)
         raise self.fail(path, f"{what} must be a string or a list of strings, not {type(value).__name__}")
 
-    def actions(self, value: Any, parent: Path, name: str) -> tuple[str, ...]:
+    def actions(self, value: Any, parent: Path, name: str) -> tuple[tuple[str, ...], Callable[[str], bool]]:
         """``Action``/``NotAction`` values. "Grammar of the IAM JSON policy language" (notes on
         ``action_string``): an action string consists of a service namespace, a colon and the
         name of an action (which may hold wildcards); the only other value is ``"*"``. So
         ``"s3:"`` (no action name) and ``":GetObject"`` (no namespace) are not action strings:
         AWS refuses such a policy when it is saved, and so does this parser, rather than read
         them as patterns that match nothing (in a NotAction that would silently widen the
-        statement to every action)."""
+        statement to every action). Returns the values and the statement's action matcher."""
         # ``parent`` and ``name`` make the JSON path, built only when something is wrong.
-        acts = (value,) if type(value) is str else self.strings(value, [*parent, name], name)
-        problem = _actions_problem(acts)
+        if type(value) is str:
+            acts: tuple[str, ...] = (value,)
+        elif type(value) is list and value and _all_strings(value):  # the common list, valid
+            acts = tuple(value)
+        else:
+            acts = self.strings(value, [*parent, name], name)
+        problem, test = _checked_actions(acts, name == "NotAction")
         if problem is not None:
             i, message = problem
             raise self.fail([*parent, name, i] if isinstance(value, list) else [*parent, name], message)
-        return acts
+        return acts, test
 
     def principal(self, value: Any, parent: Path, name: str) -> PrincipalBlock:
         if value == "*":
@@ -155,11 +160,11 @@ class _Parser:
                 raise self.fail([*path, operator], f"operator {operator!r} must map condition keys to values")
             for key, raw in block.items():
                 # The JSON paths are built only when something is wrong (the common path is valid).
-                if not isinstance(key, str) or not key:
+                if not key or (type(key) is not str and not isinstance(key, str)):
                     raise self.fail([*path, operator, key], "empty condition key")
                 if type(raw) is str:
                     vals: tuple[str, ...] = (raw,)
-                elif isinstance(raw, list):
+                elif type(raw) is list or isinstance(raw, list):
                     if _all_strings(raw):
                         vals = tuple(raw)
                     else:
@@ -210,25 +215,37 @@ class _Parser:
             raise self.fail(path, "missing Action (or NotAction)")
         principal = None if p_raw is _MISSING else self.principal(p_raw, path, "Principal")
         not_principal = None if np_raw is _MISSING else self.principal(np_raw, path, "NotPrincipal")
-        action = None if a_raw is _MISSING else self.actions(a_raw, path, "Action")
-        not_action = None if na_raw is _MISSING else self.actions(na_raw, path, "NotAction")
-        resource = not_resource = None
+        action = not_action = None
+        if a_raw is not _MISSING:
+            action, action_test = self.actions(a_raw, path, "Action")
+        else:
+            not_action, action_test = self.actions(na_raw, path, "NotAction")
+        resource: tuple[str, ...] | None = None
+        not_resource: tuple[str, ...] | None = None
         if r_raw is not _MISSING:
-            resource = (r_raw,) if type(r_raw) is str else self.strings(r_raw, [*path, "Resource"], "Resource")
+            if type(r_raw) is str:
+                resource = (r_raw,)
+            elif type(r_raw) is list and r_raw and _all_strings(r_raw):  # the common list, valid
+                resource = tuple(r_raw)
+            else:
+                resource = self.strings(r_raw, [*path, "Resource"], "Resource")
         if nr_raw is not _MISSING:
             not_resource = self.strings(nr_raw, [*path, "NotResource"], "NotResource")
         c_raw = get("Condition", _MISSING)
         conditions = () if c_raw is _MISSING else self.conditions(c_raw, [*path, "Condition"], variables)
         if variables:
             if resource is not None:
-                self.templates(resource, [*path, "Resource"])
+                for pattern in resource:
+                    if "${" in pattern:
+                        self.templates(resource, [*path, "Resource"])
+                        break
             elif not_resource is not None:
                 self.templates(not_resource, [*path, "NotResource"])
         stmt = new_statement(sid, effect, principal, not_principal, action, not_action, resource, not_resource,
                              conditions, index, variables, _COMPILER)
         # Every evaluation asks every statement whether its action matches: the lazy attribute is
         # set now, from the shared matchers, rather than through the compiler on first use.
-        vars(stmt)["action_test"] = _action_matcher(action, not_action)
+        vars(stmt)["action_test"] = action_test
         return stmt
 
     def templates(self, patterns: tuple[str, ...], path: Path) -> None:
@@ -286,9 +303,24 @@ def _compiled_condition(operator: str, key: str, values: tuple[str, ...], variab
 
 
 @lru_cache(maxsize=CACHE_SIZE)
+def _checked_actions(actions: tuple[str, ...], negated: bool) -> tuple[tuple[int, str] | None, Callable[[str], bool]]:
+    """:func:`_actions_problem` of an ``Action`` (``negated`` False) or ``NotAction`` list and, when
+    it has none, the statement's action matcher (:func:`_action_matcher`); one lookup per statement
+    for both, since the same lists recur. A list with a problem gets a matcher of nothing (never used:
+    the parser raises)."""
+    problem = _actions_problem(actions)
+    if problem is not None:
+        return problem, _never
+    return None, _action_matcher(None, actions) if negated else _action_matcher(actions, None)
+
+
+def _never(_action: str) -> bool:
+    return False
+
+
 def _actions_problem(actions: tuple[str, ...]) -> tuple[int, str] | None:
     """The first entry of ``Action``/``NotAction`` that is not an action string, with what is
-    wrong with it; None when all are (see :meth:`_Parser.actions`). Cached: the same lists recur."""
+    wrong with it; None when all are (see :meth:`_Parser.actions`)."""
     for i, a in enumerate(actions):
         if a == "*":
             continue

@@ -72,16 +72,27 @@ def request_notes(policies: Sequence[tuple[Policy, bool]], request: Request) -> 
     request lacks, and an operator without set qualifier on a key the request gives several
     values (or that is multivalued by nature)."""
     notes: list[str] = []
+    several: set[str] | None = None  # the keys the request gives several values, when first needed
     for policy, check_principal in policies:
         for stmt in policy.statements:
             # The conditions first (cheap, and most give no note), the statement's match only then.
             found: list[tuple[Condition, str]] = []
             for cond in stmt.conditions:
-                values = request.get(cond.key)
-                if _any_value_if_exists(cond) and not values:
-                    found.append((cond, ANY_VALUE_IF_EXISTS))
-                elif _plain_operator(cond) and values and (
-                        len(values) > 1 or cond.key.lower() in MULTIVALUED_KEYS):
+                qualifier = cond.qualifier
+                if qualifier:
+                    if qualifier == "ForAnyValue" and cond.if_exists and not request.get(cond.key):
+                        found.append((cond, ANY_VALUE_IF_EXISTS))
+                    continue
+                if cond.base == "Null":
+                    continue
+                key = cond.key.lower()
+                if key in MULTIVALUED_KEYS:
+                    plain_on_several = bool(request.context.get(key))
+                else:
+                    if several is None:
+                        several = {k for k, v in request.context.items() if len(v) > 1}
+                    plain_on_several = key in several
+                if plain_on_several:
                     found.append((cond, PLAIN_OPERATOR_MULTIVALUED))
             if not found or not stmt.action_test(request.action):
                 continue
