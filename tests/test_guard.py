@@ -259,6 +259,8 @@ def test_production_names(name: str, prod: bool) -> None:
 
 
 def test_public_principal_policies_are_never_sent_to_a_guarded_target() -> None:
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
     from hypothesis.errors import UnsatisfiedAssumption
     from kms_conformance.scenarios.steps import default_key_policy, is_public_policy, new_key
     from kms_conformance.targets.model import ModelTarget
@@ -289,11 +291,30 @@ def test_public_principal_policies_are_never_sent_to_a_guarded_target() -> None:
     model = ModelTarget(region="us-east-1")
     guarded = Guarded(region="us-east-1")
     assert new_key(model, public)["KeyId"]  # the reference model is not an account: no guard
-    with pytest.raises(UnsatisfiedAssumption):
-        new_key(RecordingTarget(guarded), public)  # as the runner hands it to a scenario
-    assert guarded.public_policies_filtered == 1
-    assert guarded.call("kms", "ListKeys", {}).value["Keys"] == []  # nothing was created
-    assert new_key(guarded, conditioned)["KeyId"]
+    drawn: list[dict[str, Any]] = []
+    refused: list[dict[str, Any]] = []
+
+    # As the runner hands a target to a scenario: inside a property-based test, where the refusal is
+    # Hypothesis's `reject` (that example is filtered out, another is drawn).
+    @settings(max_examples=20, database=None, derandomize=True, suppress_health_check=[HealthCheck.filter_too_much])
+    @given(st.sampled_from([public, public_aws, conditioned]))
+    def scenario(policy: dict[str, Any]) -> None:
+        drawn.append(policy)
+        try:
+            new_key(RecordingTarget(guarded), policy)
+        except UnsatisfiedAssumption:
+            refused.append(policy)
+            raise
+
+    scenario()
+    assert public in refused and public_aws in refused and conditioned not in refused, drawn
+    assert refused == [p for p in drawn if p is not conditioned]  # every public draw, and only those
+    assert guarded.public_policies_filtered == len(refused)
+    created = [k["KeyId"] for k in guarded.call("kms", "ListKeys", {}).value["Keys"]]
+    assert len(created) == drawn.count(conditioned) >= 1  # only the conditioned policy was sent
+    sent = {guarded.call("kms", "GetKeyPolicy", {"KeyId": k, "PolicyName": "default"}).value["Policy"]
+            for k in created}
+    assert {json.dumps(conditioned)} == sent, sent
 
 
 def test_dry_run_says_the_public_principal_guard_is_on(capsys: pytest.CaptureFixture[str], clean_env: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import boto3
 import pytest
+from computed_once import computed_once
 from kms_conformance.targets.moto_scope import MotoScope, moto_patch_active
 from moto import mock_aws
 
@@ -44,7 +45,10 @@ def _outcomes(tmp_path: Path, name: str, *args: str, plugin_dir: Path | None = N
 
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return _outcomes(tmp_path_factory.mktemp("plain"), "plain")
+    """The suite's outcomes without the kit, found once for the whole test run (under xdist, by
+    whichever worker needs them first)."""
+    outcomes: dict[str, str] = computed_once(tmp_path_factory, "plain", lambda folder: _outcomes(folder, "plain"))
+    return outcomes
 
 
 def test_the_user_suite_passes_on_its_own(plain: dict[str, str]) -> None:

@@ -7,7 +7,8 @@ nonconformant result: it recorded its calls, ``kms-conformance report repro`` wr
 script, executed in process as a user runs it (``__main__``, under the ``mock_aws`` it sets up itself),
 fails with an ``AssertionError`` on moto and passes under ``model_backend`` (every boto3 call answered by
 the reference model). A finding no call shows is marked ``not reproducible standalone`` in its summary and
-refused by the command; the test asserts that marking instead.
+refused by the command; the test asserts that marking instead. The run and its scripts are made once
+per test run, by whichever xdist worker needs them first (:mod:`computed_once`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from computed_once import computed_once, run_root
 from kms_conformance.cli import main as cli_main
 from kms_conformance.runner import RunOptions, run
 from kms_conformance.targets import TargetConfig
@@ -65,23 +67,37 @@ def shared_loader() -> Iterator[None]:
         yield
 
 
-@pytest.fixture(scope="module")
-def moto_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    folder = tmp_path_factory.mktemp("repro-run")
+def _run_and_write_scripts(folder: Path) -> dict[str, Any]:
+    """The run, its ``report.json`` and the scripts in ``folder``; the report as read back from that file,
+    and per finding its script's file name or the command's one-line refusal."""
     options = RunOptions(target=TargetConfig(name="moto", run_id="test-repro-run"), profile="ci", seed=0,
                          rules=RULES, report_dir=folder)
-    data = report_to_dict(run(options))
     path = folder / "report.json"
-    path.write_text(json.dumps(data, default=str))
-    scripts: dict[tuple[str, int], Path | str] = {}
+    path.write_text(json.dumps(report_to_dict(run(options)), default=str))
+    data = json.loads(path.read_text())
+    scripts: list[tuple[str, int, str, str]] = []
     with contextlib.redirect_stderr(io.StringIO()) as err:
         for result in data["results"]:
             for number in range(1, len(result.get("findings") or ()) + 1):
                 out = folder / f"repro_{result['rule_id']}_{number}.py"
                 code = cli_main(["report", "repro", str(path), result["rule_id"], "--finding", str(number),
                                  "-o", str(out)])
-                scripts[result["rule_id"], number] = out if code == 0 else err.getvalue().splitlines()[-1]
-    return Run(data, path, scripts)
+                if code == 0:
+                    scripts.append((result["rule_id"], number, "script", out.name))
+                else:
+                    scripts.append((result["rule_id"], number, "refused", err.getvalue().splitlines()[-1]))
+    return {"report": data, "scripts": scripts}
+
+
+@pytest.fixture(scope="module")
+def moto_run(tmp_path_factory: pytest.TempPathFactory) -> Run:
+    """The run, made once for the whole test run (under xdist, by whichever worker needs it first)."""
+    value = computed_once(tmp_path_factory, "repro-run", _run_and_write_scripts)
+    folder = run_root(tmp_path_factory) / "repro-run"
+    scripts: dict[tuple[str, int], Path | str] = {
+        (rule_id, number): folder / text if kind == "script" else text
+        for rule_id, number, kind, text in value["scripts"]}
+    return Run(value["report"], folder / "report.json", scripts)
 
 
 def execute(script: Path, monkeypatch: pytest.MonkeyPatch) -> str:
