@@ -151,10 +151,38 @@ def parse_json(text: str, source: str, *, hint: str = "") -> Any:
     return check_depth(doc, source)
 
 
+def _yaml_too_deep(text: str) -> bool:
+    """Does ``text`` open collections more than :data:`MAX_DEPTH` deep? Asked of libyaml's event
+    stream (C speed; only when PyYAML was built with it), stopped at the first level past the limit:
+    PyYAML's own loader spends seconds composing a document a thousand levels deep before
+    :func:`check_depth` could refuse it. A text libyaml cannot read is left to that loader, whose
+    error message the kit reports, unless libyaml's error is its own nesting limit (1,000 levels)."""
+    import yaml
+
+    if not getattr(yaml, "__with_libyaml__", False):
+        return False
+    opening = (yaml.MappingStartEvent, yaml.SequenceStartEvent)
+    closing = (yaml.MappingEndEvent, yaml.SequenceEndEvent)
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.CSafeLoader):
+            if isinstance(event, opening):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return True
+            elif isinstance(event, closing):
+                depth -= 1
+    except yaml.YAMLError as exc:
+        return "maximum nesting depth" in str(exc)
+    return False
+
+
 def parse_yaml(text: str, source: str) -> Any:
     """``text`` as YAML (safe loader); a syntax error names the line, deep nesting is refused."""
     import yaml
 
+    if _yaml_too_deep(text):
+        raise _too_deep(source)
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -66,3 +66,29 @@ def test_brackets_inside_strings_only_make_the_walk_happen(monkeypatch: pytest.M
     doc = {"text": "{[" * MAX_DEPTH}
     assert inputs.parse_json(json.dumps(doc), "f.json") == doc
     assert len(seen) == 1  # counted as brackets: walked, and 1 level deep
+
+
+def block_mapping(depth: int) -> str:
+    """A block-style YAML mapping ``depth`` levels deep (indentation only, no brackets)."""
+    return "\n".join("  " * i + "a:" for i in range(depth)) + " 1\n"
+
+
+@pytest.mark.parametrize("text, deep", [
+    (nested(MAX_DEPTH), False),
+    (nested(MAX_DEPTH + 1), True),
+    (nested(1100), True),  # past libyaml's own limit: its error says so
+    (block_mapping(MAX_DEPTH), False),
+    (block_mapping(MAX_DEPTH + 1), True),
+    ("a: [1, 2\n", False),  # not YAML at all: left to the loader and its message
+])
+def test_the_yaml_depth_check_before_loading(text: str, deep: bool) -> None:
+    assert inputs._yaml_too_deep(text) is deep
+    if deep:
+        with pytest.raises(InputError, match=f"nested deeper than {MAX_DEPTH}"):
+            inputs.parse_yaml(text, "x.yaml")
+
+
+def test_a_yaml_syntax_error_keeps_the_loaders_message() -> None:
+    with pytest.raises(InputError, match="not valid YAML") as caught:
+        inputs.parse_yaml("a: [1, 2\n", "x.yaml")
+    assert caught.value.path.startswith("line ")  # the Python loader's mark, as before the check
