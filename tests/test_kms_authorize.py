@@ -443,6 +443,8 @@ PROBES = ("kms:encryptioncontext:dept", "kms:encryptioncontext:k", "kms:encrypti
                        st.sampled_from(["alias/a", "10.0.0.1", ("x", "y")]), max_size=2))
 @example("Encrypt", SESSION, {"Dept": "IT", "dept": "prod"}, False, False, (), {})  # the last of two wins
 @example("CreateGrant", SESSION, {"Dept": "IT", "dept": "prod"}, True, True, ("alias/a",), {})
+@example("Decrypt", SESSION, {"Dept": "IT"}, True, False, (),  # extra context: names folding alike, the last wins
+         {"kms:KeySpec": "x", "KMS:KEYSPEC": "y", "kms:EncryptionContext:dept": ("a", "b"), "kms:viaservice": "s"})
 def test_lazy_context_reads_what_policy_request_builds(op: str, caller: str, ctx: dict[str, str], via: bool,
                                                       multi: bool, aliases: tuple[str, ...],
                                                       extra: dict[str, Any]) -> None:
@@ -461,6 +463,40 @@ def test_lazy_context_reads_what_policy_request_builds(op: str, caller: str, ctx
     assert list(lazy.items()) == list(expected.items())
     assert all(lazy.get(name) == expected.get(name) for name in PROBES)
 
+
+
+@PROPERTY
+@given(OPS, CALLERS, st.dictionaries(st.sampled_from(["Dept", "dept", "K", "\u03a3", "\u0391\u03a3", "\u0130d",
+                                                      "\u212aey"]), st.sampled_from(["IT", "prod", ""]), max_size=3),
+       st.booleans(), st.sampled_from([None, "EncryptionContextEquals", "EncryptionContextSubset"]),
+       st.booleans())
+# "...Context:\u03a3" folds to a final sigma, "\u03a3" alone does not
+@example("Encrypt", SESSION, {"\u03a3": "IT", "\u03c3": "prod"}, False, None, False)
+@example("CreateGrant", SESSION, {"Dept": "IT", "dept": "prod"}, True, "EncryptionContextEquals", True)
+@example("CreateGrant", SESSION, {}, False, None, True)
+def test_folded_request_part_is_request_part_folded(op: str, caller: str, ctx: dict[str, str], via: bool,
+                                                    constraint: str | None, retiring: bool) -> None:
+    """The request's condition keys as a policy reads them, built directly, are those of
+    ``_request_part`` with names case-folded and values as tuples: the same keys, in the same
+    order (encryption context keys whose case folds differently inside the name, such as a final
+    sigma, included), for every operation, with or without a grant being created."""
+    from kms_conformance.kms import context as kms_context
+    from kms_conformance.policy.request import context_values
+
+    grant = None
+    if op == "CreateGrant":
+        raw: dict[str, Any] = {"KeyId": KEY_ARN, "GranteePrincipal": ROLE, "Operations": ["Decrypt", "Encrypt"]}
+        if constraint is not None and ctx:
+            raw["Constraints"] = {constraint: ctx}
+        if retiring:
+            raw["RetiringPrincipal"] = SESSION
+        grant = parse_grant(raw)
+    req = KmsRequest(operation=op, caller=caller, key=key(), encryption_context=ctx,
+                     via_service="forecast.us-east-1.amazonaws.com" if via else None, grant=grant)
+    want: dict[str, tuple[str, ...]] = {}
+    for k, v in kms_context._request_part(req).items():
+        want[k.lower()] = (v,) if type(v) is str else context_values(v)
+    assert list(kms_context._folded_request_part(req).items()) == list(want.items())
 
 @PROPERTY
 @given(key_policies(account=ACCOUNT, min_statements=1, max_statements=6), identity_policies(account=ACCOUNT),

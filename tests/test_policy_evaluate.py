@@ -355,3 +355,96 @@ def test_statement_sets_reuse_by_resource_only_what_does_not_read_the_context() 
     for _ in range(2):
         assert len(statement_sets(fixed, "s3:GetObject", "arn:aws:s3:::b/shared/x", None, {})[0]) == 1
         assert statement_sets(fixed, "s3:GetObject", "arn:aws:s3:::other", None, {})[0] == ()
+
+
+def test_names_directly_is_principal_matches_without_account_values() -> None:
+    """A resource-policy statement names the caller directly when its Principal, without the
+    "AWS" values that name an account, still matches the caller (the account's root user: when
+    the Principal matches it at all); checked against that definition on principal blocks and
+    callers of every kind."""
+    from dataclasses import replace
+
+    from kms_conformance.policy.match import (
+        is_account_value,
+        names_principal_directly,
+        principal_info,
+        principal_matches,
+    )
+
+    account, other = "111122223333", "444455556666"
+    values = ["*", account, f"arn:aws:iam::{account}:root", f"arn:aws:iam::{other}:root",
+              f"arn:aws:iam::{account}:role/App", f"arn:aws:iam::{account}:role/path/App",
+              f"arn:aws:iam::{account}:user/U", f"arn:aws:sts::{account}:assumed-role/App/s1",
+              f"arn:aws-cn:iam::{account}:role/App", f"arn:aws:iam::{other}:role/App"]
+    callers = [account, f"arn:aws:iam::{account}:root", f"arn:aws:iam::{account}:role/App",
+               f"arn:aws:sts::{account}:assumed-role/App/s1", f"arn:aws:sts::{other}:assumed-role/App/s1",
+               f"arn:aws:iam::{account}:user/U", "forecast.amazonaws.com", "cognito-identity.amazonaws.com",
+               f"arn:aws-cn:sts::{account}:assumed-role/App/s1", "odd"]
+    docs: list[Any] = ["*", {"Service": "forecast.amazonaws.com"},
+                       {"Federated": "cognito-identity.amazonaws.com", "AWS": account}]
+    docs += [{"AWS": v} for v in values] + [{"AWS": [a, b]} for a in values for b in values[::3] if a != b]
+    named = 0
+    for doc in docs:
+        stmt = parse_policy({"Statement": {"Effect": "Allow", "Principal": doc, "Action": "kms:*",
+                                           "Resource": "*"}}, origin="p").statements[0]
+        block = stmt.principal
+        assert block is not None
+        for caller in callers:
+            if block.everyone:
+                want = True
+            elif principal_info(caller).kind == "Account":
+                want = principal_matches(block, caller)
+            else:
+                want = principal_matches(replace(block, aws=tuple(v for v in block.aws if not is_account_value(v))),
+                                         caller)
+            assert names_principal_directly(block, caller) is want, (doc, caller)
+            named += want
+    assert named > 20
+
+
+ARN_PATTERNS = ["*", "arn:aws:s3:::bucket-1-ab12/*", "arn:aws:s3:::bucket-1-*", "arn:aws:s3:::*/data/*.csv",
+                "arn:aws:iam::111122223333:role/App", "arn:aws:iam::*:role/App*", "arn:*:kms:*:111122223333:key/*",
+                "arn:aws:kms:us-east-1:111122223333:key/a:b:c", "arn:aws", "arn:aws:iam::111122223333",
+                "arn:aws:s3:::b?cket/*", "arn:aws:*", "*:*", "arn:aws:s3:::bucket/**/x", "", "arn::::::",
+                "arn:aws:iam::111122223333:*", "arn:aws:s3:::*/1.csv", "arn:aws:s3:::bucket-1-ab12*", "arn:aws*ws",
+                "*/x", "arn:aws:iam::111122223333:role/App*", "arn:aws:kms:us-east-1:111122223333:key/*:c"]
+ARN_VALUES = ["arn:aws:s3:::bucket-1-ab12/data/1.csv", "arn:aws:s3:::bucket-1-ab12", "arn:aws:s3:::bucket/a/b/x",
+              "arn:aws:iam::111122223333:role/App", "arn:aws:iam::444455556666:role/Apple",
+              "arn:aws:kms:us-east-1:111122223333:key/a:b:c", "arn:aws-cn:kms:cn-north-1:111122223333:key/k",
+              "arn:aws", "arn:aws:iam::111122223333", "arn:aws:s3:::bucket/x", "arn:aws:s3:::bac\nket/x",
+              "", ":", "a:b", "arn:aws:iam::111122223333:user/U:x", "arn::::::"]
+
+
+def test_arn_matcher_of_a_plain_value_matches_as_its_tokens_do() -> None:
+    """``ArnLike``'s matcher of a value without policy variables and without ``?`` is built from
+    the shared compiled globs of its components; it answers as the matcher built from the value's
+    tokens does, on every pair of these patterns and values (and on each value as a pattern)."""
+    from kms_conformance.policy import conditions
+
+    for pattern in [*ARN_PATTERNS, *ARN_VALUES]:
+        fast = conditions.arn_matcher(((pattern, True),))
+        slow = conditions._arn_matcher_of_tokens(conditions._piece_tokens(((pattern, True),)))
+        for value in [*ARN_VALUES, *ARN_PATTERNS]:
+            assert fast(value) is slow(value), (pattern, value)
+
+
+def test_first_resource_test_answers_as_the_compiled_matcher() -> None:
+    """A statement's first resource test compares its patterns without compiling its matcher; on
+    statements of these patterns (one or two each, with and without policy variables) and these
+    resources it answers as ``resource_test`` does, before and after the matcher is compiled."""
+    from kms_conformance.policy.evaluate import resource_first_test
+
+    patterns = [*ARN_PATTERNS[1:], "arn:aws:s3:::${aws:username}/*", "arn:aws:iam::111122223333:user/${aws:username}"]
+    context = {"aws:username": ("U",)}
+    checked = 0
+    for i, first in enumerate(patterns):
+        for resource in ([first], [first, patterns[(i * 7 + 3) % len(patterns)]]):
+            for version in ("2012-10-17", "2008-10-17"):
+                doc = {"Version": version, "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": resource}}
+                stmt = parse_policy(doc, origin="p").statements[0]
+                firsts = [resource_first_test(stmt, v, context) for v in ARN_VALUES]
+                assert "resource_test" not in vars(stmt) or any("${" in p for p in resource)
+                compiled = [stmt.resource_test(v, context) for v in ARN_VALUES]
+                assert firsts == compiled == [resource_first_test(stmt, v, context) for v in ARN_VALUES], resource
+                checked += sum(compiled)
+    assert checked > 20

@@ -332,3 +332,99 @@ def test_first_evaluation_of_a_policy_decides_as_its_memo_does() -> None:
         assert simulate.decide(req, rp, ids, grants) == first == simulate.decide(req, rp, ids, grants)
         decisions.add(first.decision)
     assert decisions == {"Allowed", "ImplicitlyDenied", "ExplicitlyDenied"}
+
+
+KEY_ARN_PROBES = [KEY, KEY.replace("us-east-1", "eu-central-1"), KEY.replace(":aws:", ":aws-cn:"),
+                  KEY.replace(":aws:", ":aws-us-gov:"), KEY.replace(":aws:", ":aws-iso:"),
+                  f"arn:aws:kms:us-east-1:{ACCOUNT}:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+                  f"arn:aws:kms:us-east-1:{ACCOUNT}:key/MRK-1234abcd12ab34cd56ef1234567890ab",
+                  f"arn:aws:kms:us-east-1:{ACCOUNT}:key/mrk-1234abcd12ab34cd56ef1234567890a",
+                  f"arn:aws:kms:us-east-1:{ACCOUNT}:alias/x",
+                  f"arn:aws:kms::{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                  KEY.replace(ACCOUNT, "11112222333"), KEY.replace(ACCOUNT, ""), KEY + "\n", KEY + ":x", KEY + "/x",
+                  KEY.replace(":kms:", ":KMS:"), KEY.replace("us-east-1", "US-east-1"),
+                  KEY.replace("us-east-1", "us-1"),
+                  KEY.replace("us-east-1", "us-east-\u0661"), KEY.replace(ACCOUNT, "\u0661" * 12),
+                  KEY.replace("arn:", "ARN:"), KEY.replace("key/", "key//"), KEY.upper(), "", "*", "arn:", ACCOUNT,
+                  "arn:aws:s3:::bucket", f"arn:aws:kms:us-east-1:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890AB"]
+
+
+@pytest.mark.parametrize("resource", KEY_ARN_PROBES)
+def test_key_arn_parts_agree_with_parse_key_arn(resource: str) -> None:
+    """``decide`` reads a KMS key ARN with one regular expression: it accepts exactly what
+    ``parse_key_arn`` accepts and gives the same Region, account and key id."""
+    from kms_conformance.arns import key_arn_parts, parse_key_arn
+
+    arn = parse_key_arn(resource)
+    assert key_arn_parts(resource) == (None if arn is None else (arn.region, arn.account, arn.resource_id))
+
+
+def test_key_arn_parts_agree_on_generated_resources() -> None:
+    """The same on every resource of generated cases, and on each with one character changed."""
+    import random
+
+    from kms_conformance.arns import key_arn_parts, parse_key_arn
+
+    from benchmarks import gen_batch
+
+    rng = random.Random(3)
+    accepted = 0
+    for raw in gen_batch.cases(200, seed=11):
+        resource = raw["request"]["resource"]
+        i = rng.randrange(len(resource))
+        for text in (resource, resource[:i] + rng.choice(":/-aZ0\u0661") + resource[i + 1:], resource[:i]):
+            arn = parse_key_arn(text)
+            accepted += arn is not None
+            assert key_arn_parts(text) == (None if arn is None else (arn.region, arn.account, arn.resource_id)), text
+    assert accepted > 50
+
+
+def test_request_notes_read_each_key_as_the_set_of_several_did() -> None:
+    """``request_notes`` reads each condition's key from the request (a plain operator gives a
+    note when the request gives the key several values, or any value of a multivalued key); on
+    generated cases, with list values added to the context, it gives the notes of the earlier
+    definition, which collected the keys with several values first."""
+    from kms_conformance.commands import simulate
+    from kms_conformance.policy import make_request, request_notes
+    from kms_conformance.policy.evaluate import principal_applies
+    from kms_conformance.policy.undocumented import ANY_VALUE_IF_EXISTS, MULTIVALUED_KEYS, PLAIN_OPERATOR_MULTIVALUED
+
+    from benchmarks import gen_batch
+
+    def reference(policies: list[tuple[Any, bool]], request: Any) -> tuple[str, ...]:
+        several = {k for k, v in request.context.items() if len(v) > 1}
+        notes = []
+        for policy, check_principal in policies:
+            for stmt in policy.statements:
+                found = []
+                for cond in stmt.conditions:
+                    if cond.qualifier:
+                        if cond.qualifier == "ForAnyValue" and cond.if_exists and not request.get(cond.key):
+                            found.append((cond, ANY_VALUE_IF_EXISTS))
+                        continue
+                    key = cond.key.lower()
+                    if cond.base != "Null" and (bool(request.context.get(key)) if key in MULTIVALUED_KEYS
+                                                else key in several):
+                        found.append((cond, PLAIN_OPERATOR_MULTIVALUED))
+                if found and stmt.action_test(request.action) and (
+                        not check_principal or principal_applies(stmt, request.principal)) and \
+                        stmt.resource_test(request.resource, request.context):
+                    notes += [f"{policy.name} Statement[{stmt.index}].Condition.{c.operator}.{c.key}: {n}"
+                              for c, n in found]
+        return tuple(notes)
+
+    parsed = simulate.Parsed(size=4096)
+    noted = 0
+    for n, raw in enumerate(gen_batch.cases(300, seed=13)):
+        r = raw["request"]
+        policies = [(parsed.policy(raw["resourcePolicy"], source="t"), True)]
+        policies += [(parsed.policy(p, source="t"), False) for p in raw.get("identityPolicies", [])]
+        context = dict(r.get("context", {}))
+        keys = [c.key for p, _ in policies for s in p.statements for c in s.conditions]
+        if keys and n % 2:  # several values (or none) for a key a condition reads
+            context[keys[n % len(keys)]] = ["a", "b"] if n % 3 else []
+        request = make_request(r["action"], r["resource"], r["principal"], context)
+        got = request_notes(policies, request)
+        assert got == reference(policies, request)
+        noted += bool(got)
+    assert noted > 10

@@ -60,12 +60,13 @@ from typing import Any, TextIO
 
 from kms_conformance import inputs
 from kms_conformance import policy as _policy
-from kms_conformance.arns import is_account_id, parse_alias_arn, parse_arn, parse_key_arn, root_arn
+from kms_conformance.arns import is_account_id, key_arn_parts, parse_alias_arn, parse_arn, root_arn
 from kms_conformance.errors import InputError, UsageError, json_path
-from kms_conformance.kms import Key, KmsRequest, authorize, parse_grant, policy_request
+from kms_conformance.kms import Key, KmsRequest, authorize, parse_grant
+from kms_conformance.kms.context import LazyPolicyContext
 from kms_conformance.kms.operations import RESERVED_ALIAS_PREFIX
 from kms_conformance.policy import PolicyError, evaluate, make_request, request_notes
-from kms_conformance.policy.model import builder
+from kms_conformance.policy.model import Request, builder
 
 
 def register(subparsers: Any) -> None:
@@ -111,6 +112,14 @@ _REQUEST_FIELDS = frozenset(("action", "resource", "principal", "context", "reso
 _new_sim_request = builder(SimRequest)
 
 
+def _all_str(values: list[Any]) -> bool:
+    """Are all values of the list of type ``str`` exactly (what JSON decoding gives)?"""
+    for v in values:  # noqa: SIM110  (a loop is faster than all() over a generator)
+        if type(v) is not str:
+            return False
+    return True
+
+
 def parse_request(raw: Any, *, source: str, prefix: Sequence[str | int] = ()) -> SimRequest:
     """Check a request object; InputError names ``source`` and the JSON path of the defect."""
     def fail(message: str, *where: str | int) -> InputError:
@@ -139,7 +148,7 @@ def parse_request(raw: Any, *, source: str, prefix: Sequence[str | int] = ()) ->
             ctx[k] = v
         elif isinstance(v, bool):
             ctx[k] = "true" if v else "false"
-        elif isinstance(v, list) and all(isinstance(x, str) for x in v):
+        elif isinstance(v, list) and (_all_str(v) or all(isinstance(x, str) for x in v)):
             ctx[k] = tuple(v)
         else:
             raise fail("a context value must be a string or a list of strings", "context", k)
@@ -291,6 +300,7 @@ def _refuse_reserved(outcome: Outcome, action: str, alias: str) -> Outcome:
 _new_outcome = builder(Outcome)
 _new_key = builder(Key)
 _new_kms_request = builder(KmsRequest)
+_new_request = builder(Request)
 
 
 def decide(req: SimRequest, resource_policy: Any, identity_policies: Sequence[Any], grants: Sequence[Any]) -> Outcome:
@@ -299,14 +309,14 @@ def decide(req: SimRequest, resource_policy: Any, identity_policies: Sequence[An
     if is_account_id(req.principal):  # an account id stands for the account (its root)
         resource = parse_arn(req.resource)
         req = replace(req, principal=root_arn(resource.partition if resource is not None else "aws", req.principal))
-    key_arn = parse_key_arn(req.resource) if req.action.lower().startswith("kms:") else None
+    key_arn = key_arn_parts(req.resource) if req.action[:4].lower() == "kms:" else None
     if key_arn is not None:
         ctx = req.context
         lowered, enc = _lowered_and_encryption_context(ctx)
         multi = _lookup(lowered, "kms:multiregion")
-        key_id = key_arn.resource_id
-        key = _new_key(arn=req.resource, key_id=key_id, account=req.resource_account or key_arn.account,
-                       region=key_arn.region, key_spec=_lookup(lowered, "kms:keyspec") or "SYMMETRIC_DEFAULT",
+        region, account, key_id = key_arn
+        key = _new_key(arn=req.resource, key_id=key_id, account=req.resource_account or account,
+                       region=region, key_spec=_lookup(lowered, "kms:keyspec") or "SYMMETRIC_DEFAULT",
                        key_usage=_lookup(lowered, "kms:keyusage") or "ENCRYPT_DECRYPT",
                        origin=_lookup(lowered, "kms:keyorigin") or "AWS_KMS",
                        multi_region=(multi == "true") if multi is not None else key_id.startswith("mrk-"),
@@ -317,10 +327,11 @@ def decide(req: SimRequest, resource_policy: Any, identity_policies: Sequence[An
         kreq = _new_kms_request(operation=req.action.split(":", 1)[1], caller=req.principal, key=key,
                                 encryption_context=enc, via_service=_lookup(lowered, "kms:viaservice"),
                                 extra_context=dict(ctx))
-        request = policy_request(kreq)
+        # policy_request(kreq), its condition keys computed only as far as conditions read them
+        request = _new_request(kreq.action, key.arn, kreq.caller, LazyPolicyContext(kreq), key.account)
         ev = authorize(kreq, identity_policies=identity_policies, grants=key_grants, request=request)
     else:
-        request = make_request(req.action, req.resource, req.principal, dict(req.context),
+        request = make_request(req.action, req.resource, req.principal, req.context,  # read, not kept
                                resource_account=req.resource_account)
         ev = evaluate(request, resource_policy=resource_policy, identity_policies=identity_policies)
     policies = [(p, False) for p in identity_policies]

@@ -79,7 +79,7 @@ def policy_context(req: KmsRequest) -> dict[str, tuple[str, ...]]:
     ctx = _folded_request_part(req)
     ctx.update(_folded_key_part(*_key_fields(req.key)))
     for k, v in req.extra_context.items():
-        ctx[k.lower()] = context_values(v)
+        ctx[k.lower()] = (v,) if type(v) is str else context_values(v)
     return ctx
 
 
@@ -98,14 +98,17 @@ class LazyPolicyContext(Mapping[str, tuple[str, ...]]):
     so a read looks in the one part its name belongs to: the principal's and the key's parts are
     cached per principal and per key, and a request key is computed alone, by the getter that
     :func:`_request_part` builds it with (:data:`_REQUEST_KEYS`; ``kms:EncryptionContext:<key>``
-    from the pairs). With ``extra_context`` (which may override any key) or on iteration, the
-    whole mapping is built once, in :func:`policy_context`'s order."""
+    from the pairs). ``extra_context`` is applied last and may override any key: a read looks
+    there first (its names case-folded once, on the first read; of names that fold alike, the
+    last written wins, as in :func:`policy_context`). On iteration the whole mapping is built
+    once, in :func:`policy_context`'s order."""
 
-    __slots__ = ("_full", "_req")
+    __slots__ = ("_extra", "_full", "_req")
 
     def __init__(self, req: KmsRequest) -> None:
         self._req = req
         self._full: dict[str, tuple[str, ...]] | None = None
+        self._extra: dict[str, tuple[str, ...]] | None = None
 
     def _whole(self) -> dict[str, tuple[str, ...]]:
         full = self._full
@@ -120,7 +123,13 @@ class LazyPolicyContext(Mapping[str, tuple[str, ...]]):
             return full.get(key, default)
         req = self._req
         if req.extra_context:
-            return self._whole().get(key, default)
+            extra = self._extra
+            if extra is None:
+                extra = self._extra = {k.lower(): (v,) if type(v) is str else context_values(v)
+                                       for k, v in req.extra_context.items()}
+            found = extra.get(key, _ABSENT)
+            if found is not _ABSENT:
+                return found
         getter = _GETTERS.get(key)
         if getter is not None:
             value = getter(req)
@@ -157,8 +166,37 @@ _ABSENT = object()
 
 
 def _folded_request_part(req: KmsRequest) -> dict[str, tuple[str, ...]]:
-    """:func:`_request_part` with names case-folded and values as tuples."""
-    return {k.lower(): (v,) if type(v) is str else context_values(v) for k, v in _request_part(req).items()}
+    """:func:`_request_part` with names case-folded and values as tuples, built directly: the same
+    keys in the same order, from the same getters but for the first three and the encryption
+    context, read inline (a test compares it with :func:`_request_part` folded)."""
+    ctx: dict[str, tuple[str, ...]] = {}
+    account = principal_account(req.caller)
+    if account is not None:
+        ctx["kms:calleraccount"] = (account,) if type(account) is str else context_values(account)
+    via = req.via_service
+    if via:
+        ctx["kms:viaservice"] = (via,) if type(via) is str else context_values(via)
+    operation = req.operation
+    if operation in GRANT_RESOURCE_OPERATIONS:
+        ctx["kms:grantisforawsresource"] = ("true",) if via else ("false",)
+    if operation in ENCRYPTION_CONTEXT_OPERATIONS:
+        pairs: Mapping[str, str] = req.encryption_context
+    elif operation == "CreateGrant" and req.grant is not None:
+        pairs = _context_pairs(req)
+    else:
+        return ctx  # no pairs, and the grant keys are CreateGrant's
+    for k, v in pairs.items():
+        ctx["kms:encryptioncontext:" + k.lower() if k.isascii() else f"kms:EncryptionContext:{k}".lower()] = \
+            (v,) if type(v) is str else context_values(v)
+    if pairs:
+        keys = tuple(pairs)
+        ctx["kms:encryptioncontextkeys"] = context_values(keys)
+    if operation == "CreateGrant":
+        for name, getter in _REQUEST_KEYS[4:]:
+            value = getter(req)
+            if value is not None:
+                ctx[name.lower()] = (value,) if type(value) is str else context_values(value)
+    return ctx
 
 
 def _key_fields(key: Key) -> tuple[str, str, str, bool, tuple[str, ...]]:

@@ -46,6 +46,7 @@ from functools import lru_cache
 from kms_conformance.policy.match import (
     CACHE_SIZE,
     Token,
+    compile_glob,
     glob_from_tokens,
     literal_tokens,
     pattern_tokens,
@@ -191,7 +192,18 @@ def arn_matcher(pieces: tuple[Piece, ...]) -> Callable[[str], bool]:
     match anything. A pattern of fewer components treats its last one as the resource component
     (so ``"*"`` matches every value). Each component is matched on its own by the linear matcher
     of :mod:`~kms_conformance.policy.match`."""
-    tokens = _piece_tokens(pieces)
+    if len(pieces) == 1 and pieces[0][1] and "?" not in pieces[0][0]:
+        # One pattern without ``?`` (a policy value without variables): its components are the
+        # text between its first five colons, each matched by the shared compiled glob, which is
+        # what the tokens of each give (a test compares the two).
+        text = pieces[0][0]
+        colons = min(text.count(":"), 5)
+        return _arn_match(colons, tuple(compile_glob(part) for part in text.split(":", colons)))
+    return _arn_matcher_of_tokens(_piece_tokens(pieces))
+
+
+def _arn_matcher_of_tokens(tokens: list[Token]) -> Callable[[str], bool]:
+    """:func:`arn_matcher` of the tokens of the pieces."""
     colons = min(sum(1 for t in tokens if t == ":"), 5)
     groups: list[list[Token]] = [[]]
     for t in tokens:
@@ -199,7 +211,11 @@ def arn_matcher(pieces: tuple[Piece, ...]) -> Callable[[str], bool]:
             groups.append([])
         else:
             groups[-1].append(t)
-    matchers = tuple(glob_from_tokens(g) for g in groups)
+    return _arn_match(colons, tuple(glob_from_tokens(g) for g in groups))
+
+
+def _arn_match(colons: int, matchers: tuple[Callable[[str], bool], ...]) -> Callable[[str], bool]:
+    """A value split at its first ``colons`` colons, each component matched by its matcher."""
 
     def match(value: str) -> bool:
         parts = value.split(":", colons)

@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import lru_cache
 
-from kms_conformance.policy.model import PrincipalBlock
+from kms_conformance.policy.model import PrincipalBlock, builder
 
 _ACCOUNT_RE = re.compile(r"\d{12}")
 
@@ -215,38 +215,43 @@ class PrincipalInfo:
     role_name: str | None = None
 
 
+#: ``PrincipalInfo(...)`` without the frozen dataclass's ``__init__`` (:func:`~kms_conformance.policy.model.builder`):
+#: the same value; a batch of fresh lines meets a new principal on most lines.
+_new_info = builder(PrincipalInfo)
+
+
 @lru_cache(maxsize=CACHE_SIZE)
 def principal_info(principal: str) -> PrincipalInfo:
     """Classify a principal string: an IAM/STS ARN, a bare 12-digit account id, or a service
     principal (``logs.us-west-2.amazonaws.com``)."""
     if _ACCOUNT_RE.fullmatch(principal):
-        return PrincipalInfo("Account", None, principal, f"arn:aws:iam::{principal}:root")
+        return _new_info("Account", None, principal, f"arn:aws:iam::{principal}:root")
     if principal.startswith("arn:"):
         parts = principal.split(":", 5)
         if len(parts) == 6:
             _, partition, service, _region, account, res = parts
             if service == "iam":
                 if res == "root":
-                    return PrincipalInfo("Account", partition, account, principal)
+                    return _new_info("Account", partition, account, principal)
                 if res.startswith("user/"):
-                    return PrincipalInfo("User", partition, account, principal, name=res.rsplit("/", 1)[1])
+                    return _new_info("User", partition, account, principal, name=res.rsplit("/", 1)[1])
                 if res.startswith("role/"):
                     name = res.rsplit("/", 1)[1]
-                    return PrincipalInfo("Role", partition, account, principal, name=name, role_name=name)
+                    return _new_info("Role", partition, account, principal, name=name, role_name=name)
             if service == "sts":
                 if res.startswith("assumed-role/"):
                     bits = res.split("/")
                     if len(bits) >= 3:
                         role_arn = f"arn:{partition}:iam::{account}:role/{bits[1]}"
-                        return PrincipalInfo("AssumedRole", partition, account, role_arn,
+                        return _new_info("AssumedRole", partition, account, role_arn,
                                              name=bits[-1], role_name=bits[1])
                 if res.startswith("federated-user/"):
-                    return PrincipalInfo("FederatedUser", partition, account, principal,
+                    return _new_info("FederatedUser", partition, account, principal,
                                          name=res.split("/", 1)[1])
-            return PrincipalInfo("Unknown", partition, account or None, principal)
+            return _new_info("Unknown", partition, account or None, principal)
     if "." in principal and ":" not in principal and "/" not in principal:
-        return PrincipalInfo("Service", None, None, None, name=principal)
-    return PrincipalInfo("Unknown", None, None, None)
+        return _new_info("Service", None, None, None, name=principal)
+    return _new_info("Unknown", None, None, None)
 
 
 def _aws_value_matches(value: str, principal: str, who: PrincipalInfo) -> bool:
@@ -313,14 +318,23 @@ def names_principal_directly(block: PrincipalBlock, principal: str) -> bool:
     return _names_directly(block, principal)
 
 
-@lru_cache(maxsize=CACHE_SIZE)
 def _names_directly(block: PrincipalBlock, principal: str) -> bool:
+    # principal_matches() of the block without the "AWS" values that name an account, worked out
+    # on the block itself (no copy of it is built).
     if block.everyone:
         return True
-    if principal_info(principal).kind == "Account":
+    who = principal_info(principal)
+    kind = who.kind
+    if kind == "Account":
         return principal_matches(block, principal)
-    direct = replace(block, aws=tuple(v for v in block.aws if not is_account_value(v)))
-    return principal_matches(direct, principal)
+    if kind == "Service":
+        return principal in block.service or principal in block.federated
+    for value in block.aws:
+        if value == "*":
+            return True
+        if not is_account_value(value) and _aws_value_matches(value, principal, who):
+            return True
+    return principal in block.federated or principal in block.canonical_user
 
 
 def not_principal_excludes(block: PrincipalBlock, principal: str) -> bool:

@@ -72,7 +72,7 @@ def request_notes(policies: Sequence[tuple[Policy, bool]], request: Request) -> 
     request lacks, and an operator without set qualifier on a key the request gives several
     values (or that is multivalued by nature)."""
     notes: list[str] = []
-    several: set[str] | None = None  # the keys the request gives several values, when first needed
+    context = request.context
     for policy, check_principal in policies:
         for stmt in policy.statements:
             # The conditions first (cheap, and most give no note), the statement's match only then.
@@ -86,13 +86,8 @@ def request_notes(policies: Sequence[tuple[Policy, bool]], request: Request) -> 
                 if cond.base == "Null":
                     continue
                 key = cond.key.lower()
-                if key in MULTIVALUED_KEYS:
-                    plain_on_several = bool(request.context.get(key))
-                else:
-                    if several is None:
-                        several = {k for k, v in request.context.items() if len(v) > 1}
-                    plain_on_several = key in several
-                if plain_on_several:
+                values = context.get(key)  # the key's values, when the request gives it
+                if values and (len(values) > 1 or key in MULTIVALUED_KEYS):
                     found.append((cond, PLAIN_OPERATOR_MULTIVALUED))
             if not found or not stmt.action_test(request.action):
                 continue
