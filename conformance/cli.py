@@ -45,9 +45,7 @@ BROKEN_PIPE = 141
 CONFIG_KEYS: tuple[str, ...] = ("profile", "target", "region", "report-dir", "rules", "baseline")
 
 
-def build_parser(commands: Sequence[str] = COMMANDS) -> argparse.ArgumentParser:
-    """The command line's parser with the subcommands ``commands`` (every one by default); each one
-    added imports its module."""
+def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="kms-conformance",
         description="Conformance kit for AWS KMS key policies, grants and service configurations.",
@@ -61,7 +59,7 @@ def build_parser(commands: Sequence[str] = COMMANDS) -> argparse.ArgumentParser:
     parser.add_argument("--allow-unknown-region", action="store_true",
                         help="accept a well-formed --region that the installed botocore does not list")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    for name in commands:  # every command ships with the kit: a missing one is a defect, not an option
+    for name in COMMANDS:  # every command ships with the kit: a missing one is a defect, not an option
         importlib.import_module(f"kms_conformance.commands.{name}").register(sub)
     parser.set_defaults(_subparsers=sub)
     return parser
@@ -127,27 +125,6 @@ def _command_of(words: Sequence[str]) -> str | None:
     return None
 
 
-def _commands_needed(words: Sequence[str]) -> tuple[str, ...]:
-    """The subcommands a command line needs a parser for: the one it names, when nothing else could show
-    or check the others; otherwise all of them. Others are needed for the overall help (``-h`` before the
-    command, alone or among short options) and when ``./pyproject.toml`` may hold a ``[tool.kms-conformance]``
-    table, whose values :func:`config_defaults` checks against every command. So ``kms-conformance rules``
-    does not import what only ``simulate`` uses: the same parse, a faster start."""
-    command = _command_of(words)
-    if command not in COMMANDS:
-        return COMMANDS
-    for word in words[: words.index(command)]:
-        if word.startswith("--h") or (word.startswith("-") and not word.startswith("--") and "h" in word):
-            return COMMANDS
-    pyproject = Path("pyproject.toml")
-    try:
-        if pyproject.exists() and "kms-conformance" in pyproject.read_text(encoding="utf-8", errors="replace"):
-            return COMMANDS
-    except OSError:
-        return COMMANDS
-    return (command,)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the console script; returns (and exits with) the status.
 
@@ -165,7 +142,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: list[str]) -> int:
     debug = "--debug" in argv
     try:
-        parser = build_parser(_commands_needed(argv))
+        parser = build_parser()
         config_defaults(parser, Path("pyproject.toml"))
         args = parser.parse_args(argv)
         args.cli_words = tuple(argv)  # what was typed, for `run --resume` (which options were given)

@@ -209,29 +209,6 @@ def test_bad_pyproject_defaults_are_one_line(table: str, says: str, tmp_path: Pa
     assert says in one_line(capsys)
 
 
-def test_a_command_imports_only_its_own_module(tmp_path: Path) -> None:
-    """``kms-conformance sweep --help`` builds the sweep parser alone (``simulate``'s imports are not
-    paid for); the overall help, and a pyproject.toml that ``[tool.kms-conformance]`` may name, still
-    get every command, so what is shown and what is checked stays the same."""
-    code = ("import sys; from kms_conformance.cli import main\n"
-            "try:\n    main(sys.argv[1:])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m.rsplit('.', 1)[1] for m in sys.modules if m.startswith('kms_conformance.commands.')))")
-
-    def imported(*words: str) -> list[str]:
-        out = subprocess.run([sys.executable, "-c", code, *words], capture_output=True, text=True, cwd=tmp_path,
-                             check=True)
-        return list(json.loads(out.stdout.strip().splitlines()[-1].replace("'", '"')))
-
-    assert imported("--color", "never", "sweep", "--help") == ["sweep"]
-    every = sorted(cli.COMMANDS)
-    assert imported("-qh", "sweep") == every
-    assert imported("--help") == every
-    assert cli._commands_needed(["-q", "report", "-h"]) == ("report",)
-    assert cli._commands_needed(["nope"]) == cli.COMMANDS
-    (tmp_path / "pyproject.toml").write_text('[tool.kms-conformance]\ntarget = "model"\n')
-    assert imported("sweep", "--help") == every
-
-
 # -- regions ---------------------------------------------------------------------------------------
 
 
