@@ -289,3 +289,15 @@ def test_kms_actions_expand() -> None:
     assert expand_kms_actions("kms:ReEncrypt*") == ("kms:ReEncryptFrom", "kms:ReEncryptTo")
     assert expand_kms_actions("KMS:*") == KMS_ACTIONS
     assert "kms:Decrypt" in expand_kms_actions("kms:?ecrypt")
+
+
+ONCE_PATTERNS = ["", "a", "*", "a*", "*a", "a*b", "ab*ba", "a*b*c", "a?c", "*?", "arn:aws:s3:::b/*"]
+ONCE_VALUES = ["", "a", "ab", "aba", "abba", "abc", "aXbYc", "ba", "arn:aws:s3:::b/k", "arn:aws:s3:::b"]
+
+
+@pytest.mark.parametrize("pattern", ONCE_PATTERNS)
+@pytest.mark.parametrize("value", ONCE_VALUES)
+def test_match_once_agrees_with_the_compiled_glob(pattern: str, value: str) -> None:
+    from kms_conformance.policy.match import compile_glob, match_once
+
+    assert match_once(pattern, value) is compile_glob(pattern)(value)

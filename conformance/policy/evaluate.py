@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from kms_conformance.policy.match import (
-    compile_glob,
+    match_once,
     names_principal_directly,
     not_principal_excludes,
     principal_info,
@@ -164,10 +164,9 @@ def _direct(policy: Policy, action: str, resource: str, principal: str | None, c
 def resource_first_test(stmt: Statement, resource: str, context: Context) -> bool:
     """``stmt.resource_test(resource, context)``, without compiling the statement's resource matcher
     when it is not compiled yet and its ``Resource`` holds no policy variable (a fresh statement's
-    first and often only test): each pattern compared as the compiled matcher compares it (an exact
-    pattern by equality, one ``*`` and no ``?`` by prefix and suffix, any other pattern by its shared
-    compiled glob). A statement with ``NotResource``, an already compiled matcher, or a variable,
-    takes ``resource_test`` itself."""
+    first and often only test): each pattern compared by
+    :func:`~kms_conformance.policy.match.match_once`. A statement with ``NotResource``, an already
+    compiled matcher, or a variable, takes ``resource_test`` itself."""
     patterns = stmt.resource
     if patterns is None or "resource_test" in vars(stmt):
         return stmt.resource_test(resource, context)
@@ -175,20 +174,7 @@ def resource_first_test(stmt: Statement, resource: str, context: Context) -> boo
         for p in patterns:
             if "${" in p:
                 return stmt.resource_test(resource, context)
-    for p in patterns:
-        if "?" not in p:
-            star = p.find("*")
-            if star < 0:
-                if p == resource:
-                    return True
-                continue
-            if p.find("*", star + 1) < 0:
-                if len(resource) >= len(p) - 1 and resource.startswith(p[:star]) and resource.endswith(p[star + 1:]):
-                    return True
-                continue
-        if compile_glob(p)(resource):
-            return True
-    return False
+    return any(match_once(p, resource) for p in patterns)
 
 
 def _scan(policy: Policy, request: Request, check_principal: bool) -> tuple[list[Match], list[Match]]:

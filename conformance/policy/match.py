@@ -145,6 +145,20 @@ def compile_glob(pattern: str) -> Callable[[str], bool]:
     return glob_from_tokens(pattern_tokens(pattern))
 
 
+def match_once(pattern: str, value: str) -> bool:
+    """``compile_glob(pattern)(value)`` for a pattern that may be met only once: a pattern without
+    ``?`` and with at most one ``*`` is compared directly (by equality, or by the text before and
+    after its star), without compiling or caching a matcher; any other goes to :func:`compile_glob`."""
+    if "?" not in pattern:
+        star = pattern.find("*")
+        if star < 0:
+            return pattern == value
+        if pattern.find("*", star + 1) < 0:
+            return (len(value) >= len(pattern) - 1 and value.startswith(pattern[:star])
+                    and value.endswith(pattern[star + 1:]))
+    return compile_glob(pattern)(value)
+
+
 def wildcard_match(pattern: str, value: str, *, ignore_case: bool = False) -> bool:
     """True when ``value`` matches ``pattern`` with IAM's ``*``/``?`` wildcards. With
     ``ignore_case`` both are compared after Unicode case folding (``str.casefold``).
@@ -156,9 +170,7 @@ def wildcard_match(pattern: str, value: str, *, ignore_case: bool = False) -> bo
     """
     if ignore_case:
         pattern, value = pattern.casefold(), value.casefold()
-    if not has_wildcard(pattern):
-        return pattern == value
-    return compile_glob(pattern)(value)
+    return match_once(pattern, value)
 
 
 def string_set_matcher(patterns: Iterable[str], *, ignore_case: bool) -> Callable[[str], bool]:
@@ -291,15 +303,24 @@ def principal_matches(principal_block: PrincipalBlock, principal: str) -> bool:
     literally: ``arn:aws:iam::111122223333:role/*`` matches only a principal whose ARN is exactly
     that string, i.e. nothing real.
     """
-    if principal_block.everyone:
+    return _block_names(principal_block, principal, principal_info(principal), skip_accounts=False)
+
+
+def _block_names(block: PrincipalBlock, principal: str, who: PrincipalInfo, *, skip_accounts: bool) -> bool:
+    """:func:`principal_matches`; with ``skip_accounts``, as if the block had no ``"AWS"`` value
+    that names a whole account (:func:`is_account_value`)."""
+    if block.everyone:
         return True
-    who = principal_info(principal)
     if who.kind == "Service":
-        return principal in principal_block.service or principal in principal_block.federated
-    for value in principal_block.aws:
-        if value == "*" or _aws_value_matches(value, principal, who):
+        return principal in block.service or principal in block.federated
+    for value in block.aws:
+        if value == "*":
             return True
-    return principal in principal_block.federated or principal in principal_block.canonical_user
+        if skip_accounts and is_account_value(value):
+            continue
+        if _aws_value_matches(value, principal, who):
+            return True
+    return principal in block.federated or principal in block.canonical_user
 
 
 def is_account_value(value: str) -> bool:
@@ -319,22 +340,10 @@ def names_principal_directly(block: PrincipalBlock, principal: str) -> bool:
 
 
 def _names_directly(block: PrincipalBlock, principal: str) -> bool:
-    # principal_matches() of the block without the "AWS" values that name an account, worked out
-    # on the block itself (no copy of it is built).
-    if block.everyone:
-        return True
+    # principal_matches() of the block without the "AWS" values that name an account (but for an
+    # account's own root), worked out on the block itself (no copy of it is built).
     who = principal_info(principal)
-    kind = who.kind
-    if kind == "Account":
-        return principal_matches(block, principal)
-    if kind == "Service":
-        return principal in block.service or principal in block.federated
-    for value in block.aws:
-        if value == "*":
-            return True
-        if not is_account_value(value) and _aws_value_matches(value, principal, who):
-            return True
-    return principal in block.federated or principal in block.canonical_user
+    return _block_names(block, principal, who, skip_accounts=who.kind != "Account")
 
 
 def not_principal_excludes(block: PrincipalBlock, principal: str) -> bool:
