@@ -109,9 +109,7 @@ class _Parser:
             # The common form, one principal type with one value ({"AWS": ARN or account id},
             # {"Service": name}): checked here, its block shared with every other use.
             for kind, names in value.items():
-                if type(names) is str and kind in _PRINCIPAL_TYPES and (
-                        names.startswith("arn:") or names == "*" or _ACCOUNT_ID.fullmatch(names)
-                        if kind == "AWS" else names.strip()):
+                if type(names) is str and kind in _PRINCIPAL_TYPES and _principal_value_ok(kind == "AWS", names):
                     return _single_principal(kind, names)
         path = [*parent, name]  # a map: its checks below need the path
         if isinstance(value, str):
@@ -127,13 +125,10 @@ class _Parser:
             vals = (names,) if type(names) is str else self.strings(names, [*path, kind], f"Principal {kind}")
             aws = kind == "AWS"
             for i, v in enumerate(vals):
-                if aws and (v.startswith("arn:") or v == "*"):
-                    continue  # the common forms, valid (and not blank)
-                if not v.strip() or (aws and not _ACCOUNT_ID.fullmatch(v)):
+                if not _principal_value_ok(aws, v):
                     where = [*path, kind, i] if isinstance(names, list) else [*path, kind]
                     if not v.strip():
                         raise self.fail(where, "empty principal")
-                    # "AWS JSON policy elements: Principal": an AWS principal is an account id, an ARN or "*".
                     raise self.fail(where, f"AWS principal {v!r} is not '*', a 12-digit account id or an ARN")
             fields[attr] = vals
         return _principal_block(fields)
@@ -330,6 +325,14 @@ def _actions_problem(actions: tuple[str, ...]) -> tuple[int, str] | None:
                        "an empty service namespace" if not service else "an empty action name")
             return i, f"action {a!r} has {missing}: write '*' or 'service:Action'"
     return None
+
+
+def _principal_value_ok(aws: bool, value: str) -> bool:
+    """Is ``value`` valid for its principal type? An ``AWS`` principal is ``"*"``, an ARN or a
+    12-digit account id ("AWS JSON policy elements: Principal"); any other type's is not blank."""
+    if aws:
+        return value.startswith("arn:") or value == "*" or _ACCOUNT_ID.fullmatch(value) is not None
+    return bool(value.strip())
 
 
 def _principal_block(fields: Mapping[str, tuple[str, ...]]) -> PrincipalBlock:
