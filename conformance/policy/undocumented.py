@@ -78,17 +78,14 @@ def request_notes(policies: Sequence[tuple[Policy, bool]], request: Request) -> 
             # The conditions first (cheap, and most give no note), the statement's match only then.
             found: list[tuple[Condition, str]] = []
             for cond in stmt.conditions:
-                qualifier = cond.qualifier
-                if qualifier:
-                    if qualifier == "ForAnyValue" and cond.if_exists and not request.get(cond.key):
+                if _any_value_if_exists(cond):
+                    if not request.get(cond.key):
                         found.append((cond, ANY_VALUE_IF_EXISTS))
-                    continue
-                if cond.base == "Null":
-                    continue
-                key = cond.key.lower()
-                values = context.get(key)  # the key's values, when the request gives it
-                if values and (len(values) > 1 or key in MULTIVALUED_KEYS):
-                    found.append((cond, PLAIN_OPERATOR_MULTIVALUED))
+                elif _plain_operator(cond):
+                    key = cond.key.lower()
+                    values = context.get(key)  # the key's values, when the request gives it
+                    if values and (len(values) > 1 or key in MULTIVALUED_KEYS):
+                        found.append((cond, PLAIN_OPERATOR_MULTIVALUED))
             if not found or not stmt.action_test(request.action):
                 continue
             if check_principal and not principal_applies(stmt, request.principal):
