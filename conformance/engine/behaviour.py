@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from kms_conformance.engine.isolation import isolated
 from kms_conformance.engine.outcome import Stop, describe_exc, jsonable
 from kms_conformance.engine.profiles import Profile, hypothesis_settings
 from kms_conformance.rules import Rule
@@ -328,7 +329,8 @@ def run_behavior(rule: Rule, target: Target, reference: Target, profile: Profile
         if not profile.database:  # nothing to store under a key: skip hashing check's source on every pass
             test._hypothesis_internal_database_key = None
         try:
-            test()
+            with isolated():  # the examples depend on the seed, not on what the process imported
+                test()
         except Stop as stop:
             if stop.verdict is not Verdict.NONCONFORMANT:
                 return {"verdict": stop.verdict, "detail": stop.detail, "unsupported_operation": stop.operation,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from kms_conformance.engine.isolation import isolated
 from kms_conformance.engine.outcome import Stop, describe_exc, jsonable
 from kms_conformance.engine.profiles import Profile, hypothesis_settings
 from kms_conformance.rules import Rule
@@ -97,7 +98,8 @@ def run_config(rule: Rule, profile: Profile, seed: int) -> dict[str, Any]:
     explore = given(st.one_of(strategies), st.data())(one)
     test = hypothesis_settings(profile, profile.max_examples)(hyp_seed(seed)(explore))
     try:
-        test()
+        with isolated():  # the examples depend on the seed, not on what the process imported
+            test()
     except Stop as stop:
         return {"verdict": stop.verdict, "detail": stop.detail, "examples": state["examples"]}
     except _Broken:

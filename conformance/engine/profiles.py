@@ -41,12 +41,16 @@ PROFILES: Mapping[str, Profile] = {
 
 def hypothesis_settings(profile: Profile, max_examples: int, *, explore: bool = False) -> Any:
     """The settings of one Hypothesis run: ``explore`` draws examples without shrinking (and
-    tolerates examples a target refuses to send), else the run shrinks its failure."""
+    tolerates examples a target refuses to send), else the run shrinks its failure. Built on
+    Hypothesis's ``default`` profile, not on the profile loaded in the process (the pytest plugin
+    runs inside a user's suite, which may load one): what is not set here, such as the ``backend``
+    that draws the examples, is then Hypothesis's default, whatever the process loaded."""
     from hypothesis import HealthCheck, Phase, Verbosity, settings
     from hypothesis.database import DirectoryBasedExampleDatabase
 
     database = DirectoryBasedExampleDatabase(".hypothesis/kms-conformance") if profile.database else None
     return settings(
+        settings.get_profile("default"),
         max_examples=max_examples,
         deadline=profile.deadline_ms,
         database=database,
