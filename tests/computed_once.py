@@ -3,7 +3,9 @@
 Under ``pytest -n 2`` a module-scoped fixture runs once in every worker that runs one of its tests.
 :func:`computed_once` lets the first worker compute the value, in a folder every worker of the run
 shares, and the others read what it wrote: the same JSON data and the same files, whichever worker
-computed them.
+computed them. A module that uses it is also marked ``xdist_group``, so that under the suite's command
+(``--dist loadgroup``) all its tests go to one worker, and the other never waits on the lock while the
+value is computed (tens of seconds for the repro run) when it could run other tests.
 """
 
 from __future__ import annotations

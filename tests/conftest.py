@@ -5,6 +5,7 @@ Kept minimal: every test file relies on it."""
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
@@ -31,6 +32,7 @@ if not os.environ.get("PYTHONPYCACHEPREFIX"):
 # is decided by the code, not by the draw; on a developer's machine they explore fresh examples
 # every run (and keep failures in .hypothesis/), which is where new counterexamples are found.
 # `pytest --hypothesis-profile kms-explore` forces exploring on CI too.
+import pytest
 from hypothesis import settings
 
 settings.register_profile("kms-suite-ci", derandomize=True, print_blob=True)
@@ -41,3 +43,29 @@ if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
 # tests/user_suite/ is a user's own test suite, run in subprocesses by tests/test_plugin_isolation.py
 # (with and without the kit's plugin); collected here it would share this session's state.
 collect_ignore = ["user_suite"]
+
+
+def _moto_mocks_started() -> int:
+    """How many of moto's mocks (``mock_aws``, decorator or context) are started in this process."""
+    from moto.core.models import MockAWS
+
+    return int(getattr(MockAWS, "_nested_count", 0))
+
+
+@pytest.fixture(autouse=True)
+def _no_moto_mock_left_started(request: pytest.FixtureRequest) -> Iterator[None]:
+    """A test must stop every moto mock it starts (a moto target left open keeps its ``mock_aws``):
+    a mock left started keeps moto's state alive, and each later test of the same worker that starts
+    its own then begins with the roles and keys of the earlier one ("Role with name ... already
+    exists"), failures that depend on the order xdist hands tests out. The test that left it fails
+    here instead. Not applied to tests/user_suite, a user's suite run in subprocesses, one of whose
+    runs keeps a session-wide mock on purpose."""
+    if "user_suite" in request.node.path.parts:
+        yield
+        return
+    before = _moto_mocks_started()
+    yield
+    after = _moto_mocks_started()
+    if after != before:
+        pytest.fail(f"{after - before} moto mock(s) left started by this test (started {before} before it, {after} "
+                    "after): stop what it starts, e.g. close the moto target it made", pytrace=False)

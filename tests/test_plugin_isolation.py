@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SUITE = ROOT / "tests" / "user_suite"
 RULES = ("--kms-rules", "KMS-01,KMS-02")
 
+# pytest runs of a user's suite in subprocesses, several seconds each; one worker (see computed_once)
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("plugin-isolation")]
+
 
 def _outcomes(tmp_path: Path, name: str, *args: str, plugin_dir: Path | None = None) -> dict[str, str]:
     """Each user test's outcome (passed, failed, error, skipped) in one pytest run of the suite."""

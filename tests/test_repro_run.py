@@ -31,6 +31,9 @@ from kms_conformance.targets.model_backend import model_backend
 from kms_conformance.targets.recording import NOT_REPRODUCIBLE
 from kms_conformance.verdicts import report_to_dict
 
+#: One run on moto and some seventy scripts (the longest module of the suite).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("repro-run")]  # one worker: see computed_once
+
 #: The rules the kit's full run on moto (profile ci, seed 0) found nonconformant: the run's selection.
 RULES = ("KMS-03", "KMS-04", "KMS-05", "KMS-06", "KMS-07", "KMS-08", "KMS-09", "KMS-11", "KMS-13", "KMS-14",
          "KMS-15", "KMS-16", "KMS-18", "KMS-19", "FS-01", "FS-02", "FS-03", "FS-04", "FS-06", "FS-07", "FS-10",
