@@ -19,7 +19,9 @@ on the same cases: whole process (``node``, one pass, writing a decision a line;
 the kit's process and then the peer's, and the kit/peer ratio is the median of the rounds' ratios,
 with their range, since a shared machine's load changes from minute to minute) and in process
 (its own loop over ``runSimulation``, policies validated and loaded by it on every case; and its
-core engine's ``authorize`` after ``loadPolicy`` on every case, :data:`PEER_CORE_RUNNER`). Grants
+core engine's ``authorize`` after ``loadPolicy`` on every case, :data:`PEER_CORE_RUNNER`; each of the
+kit's fresh-policy rounds is followed by one round of the core engine, and their ratio is given as the
+median of the rounds' ratios, as for the whole process). Grants
 have no counterpart there and are left out of its cases. The share of cases on which the kit and
 each of the peer's loops give the same decision is printed too (they are different evaluators:
 KMS's "the key policy must allow" rule, for one, is the kit's). Without node the peer rows are
@@ -40,7 +42,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -189,19 +191,25 @@ def whole_process(path: Path, rounds: int,
     return kit, other, rss
 
 
-def kit_in_process(lines: list[str], fresh: Sequence[list[str]]) -> tuple[float, list[str]]:
-    """Median lines/s of run_batch over each list of ``fresh`` lines (policies never seen before
-    in this process: every case parses its own), after a pass over ``lines`` that gives the
-    decisions."""
+def kit_in_process(lines: list[str], fresh: Sequence[list[str]],
+                   after_round: Callable[[], float] | None = None) -> tuple[list[float], list[float], list[str]]:
+    """Lines/s of run_batch over each list of ``fresh`` lines (policies never seen before in this
+    process: every case parses its own), after a pass over ``lines`` that gives the decisions.
+    ``after_round`` (the peer's core engine, :func:`peer_core_round`) runs right after each round
+    and gives its own rate: the two of a round see the same load on a shared machine, so their
+    ratio is steadier than a ratio of medians taken minutes apart. Returns the kit's rates, the
+    peer's rates (empty without ``after_round``) and the decisions."""
     out = io.StringIO()
     run_batch(lines, out, parsed=Parsed())
     decisions = [json.loads(x).get("decision", "error") for x in out.getvalue().splitlines()]
-    rates = []
+    rates, other = [], []
     for batch in fresh:
         start = time.perf_counter()
         run_batch(batch, io.StringIO(), parsed=Parsed())
         rates.append(len(batch) / (time.perf_counter() - start))
-    return _median(rates), decisions
+        if after_round is not None:
+            other.append(after_round())
+    return rates, other, decisions
 
 
 def fresh_lines(cases: int, seed: int, rounds: int) -> list[list[str]]:
@@ -276,13 +284,31 @@ def peer_core_in_process(cases: Path, folder: Path, rounds: int) -> tuple[float,
     """The peer's core engine in process (:data:`PEER_CORE_RUNNER`): median lines/s from the text
     lines, median decisions/s from cases decoded before the timing, and its decisions; or why it
     could not be called (the runner's last line of errors)."""
+    figures = _peer_core_run(cases, folder, rounds)
+    if isinstance(figures, str):
+        return figures
+    return _median(figures["rates"]), _median(figures["decodedRates"]), figures["decisions"]
+
+
+def _peer_core_run(cases: Path, folder: Path, rounds: int) -> dict[str, Any] | str:
     done = subprocess.run(["node", "core_batch.js", str(cases), str(rounds)], cwd=folder, capture_output=True,
                           text=True)
     if done.returncode != 0:
         lines = [x for x in done.stderr.splitlines() if "Error" in x] or done.stderr.strip().splitlines() or ["?"]
         return lines[0].strip()
-    figures = json.loads(done.stderr.strip().splitlines()[-1])
-    return _median(figures["rates"]), _median(figures["decodedRates"]), done.stdout.split()
+    figures: dict[str, Any] = json.loads(done.stderr.strip().splitlines()[-1])
+    figures["decisions"] = done.stdout.split()
+    return figures
+
+
+def peer_core_round(cases: Path, folder: Path) -> float:
+    """One round of the peer's core engine, paired with a round of the kit: lines/s of the second
+    of two passes over ``cases`` in one node process (the first warms its JIT compiler, as the kit's
+    first pass warms its memo caches)."""
+    figures = _peer_core_run(cases, folder, 2)
+    if isinstance(figures, str):
+        raise RuntimeError(figures)
+    return float(figures["rates"][-1])
 
 
 def _agreement(decisions: Sequence[str], other: Sequence[str]) -> str:
@@ -313,13 +339,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         kit_whole, peer_whole, rss = whole_process(
             path, args.rounds, (folder, cases) if folder is not None and cases is not None else None)
         print(f"  kit whole process (simulate --batch): {_median(kit_whole):,.0f} lines/s, peak RSS {rss:,.0f} MB")
-        fresh, decisions = kit_in_process(lines, fresh_lines(args.cases, args.seed, args.rounds))
+        # A first call says whether the peer's core engine can be called at all (see PEER_CORE_RUNNER).
+        core_run: tuple[float, float, list[str]] | str = "no peer"
+        paired: Callable[[], float] | None = None
+        if folder is not None and cases is not None:
+            core_run = peer_core_in_process(cases, folder, 1)
+            if not isinstance(core_run, str):
+                peer_cases, peer_dir = cases, folder
+                paired = lambda: peer_core_round(peer_cases, peer_dir)  # noqa: E731
+        fresh_rates, core_rates, decisions = kit_in_process(
+            lines, fresh_lines(args.cases, args.seed, args.rounds), paired)
+        fresh = _median(fresh_rates)
         print(f"  kit in process, fresh policies:      {fresh:,.0f} lines/s (each round on lines never seen)")
         once = kit_parsed_once(lines, args.rounds)
         print(f"  kit in process, parsed once:         {once:,.0f} decisions/s")
         if folder is not None and cases is not None:
             p_fresh, p_decisions = peer_in_process(cases, folder, args.rounds)
-            core_run = peer_core_in_process(cases, folder, args.rounds)
+            if not isinstance(core_run, str):
+                core_run = peer_core_in_process(cases, folder, args.rounds)
             print(f"  peer whole process (node):           {_median(peer_whole):,.0f} lines/s; kit/peer "
                   f"{_ratios(kit_whole, peer_whole)}")
             print(f"  peer in process (runSimulation):     {p_fresh:,.0f} lines/s; kit fresh/peer "
@@ -331,6 +368,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  peer in process (core engine):       {core:,.0f} lines/s; kit fresh/peer "
                       f"{fresh / core:.2f}x (loadPolicy + authorize, no validation; {core_decoded:,.0f}/s on "
                       "decoded cases)")
+                print(f"  kit fresh/peer core engine, paired:  {_ratios(fresh_rates, core_rates)} (each kit round "
+                      "followed by one of the peer's)")
             print(f"  same decision, runSimulation:        {_agreement(decisions, p_decisions)}")
             if not isinstance(core_run, str):
                 print(f"  same decision, core engine:          {_agreement(decisions, core_run[2])}")
