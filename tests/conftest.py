@@ -1,11 +1,13 @@
 """Suite-wide settings: fake AWS credentials and region, so that no test reaches a real account by
-accident and boto3 never reads a developer's ~/.aws profile; the source pages' folder made absolute.
-Kept minimal: every test file relies on it."""
+accident and boto3 never reads a developer's ~/.aws profile; the source pages' folder made absolute;
+a test that leaves a moto mock started fails. Kept minimal: every test file relies on it."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+
+import pytest
 
 os.environ["AWS_ACCESS_KEY_ID"] = "testing"
 os.environ["AWS_SECRET_ACCESS_KEY"] = "testing"
@@ -32,7 +34,6 @@ if not os.environ.get("PYTHONPYCACHEPREFIX"):
 # is decided by the code, not by the draw; on a developer's machine they explore fresh examples
 # every run (and keep failures in .hypothesis/), which is where new counterexamples are found.
 # `pytest --hypothesis-profile kms-explore` forces exploring on CI too.
-import pytest
 from hypothesis import settings
 
 settings.register_profile("kms-suite-ci", derandomize=True, print_blob=True)
