@@ -135,7 +135,7 @@ def test_batch_from_stdin_caches_policies(monkeypatch: pytest.MonkeyPatch, capsy
     line = json.dumps({"request": request(), "resourcePolicy": FORECAST_POLICY})
     monkeypatch.setattr("sys.stdin", io.StringIO((line + "\n") * 5))
     status, out, _ = run(["--batch", "-"], capsys)
-    assert status == 0 and len(out.splitlines()) == 5 and len(parses) == 1
+    assert status == 0 and len(out.splitlines()) == 5 and len(parses) == 2  # kept from its second sighting on
     assert simulate.run_batch([line], io.StringIO()) == 0
 
 
@@ -247,15 +247,25 @@ def test_batch_cache_is_bounded_and_keyed_by_content() -> None:
     parsed = simulate.Parsed(size=2)
     docs = [{"Version": "2012-10-17", "Statement": [{"Sid": f"S{i}", "Effect": "Allow", "Principal": "*",
                                                      "Action": "kms:Decrypt", "Resource": "*"}]} for i in range(3)]
-    first = parsed.policy(docs[0], source="b")
-    assert parsed.policy(json.loads(json.dumps(docs[0])), source="b") is first  # same content: one parse
+    once = parsed.policy(docs[0], source="b")  # met once: parsed, let go with its line
+    assert parsed.parses == 1 and len(parsed) == 0
+    first = parsed.policy(json.loads(json.dumps(docs[0])), source="b")  # the same content again: kept
+    assert first == once and first is not once and parsed.parses == 2 and len(parsed) == 1
+    assert parsed.policy(docs[0], source="b") is first and parsed.parses == 2  # from then on, no parse
+    parsed.policy(docs[1], source="b")
     parsed.policy(docs[1], source="b")
     parsed.policy(docs[0], source="b")  # docs[0] is now the most recently used
-    parsed.policy(docs[2], source="b")  # evicts docs[1], the least recently used
-    assert parsed.parses == 3 and len(parsed) == 2
+    parsed.policy(docs[2], source="b")
+    parsed.policy(docs[2], source="b")  # kept: evicts docs[1], the least recently used
+    assert parsed.parses == 6 and len(parsed) == 2
     assert parsed.policy(docs[0], source="b") is first
-    parsed.policy(docs[1], source="b")
-    assert parsed.parses == 4 and len(parsed) == 2
+    parsed.policy(docs[1], source="b")  # evicted, so met afresh: parsed, not kept
+    assert parsed.parses == 7 and len(parsed) == 2
+    # the keys of contents met once are bounded too (4 * size): the oldest is forgotten
+    small = simulate.Parsed(size=1)
+    for doc in [docs[0], *({**docs[1], "Id": str(i)} for i in range(4)), docs[0]]:
+        small.policy(doc, source="b")
+    assert len(small) == 0 and small.parses == 6
     # JSON text and a decoded value never share an entry; a malformed policy is never cached
     with pytest.raises(InputError):
         parsed.policy(repr(docs[1]), source="b")
