@@ -9,7 +9,10 @@ Measured, medians over ``--rounds``:
   lines it has never seen (generated with another seed), after a first pass over the main file:
   every case parses its own policies, and the parser's memo caches (condition entries, matchers)
   hold only what earlier, different lines left there, as in a long batch; never a replay of the
-  same lines, whose entries would all be cached;
+  same lines, whose entries would all be cached. Each round also times
+  :func:`~kms_conformance.commands.simulate.run_case` on decoded cases of yet another seed (its
+  policies parsed and the case decided, no JSON text read or written: what the in-process goal
+  is stated in, and what the peer's core engine does on decoded cases);
 - in process, parsed once: only :func:`~kms_conformance.commands.simulate.decide`, on cases parsed
   (and decided twice, so that each policy's memo is built) before the timing.
 
@@ -43,10 +46,11 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kms_conformance.commands.simulate import Parsed, decide, parse_request, run_batch
+from kms_conformance.commands.simulate import Parsed, decide, parse_request, run_batch, run_case
 
 from benchmarks import gen_batch
 
@@ -191,30 +195,54 @@ def whole_process(path: Path, rounds: int,
     return kit, other, rss
 
 
-def kit_in_process(lines: list[str], fresh: Sequence[list[str]],
-                   after_round: Callable[[], float] | None = None) -> tuple[list[float], list[float], list[str]]:
-    """Lines/s of run_batch over each list of ``fresh`` lines (policies never seen before in this
-    process: every case parses its own), after a pass over ``lines`` that gives the decisions.
-    ``after_round`` (the peer's core engine, :func:`peer_core_round`) runs right after each round
-    and gives its own rate: the two of a round see the same load on a shared machine, so their
-    ratio is steadier than a ratio of medians taken minutes apart. Returns the kit's rates, the
-    peer's rates (empty without ``after_round``) and the decisions."""
+@dataclass(frozen=True)
+class InProcess:
+    """Rates of the in-process rounds (one entry a round): the kit from text lines (``run_batch``:
+    decoding, deciding, writing) and from decoded cases (``run_case``: its policies parsed and the
+    case decided, the figure the in-process goal is stated in), and the peer's core engine right
+    after each round, from text lines and from decoded cases (empty without a peer)."""
+
+    kit_lines: list[float]
+    kit_decoded: list[float]
+    peer_lines: list[float]
+    peer_decoded: list[float]
+    decisions: list[str]
+
+
+def kit_in_process(lines: list[str], fresh: Sequence[list[str]], fresh_decoded: Sequence[list[Any]] = (),
+                   after_round: Callable[[], tuple[float, float]] | None = None) -> InProcess:
+    """Lines/s of run_batch over each list of ``fresh`` lines, and cases/s of run_case over each list
+    of ``fresh_decoded`` cases (policies never seen before in this process: every case parses its
+    own; the two lists of a round hold different cases, so neither finds the other's entries in the
+    memo caches), after a pass over ``lines`` that gives the decisions. ``after_round`` (the peer's
+    core engine, :func:`peer_core_round`) runs right after each round and gives its own two rates:
+    the two of a round see the same load on a shared machine, so their ratio is steadier than a
+    ratio of medians taken minutes apart."""
     out = io.StringIO()
     run_batch(lines, out, parsed=Parsed())
     decisions = [json.loads(x).get("decision", "error") for x in out.getvalue().splitlines()]
-    rates, other = [], []
-    for batch in fresh:
+    result = InProcess([], [], [], [], decisions)
+    for r, batch in enumerate(fresh):
         start = time.perf_counter()
         run_batch(batch, io.StringIO(), parsed=Parsed())
-        rates.append(len(batch) / (time.perf_counter() - start))
+        result.kit_lines.append(len(batch) / (time.perf_counter() - start))
+        if r < len(fresh_decoded):
+            cases, parsed = fresh_decoded[r], Parsed()
+            start = time.perf_counter()
+            for case in cases:
+                run_case(case, parsed, "<batch>")
+            result.kit_decoded.append(len(cases) / (time.perf_counter() - start))
         if after_round is not None:
-            other.append(after_round())
-    return rates, other, decisions
+            on_lines, on_decoded = after_round()
+            result.peer_lines.append(on_lines)
+            result.peer_decoded.append(on_decoded)
+    return result
 
 
-def fresh_lines(cases: int, seed: int, rounds: int) -> list[list[str]]:
-    """One list of ``cases`` lines a round, each generated with its own seed (never ``seed``)."""
-    return [[json.dumps(c, separators=(",", ":")) for c in gen_batch.cases(cases, seed + 1000 * (r + 1))]
+def fresh_lines(cases: int, seed: int, rounds: int, *, offset: int = 0) -> list[list[str]]:
+    """One list of ``cases`` lines a round, each generated with its own seed (never ``seed``);
+    ``offset`` gives other lists again (the decoded rounds' cases)."""
+    return [[json.dumps(c, separators=(",", ":")) for c in gen_batch.cases(cases, seed + 1000 * (r + 1) + offset)]
             for r in range(rounds)]
 
 
@@ -301,14 +329,14 @@ def _peer_core_run(cases: Path, folder: Path, rounds: int) -> dict[str, Any] | s
     return figures
 
 
-def peer_core_round(cases: Path, folder: Path) -> float:
-    """One round of the peer's core engine, paired with a round of the kit: lines/s of the second
-    of two passes over ``cases`` in one node process (the first warms its JIT compiler, as the kit's
-    first pass warms its memo caches)."""
+def peer_core_round(cases: Path, folder: Path) -> tuple[float, float]:
+    """One round of the peer's core engine, paired with a round of the kit: lines/s from the text
+    lines and cases/s from decoded cases, of the second of two passes over ``cases`` in one node
+    process (the first warms its JIT compiler, as the kit's first pass warms its memo caches)."""
     figures = _peer_core_run(cases, folder, 2)
     if isinstance(figures, str):
         raise RuntimeError(figures)
-    return float(figures["rates"][-1])
+    return float(figures["rates"][-1]), float(figures["decodedRates"][-1])
 
 
 def _agreement(decisions: Sequence[str], other: Sequence[str]) -> str:
@@ -341,16 +369,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  kit whole process (simulate --batch): {_median(kit_whole):,.0f} lines/s, peak RSS {rss:,.0f} MB")
         # A first call says whether the peer's core engine can be called at all (see PEER_CORE_RUNNER).
         core_run: tuple[float, float, list[str]] | str = "no peer"
-        paired: Callable[[], float] | None = None
+        paired: Callable[[], tuple[float, float]] | None = None
         if folder is not None and cases is not None:
             core_run = peer_core_in_process(cases, folder, 1)
             if not isinstance(core_run, str):
                 peer_cases, peer_dir = cases, folder
                 paired = lambda: peer_core_round(peer_cases, peer_dir)  # noqa: E731
-        fresh_rates, core_rates, decisions = kit_in_process(
-            lines, fresh_lines(args.cases, args.seed, args.rounds), paired)
-        fresh = _median(fresh_rates)
-        print(f"  kit in process, fresh policies:      {fresh:,.0f} lines/s (each round on lines never seen)")
+        decoded = [[json.loads(x) for x in batch]
+                   for batch in fresh_lines(args.cases, args.seed, args.rounds, offset=500)]
+        rounds = kit_in_process(lines, fresh_lines(args.cases, args.seed, args.rounds), decoded, paired)
+        decisions = rounds.decisions
+        fresh = _median(rounds.kit_lines)
+        print(f"  kit in process, fresh policies:      {fresh:,.0f} lines/s (each round on lines never seen); "
+              f"{_median(rounds.kit_decoded):,.0f} cases/s on decoded cases (run_case)")
         once = kit_parsed_once(lines, args.rounds)
         print(f"  kit in process, parsed once:         {once:,.0f} decisions/s")
         if folder is not None and cases is not None:
@@ -368,8 +399,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  peer in process (core engine):       {core:,.0f} lines/s; kit fresh/peer "
                       f"{fresh / core:.2f}x (loadPolicy + authorize, no validation; {core_decoded:,.0f}/s on "
                       "decoded cases)")
-                print(f"  kit fresh/peer core engine, paired:  {_ratios(fresh_rates, core_rates)} (each kit round "
-                      "followed by one of the peer's)")
+                print(f"  kit fresh/peer core engine, paired:  {_ratios(rounds.kit_lines, rounds.peer_lines)} from "
+                      f"text lines; {_ratios(rounds.kit_decoded, rounds.peer_decoded)} on decoded cases (each kit "
+                      "round followed by one of the peer's)")
             print(f"  same decision, runSimulation:        {_agreement(decisions, p_decisions)}")
             if not isinstance(core_run, str):
                 print(f"  same decision, core engine:          {_agreement(decisions, core_run[2])}")

@@ -16,7 +16,7 @@ def test_batch_benchmark_runs_without_the_peer() -> None:
         assert bench_batch.main(["--cases", "40", "--rounds", "1", "--no-peer"]) == 0
     text = out.getvalue()
     for row in ("kit whole process (simulate --batch):", "kit in process, fresh policies:",
-                "kit in process, parsed once:"):
+                "cases/s on decoded cases (run_case)", "kit in process, parsed once:"):
         assert row in text, text
     assert "peer" not in text.replace("--no-peer", "")  # nothing is said of a peer that was not run
 
@@ -25,12 +25,25 @@ def test_each_kit_round_is_followed_by_one_peer_round() -> None:
     lines = [json.dumps(c) for c in gen_batch.cases(20, seed=3)]
     calls: list[int] = []
 
-    def peer_round() -> float:
+    def peer_round() -> tuple[float, float]:
         calls.append(len(calls))
-        return 1000.0 + len(calls)
+        return 1000.0 + len(calls), 2000.0 + len(calls)
 
-    kit, peer, decisions = bench_batch.kit_in_process(lines, bench_batch.fresh_lines(10, 3, 3), peer_round)
-    assert len(kit) == 3 and all(rate > 0 for rate in kit)
-    assert peer == [1001.0, 1002.0, 1003.0] and calls == [0, 1, 2]
-    assert len(decisions) == 20 and set(decisions) <= {"Allowed", "ImplicitlyDenied", "ExplicitlyDenied"}
-    assert bench_batch.kit_in_process(lines, bench_batch.fresh_lines(10, 3, 2))[1] == []
+    decoded = [[json.loads(x) for x in batch] for batch in bench_batch.fresh_lines(10, 3, 3, offset=500)]
+    rounds = bench_batch.kit_in_process(lines, bench_batch.fresh_lines(10, 3, 3), decoded, peer_round)
+    assert len(rounds.kit_lines) == len(rounds.kit_decoded) == 3
+    assert all(rate > 0 for rate in rounds.kit_lines + rounds.kit_decoded)
+    assert rounds.peer_lines == [1001.0, 1002.0, 1003.0] and rounds.peer_decoded == [2001.0, 2002.0, 2003.0]
+    assert calls == [0, 1, 2]
+    assert len(rounds.decisions) == 20
+    assert set(rounds.decisions) <= {"Allowed", "ImplicitlyDenied", "ExplicitlyDenied"}
+    alone = bench_batch.kit_in_process(lines, bench_batch.fresh_lines(10, 3, 2))
+    assert alone.peer_lines == alone.peer_decoded == alone.kit_decoded == [] and len(alone.kit_lines) == 2
+
+
+def test_the_decoded_rounds_are_other_cases_than_the_text_rounds() -> None:
+    """Each round's decoded cases are generated apart from its text lines: run on the same cases, the
+    second loop would find the first one's condition entries and matchers in the memo caches."""
+    text = bench_batch.fresh_lines(30, 0, 2)
+    decoded = bench_batch.fresh_lines(30, 0, 2, offset=500)
+    assert not set(text[0]) & set(decoded[0]) and not set(text[1]) & set(decoded[1])
