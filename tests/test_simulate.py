@@ -274,6 +274,38 @@ def test_batch_cache_is_bounded_and_keyed_by_content() -> None:
     assert len(parsed) == 2
 
 
+def test_batch_cache_stops_keying_fresh_contents_and_resumes_when_they_recur(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """After 4 x size new contents in a row the cache computes the key of one lookup in SAMPLE_EVERY
+    only; the first sampled lookup whose content recurs turns keying back on, and the recurring
+    policy is served from the cache again."""
+    from kms_conformance.commands import simulate
+
+    keys: list[int] = []
+    real = simulate.content_key
+    monkeypatch.setattr(simulate, "content_key", lambda value: keys.append(1) or real(value))
+
+    def doc(i: int) -> dict[str, Any]:
+        return {"Version": "2012-10-17", "Id": f"p{i}", "Statement": [
+            {"Effect": "Allow", "Principal": "*", "Action": "kms:Decrypt", "Resource": "*"}]}
+
+    parsed = simulate.Parsed(size=2)  # 8 new contents in a row: sampling starts
+    for i in range(8):
+        parsed.policy(doc(i), source="b")
+    assert len(keys) == 8
+    for i in range(8, 8 + 4 * simulate.SAMPLE_EVERY):
+        parsed.policy(doc(i), source="b")
+    assert len(keys) == 8 + 4  # one lookup in SAMPLE_EVERY computed its key
+    assert parsed.parses == 8 + 4 * simulate.SAMPLE_EVERY and len(parsed) == 0
+    # one policy on every line from now on: a sampled lookup notes it, the next finds it noted and keeps it
+    for _ in range(3 * simulate.SAMPLE_EVERY):
+        parsed.policy(doc(-1), source="b")
+    parses, keyed = parsed.parses, len(keys)
+    for _ in range(10):
+        assert parsed.policy(doc(-1), source="b") == simulate._policy.parse_policy(doc(-1), origin="b")
+    assert parsed.parses == parses and len(keys) == keyed + 10 and len(parsed) == 1  # keyed again, no parse
+
+
 def test_batch_decisions_do_not_depend_on_the_cache_size() -> None:
     from kms_conformance.commands import simulate
 
