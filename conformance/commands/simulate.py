@@ -38,7 +38,7 @@ one JSON object a line: ``{"request": {...}, "resourcePolicy": {...}, "identityP
 ``{"line": N, "error": "..."}`` and the other lines still run. The batch streams: a line is read,
 decided and written before the next is read, and the parsed policies and grants are kept in a
 bounded cache keyed by their content (the most recently used :data:`CACHE_SIZE` of each, from the
-second time a policy is met: :class:`Parsed`), so a repeated policy is parsed twice at most and
+second time a policy is met: :class:`Parsed`), so a repeated policy is parsed only a few times and
 memory stays flat whatever the number of lines.
 
 Exit status: 0 when every request was decided (whatever the decision); 2 on bad usage, an
@@ -209,7 +209,7 @@ class Parsed:
     long after, out of the processor's caches, when a newer one evicts it. Let go with its line,
     reference counting frees it at once. On generated fresh lines (``benchmarks/bench_batch.py``)
     that made ``run_batch`` 1.05-1.24x faster (median 1.12x, seven alternating pairs). A policy that
-    recurs is parsed twice, then served from the cache.
+    recurs is parsed twice, then served from the cache (but see the next paragraph).
 
     A content key costs a walk of the whole value (``marshal``, about 8% of a fresh case). Once
     ``4 * size`` contents in a row were new (the noted keys turned over without one recurring), the
