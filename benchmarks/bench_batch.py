@@ -36,6 +36,7 @@ skipped with one line saying so.
 from __future__ import annotations
 
 import argparse
+import functools
 import io
 import json
 import os
@@ -367,14 +368,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         kit_whole, peer_whole, rss = whole_process(
             path, args.rounds, (folder, cases) if folder is not None and cases is not None else None)
         print(f"  kit whole process (simulate --batch): {_median(kit_whole):,.0f} lines/s, peak RSS {rss:,.0f} MB")
-        # A first call says whether the peer's core engine can be called at all (see PEER_CORE_RUNNER).
+        # The core engine's own rounds first: they also say whether it can be called at all (see
+        # PEER_CORE_RUNNER), and only then are the kit's rounds paired with one of its rounds each.
         core_run: tuple[float, float, list[str]] | str = "no peer"
         paired: Callable[[], tuple[float, float]] | None = None
         if folder is not None and cases is not None:
-            core_run = peer_core_in_process(cases, folder, 1)
+            core_run = peer_core_in_process(cases, folder, args.rounds)
             if not isinstance(core_run, str):
-                peer_cases, peer_dir = cases, folder
-                paired = lambda: peer_core_round(peer_cases, peer_dir)  # noqa: E731
+                paired = functools.partial(peer_core_round, cases, folder)
         decoded = [[json.loads(x) for x in batch]
                    for batch in fresh_lines(args.cases, args.seed, args.rounds, offset=500)]
         rounds = kit_in_process(lines, fresh_lines(args.cases, args.seed, args.rounds), decoded, paired)
@@ -386,8 +387,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"  kit in process, parsed once:         {once:,.0f} decisions/s")
         if folder is not None and cases is not None:
             p_fresh, p_decisions = peer_in_process(cases, folder, args.rounds)
-            if not isinstance(core_run, str):
-                core_run = peer_core_in_process(cases, folder, args.rounds)
             print(f"  peer whole process (node):           {_median(peer_whole):,.0f} lines/s; kit/peer "
                   f"{_ratios(kit_whole, peer_whole)}")
             print(f"  peer in process (runSimulation):     {p_fresh:,.0f} lines/s; kit fresh/peer "
