@@ -224,13 +224,14 @@ class Parsed:
         self._policies: OrderedDict[tuple[str, Any], Any] = OrderedDict()
         self._grants: OrderedDict[Any, Any] = OrderedDict()
         self._met_once: OrderedDict[Any, None] = OrderedDict()
+        self._noted = 4 * size  # how many keys of contents met once are noted; as many new in a row start sampling
         self.parses = 0
         self._new_in_a_row = 0  # contents met in a row for the first time (lookups that computed a key)
         self._unsampled = 0  # lookups since the last one that computed its key, while sampling
 
     def _skip_key(self) -> bool:
         """Whether this lookup goes without a key (only new contents met lately; not its turn)."""
-        if self._new_in_a_row < 4 * self.size:
+        if self._new_in_a_row < self._noted:
             return False
         self._unsampled += 1
         if self._unsampled < SAMPLE_EVERY:
@@ -251,7 +252,7 @@ class Parsed:
         met = self._met_once
         if key not in met:
             met[key] = None
-            if len(met) > 4 * self.size:
+            if len(met) > self._noted:
                 met.popitem(last=False)
             self._new_in_a_row += 1
             return
