@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from kms_conformance import __version__, inputs
+from kms_conformance.cache import keep_hypothesis_storage
 from kms_conformance.errors import InputError, UsageError
 from kms_conformance.inputs import cut
 from kms_conformance.regions import check_region
@@ -131,9 +132,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     0 fine, 1 a ``must`` rule fails, 2 bad usage or input (one line), 3 an internal error (one
     line; ``--debug`` shows the traceback), 130 interrupted, 141 the reader of standard output went
     away (``| head``). No traceback otherwise. ``run`` handles Ctrl-C from here on
-    (:mod:`kms_conformance.interrupts`): one pressed while it reads its options still ends in a report."""
+    (:mod:`kms_conformance.interrupts`): one pressed while it reads its options still ends in a report.
+
+    Called without ``argv`` (the console script, ``python -m kms_conformance``), the process is the
+    kit's own: Hypothesis keeps its data in the kit's cache folder, not in ``.hypothesis/`` of the
+    folder the command starts in (:func:`kms_conformance.cache.keep_hypothesis_storage`). A program
+    that passes ``argv`` keeps its own Hypothesis settings."""
     from kms_conformance.interrupts import handled
 
+    if argv is None:
+        keep_hypothesis_storage()
     words = list(sys.argv[1:] if argv is None else argv)
     with handled() if _command_of(words) == "run" else contextlib.nullcontext():
         return _main(words)

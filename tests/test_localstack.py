@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kms_conformance.cache import CACHE_ENV
 from kms_conformance.cli import main
 from kms_conformance.targets import TargetConfig, make_target
 from kms_conformance.targets import localstack as ls
@@ -121,7 +122,7 @@ def test_install_commands_pin_the_release_and_its_date(tmp_path: Path) -> None:
 
 
 def test_cache_folder_and_python_resolution(tmp_path: Path) -> None:
-    env = {ls.CACHE_ENV: str(tmp_path / "cache")}
+    env = {CACHE_ENV: str(tmp_path / "cache")}
     assert ls.install_dir("1.2.3", env) == tmp_path / "cache" / "localstack-1.2.3"
     assert ls.install_dir("1.2.3", {}) == Path.home() / ".cache" / "kms-conformance" / "localstack-1.2.3"
     with pytest.raises(ls.LocalStackError, match="kms-conformance localstack install"):

@@ -14,6 +14,7 @@ per test run, by whichever xdist worker needs them first (:mod:`computed_once`).
 from __future__ import annotations
 
 import contextlib
+import functools
 import io
 import json
 import runpy
@@ -57,14 +58,23 @@ class Run:
         return list(result.get("findings") or ())
 
 
+@functools.cache
+def _loader() -> Any:
+    """The botocore data loader every script of this module shares (it caches the service models and
+    endpoint data files it has read, which no script changes)."""
+    import botocore.loaders
+
+    return botocore.loaders.create_loader()
+
+
 @contextlib.contextmanager
 def shared_loader() -> Iterator[None]:
-    """One botocore data loader for every session made in the block: each script's ``mock_aws`` starts
-    boto3 without a default session, and a new session would read every service model again."""
-    import botocore.loaders
+    """One botocore data loader for every session made in the block, the same for every script: each
+    script's ``mock_aws`` starts boto3 without a default session, and a new session would read every
+    service model and the endpoint data again (about a quarter of a second per script)."""
     import botocore.session
 
-    loader = botocore.loaders.create_loader()
+    loader = _loader()
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(botocore.session, "create_loader", lambda *args, **kwargs: loader)
         yield

@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from kms_conformance.cache import cache_root
+
 #: The LocalStack release the kit pins, and the date its dependencies are resolved as of.
 DEFAULT_VERSION = "2026.3.0"
 #: Release -> the ``--exclude-newer`` date uv resolves its dependencies at (its release date).
@@ -41,8 +43,6 @@ RELEASE_DATES: Mapping[str, str] = {"2026.3.0": "2026-03-25"}
 PYTHON_VERSION = "3.13"
 #: An existing install's Python (``--localstack-python`` wins over it).
 PYTHON_ENV = "KMS_CONFORMANCE_LOCALSTACK"
-#: The cache folder's root (default ``~/.cache/kms-conformance``).
-CACHE_ENV = "KMS_CONFORMANCE_CACHE"
 HOST = "127.0.0.1"
 HEALTH_PATH = "/_localstack/health"
 INFO_PATH = "/_localstack/info"
@@ -66,12 +66,6 @@ class LocalStackError(Exception):
 
 
 # --- where things are -------------------------------------------------------------------------
-
-
-def cache_root(environ: Mapping[str, str] | None = None) -> Path:
-    """``$KMS_CONFORMANCE_CACHE`` or ``~/.cache/kms-conformance``."""
-    env = os.environ if environ is None else environ
-    return Path(env[CACHE_ENV]).expanduser() if env.get(CACHE_ENV) else Path.home() / ".cache" / "kms-conformance"
 
 
 def install_dir(version: str = DEFAULT_VERSION, environ: Mapping[str, str] | None = None) -> Path:
