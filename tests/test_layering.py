@@ -38,7 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("models", ("models",)),
     ("kms", ("kms", "setup", "setup_validate")),
     ("policy", ("policy",)),
-    ("values", ("errors", "inputs", "regions", "arns", "verdicts", "documents", "scrub", "")),
+    ("values", ("errors", "inputs", "regions", "arns", "verdicts", "documents", "scrub", "cache", "")),
 )
 
 #: Module name -> the kit's modules it imports.
