@@ -187,12 +187,11 @@ def test_script_with_substitutions_runs_twice_against_one_server(results: dict[s
     """Endpoint mode against one moto server: the second run creates new roles and keys and uses them
     (fresh names, ids taken from the new responses); both runs fail the same way (moto ignores the
     Deny), neither on a stage step."""
-    from moto.server import ThreadedMotoServer
+    from e2e_support import started_moto_server
 
     path = tmp_path / "repro.py"
     path.write_text(repro_script(results["KMS-03"], 0, mode="endpoint", meta=META))
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
+    server = started_moto_server()
     try:
         host, port = server.get_host_and_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
