@@ -1,6 +1,7 @@
 """Suite-wide settings: fake AWS credentials and region, so that no test reaches a real account by
 accident and boto3 never reads a developer's ~/.aws profile; the source pages' folder made absolute;
-a test that leaves a moto mock started fails. Kept minimal: every test file relies on it."""
+a test that leaves a moto mock started fails; botocore's data files read once per process, not once per
+session. Kept minimal: every test file relies on it."""
 
 from __future__ import annotations
 
@@ -40,6 +41,21 @@ settings.register_profile("kms-suite-ci", derandomize=True, print_blob=True)
 settings.register_profile("kms-explore", derandomize=False, print_blob=True)
 if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
     settings.load_profile("kms-suite-ci")
+
+# botocore reads its service models and endpoint data once per session, and nearly every test makes new
+# sessions (moto starts each mock without a default session; the kit makes one per target): test_enforce
+# spent about half its time, test_sweep a third, reading and parsing the same JSON files again. The suite's
+# own processes share one loader per data path, the one the kit's sessions share
+# (kms_conformance.targets.sessions): the files are botocore's read-only data. Processes the suite starts
+# (the CLI, users' suites) are left as they are.
+def _share_botocore_loader() -> None:
+    import botocore.session
+    from kms_conformance.targets.sessions import shared_loader
+
+    botocore.session.create_loader = shared_loader
+
+
+_share_botocore_loader()
 
 # tests/user_suite/ is a user's own test suite, run in subprocesses by tests/test_plugin_isolation.py
 # (with and without the kit's plugin); collected here it would share this session's state.

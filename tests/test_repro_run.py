@@ -14,11 +14,10 @@ per test run, by whichever xdist worker needs them first (:mod:`computed_once`).
 from __future__ import annotations
 
 import contextlib
-import functools
 import io
 import json
 import runpy
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -58,28 +57,6 @@ class Run:
         return list(result.get("findings") or ())
 
 
-@functools.cache
-def _loader() -> Any:
-    """The botocore data loader every script of this module shares (it caches the service models and
-    endpoint data files it has read, which no script changes)."""
-    import botocore.loaders
-
-    return botocore.loaders.create_loader()
-
-
-@contextlib.contextmanager
-def shared_loader() -> Iterator[None]:
-    """One botocore data loader for every session made in the block, the same for every script: each
-    script's ``mock_aws`` starts boto3 without a default session, and a new session would read every
-    service model and the endpoint data again (about a quarter of a second per script)."""
-    import botocore.session
-
-    loader = _loader()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setattr(botocore.session, "create_loader", lambda *args, **kwargs: loader)
-        yield
-
-
 def _run_and_write_scripts(folder: Path) -> dict[str, Any]:
     """The run, its ``report.json`` and the scripts in ``folder``; the report as read back from that file,
     and per finding its script's file name or the command's one-line refusal."""
@@ -117,7 +94,7 @@ def execute(script: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Run a script as ``python repro.py`` would, in process and in a fresh namespace; what it printed."""
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         monkeypatch.setenv(name, "unset")  # the script sets its own; monkeypatch restores the suite's
-    with shared_loader(), contextlib.redirect_stdout(io.StringIO()) as out:
+    with contextlib.redirect_stdout(io.StringIO()) as out:
         runpy.run_path(str(script), run_name="__main__")
     return out.getvalue()
 

@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from kms_conformance.targets.base import Target
 from kms_conformance.targets.moto_scope import MotoScope
+from kms_conformance.targets.sessions import share_loader
 
 TargetName = Literal["model", "moto", "aws", "localstack"]
 TARGETS: tuple[str, ...] = ("model", "moto", "aws", "localstack")
@@ -262,7 +263,7 @@ def _moto_target(config: TargetConfig, scope: MotoScope | None = None) -> Target
         mock.close()
 
     try:
-        session = boto3.session.Session(region_name=config.region)
+        session = share_loader(boto3.session.Session(region_name=config.region))
         identity = session.client("sts", region_name=config.region).get_caller_identity()
     except BaseException:
         stop()
@@ -297,7 +298,7 @@ def _aws_target(config: TargetConfig, *, session_factory: Callable[..., Any] | N
 
     factory = session_factory or boto3.session.Session
     try:
-        session = factory(profile_name=config.aws_profile, region_name=config.region)
+        session = share_loader(factory(profile_name=config.aws_profile, region_name=config.region))
     except botocore.exceptions.ProfileNotFound as exc:
         raise UsageError(f"--aws-profile: {exc}") from None
     # One endpoint for every service, STS included (DESIGN.md principle 5): --endpoint-url, else the
@@ -322,8 +323,9 @@ def _aws_target(config: TargetConfig, *, session_factory: Callable[..., Any] | N
         if config.role_arn:
             creds = client(session, "sts").assume_role(
                 RoleArn=config.role_arn, RoleSessionName=session_name(config.run_id))["Credentials"]
-            session = factory(aws_access_key_id=creds["AccessKeyId"], aws_secret_access_key=creds["SecretAccessKey"],
-                              aws_session_token=creds["SessionToken"], region_name=config.region)
+            session = share_loader(factory(aws_access_key_id=creds["AccessKeyId"],
+                                           aws_secret_access_key=creds["SecretAccessKey"],
+                                           aws_session_token=creds["SessionToken"], region_name=config.region))
         identity = client(session, "sts").get_caller_identity()
     except botocore.exceptions.ClientError as exc:
         err = exc.response.get("Error", {})
@@ -375,8 +377,9 @@ def _localstack_target(config: TargetConfig) -> Target:
     except localstack.LocalStackError as exc:
         raise TargetUnavailable(str(exc)) from None
     try:
-        session = boto3.session.Session(aws_access_key_id=LOCALSTACK_CREDENTIALS[0],
-                                        aws_secret_access_key=LOCALSTACK_CREDENTIALS[1], region_name=config.region)
+        session = share_loader(boto3.session.Session(aws_access_key_id=LOCALSTACK_CREDENTIALS[0],
+                                                     aws_secret_access_key=LOCALSTACK_CREDENTIALS[1],
+                                                     region_name=config.region))
         # as for any custom endpoint: no host prefix (MWAA's ``api.`` would go to ``api.127.0.0.1``)
         client_config = _client_config(replace(config, endpoint_url=server.endpoint_url))
         try:
