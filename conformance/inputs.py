@@ -177,12 +177,18 @@ def _yaml_too_deep(text: str) -> bool:
     return False
 
 
+def check_yaml_depth(text: str, source: str) -> None:
+    """Refuse ``text`` before a YAML loader composes it when it nests collections deeper than
+    :data:`MAX_DEPTH` (:func:`_yaml_too_deep`); every YAML reader of the kit asks this first."""
+    if _yaml_too_deep(text):
+        raise _too_deep(source)
+
+
 def parse_yaml(text: str, source: str) -> Any:
     """``text`` as YAML (safe loader); a syntax error names the line, deep nesting is refused."""
     import yaml
 
-    if _yaml_too_deep(text):
-        raise _too_deep(source)
+    check_yaml_depth(text, source)
     try:
         doc = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -99,9 +99,9 @@ def nested_yaml(depth: int) -> str:
     return "".join("  " * i + "a:\n" for i in range(depth)) + "  " * depth + "b: 1\n"
 
 
-# Past MAX_DEPTH, and past the interpreter's recursion limit (1000) where a parser would overflow. Not far
-# past it: PyYAML's pure-Python scanner (check reads a .json file as a CloudFormation template too) takes
-# time quadratic in the depth of a flow sequence, about 2 s at 1,500 levels.
+# Past MAX_DEPTH, and past the interpreter's recursion limit (1000) where a parser would overflow. Every
+# YAML reader (check reads a .json file as a CloudFormation template too) refuses such a text before
+# PyYAML's pure-Python loader sees it (tests/test_iac_cloudformation.py).
 deep_json = st.builds(nested, st.one_of(st.integers(MAX_DEPTH + 1, 200), st.integers(990, 1100)),
                       st.sampled_from(["list", "object"]))
 

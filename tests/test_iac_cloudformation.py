@@ -294,3 +294,21 @@ def test_json_template(tmp_path: Path) -> None:
     assert request(t)["LoggingConfiguration"] == {"TaskLogs": {"Enabled": True, "LogLevel": "INFO"}}
     assert any(str(n).endswith("Env.LoggingConfiguration.TaskLogs.CloudWatchLogGroupArn (no rule of the kit reads it)")
                for n in t.not_checked)
+
+
+@pytest.mark.parametrize("text", ["[" * 1500 + "]" * 1500, "".join("  " * i + "a:\n" for i in range(200)) + "b: 1\n"],
+                         ids=["flow", "block"])
+def test_a_template_nested_too_deep_is_refused_before_it_is_composed(text: str, tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """PyYAML's pure-Python loader takes time quadratic in the depth of a flow sequence (half a second
+    at 1,000 levels) before the depth check could refuse the result: the template is refused first."""
+    import yaml
+
+    def composed(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("the template was handed to the YAML loader")
+
+    monkeypatch.setattr(yaml, "load", composed)
+    path = tmp_path / "deep.yaml"
+    path.write_text(text)
+    with pytest.raises(InputError, match="nested deeper than 64 levels"):
+        load_template(path)

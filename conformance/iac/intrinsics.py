@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 from kms_conformance.errors import InputError
-from kms_conformance.inputs import MAX_DEPTH
+from kms_conformance.inputs import MAX_DEPTH, check_yaml_depth
 
 #: Every short form and the long form it stands for.
 SHORT_FORMS = ("Ref", "Condition", "GetAtt", "Sub", "Join", "If", "Select", "Split", "Equals", "Not", "And",
@@ -71,7 +71,9 @@ for _name in SHORT_FORMS:
 
 
 def load_yaml(text: str, *, source: str) -> Any:
-    """A YAML template; a syntax error or an unknown tag names the line."""
+    """A YAML template; a syntax error or an unknown tag names the line. A template nested deeper than
+    :data:`MAX_DEPTH` is refused before PyYAML's loader composes it (seconds for a thousand levels)."""
+    check_yaml_depth(text, source)
     try:
         return yaml.load(text, Loader=TemplateLoader)
     except yaml.YAMLError as exc:
