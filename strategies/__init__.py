@@ -5,6 +5,8 @@ document into a near miss. Every strategy is a small function returning ``Search
 produces documents in AWS wire form (plain JSON dicts). Per-service strategies live in
 ``kms_conformance.strategies.forecast``, ``kms_conformance.strategies.feature_store``,
 ``kms_conformance.strategies.opensearch_serverless`` and ``kms_conformance.strategies.mwaa``.
+Builders return the same object for the same arguments (``kms_conformance.strategies.reuse``), so
+Hypothesis validates each strategy once per process however often a composite calls them.
 """
 
 from kms_conformance.strategies.aws import (

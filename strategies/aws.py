@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 from kms_conformance import arns
 from kms_conformance.kms.keys import KEY_SPEC_USAGES as KMS_KEY_SPEC_USAGES
+from kms_conformance.strategies.reuse import reusable
 
 #: Regions per partition. A representative subset (not every Region), enough for the kit to vary
 #: the Region inside ARNs and ``kms:ViaService`` values while staying inside one partition.
@@ -96,6 +97,7 @@ def _fixed_or(value: str | None, strategy: SearchStrategy[str]) -> SearchStrateg
     return st.just(value) if value is not None else strategy
 
 
+@reusable
 def partitions() -> SearchStrategy[str]:
     """An AWS partition: ``aws``, ``aws-cn`` or ``aws-us-gov``.
 
@@ -104,6 +106,7 @@ def partitions() -> SearchStrategy[str]:
     return st.sampled_from(tuple(PARTITION_REGIONS))
 
 
+@reusable
 def regions(partition: str | None = None) -> SearchStrategy[str]:
     """A Region code of ``partition`` (any partition when None), e.g. ``"eu-west-1"``."""
     if partition is None:
@@ -113,6 +116,7 @@ def regions(partition: str | None = None) -> SearchStrategy[str]:
     return st.sampled_from(PARTITION_REGIONS[partition])
 
 
+@reusable
 def other_region(region: str) -> SearchStrategy[str]:
     """A Region of the same partition as ``region`` but different from it.
 
@@ -121,6 +125,7 @@ def other_region(region: str) -> SearchStrategy[str]:
     return regions(partition_of(region)).filter(lambda r: r != region)
 
 
+@reusable
 def account_ids() -> SearchStrategy[str]:
     """A 12-digit AWS account id (leading zeros allowed), e.g. ``"111122223333"``.
 
@@ -129,6 +134,7 @@ def account_ids() -> SearchStrategy[str]:
     return st.text(alphabet="0123456789", min_size=12, max_size=12)
 
 
+@reusable
 def iam_names(max_size: int = 64) -> SearchStrategy[str]:
     """An IAM user or role name: 1-64 of letters, digits and ``+=,.@_-`` ("IAM identifiers",
     IAM User Guide), e.g. ``"ROLE_PASSED_TO_FORECAST"``."""
@@ -137,11 +143,13 @@ def iam_names(max_size: int = 64) -> SearchStrategy[str]:
     return st.one_of(readable, raw).filter(lambda n: 1 <= len(n) <= max_size)
 
 
+@reusable
 def role_names() -> SearchStrategy[str]:
     """An IAM role name (64 characters at most), e.g. ``"featurestore-admin"``."""
     return iam_names(64)
 
 
+@reusable
 def iam_paths() -> SearchStrategy[str]:
     """An IAM path: ``/`` or ``/seg/.../`` ("IAM identifiers"), e.g. ``"/service-role/"``."""
     segment = st.from_regex(r"[A-Za-z0-9_-]{1,12}", fullmatch=True)
@@ -152,6 +160,7 @@ def iam_paths() -> SearchStrategy[str]:
     )
 
 
+@reusable
 def iam_role_arns(account: str | None = None, partition: str = "aws") -> SearchStrategy[str]:
     """An IAM role ARN, sometimes with a path.
 
@@ -165,6 +174,7 @@ def iam_role_arns(account: str | None = None, partition: str = "aws") -> SearchS
     )
 
 
+@reusable
 def iam_user_arns(account: str | None = None, partition: str = "aws") -> SearchStrategy[str]:
     """An IAM user ARN, e.g. ``"arn:aws:iam::111122223333:user/featurestore-user"``."""
     return st.builds(
@@ -175,11 +185,13 @@ def iam_user_arns(account: str | None = None, partition: str = "aws") -> SearchS
     )
 
 
+@reusable
 def session_names() -> SearchStrategy[str]:
     """An STS role session name: 2-64 of ``[\\w+=,.@-]`` (AssumeRole API), e.g. ``"botocore-session-1"``."""
     return st.text(alphabet=_IAM_NAME_CHARS, min_size=2, max_size=64)
 
 
+@reusable
 def assumed_role_arns(account: str | None = None, partition: str = "aws") -> SearchStrategy[str]:
     """An STS assumed-role session ARN; the path of the role does not appear in it.
 
@@ -193,11 +205,13 @@ def assumed_role_arns(account: str | None = None, partition: str = "aws") -> Sea
     )
 
 
+@reusable
 def account_root_arns(account: str | None = None, partition: str = "aws") -> SearchStrategy[str]:
     """The account principal ARN, e.g. ``"arn:aws:iam::111122223333:root"``."""
     return _fixed_or(account, account_ids()).map(lambda acct: arns.root_arn(partition, acct))
 
 
+@reusable
 def service_principals(service: str | None = None, region: str | None = None) -> SearchStrategy[str]:
     """A service principal of the documents' services: global forms (``forecast.amazonaws.com``,
     ``sagemaker.amazonaws.com``, ``aoss.amazonaws.com``, ``airflow.amazonaws.com``) and the
@@ -230,6 +244,7 @@ def service_principals(service: str | None = None, region: str | None = None) ->
     return st.one_of(options)
 
 
+@reusable
 def via_service_values(service: str | None = None, region: str | None = None) -> SearchStrategy[str]:
     """A ``kms:ViaService`` value: ``<service>.<region>.<dns suffix>`` ("kms:ViaService", AWS KMS
     Developer Guide, condition keys), e.g. ``"forecast.us-east-1.amazonaws.com"``.
@@ -245,6 +260,7 @@ def via_service_values(service: str | None = None, region: str | None = None) ->
     )
 
 
+@reusable
 def principals(account: str | None = None) -> SearchStrategy[str]:
     """Any principal string a policy or grant names: role, user, assumed-role session, account
     root, bare account id, or service principal. Example: ``"aoss.amazonaws.com"``."""
@@ -258,6 +274,7 @@ def principals(account: str | None = None) -> SearchStrategy[str]:
     )
 
 
+@reusable
 def key_ids(multi_region: bool | None = None) -> SearchStrategy[str]:
     """A KMS key id: a lower-case UUID, or ``mrk-`` and 32 hex digits for a multi-Region key
     ("Key identifiers (KeyId)", AWS KMS Developer Guide).
@@ -271,6 +288,7 @@ def key_ids(multi_region: bool | None = None) -> SearchStrategy[str]:
     return mrk if multi_region else uuid
 
 
+@reusable
 def key_arns(
     region: str | None = None, account: str | None = None, multi_region: bool | None = None
 ) -> SearchStrategy[str]:
@@ -286,6 +304,7 @@ def key_arns(
     )
 
 
+@reusable
 def alias_names() -> SearchStrategy[str]:
     """A customer alias name: ``alias/`` then 1-250 of letters, digits, ``/``, ``_``, ``-``; never
     ``alias/aws/...``, which is reserved for AWS managed keys ("Create aliases", AWS KMS Developer
@@ -299,6 +318,7 @@ def alias_names() -> SearchStrategy[str]:
     )
 
 
+@reusable
 def alias_arns(region: str | None = None, account: str | None = None) -> SearchStrategy[str]:
     """An alias ARN, e.g. ``"arn:aws:kms:us-east-1:111122223333:alias/forecast-key"``."""
     return st.builds(
@@ -309,6 +329,7 @@ def alias_arns(region: str | None = None, account: str | None = None) -> SearchS
     )
 
 
+@reusable
 def log_group_names() -> SearchStrategy[str]:
     """A CloudWatch Logs group name (``[.\\-_/#A-Za-z0-9]+``), including MWAA's
     ``airflow-<env>-<Type>`` form. Example: ``"airflow-MyEnv-Task"``."""
@@ -321,6 +342,7 @@ def log_group_names() -> SearchStrategy[str]:
     return st.one_of(mwaa, plain)
 
 
+@reusable
 def log_group_arns(region: str | None = None, account: str | None = None) -> SearchStrategy[str]:
     """A log group ARN (what ``kms:EncryptionContext:aws:logs:arn`` carries).
 
@@ -334,6 +356,7 @@ def log_group_arns(region: str | None = None, account: str | None = None) -> Sea
     )
 
 
+@reusable
 def collection_names(max_size: int = 32) -> SearchStrategy[str]:
     """An OpenSearch Serverless collection name: 3-32 characters, ``[a-z][a-z0-9-]+`` (CreateCollection,
     OpenSearch Serverless API Reference). The CloudFormation reference says 3-28; pass
@@ -348,6 +371,7 @@ def collection_names(max_size: int = 32) -> SearchStrategy[str]:
     )
 
 
+@reusable
 def environment_names(max_size: int = 80) -> SearchStrategy[str]:
     """An MWAA environment name: 1-80 characters, ``^[a-zA-Z][0-9a-zA-Z-_]*$`` (CreateEnvironment,
     Amazon MWAA API Reference). Example: ``"MyMWAAEnvironment"``.
@@ -359,6 +383,7 @@ def environment_names(max_size: int = 80) -> SearchStrategy[str]:
     )
 
 
+@reusable
 def grant_names() -> SearchStrategy[str]:
     """A grant name: 1-256 of ``[a-zA-Z0-9:/_-]`` (CreateGrant, AWS KMS API Reference).
 
@@ -374,6 +399,7 @@ KEY_SPEC_USAGES: Mapping[str, tuple[str, ...]] = {
 }
 
 
+@reusable
 def key_specs(symmetric: bool | None = None) -> SearchStrategy[tuple[str, str]]:
     """A (KeySpec, KeyUsage) pair CreateKey accepts; ``symmetric=True`` gives only
     ``("SYMMETRIC_DEFAULT", "ENCRYPT_DECRYPT")``, the only kind the documents' services take;

@@ -36,6 +36,7 @@ from kms_conformance.strategies.aws import (
     service_principals,
     via_service_values,
 )
+from kms_conformance.strategies.reuse import reusable
 
 #: Wildcard action patterns the documents use (``kms:Describe*``, ``kms:Get*``, ``kms:List*``,
 #: ``kms:ReEncrypt*``, ``kms:GenerateDataKey*``...) plus ``?`` forms; ``*``/``?`` are IAM
@@ -62,6 +63,7 @@ SERVICE_ACTIONS: Mapping[str, tuple[str, ...]] = {
 }
 
 
+@reusable
 def kms_actions(wildcards: bool = True, case_variants: bool = False) -> SearchStrategy[str]:
     """One KMS IAM action, sometimes a wildcard pattern.
 
@@ -76,6 +78,7 @@ def kms_actions(wildcards: bool = True, case_variants: bool = False) -> SearchSt
     return base
 
 
+@reusable
 def iam_actions(service: str | None = None) -> SearchStrategy[str]:
     """An IAM action of ``service`` (endpoint prefix: forecast, sagemaker, aoss, airflow, logs, iam,
     s3, kms), e.g. ``"aoss:CreateCollection"``; any of them when None."""
@@ -91,16 +94,19 @@ def iam_actions(service: str | None = None) -> SearchStrategy[str]:
 
 # --- condition keys and values --------------------------------------------------------------------
 
+@reusable
 def _iso_dates() -> SearchStrategy[str]:
     return st.datetimes(
         min_value=datetime(2015, 1, 1), max_value=datetime(2035, 12, 31), timezones=st.just(UTC)
     ).map(lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ"))
 
 
+@reusable
 def _epoch_seconds() -> SearchStrategy[str]:
     return st.integers(min_value=1_420_070_400, max_value=2_082_758_400).map(str)
 
 
+@reusable
 def ipv4_cidrs() -> SearchStrategy[str]:
     """An IPv4 address or CIDR block, e.g. ``"203.0.113.0/24"``."""
     return st.builds(
@@ -114,6 +120,7 @@ def _mask(addr: str, bits: int) -> str:
     return str(ipaddress.ip_network(f"{addr}/{bits}", strict=False).network_address)
 
 
+@reusable
 def ipv6_cidrs() -> SearchStrategy[str]:
     """An IPv6 CIDR block, e.g. ``"2001:db8::/32"``."""
     return st.builds(
@@ -123,6 +130,7 @@ def ipv6_cidrs() -> SearchStrategy[str]:
     )
 
 
+@reusable
 def encryption_context_keys() -> SearchStrategy[str]:
     """An encryption context key: ones AWS services document setting (``aws:logs:arn`` for
     CloudWatch Logs, as MWAA's page 003 shows; ``aws:s3:arn``, ``aws:dynamodb:tableName``,
@@ -135,17 +143,20 @@ def encryption_context_keys() -> SearchStrategy[str]:
     )
 
 
+@reusable
 def encryption_context_values() -> SearchStrategy[str]:
     """An encryption context value (case-sensitive string), e.g. ``"prod"``."""
     return st.one_of(st.from_regex(r"[A-Za-z0-9_.:/-]{1,24}", fullmatch=True), log_group_arns())
 
 
+@reusable
 def encryption_contexts(min_size: int = 1, max_size: int = 4) -> SearchStrategy[dict[str, str]]:
     """An encryption context map (string to string), e.g. ``{"aws:logs:arn": "arn:aws:logs:..."}``."""
     return st.dictionaries(encryption_context_keys(), encryption_context_values(),
                            min_size=min_size, max_size=max_size)
 
 
+@reusable
 def _wildcarded(values: SearchStrategy[str]) -> SearchStrategy[str]:
     """Sometimes replace a tail or a character of a value with ``*`` / ``?`` (for *Like operators)."""
     def star(v: str, i: int) -> str:
@@ -162,6 +173,7 @@ def _wildcarded(values: SearchStrategy[str]) -> SearchStrategy[str]:
     return st.one_of(values, st.builds(star, values, positions), st.builds(qmark, values, positions))
 
 
+@reusable
 def _arn_wildcarded(values: SearchStrategy[str]) -> SearchStrategy[str]:
     """Sometimes replace whole components of an ARN with ``*`` (keeping all six colon-separated
     components, which ArnLike compares one by one: "Amazon Resource Name (ARN) condition operators"),
@@ -182,7 +194,13 @@ def _arn_wildcarded(values: SearchStrategy[str]) -> SearchStrategy[str]:
 #: Date, Bool, Binary, IpAddress, Arn, Null ("IAM JSON policy elements: Condition operators").
 ConditionKeys = Mapping[str, Callable[[], SearchStrategy[str]]]
 
-STRING_KEYS: ConditionKeys = {
+
+def _reused_table(table: ConditionKeys) -> ConditionKeys:
+    """The table with each key's values strategy built once (:mod:`kms_conformance.strategies.reuse`)."""
+    return {key: reusable(values) for key, values in table.items()}
+
+
+STRING_KEYS: ConditionKeys = _reused_table({
     "kms:ViaService": via_service_values,
     "kms:CallerAccount": account_ids,
     "aws:PrincipalAccount": account_ids,
@@ -197,45 +215,45 @@ STRING_KEYS: ConditionKeys = {
     "kms:RequestAlias": alias_names,
     "aws:PrincipalTag/team": lambda: st.sampled_from(("data", "ml", "platform")),
     "aws:userid": lambda: st.from_regex(r"AROA[A-Z0-9]{16}:[a-z0-9-]{1,12}", fullmatch=True),
-}
+})
 #: Keys AWS documents as multivalued; ForAnyValue:/ForAllValues: apply to them.
-MULTIVALUED_KEYS: ConditionKeys = {
+MULTIVALUED_KEYS: ConditionKeys = _reused_table({
     "kms:EncryptionContextKeys": encryption_context_keys,
     "kms:GrantOperations": lambda: st.sampled_from(GRANT_OPERATIONS),
     "kms:ResourceAliases": alias_names,
     "aws:TagKeys": lambda: st.sampled_from(("Project", "Owner", "CostCenter")),
-}
-NUMERIC_KEYS: ConditionKeys = {
+})
+NUMERIC_KEYS: ConditionKeys = _reused_table({
     "kms:ScheduleKeyDeletionPendingWindowInDays": lambda: st.integers(7, 30).map(str),
     "kms:RotationPeriodInDays": lambda: st.integers(90, 2560).map(str),
     "aws:MultiFactorAuthAge": lambda: st.integers(0, 86400).map(str),
-}
-DATE_KEYS: ConditionKeys = {
+})
+DATE_KEYS: ConditionKeys = _reused_table({
     "aws:CurrentTime": _iso_dates,
     "aws:TokenIssueTime": _iso_dates,
     "aws:EpochTime": lambda: st.one_of(_epoch_seconds(), _iso_dates()),
     "kms:ValidTo": _epoch_seconds,
-}
-BOOL_KEYS: ConditionKeys = {
+})
+BOOL_KEYS: ConditionKeys = _reused_table({
     "kms:GrantIsForAWSResource": lambda: st.sampled_from(("true", "false")),
     "aws:SecureTransport": lambda: st.sampled_from(("true", "false")),
     "aws:MultiFactorAuthPresent": lambda: st.sampled_from(("true", "false")),
     "aws:ViaAWSService": lambda: st.sampled_from(("true", "false")),
     "kms:MultiRegion": lambda: st.sampled_from(("true", "false")),
-}
-BINARY_KEYS: ConditionKeys = {
+})
+BINARY_KEYS: ConditionKeys = _reused_table({
     "aws:RequestTag/blob": lambda: st.binary(min_size=1, max_size=12).map(
         lambda b: base64.b64encode(b).decode()
     ),
-}
-IP_KEYS: ConditionKeys = {
+})
+IP_KEYS: ConditionKeys = _reused_table({
     "aws:SourceIp": lambda: st.one_of(ipv4_cidrs(), ipv6_cidrs()),
-}
-ARN_KEYS: ConditionKeys = {
+})
+ARN_KEYS: ConditionKeys = _reused_table({
     "aws:PrincipalArn": lambda: st.one_of(iam_role_arns(), iam_user_arns(), account_root_arns()),
     "aws:SourceArn": lambda: st.one_of(log_group_arns(), key_arns()),
     "kms:EncryptionContext:aws:logs:arn": log_group_arns,
-}
+})
 
 #: Operators per family (without ``IfExists`` and set prefixes).
 OPERATORS: Mapping[str, tuple[str, ...]] = {
@@ -259,6 +277,7 @@ _FAMILY_KEYS: Mapping[str, ConditionKeys] = {
 }
 
 
+@reusable
 def condition_operators(family: str | None = None) -> SearchStrategy[str]:
     """A condition operator name, sometimes with ``IfExists`` (never on ``Null``), e.g.
     ``"StringLikeIfExists"``."""
@@ -268,11 +287,13 @@ def condition_operators(family: str | None = None) -> SearchStrategy[str]:
     return st.one_of(plain, plain.filter(lambda op: op != "Null").map(lambda op: op + "IfExists"))
 
 
+@reusable
 def _values(strategy: SearchStrategy[str]) -> SearchStrategy[str | list[str]]:
     """A condition value: one string, or a list of 1-3 (any of them may match)."""
     return st.one_of(strategy, st.lists(strategy, min_size=1, max_size=3, unique=True))
 
 
+@reusable
 def condition_entries(family: str | None = None) -> SearchStrategy[tuple[str, str, str | list[str]]]:
     """One (operator, key, value) of a Condition block, realistic for the operator's family
     (String, Numeric, Date, Bool, Binary, IpAddress, Arn, Null; any when None).
@@ -321,6 +342,7 @@ def _condition_entries(draw: st.DrawFn, family: str | None) -> tuple[str, str, s
     return op + suffix, key, draw(_values(values))
 
 
+@reusable
 @st.composite
 def condition_blocks(
     draw: st.DrawFn, families: Sequence[str] | None = None, min_entries: int = 1, max_entries: int = 3
@@ -343,6 +365,7 @@ def condition_blocks(
 
 # --- statements and policies ----------------------------------------------------------------------
 
+@reusable
 def _sids(spaces: bool) -> SearchStrategy[str]:
     # Key policies accept spaces in Sid (the documents' samples use them); IAM identity policies
     # take only letters and digits ("IAM JSON policy elements: Sid").
@@ -350,6 +373,7 @@ def _sids(spaces: bool) -> SearchStrategy[str]:
     return st.from_regex(pattern, fullmatch=True).map(str.strip).filter(bool)
 
 
+@reusable
 def principal_blocks(account: str | None = None) -> SearchStrategy[str | dict[str, Any]]:
     """A ``Principal`` element: ``{"AWS": arn-or-account or [..]}``, ``{"Service": ...}`` or ``"*"``.
 
@@ -370,10 +394,12 @@ def principal_blocks(account: str | None = None) -> SearchStrategy[str | dict[st
     )
 
 
+@reusable
 def _action_value(actions: SearchStrategy[str]) -> SearchStrategy[str | list[str]]:
     return st.one_of(actions, st.lists(actions, min_size=1, max_size=5, unique=True))
 
 
+@reusable
 @st.composite
 def statements(
     draw: st.DrawFn,
@@ -439,6 +465,7 @@ def admin_statement(account: str, partition: str = "aws") -> dict[str, Any]:
     }
 
 
+@reusable
 def key_policies(
     account: str | None = None, min_statements: int = 1, max_statements: int = 8, include_admin: bool = True
 ) -> SearchStrategy[dict[str, Any]]:
@@ -480,6 +507,7 @@ def _key_policies(
     return policy
 
 
+@reusable
 @st.composite
 def identity_policies(
     draw: st.DrawFn, account: str | None = None, min_statements: int = 1, max_statements: int = 5
