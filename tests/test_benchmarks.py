@@ -1,5 +1,6 @@
-"""The batch benchmark runs as documented (small sizes, no timing asserted: the figures are the
-benchmark's to print, never a test's to judge) and pairs each of the kit's rounds with one of the peer's."""
+"""The batch and strategies benchmarks run as documented (small sizes, no timing asserted: the figures are
+the benchmark's to print, never a test's to judge); the batch benchmark pairs each of the kit's rounds with
+one of the peer's."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import contextlib
 import io
 import json
 
-from benchmarks import bench_batch, gen_batch
+from benchmarks import bench_batch, bench_strategies, gen_batch
 
 
 def test_batch_benchmark_runs_without_the_peer() -> None:
@@ -47,3 +48,12 @@ def test_the_decoded_rounds_are_other_cases_than_the_text_rounds() -> None:
     text = bench_batch.fresh_lines(30, 0, 2)
     decoded = bench_batch.fresh_lines(30, 0, 2, offset=500)
     assert not set(text[0]) & set(decoded[0]) and not set(text[1]) & set(decoded[1])
+
+
+def test_strategies_benchmark_compares_reused_and_fresh_objects() -> None:
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert bench_strategies.main(["--examples", "3", "--rounds", "2"]) == 0
+    lines = [line for line in out.getvalue().splitlines() if "examples/s" in line]
+    assert [line.split()[0] for line in lines] == list(bench_strategies.STRATEGIES), lines
+    assert all("reused" in line and "fresh" in line and "x (rounds" in line for line in lines)
