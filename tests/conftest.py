@@ -52,7 +52,14 @@ def _share_botocore_loader() -> None:
     import botocore.session
     from kms_conformance.targets.sessions import shared_loader
 
-    botocore.session.create_loader = shared_loader
+    def create_loader(search_path_string: str | None = None) -> object:
+        loader = shared_loader(search_path_string)
+        # boto3 appends its own data folder to every new session's loader: kept once, not once per session
+        paths = loader.search_paths
+        paths[:] = list(dict.fromkeys(paths))
+        return loader
+
+    botocore.session.create_loader = create_loader
 
 
 _share_botocore_loader()
