@@ -20,7 +20,7 @@ from pathlib import Path
 
 #: The cache folder's root (default ``~/.cache/kms-conformance``).
 CACHE_ENV = "KMS_CONFORMANCE_CACHE"
-#: Hypothesis's own variable for its storage folder (documented in Hypothesis's settings reference).
+#: Hypothesis's own variable for its storage folder (read by ``hypothesis.configuration``).
 HYPOTHESIS_STORAGE_ENV = "HYPOTHESIS_STORAGE_DIRECTORY"
 
 

@@ -79,14 +79,17 @@ def moto_server(address: str = "127.0.0.1") -> Iterator[str]:
 
     undo_keys, _note = _patch_moto_keys()
     undo_dispatch = _patch_moto_dispatch()
-    server = started_moto_server(address)
     try:
-        _host, port = server.get_host_and_port()
-        url = f"http://{address}:{port}"
-        urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"), timeout=30).close()
-        yield url
+        server = started_moto_server(address)
+        try:
+            _host, port = server.get_host_and_port()
+            url = f"http://{address}:{port}"
+            urllib.request.urlopen(urllib.request.Request(f"{url}/moto-api/reset", method="POST"),
+                                   timeout=30).close()
+            yield url
+        finally:
+            server.stop()
     finally:
-        server.stop()
         undo_dispatch()
         undo_keys()
 

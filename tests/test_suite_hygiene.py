@@ -1,5 +1,6 @@
 """The suite's own guards (tests/conftest.py) do what they say: a test that leaves a moto mock started
-fails, naming itself, and the test after it is not blamed."""
+fails, naming itself, and the test after it is not blamed. The suite's moto servers (tests/e2e_support.py)
+leave moto as they found it."""
 
 from __future__ import annotations
 
@@ -29,3 +30,17 @@ def test_a_test_that_leaves_a_moto_mock_started_fails(tmp_path: Path) -> None:
     assert "ERROR test_leak.py::test_leaves_one_started" in done.stdout
     # its own call passes and its teardown errs; the test after it (1 started before, 1 after) passes
     assert "2 passed, 1 error" in done.stdout
+
+
+def test_a_moto_server_leaves_moto_unpatched() -> None:
+    import urllib.request
+
+    import moto.core.responses as responses
+    import moto.kms.models as kms_models
+    from e2e_support import moto_server
+
+    keys, names = kms_models.generate_private_key, responses.method_names_from_class
+    with moto_server() as url:
+        assert kms_models.generate_private_key is not keys  # keys made when first used, while it serves
+        urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=30).close()
+    assert kms_models.generate_private_key is keys and responses.method_names_from_class is names

@@ -72,7 +72,7 @@ for _name in SHORT_FORMS:
 
 def load_yaml(text: str, *, source: str) -> Any:
     """A YAML template; a syntax error or an unknown tag names the line. A template nested deeper than
-    :data:`MAX_DEPTH` is refused before PyYAML's loader composes it (seconds for a thousand levels)."""
+    :data:`MAX_DEPTH` is refused before PyYAML's loader composes it (half a second at a thousand levels)."""
     check_yaml_depth(text, source)
     try:
         return yaml.load(text, Loader=TemplateLoader)

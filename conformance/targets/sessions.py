@@ -2,8 +2,8 @@
 
 botocore reads a service's model, its endpoint rules and the partition data from JSON files, once per
 *session* (its loader caches what it read). The kit makes a new session for every target (every
-``run``, every test using the pytest plugin's target fixtures, every enforced moto scope), and a
-session's first clients cost 0.1-0.3 s of reading and parsing the same files again. Those files
+``run``, every test using the pytest plugin's target fixtures), and a session's first clients cost
+0.1-0.3 s of reading and parsing the same files again. Those files
 are read-only data of the installed botocore; a loader is shared here per data path (the
 ``data_path`` setting, ``AWS_DATA_PATH``), so a session sees exactly the files its own loader would
 have read. Sessions the kit does not make (a user's ``boto3.client``) are left alone.
