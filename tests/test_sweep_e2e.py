@@ -62,10 +62,11 @@ def _tagged(url: str) -> dict[str, set[str]]:
 
 
 def _settled(url: str) -> dict[str, set[str]]:
-    """The leftovers once the server has finished the requests the killed run had in flight."""
+    """The leftovers once the server has finished the requests the killed run had in flight (two listings
+    alike, 0.2 s apart: the run is dead, only the server's threads may still be answering it)."""
     before = _tagged(url)
     while True:
-        time.sleep(0.5)
+        time.sleep(0.2)
         now = _tagged(url)
         if now == before:
             return now
