@@ -250,38 +250,42 @@ def show_cycle(cycle: tuple[str, ...]) -> str:
 # -- the kit ----------------------------------------------------------------------------------------
 
 
-GRAPH = import_graph()
+@pytest.fixture(scope="module")
+def graph() -> dict[str, frozenset[str]]:
+    """The kit's import graph, read when a test of this module first needs it (not at collection, which
+    every xdist worker does)."""
+    return import_graph()
 
 
-def test_every_module_has_a_layer() -> None:
-    missing = unlayered(GRAPH)
+def test_every_module_has_a_layer(graph: dict[str, frozenset[str]]) -> None:
+    missing = unlayered(graph)
     if missing:
         pytest.fail("modules no entry of LAYERS names (place each in its layer):\n" + render(missing), pytrace=False)
 
 
-def test_every_layer_entry_names_a_module() -> None:
-    names = {short(m) for m in GRAPH}
+def test_every_layer_entry_names_a_module(graph: dict[str, frozenset[str]]) -> None:
+    names = {short(m) for m in graph}
     stale = [entry for _, entries in LAYERS for entry in entries
              if entry and not any(n == entry or n.startswith(f"{entry}.") for n in names)]
     if stale:
         pytest.fail("LAYERS names modules that do not exist:\n" + render(stale), pytrace=False)
 
 
-def test_no_module_imports_a_higher_layer() -> None:
-    found = upward_imports(GRAPH)
+def test_no_module_imports_a_higher_layer(graph: dict[str, frozenset[str]]) -> None:
+    found = upward_imports(graph)
     if found:
         pytest.fail(f"{count(found, 'import')} from a higher layer:\n" + render(found), pytrace=False)
 
 
-def test_no_import_cycle_between_modules() -> None:
-    found = cycles(GRAPH)
+def test_no_import_cycle_between_modules(graph: dict[str, frozenset[str]]) -> None:
+    found = cycles(graph)
     if found:
         lines = render(map(show_cycle, found))
         pytest.fail(f"{count(found, 'import cycle')} between modules:\n{lines}", pytrace=False)
 
 
-def test_no_import_cycle_between_packages() -> None:
-    found = cycles(package_graph(GRAPH))
+def test_no_import_cycle_between_packages(graph: dict[str, frozenset[str]]) -> None:
+    found = cycles(package_graph(graph))
     if found:
         lines = render(map(show_cycle, found))
         pytest.fail(f"{count(found, 'import cycle')} between packages:\n{lines}", pytrace=False)
