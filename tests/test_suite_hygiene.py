@@ -35,12 +35,16 @@ def test_a_test_that_leaves_a_moto_mock_started_fails(tmp_path: Path) -> None:
 def test_a_moto_server_leaves_moto_unpatched() -> None:
     import urllib.request
 
+    import moto.backends as backends
     import moto.core.responses as responses
     import moto.kms.models as kms_models
     from e2e_support import moto_server
 
-    keys, names = kms_models.generate_private_key, responses.method_names_from_class
+    keys, names, listing = (kms_models.generate_private_key, responses.method_names_from_class,
+                            backends.list_of_moto_modules)
     with moto_server() as url:
         assert kms_models.generate_private_key is not keys  # keys made when first used, while it serves
+        assert tuple(backends.list_of_moto_modules()) == tuple(listing())  # read once, the same list
         urllib.request.urlopen(f"{url}/moto-api/data.json", timeout=30).close()
     assert kms_models.generate_private_key is keys and responses.method_names_from_class is names
+    assert backends.list_of_moto_modules is listing

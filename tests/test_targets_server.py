@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import plumbing_profile, started_moto_server
+from e2e_support import moto_speedups, plumbing_profile, started_moto_server
 from hypothesis import strategies as st
 from kms_conformance.rules import Behavior, Citation, Rule, catalogue
 from kms_conformance.runner import Profile, RunOptions, run, run_rule
@@ -28,10 +28,11 @@ PROFILE = Profile("test", max_examples=4, lifecycle_examples=2, deadline_ms=None
 
 @pytest.fixture(scope="module")
 def server_url() -> Iterator[str]:
-    server = started_moto_server()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_speedups():
+        server = started_moto_server()
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+        server.stop()
 
 
 def rule(rule_id: str, scenario: Any, examples: Any) -> Rule:
