@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import Phase, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
-from kms_conformance.engine.isolation import isolated
 from kms_conformance.strategies import reuse
 from kms_conformance.strategies.aws import iam_role_arns
 from kms_conformance.strategies.policies import condition_blocks, identity_policies, key_policies, statements
+
+from benchmarks.bench_strategies import draw
 
 
 def test_same_arguments_same_object_other_arguments_another() -> None:
@@ -60,17 +60,8 @@ def test_the_oldest_arguments_are_dropped_beyond_the_bound(monkeypatch: pytest.M
 
 
 def _draws(strategy: SearchStrategy[Any]) -> list[Any]:
-    found: list[Any] = []
-
-    @seed(7)
-    @settings(max_examples=15, database=None, deadline=None, phases=[Phase.generate], derandomize=True)
-    @given(strategy)
-    def collect(value: Any) -> None:
-        found.append(value)
-
-    with isolated():
-        collect()
-    return found
+    """15 seeded examples, drawn as the strategies benchmark draws them."""
+    return draw(strategy, 15)
 
 
 def test_reused_objects_draw_what_fresh_ones_draw(monkeypatch: pytest.MonkeyPatch) -> None:
