@@ -93,3 +93,34 @@ def _no_moto_mock_left_started(request: pytest.FixtureRequest) -> Iterator[None]
     if after != before:
         pytest.fail(f"{after - before} moto mock(s) left started by this test (started {before} before it, {after} "
                     "after): stop what it starts, e.g. close the moto target it made", pytrace=False)
+
+
+
+#: Per xdist worker, the tests marked ``xdist_group`` that pytest-xdist did not group, and why.
+_UNGROUPED: dict[str, str] = {}
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under ``--dist loadgroup`` (the suite's command), a test marked ``xdist_group`` that pytest-xdist
+    did not give its group fails (:func:`_grouped_as_marked`): xdist would hand that module's tests to
+    both workers, and each would compute the module's shared run (tens of seconds) or wait on the other's
+    lock, silently (pytest 9.2 with pytest-xdist 3.8 did so: the ``test`` extra pins pytest below 9.2)."""
+    if not getattr(config.option, "loadgroup", False):  # set on xdist workers only
+        return
+    ungrouped = [item.nodeid for item in items if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
+    if ungrouped:
+        import xdist
+
+        why = (f"--dist loadgroup did not group the {len(ungrouped)} test(s) marked xdist_group: pytest "
+               f"{pytest.__version__} with pytest-xdist {xdist.__version__} ignores the groups; install the "
+               "'test' extra's versions (pip install -e '.[test]')")
+        _UNGROUPED.update(dict.fromkeys(ungrouped, why))
+
+
+@pytest.fixture(autouse=True)
+def _grouped_as_marked(request: pytest.FixtureRequest) -> None:
+    """Fails a test that :func:`pytest_collection_modifyitems` found left out of its xdist group."""
+    why = _UNGROUPED.get(request.node.nodeid)
+    if why:
+        pytest.fail(why, pytrace=False)
