@@ -65,6 +65,23 @@ def started_moto_server(address: str = "127.0.0.1") -> Any:
 
 
 @contextmanager
+def served(server: Any) -> Iterator[Any]:
+    """A ``socketserver`` server (``http.server.HTTPServer``, a Werkzeug server) serving in a daemon thread
+    for the block, polling for its stop every :data:`STOP_POLL_SECONDS` (``serve_forever``'s default,
+    0.5 s, is what each ``shutdown`` then waits); shut down and closed after. Yields the server."""
+    import threading
+
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": STOP_POLL_SECONDS}, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+@contextmanager
 def moto_speedups() -> Iterator[None]:
     """What a test's moto server (in this process) holds while it serves; none of it changes an answer:
 

@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import http.server
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import moto_server, plumbing_profile
+from e2e_support import moto_server, plumbing_profile, served
 from kms_conformance.cli import main as cli_main
 from kms_conformance.errors import UsageError
 from kms_conformance.report import write_reports
@@ -54,14 +53,8 @@ def elsewhere() -> Iterator[tuple[str, list[str]]]:
     """A counting HTTP server on 127.0.0.1: its URL and the requests it received."""
     hits: list[str] = []
     handler = type("Counter", (_Counter,), {"hits": hits})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with served(http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)) as server:
         yield f"http://127.0.0.1:{server.server_address[1]}", hits
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

@@ -13,13 +13,13 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from e2e_support import served
 from kms_conformance.cache import CACHE_ENV
 from kms_conformance.cli import main
 from kms_conformance.targets import TargetConfig, make_target
@@ -185,14 +185,8 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 def http_server() -> Iterator[tuple[str, type[_Handler]]]:
     """A server on 127.0.0.1 whose status the test sets (``handler.status``)."""
     handler = type("H", (_Handler,), {"status": 503})
-    server = http.server.HTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with served(http.server.HTTPServer(("127.0.0.1", 0), handler)) as server:
         yield f"http://127.0.0.1:{server.server_address[1]}", handler
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 def test_wait_healthy_returns_the_health_json(http_server: tuple[str, type[_Handler]]) -> None:

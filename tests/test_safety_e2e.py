@@ -178,8 +178,19 @@ def _throttling_session(times: int, attempts: list[str]) -> Any:
     return factory
 
 
+@pytest.fixture
+def no_backoff_waits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """botocore retries without waiting: its exponential backoff's delay and the adaptive mode's token
+    bucket wait are zero (a throttled test otherwise sleeps 2-5 s, idle). What is retried, and how
+    often, is botocore's own decision, unchanged."""
+    from botocore.retries import bucket, standard
+
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0)
+    monkeypatch.setattr(bucket.TokenBucket, "_sleep_amount", lambda self, amount: 0)
+
+
 @pytest.mark.parametrize("mode", ["standard", "adaptive"])
-def test_retry_mode_absorbs_throttling(loop_url: str, mode: str) -> None:
+def test_retry_mode_absorbs_throttling(loop_url: str, mode: str, no_backoff_waits: None) -> None:
     attempts: list[str] = []
     config = TargetConfig(name="aws", endpoint_url=loop_url, run_id="e2e-throttle", retry_mode=mode, max_attempts=5)
     target = make_target(config, session_factory=_throttling_session(2, attempts))
@@ -191,7 +202,7 @@ def test_retry_mode_absorbs_throttling(loop_url: str, mode: str) -> None:
     assert attempts == ["CreateKey"] * 3  # two throttled attempts, retried, then the real call
 
 
-def test_throttling_beyond_the_retries_is_an_environment_failure(loop_url: str) -> None:
+def test_throttling_beyond_the_retries_is_an_environment_failure(loop_url: str, no_backoff_waits: None) -> None:
     """``max_attempts`` counts every attempt, the first included (botocore's ``total_max_attempts``):
     2 attempts, both throttled. Throttling is the environment, not the target's behaviour, so the
     target raises ``TargetUnavailable`` (the runner's ``error`` verdict), never an Outcome that a

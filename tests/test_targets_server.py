@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import moto_speedups, plumbing_profile, started_moto_server
+from e2e_support import moto_speedups, plumbing_profile, served, started_moto_server
 from hypothesis import strategies as st
 from kms_conformance.rules import Behavior, Citation, Rule, catalogue
 from kms_conformance.runner import Profile, RunOptions, run, run_rule
@@ -214,19 +214,14 @@ def test_full_catalogue_same_verdicts_in_process_and_over_http(server_url: str, 
 @pytest.fixture(scope="module")
 def debugger_server_url() -> Iterator[str]:
     """moto's server app under Werkzeug's debugger (no console): a 500 then carries the traceback."""
-    import threading
 
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.debug import DebuggedApplication
     from werkzeug.serving import make_server
 
     app = DebuggedApplication(DomainDispatcherApplication(create_backend_app), evalex=False)
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
+    with served(make_server("127.0.0.1", 0, app, threaded=True, request_handler=MotoRequestHandler)) as server:
+        yield f"http://127.0.0.1:{server.server_port}"
 
 
 def test_a_500_that_names_not_implemented_is_unsupported(debugger_server_url: str, tmp_path: Path) -> None:
@@ -341,7 +336,6 @@ def test_a_crash_over_http_stays_a_crash(server_url: str, monkeypatch: pytest.Mo
 def test_an_endpoint_that_is_not_moto_gives_no_evidence() -> None:
     """Without moto's /moto-api/ the first fact fails: no bare 500 becomes `unsupported` by it."""
     import http.server
-    import threading
 
     class Bare500(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
@@ -351,16 +345,10 @@ def test_an_endpoint_that_is_not_moto_gives_no_evidence() -> None:
         def log_message(self, *args: Any) -> None:
             return None
 
-    server = http.server.HTTPServer(("127.0.0.1", 0), Bare500)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with served(http.server.HTTPServer(("127.0.0.1", 0), Bare500)) as server:
         import boto3
 
         session = boto3.session.Session(aws_access_key_id="x", aws_secret_access_key="x", region_name="us-east-1")
         target = BotoTarget("aws", session, region="us-east-1", run_id="nm", account="123456789012",
                             endpoint_url=f"http://127.0.0.1:{server.server_port}", cleanup=False)
         assert target.moto_lacks("forecast", "CreateDataset") is None
-    finally:
-        server.shutdown()
-        thread.join()
