@@ -1,6 +1,7 @@
 """The moto target's per-call savings (targets/moto_speed.py) change no answer: a role's credentials
 from moto's STS backend act as that role, indexed role lookups find what moto's walk finds (or raise
-what it raises), and requests whose signature is not computed still name the caller's access key."""
+what it raises), requests whose signature is not computed still name the caller's access key, and moto
+reads the same service models from the kit's shared botocore loader."""
 
 from __future__ import annotations
 
@@ -67,10 +68,10 @@ def test_a_session_name_moto_refuses_is_left_to_the_call() -> None:
 
 def test_indexed_lookups_find_what_motos_walk_finds(moto_target: Any) -> None:
     from moto.iam.exceptions import NotFoundException
-    from moto.iam.models import iam_backends
+    from moto.iam.models import IAMBackend, iam_backends
 
     backend = iam_backends["123456789012"]["aws"]
-    by_name, by_arn = moto_speed._LOOKUPS["originals"]
+    by_name, by_arn = IAMBackend.get_role.__wrapped__, IAMBackend.get_role_by_arn.__wrapped__  # moto's walks
     arns = [_role(moto_target, f"speed-idx-{i}") for i in range(5)]
     for i, arn in enumerate(arns):
         assert backend.get_role(f"speed-idx-{i}") is by_name(backend, f"speed-idx-{i}")
@@ -93,7 +94,7 @@ def test_indexed_lookups_find_what_motos_walk_finds(moto_target: Any) -> None:
 def test_the_lookup_patch_is_undone_with_the_last_target() -> None:
     from moto.iam.models import IAMBackend
 
-    if moto_speed._LOOKUPS["count"]:
+    if moto_speed.patch_role_lookups.active:
         pytest.skip("another moto target of this worker is open")
     original = IAMBackend.get_role
     undo_a, undo_b = moto_speed.patch_role_lookups(), moto_speed.patch_role_lookups()
@@ -103,6 +104,56 @@ def test_the_lookup_patch_is_undone_with_the_last_target() -> None:
     assert IAMBackend.get_role is not original
     undo_b()
     assert IAMBackend.get_role is original
+
+
+def test_a_counted_patch_is_applied_by_the_first_and_undone_by_the_last() -> None:
+    state: list[str] = []
+
+    def apply() -> Any:
+        state.append("applied")
+        return lambda: state.append("restored")
+
+    patch = moto_speed.CountedPatch(apply)
+    undo_a, undo_b = patch(), patch()
+    assert state == ["applied"] and patch.active
+    undo_b()
+    undo_b()  # twice: counted once
+    assert state == ["applied"]
+    undo_a()
+    assert state == ["applied", "restored"] and not patch.active
+    assert moto_speed.CountedPatch(lambda: None)() is not None  # not applicable: an undo that does nothing
+
+
+def test_moto_reads_the_shared_loaders_models_while_a_target_is_open(moto_target: Any) -> None:
+    import botocore.loaders
+    import moto.core.utils as utils
+    from kms_conformance.targets.sessions import shared_loader
+    from moto.core.base_backend import AccountSpecificBackend
+
+    shared = shared_loader(None)
+    for service in ("kms", "iam", "opensearchserverless"):
+        model = utils._load_service_model(service, "service-2")
+        assert model is shared.load_service_model(service, "service-2")  # read once, by the kit's loader
+        assert model == botocore.loaders.create_loader().load_service_model(service, "service-2")  # same data
+    core = AccountSpecificBackend.get_session()._session
+    assert core.get_component("data_loader") is shared
+    assert moto_target.call("kms", "CreateKey", {}).ok
+
+
+def test_moto_gets_its_own_loaders_back_with_the_last_target() -> None:
+    import moto.core.utils as utils
+    from moto.core.base_backend import AccountSpecificBackend
+
+    if moto_speed.share_service_models.active:
+        pytest.skip("another moto target of this worker is open")
+    original = utils._load_service_model
+    core = AccountSpecificBackend.get_session()._session
+    own = core.get_component("data_loader")
+    undo = moto_speed.share_service_models()
+    assert utils._load_service_model is not original
+    undo()
+    assert utils._load_service_model is original
+    assert core.get_component("data_loader") is own  # (the suite's own sessions share it: tests/conftest.py)
 
 
 def test_unchecked_requests_name_the_callers_access_key_and_token() -> None:

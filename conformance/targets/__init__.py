@@ -248,15 +248,22 @@ def _moto_target(config: TargetConfig, scope: MotoScope | None = None) -> Target
     import boto3
     import moto
     from kms_conformance.targets.boto import BotoTarget
-    from kms_conformance.targets.moto_speed import direct_assume, patch_role_lookups, unchecked_signing
+    from kms_conformance.targets.moto_speed import (
+        direct_assume,
+        patch_role_lookups,
+        share_service_models,
+        unchecked_signing,
+    )
 
     mock = scope if scope is not None else MotoScope()
     mock.open()
     undo, lazy_note = _patch_moto_keys()
     undo_dispatch = _patch_moto_dispatch()
     undo_lookups = patch_role_lookups()
+    undo_models = share_service_models()
 
     def stop() -> None:
+        undo_models()
         undo_lookups()
         undo_dispatch()
         undo()

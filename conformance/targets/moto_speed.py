@@ -19,6 +19,13 @@ any answer moto gives:
   session token, the credential scope naming the access key) but skip computing the signature
   (hashing the canonical request, four HMACs): a sixth of botocore's work per call. With moto's
   authentication on, every request is signed in full.
+* :func:`share_service_models`: moto reads a service's botocore model (to route its requests) with a
+  loader of its own (``moto.core.utils._load_service_model`` makes a new one each time: it lists every
+  service's folder and parses the model's JSON again), after the kit's clients read the same files
+  with the process's shared loader (:mod:`kms_conformance.targets.sessions`, the same default search
+  path); moto's own boto3 session (``AccountSpecificBackend.get_session``, for the regions of each
+  service) reads them a third time. The patch hands moto that loader's models: the same data, read
+  once (about 0.1 s off a process's first calls on moto).
 """
 
 
@@ -29,7 +36,8 @@ import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
-__all__ = ["UNCHECKED_SIGNATURE", "direct_assume", "patch_role_lookups", "unchecked_signing"]
+__all__ = ["UNCHECKED_SIGNATURE", "CountedPatch", "direct_assume", "patch_role_lookups", "share_service_models",
+           "unchecked_signing"]
 
 #: moto's limit on ``RoleSessionName`` (its handler refuses longer names before calling the backend).
 _SESSION_NAME_LIMIT = 64
@@ -58,8 +66,81 @@ def direct_assume(account: str, region: str) -> Callable[[str, str], Mapping[str
     return assume
 
 
-_LOOKUPS: dict[str, Any] = {"count": 0, "originals": None}
-_LOOKUPS_LOCK = threading.Lock()
+class CountedPatch:
+    """A change to moto that nested moto targets share: the first call applies it, and the undo
+    returned to the last caller still holding it restores moto, whatever order they close in.
+    ``apply`` makes the change and returns the function that restores it, or ``None`` when this moto
+    lacks what it changes (then nothing is changed: slower, never broken). Calling an undo twice
+    counts once."""
+
+    def __init__(self, apply: Callable[[], Callable[[], None] | None]) -> None:
+        self._apply = apply
+        self._lock = threading.Lock()
+        self._count = 0
+        self._restore: Callable[[], None] | None = None
+
+    @property
+    def active(self) -> bool:
+        """Whether moto is patched now."""
+        return self._count > 0
+
+    def __call__(self) -> Callable[[], None]:
+        with self._lock:
+            if self._count == 0:
+                restore = self._apply()
+                if restore is None:
+                    return lambda: None
+                self._restore = restore
+            self._count += 1
+        undone = False
+
+        def undo() -> None:
+            nonlocal undone
+            with self._lock:
+                if undone:
+                    return
+                undone = True
+                self._count -= 1
+                if self._count == 0 and self._restore is not None:
+                    restore, self._restore = self._restore, None
+                    restore()
+
+        return undo
+
+
+def _apply_shared_models() -> Callable[[], None] | None:
+    try:
+        import moto.core.utils as utils
+        from moto.core.base_backend import AccountSpecificBackend
+    except Exception:
+        return None
+    original = getattr(utils, "_load_service_model", None)
+    get_session = getattr(AccountSpecificBackend, "get_session", None)
+    if not (callable(original) and callable(get_session)):
+        return None
+    from kms_conformance.targets.sessions import shared_loader
+
+    def load(service_name: str, model_name: str) -> Any:
+        return shared_loader(None).load_service_model(service_name, model_name)
+
+    utils._load_service_model = load
+    # moto's own boto3 session (one per process), which lists each service's regions when a backend is
+    # first made for an account: its loader is swapped for the shared one while the patch holds
+    core = getattr(get_session(), "_session", None)
+    own_loader = core.get_component("data_loader") if core is not None else None
+    if core is not None:
+        core.register_component("data_loader", shared_loader(None))
+
+    def restore() -> None:
+        utils._load_service_model = original
+        if core is not None:
+            core.register_component("data_loader", own_loader)
+
+    return restore
+
+
+#: Hand moto the kit's shared botocore loader's models (see the module docstring); returns the undo.
+share_service_models = CountedPatch(_apply_shared_models)
 
 
 class _Index:
@@ -100,42 +181,31 @@ def _indexed(original: Callable[[Any, str], Any], attribute: str) -> Callable[[A
         index.by[value] = found
         return found
 
+    lookup.__wrapped__ = original  # type: ignore[attr-defined]  # moto's walk, for comparison
     return lookup
 
 
-def patch_role_lookups() -> Callable[[], None]:
-    """Index moto's ``IAMBackend.get_role`` and ``get_role_by_arn`` (see the module docstring);
-    returns the undo. Nested moto targets share one patch (reference counted, as the lazy-key patch
-    in :mod:`kms_conformance.targets`); a moto without those methods is left alone."""
+def _apply_role_lookups() -> Callable[[], None] | None:
     try:
         from moto.iam.models import IAMBackend
     except Exception:
-        return lambda: None
-    with _LOOKUPS_LOCK:
-        if _LOOKUPS["count"] == 0:
-            by_name, by_arn = getattr(IAMBackend, "get_role", None), getattr(IAMBackend, "get_role_by_arn", None)
-            if not (callable(by_name) and callable(by_arn)):
-                return lambda: None
-            _LOOKUPS["originals"] = (by_name, by_arn)
-            setattr(IAMBackend, "get_role", _indexed(by_name, "name"))  # noqa: B010
-            setattr(IAMBackend, "get_role_by_arn", _indexed(by_arn, "arn"))  # noqa: B010
-        _LOOKUPS["count"] += 1
-    undone = False
+        return None
+    by_name, by_arn = getattr(IAMBackend, "get_role", None), getattr(IAMBackend, "get_role_by_arn", None)
+    if not (callable(by_name) and callable(by_arn)):
+        return None
+    setattr(IAMBackend, "get_role", _indexed(by_name, "name"))  # noqa: B010
+    setattr(IAMBackend, "get_role_by_arn", _indexed(by_arn, "arn"))  # noqa: B010
 
-    def undo() -> None:
-        nonlocal undone
-        with _LOOKUPS_LOCK:
-            if undone:
-                return
-            undone = True
-            _LOOKUPS["count"] -= 1
-            if _LOOKUPS["count"] == 0:
-                by_name, by_arn = _LOOKUPS["originals"]
-                setattr(IAMBackend, "get_role", by_name)  # noqa: B010
-                setattr(IAMBackend, "get_role_by_arn", by_arn)  # noqa: B010
-                _LOOKUPS["originals"] = None
+    def restore() -> None:
+        setattr(IAMBackend, "get_role", by_name)  # noqa: B010
+        setattr(IAMBackend, "get_role_by_arn", by_arn)  # noqa: B010
 
-    return undo
+    return restore
+
+
+#: Index moto's ``IAMBackend.get_role`` and ``get_role_by_arn`` (see the module docstring); returns the
+#: undo. A moto without those methods is left alone.
+patch_role_lookups = CountedPatch(_apply_role_lookups)
 
 
 #: The signature version the moto target's clients sign with while moto checks no signature
