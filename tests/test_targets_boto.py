@@ -295,9 +295,9 @@ def test_key_budget_shared_between_workers() -> None:
 
 def test_lazy_key_patch_is_undone_whatever_the_closing_order() -> None:
     import moto.kms.models as kms_models
-    from kms_conformance.targets import _LAZY_PATCH
+    from kms_conformance.targets import _LAZY_KEYS
 
-    before, count = kms_models.generate_private_key, _LAZY_PATCH["count"]
+    before, held = kms_models.generate_private_key, _LAZY_KEYS.active
     a = make_target(TargetConfig(name="moto", run_id="pa"))
     b = make_target(TargetConfig(name="moto", run_id="pb"))
     assert kms_models.generate_private_key.__name__ == "lazy"
@@ -305,7 +305,7 @@ def test_lazy_key_patch_is_undone_whatever_the_closing_order() -> None:
     assert kms_models.generate_private_key.__name__ == "lazy"  # b still running
     b.close()
     a.close()  # closing twice does not undo twice
-    assert kms_models.generate_private_key is before and _LAZY_PATCH["count"] == count
+    assert kms_models.generate_private_key is before and _LAZY_KEYS.active == held
 
 
 def test_role_arn_is_assumed_before_the_identity_check() -> None:

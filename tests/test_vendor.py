@@ -11,7 +11,6 @@ from typing import Any
 
 import pytest
 from kms_conformance.targets import (
-    _LAZY_PATCH,
     MOTO_LAZY_KEYS_NOTE,
     MOTO_LAZY_KEYS_SKIPPED,
     TargetConfig,
@@ -26,21 +25,26 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(autouse=True)
 def _unpatched_moto() -> Any:
     """Each test starts from moto as installed: a moto target another test module left open in this
-    worker (a session-scoped fixture, say) keeps the shared lazy-key patch applied; set it aside and
-    put it back afterwards."""
+    worker (a session-scoped fixture, say) keeps the shared lazy-key patch applied; set it aside (a
+    fresh counter, moto's own function) and put it back afterwards."""
     import moto.kms.models as kms_models
     from kms_conformance import targets
+    from kms_conformance.targets.moto_speed import CountedPatch
 
-    saved = dict(targets._LAZY_PATCH)
+    held = targets._LAZY_KEYS
     current = kms_models.generate_private_key
-    if saved.get("count", 0):
-        kms_models.generate_private_key = saved["original"]
-    targets._LAZY_PATCH.clear()
-    targets._LAZY_PATCH.update({"count": 0, "original": None})
+    if held.active and held._restore is not None:
+        held._restore()
+    targets._LAZY_KEYS = CountedPatch(targets._apply_lazy_keys)
     yield
-    targets._LAZY_PATCH.clear()
-    targets._LAZY_PATCH.update(saved)
+    targets._LAZY_KEYS = held
     kms_models.generate_private_key = current
+
+
+def _lazy_keys_held() -> bool:
+    from kms_conformance import targets
+
+    return targets._LAZY_KEYS.active
 
 
 def test_the_installed_moto_is_patched_and_keys_still_sign() -> None:
@@ -69,7 +73,7 @@ def test_the_installed_moto_is_patched_and_keys_still_sign() -> None:
     finally:
         target.close()
     assert kms_models.generate_private_key is original
-    assert _LAZY_PATCH["count"] == 0
+    assert not _lazy_keys_held()
 
 
 def test_nested_targets_restore_moto_in_any_order() -> None:
@@ -118,9 +122,9 @@ def test_other_moto_internals_are_left_alone(monkeypatch: pytest.MonkeyPatch, so
     undo, note = _patch_moto_keys()
     assert note.startswith(MOTO_LAZY_KEYS_SKIPPED) and why in note
     assert module.__dict__ == before
-    assert _LAZY_PATCH["count"] == 0
+    assert not _lazy_keys_held()
     undo()
-    assert _LAZY_PATCH["count"] == 0
+    assert not _lazy_keys_held()
 
 
 def test_a_compatible_layout_is_patched(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -185,7 +189,7 @@ def test_dispatch_names_are_remembered_while_a_moto_target_lives() -> None:
     import moto.core.responses as responses
     from kms_conformance import targets
 
-    if targets._DISPATCH_PATCH["count"]:
+    if targets._patch_moto_dispatch.active:
         pytest.skip("another moto target of this worker is open")
     original = responses.method_names_from_class
     target = make_target(TargetConfig(name="moto", run_id="dispatch"))
@@ -200,4 +204,4 @@ def test_dispatch_names_are_remembered_while_a_moto_target_lives() -> None:
     finally:
         target.close()
     assert responses.method_names_from_class is original
-    assert targets._DISPATCH_PATCH["count"] == 0
+    assert not targets._patch_moto_dispatch.active

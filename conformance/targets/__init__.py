@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 from kms_conformance.targets.base import Target
 from kms_conformance.targets.moto_scope import MotoScope
+from kms_conformance.targets.moto_speed import CountedPatch
 from kms_conformance.targets.sessions import share_loader
 
 TargetName = Literal["model", "moto", "aws", "localstack"]
@@ -148,9 +149,6 @@ class _LazyPrivateKey:
         return getattr(self._real, name)
 
 
-_LAZY_PATCH: dict[str, Any] = {"count": 0, "original": None}
-
-
 def _lazy_patch_applicable(kms_models: Any) -> str | None:
     """Why the lazy-key patch cannot be applied to this moto (``None``: it can). It needs a module-level
     ``generate_private_key`` taking the key spec, which ``Key.__init__`` looks up as a module global
@@ -167,6 +165,28 @@ def _lazy_patch_applicable(kms_models: Any) -> str | None:
     return None
 
 
+def _apply_lazy_keys() -> Callable[[], None] | None:
+    import moto.kms.models as kms_models
+
+    if _lazy_patch_applicable(kms_models) is not None:
+        return None
+    original = kms_models.generate_private_key
+
+    def lazy(key_spec: str, *args: Any, **kwargs: Any) -> Any:
+        return _LazyPrivateKey(lambda: original(key_spec, *args, **kwargs))
+
+    kms_models.generate_private_key = lazy
+
+    def restore() -> None:
+        kms_models.generate_private_key = original
+
+    return restore
+
+
+#: moto's per-key private key made lazy, shared by nested moto targets (:func:`_patch_moto_keys`).
+_LAZY_KEYS = CountedPatch(_apply_lazy_keys)
+
+
 def _patch_moto_keys() -> tuple[Callable[[], None], str]:
     """Make moto's per-key private key lazy; returns the function that undoes it and the note for the
     report. Nested moto targets share one patch (reference counted), so closing them in any order
@@ -176,72 +196,43 @@ def _patch_moto_keys() -> tuple[Callable[[], None], str]:
         import moto.kms.models as kms_models
     except Exception as exc:  # moto without kms, or one that fails to import it: the run reports that itself
         return (lambda: None), f"{MOTO_LAZY_KEYS_SKIPPED} (cannot import moto.kms.models: {type(exc).__name__})"
-    if _LAZY_PATCH["count"] == 0:
+    if not _LAZY_KEYS.active:
         why_not = _lazy_patch_applicable(kms_models)
         if why_not is not None:
             return (lambda: None), f"{MOTO_LAZY_KEYS_SKIPPED} ({why_not})"
-        original = kms_models.generate_private_key
-        _LAZY_PATCH["original"] = original
-
-        def lazy(key_spec: str, *args: Any, **kwargs: Any) -> Any:
-            return _LazyPrivateKey(lambda: original(key_spec, *args, **kwargs))
-
-        kms_models.generate_private_key = lazy
-    _LAZY_PATCH["count"] += 1
-    undone = False
-
-    def undo() -> None:
-        nonlocal undone
-        if undone:
-            return
-        undone = True
-        _LAZY_PATCH["count"] -= 1
-        if _LAZY_PATCH["count"] == 0:
-            kms_models.generate_private_key = _LAZY_PATCH["original"]
-
-    return undo, MOTO_LAZY_KEYS_NOTE
+    return _LAZY_KEYS(), MOTO_LAZY_KEYS_NOTE
 
 
-_DISPATCH_PATCH: dict[str, Any] = {"count": 0, "original": None}
-
-
-def _patch_moto_dispatch() -> Callable[[], None]:
-    """Remember, per response class, the method names moto's dispatcher looks each action up in
-    (``moto.core.responses.method_names_from_class`` lists a class's members with
-    ``inspect.getmembers`` on every request: about a twentieth of a run on moto). A class's methods
-    do not change while a run uses it. Reference counted as :func:`_patch_moto_keys`, undone when the
-    last moto target closes; a moto without that function is left alone. Returns the undo."""
+def _apply_remembered_dispatch() -> Callable[[], None] | None:
     try:
         import moto.core.responses as responses
     except Exception:
-        return lambda: None
-    if _DISPATCH_PATCH["count"] == 0:
-        original = getattr(responses, "method_names_from_class", None)
-        if not callable(original):
-            return lambda: None
-        names: dict[Any, list[str]] = {}
+        return None
+    original = getattr(responses, "method_names_from_class", None)
+    if not callable(original):
+        return None
+    names: dict[Any, list[str]] = {}
 
-        def remembered(clazz: Any) -> list[str]:
-            found = names.get(clazz)
-            if found is None:
-                found = names[clazz] = original(clazz)
-            return found
+    def remembered(clazz: Any) -> list[str]:
+        found = names.get(clazz)
+        if found is None:
+            found = names[clazz] = original(clazz)
+        return found
 
-        _DISPATCH_PATCH["original"] = original
-        responses.method_names_from_class = remembered
-    _DISPATCH_PATCH["count"] += 1
-    undone = False
+    responses.method_names_from_class = remembered
 
-    def undo() -> None:
-        nonlocal undone
-        if undone:
-            return
-        undone = True
-        _DISPATCH_PATCH["count"] -= 1
-        if _DISPATCH_PATCH["count"] == 0:
-            responses.method_names_from_class = _DISPATCH_PATCH["original"]
+    def restore() -> None:
+        responses.method_names_from_class = original
 
-    return undo
+    return restore
+
+
+#: Remember, per response class, the method names moto's dispatcher looks each action up in
+#: (``moto.core.responses.method_names_from_class`` lists a class's members with ``inspect.getmembers``
+#: on every request: about a twentieth of a run on moto). A class's methods do not change while a run
+#: uses it. Shared by nested moto targets, undone when the last closes; a moto without that function is
+#: left alone. Calling it returns the undo.
+_patch_moto_dispatch = CountedPatch(_apply_remembered_dispatch)
 
 
 def _moto_target(config: TargetConfig, scope: MotoScope | None = None) -> Target:
