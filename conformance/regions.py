@@ -23,8 +23,11 @@ WELL_FORMED = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 def known_regions() -> frozenset[str]:
     """Every region botocore's endpoint data lists for KMS, across all partitions."""
     import botocore.session
+    from kms_conformance.sessions import share_loader
 
-    session = botocore.session.get_session()
+    # the process's shared loader: the endpoint data and KMS's model read here are the ones the
+    # targets' sessions use next, not read again
+    session = share_loader(botocore.session.get_session())
     return frozenset(region for partition in session.get_available_partitions()
                      for region in session.get_available_regions("kms", partition_name=partition))
 

@@ -46,11 +46,11 @@ if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
 # sessions (moto starts each mock without a default session; the kit makes one per target): test_enforce
 # spent about half its time, test_sweep a third, reading and parsing the same JSON files again. The suite's
 # own processes share one loader per data path, the one the kit's sessions share
-# (kms_conformance.targets.sessions): the files are botocore's read-only data. Processes the suite starts
+# (kms_conformance.sessions): the files are botocore's read-only data. Processes the suite starts
 # (the CLI, users' suites) are left as they are.
 def _share_botocore_loader() -> None:
     import botocore.session
-    from kms_conformance.targets.sessions import shared_loader
+    from kms_conformance.sessions import shared_loader
 
     def create_loader(search_path_string: str | None = None) -> object:
         loader = shared_loader(search_path_string)

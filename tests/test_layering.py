@@ -38,7 +38,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("models", ("models",)),
     ("kms", ("kms", "setup", "setup_validate")),
     ("policy", ("policy",)),
-    ("values", ("errors", "inputs", "regions", "arns", "verdicts", "documents", "scrub", "cache", "")),
+    ("values", ("errors", "inputs", "regions", "arns", "verdicts", "documents", "scrub", "cache", "sessions", "")),
 )
 
 #: Module name -> the kit's modules it imports.

@@ -127,7 +127,7 @@ def test_a_counted_patch_is_applied_by_the_first_and_undone_by_the_last() -> Non
 def test_moto_reads_the_shared_loaders_models_while_a_target_is_open(moto_target: Any) -> None:
     import botocore.loaders
     import moto.core.utils as utils
-    from kms_conformance.targets.sessions import shared_loader
+    from kms_conformance.sessions import shared_loader
     from moto.core.base_backend import AccountSpecificBackend
 
     shared = shared_loader(None)

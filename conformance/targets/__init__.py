@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from kms_conformance.sessions import share_loader
 from kms_conformance.targets.base import Target
 from kms_conformance.targets.moto_scope import MotoScope
 from kms_conformance.targets.moto_speed import CountedPatch
-from kms_conformance.targets.sessions import share_loader
 
 TargetName = Literal["model", "moto", "aws", "localstack"]
 TARGETS: tuple[str, ...] = ("model", "moto", "aws", "localstack")

@@ -22,7 +22,7 @@ any answer moto gives:
 * :func:`share_service_models`: moto reads a service's botocore model (to route its requests) with a
   loader of its own (``moto.core.utils._load_service_model`` makes a new one each time: it lists every
   service's folder and parses the model's JSON again), after the kit's clients read the same files
-  with the process's shared loader (:mod:`kms_conformance.targets.sessions`, the same default search
+  with the process's shared loader (:mod:`kms_conformance.sessions`, the same default search
   path); moto's own boto3 session (``AccountSpecificBackend.get_session``, for the regions of each
   service) reads them a third time. The patch hands moto that loader's models: the same data, read
   once (about 0.1 s off a process's first calls on moto).
@@ -118,7 +118,7 @@ def _apply_shared_models() -> Callable[[], None] | None:
     get_session = getattr(AccountSpecificBackend, "get_session", None)
     if not (callable(original) and callable(get_session)):
         return None
-    from kms_conformance.targets.sessions import shared_loader
+    from kms_conformance.sessions import shared_loader
 
     def load(service_name: str, model_name: str) -> Any:
         return shared_loader(None).load_service_model(service_name, model_name)

@@ -1,5 +1,5 @@
 """The kit's boto3 sessions share one botocore data loader per data path
-(:mod:`kms_conformance.targets.sessions`): botocore's files are read once per process, not once per target.
+(:mod:`kms_conformance.sessions`): botocore's files are read once per process, not once per target.
 
 The suite itself shares loaders for every session (tests/conftest.py); these tests put botocore's own
 loader factory back first, so that what they see is the kit's doing."""
@@ -13,8 +13,8 @@ import boto3
 import botocore.loaders
 import botocore.session
 import pytest
+from kms_conformance.sessions import share_loader, shared_loader
 from kms_conformance.targets import TargetConfig, make_target
-from kms_conformance.targets.sessions import share_loader, shared_loader
 
 
 @pytest.fixture(autouse=True)
