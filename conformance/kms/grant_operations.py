@@ -41,7 +41,7 @@ def _create_grant(world: World, caller: str, params: Mapping[str, Any], via: str
                 return {"GrantToken": token, "GrantId": old.grant_id}
     grant = replace(grant, grant_id=world.new_id("grant"), creation_date=world.now(),
                     issuing_account=f"arn:{world.partition}:iam::{world.account}:root")
-    world.grants[grant.grant_id] = grant
+    world.add_grant(grant)
     token = world.new_id("token")
     world.grant_tokens[token] = grant.grant_id
     return {"GrantToken": token, "GrantId": grant.grant_id}
@@ -94,7 +94,7 @@ def _find_grant(world: World, params: Mapping[str, Any], *, token_ok: bool) -> G
 
 
 def _forget(world: World, grant: Grant) -> None:
-    del world.grants[grant.grant_id]
+    world.remove_grant(grant.grant_id)
     for token in [t for t, g in world.grant_tokens.items() if g == grant.grant_id]:
         del world.grant_tokens[token]
 

@@ -39,6 +39,57 @@ class Role:
     create_date: float = 0.0
 
 
+class GroupIndex:
+    """The values of a dict grouped by one of their attributes, in the dict's order: what a walk over
+    the dict finds (``[v for v in table.values() if v.attr == value]``), without the walk.
+
+    Kept in step by :meth:`put` and :meth:`pop`; a value replaced under its own key must keep the
+    attribute (a role keeps its name, a grant its key). Any other change to the dict (an entry added
+    or removed directly) changes its shape (size, newest key), and the index is then rebuilt; every hit
+    is checked against the dict."""
+
+    def __init__(self, attribute: str) -> None:
+        self.attribute = attribute
+        self._keys: dict[Any, list[str]] = {}
+        self._shape: tuple[int, Any] = (-1, None)
+
+    @staticmethod
+    def _shape_of(table: dict[str, Any]) -> tuple[int, Any]:
+        return len(table), next(reversed(table), None)
+
+    def _index(self, table: dict[str, Any]) -> dict[Any, list[str]]:
+        if self._shape != self._shape_of(table):
+            keys: dict[Any, list[str]] = {}
+            for key, value in table.items():
+                keys.setdefault(getattr(value, self.attribute), []).append(key)
+            self._keys, self._shape = keys, self._shape_of(table)
+        return self._keys
+
+    def find(self, table: dict[str, Any], value: Any) -> list[Any]:
+        """The values whose attribute is ``value``, in the dict's order."""
+        found = (table.get(key) for key in self._index(table).get(value, ()))
+        return [item for item in found if item is not None and getattr(item, self.attribute) == value]
+
+    def put(self, table: dict[str, Any], key: str, item: Any) -> None:
+        """``table[key] = item``, indexed."""
+        keys = self._index(table)
+        table[key] = item
+        group = keys.setdefault(getattr(item, self.attribute), [])
+        if key not in group:
+            group.append(key)
+        self._shape = self._shape_of(table)
+
+    def pop(self, table: dict[str, Any], key: str) -> Any:
+        """``table.pop(key)``, indexed."""
+        keys = self._index(table)
+        item = table.pop(key)
+        group = keys.get(getattr(item, self.attribute), [])
+        if key in group:
+            group.remove(key)
+        self._shape = self._shape_of(table)
+        return item
+
+
 @dataclass
 class World:
     """One account in one Region. ``admin`` is the caller when a target call has no principal:
@@ -56,6 +107,8 @@ class World:
     admin: str = ""
     clock: float = 1_700_000_000.0
     _counter: int = 0
+    _roles_by_name: GroupIndex = field(default_factory=lambda: GroupIndex("name"), repr=False, compare=False)
+    _grants_by_key: GroupIndex = field(default_factory=lambda: GroupIndex("key_arn"), repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.partition == "aws" and self.region.startswith(("cn-", "us-gov-")):
@@ -72,6 +125,27 @@ class World:
                 inline={"admin": parse_policy(_ADMIN_POLICY, origin=f"{name}/admin")},
                 trust_text=json.dumps(trust), inline_text={"admin": json.dumps(_ADMIN_POLICY)},
                 role_id=self.new_id("role"), create_date=self.clock)
+
+    def roles_named(self, name: str) -> list[Role]:
+        """The roles called ``name``, oldest first (a name is unique in an account; the world may hold
+        other accounts' roles): what a walk over ``roles`` finds, from an index."""
+        return self._roles_by_name.find(self.roles, name)
+
+    def add_role(self, role: Role) -> None:
+        """Add a role (or replace the one with its ARN), keeping the name index in step."""
+        self._roles_by_name.put(self.roles, role.arn, role)
+
+    def remove_role(self, arn: str) -> None:
+        """Remove the role with that ARN, keeping the name index in step."""
+        self._roles_by_name.pop(self.roles, arn)
+
+    def add_grant(self, grant: Grant) -> None:
+        """Add a grant, keeping the key index in step."""
+        self._grants_by_key.put(self.grants, grant.grant_id, grant)
+
+    def remove_grant(self, grant_id: str) -> None:
+        """Remove the grant with that id, keeping the key index in step."""
+        self._grants_by_key.pop(self.grants, grant_id)
 
     def now(self) -> float:
         """A monotonically increasing clock (seconds), so creation dates order events."""
@@ -108,8 +182,8 @@ class World:
         parts = principal.split(":", 5)
         if len(parts) == 6 and parts[2] == "sts" and parts[5].startswith("assumed-role/"):
             name = parts[5].split("/")[1]
-            for role in self.roles.values():
-                if role.name == name and role.arn.split(":")[4] == parts[4]:
+            for role in self.roles_named(name):
+                if role.arn.split(":")[4] == parts[4]:
                     return role
         return None
 
@@ -155,4 +229,5 @@ class World:
         return key
 
     def grants_of(self, key: Key) -> tuple[Grant, ...]:
-        return tuple(g for g in self.grants.values() if g.key_arn == key.arn)
+        """The key's grants, oldest first."""
+        return tuple(self._grants_by_key.find(self.grants, key.arn))

@@ -50,9 +50,9 @@ def _authorize(world: World, caller: str, action: str, resource: str) -> None:
 
 
 def _role_by_name(world: World, name: Any) -> Role:
-    for role in world.roles.values():
-        if role.name == name:
-            return role
+    roles = world.roles_named(name) if isinstance(name, str) else []
+    if roles:
+        return roles[0]
     raise AwsError("NoSuchEntity", f"The role with name {name} cannot be found.")
 
 
@@ -101,14 +101,14 @@ def create_role(world: World, caller: str, params: Mapping[str, Any]) -> dict[st
     path = params.get("Path") or "/"
     arn = role_arn(world.partition, world.account, name, path)
     _authorize(world, caller, "iam:CreateRole", arn)
-    if any(r.name == name for r in world.roles.values()):
+    if world.roles_named(name):
         raise AwsError("EntityAlreadyExists", f"Role with name {name} already exists.")
     trust, text = _policy(params.get("AssumeRolePolicyDocument"), f"{name} trust policy", trust=True)
     tags = tuple((t["Key"], t["Value"]) for t in params.get("Tags") or ())
     role = Role(arn=arn, name=name, trust=trust, trust_text=text, tags=tags, path=path,
                 role_id=world.new_id("role"), description=str(params.get("Description") or ""),
                 create_date=world.now())
-    world.roles[arn] = role
+    world.add_role(role)
     return {"Role": _role_api(role)}
 
 
@@ -176,7 +176,7 @@ def delete_role(world: World, caller: str, params: Mapping[str, Any]) -> dict[st
     _authorize(world, caller, "iam:DeleteRole", role.arn)
     if role.inline:
         raise AwsError("DeleteConflict", "Cannot delete entity, must delete policies first.")
-    del world.roles[role.arn]
+    world.remove_role(role.arn)
     return {}
 
 

@@ -169,10 +169,16 @@ def _indexed(original: Callable[[Any, str], Any], attribute: str) -> Callable[[A
         if role is None:
             shape = (len(roles), next(reversed(roles), None))
             if shape != index.shape:
-                for role_id, candidate in list(roles.items()):
-                    if role_id not in index.seen:
-                        index.seen.add(role_id)
-                        index.by.setdefault(getattr(candidate, attribute), candidate)
+                # moto adds a role under a fresh id at the end and never reuses an id: the roles not yet
+                # indexed are the newest, read from the end (a role found otherwise is left to the walk)
+                fresh = []
+                for role_id in reversed(roles):
+                    if role_id in index.seen:
+                        break
+                    fresh.append(role_id)
+                for role_id in reversed(fresh):
+                    index.seen.add(role_id)
+                    index.by.setdefault(getattr(roles[role_id], attribute), roles[role_id])
                 index.shape = shape
             role = index.by.get(value)
         if role is not None and roles.get(getattr(role, "id", None)) is role and getattr(role, attribute) == value:
