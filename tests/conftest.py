@@ -100,12 +100,20 @@ def _no_moto_mock_left_started(request: pytest.FixtureRequest) -> Iterator[None]
 _UNGROUPED: dict[str, str] = {}
 
 
-@pytest.hookimpl(trylast=True)
+@pytest.hookimpl(trylast=True)  # after pytest-xdist's own, which names the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Under ``--dist loadgroup`` (the suite's command), a test marked ``xdist_group`` that pytest-xdist
-    did not give its group fails (:func:`_grouped_as_marked`): xdist would hand that module's tests to
-    both workers, and each would compute the module's shared run (tens of seconds) or wait on the other's
-    lock, silently (pytest 9.2 with pytest-xdist 3.8 did so: the ``test`` extra pins pytest below 9.2)."""
+    """Two things, in every process that collects:
+
+    - the tests marked ``slow`` (seconds each: subprocesses, moto servers, whole-catalogue runs) run
+      first, in their collection order, the rest after: under ``-n 2`` the workers then end on tests of
+      a few milliseconds and finish together, instead of one running the last slow test alone (about
+      10 s of the suite's time, idle). Every worker sorts the same way, as xdist requires;
+    - under ``--dist loadgroup`` (the suite's command), a test marked ``xdist_group`` that pytest-xdist
+      did not give its group fails (:func:`_grouped_as_marked`): xdist would hand that module's tests to
+      both workers, and each would compute the module's shared run (tens of seconds) or wait on the
+      other's lock, silently (pytest 9.2 with pytest-xdist 3.8 did so: the ``test`` extra pins pytest
+      below 9.2)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
     if not getattr(config.option, "loadgroup", False):  # set on xdist workers only
         return
     ungrouped = [item.nodeid for item in items if item.get_closest_marker("xdist_group") and "@" not in item.nodeid]
