@@ -171,13 +171,35 @@ def test_unchecked_requests_name_the_callers_access_key_and_token() -> None:
     assert request.headers["X-Amz-Security-Token"] == "tok" and "X-Amz-Date" in request.headers
 
 
+def test_every_service_the_kit_calls_skips_the_signature_but_s3(moto_target: Any,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whoever decides the signer (KMS's operations name no auth type; IAM's name SigV4, which botocore's
+    own choose-signer handler answers first), plain SigV4 requests of the moto target are not hashed;
+    S3 keeps botocore's own S3 signer, and the answers are moto's as before."""
+    from botocore.auth import SigV4Auth
+
+    hashed: list[str] = []
+    canonical = SigV4Auth.canonical_request
+    monkeypatch.setattr(SigV4Auth, "canonical_request",
+                        lambda self, request: hashed.append(type(self).__name__ + " " + request.url)
+                        or canonical(self, request))
+    for service, operation in (("iam", "ListRoles"), ("kms", "ListKeys"), ("sts", "GetCallerIdentity"),
+                               ("opensearchserverless", "ListCollections"), ("logs", "DescribeLogGroups"),
+                               ("s3", "ListBuckets")):
+        assert moto_target.call(service, operation, {}).ok, (service, operation)
+    assert hashed == ["S3SigV4Auth https://s3.amazonaws.com/"]
+    arn = _role(moto_target, "speed-signed")  # an IAM call acting as a role: moto still sees its key
+    who = moto_target.call("sts", "GetCallerIdentity", {}, principal=arn)
+    assert who.ok and "assumed-role/speed-signed/" in who.value["Arn"]
+
+
 def test_with_motos_authentication_on_requests_are_signed_in_full(monkeypatch: pytest.MonkeyPatch) -> None:
     from moto import settings
 
     chosen: list[Any] = []
 
     class _Events:
-        def register(self, event: str, handler: Any) -> None:
+        def register_first(self, event: str, handler: Any) -> None:
             chosen.append(handler)
 
     class _Client:

@@ -256,18 +256,28 @@ def unchecked_signing() -> Callable[[Any], None] | None:
     needs (then clients sign as usual)."""
     try:
         import botocore.auth
+        from botocore.handlers import set_operation_specific_signer
     except ImportError:
         return None
     if not isinstance(getattr(botocore.auth, "AUTH_TYPE_MAPS", None), dict):
         return None
     botocore.auth.AUTH_TYPE_MAPS.setdefault(UNCHECKED_SIGNATURE, _unchecked_signer())
 
-    def choose(signature_version: Any = None, **_: Any) -> str | None:
-        if signature_version == "v4" and not _moto_checks_signatures():
+    def choose(signature_version: Any = None, context: Any = None, signing_name: Any = None,
+               **_: Any) -> str | None:
+        # First of the generic choose-signer handlers (an operation's own, such as STS's unsigned
+        # calls, still come before it): botocore's own choice, the operation's auth type (IAM's
+        # operations name sigv4; KMS's name none), is asked here, and plain SigV4 becomes the
+        # unchecked signer; any other choice is botocore's answer, unchanged.
+        if _moto_checks_signatures():
+            return None
+        decided = set_operation_specific_signer(context=context if context is not None else {},
+                                                signing_name=signing_name)
+        if (decided if decided is not None else signature_version) == "v4":
             return UNCHECKED_SIGNATURE
-        return None
+        return decided
 
     def hook(client: Any) -> None:
-        client.meta.events.register("choose-signer", choose)
+        client.meta.events.register_first("choose-signer", choose)
 
     return hook
