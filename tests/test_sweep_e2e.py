@@ -3,7 +3,9 @@
 A moto server (loopback) stands in for the sandbox account. The run is a real subprocess that is
 killed once it has created something; the sweep, another subprocess, must then remove exactly the
 run's tagged leftovers (aliases and grants, keys scheduled for deletion, roles with their inline
-policies) and leave the account's other resources alone.
+policies) and leave the account's other resources alone. The sweeps make one attempt per call
+(``--max-attempts 1``): moto's server answers what it lacks with a 500 every time, which botocore would
+retry with back-off.
 """
 
 from __future__ import annotations
@@ -107,12 +109,12 @@ def _users_resources(url: str) -> tuple[str, str]:
 
 
 def _sweep_and_check(url: str, users_key: str, users_role: str, leftovers: dict[str, set[str]]) -> None:
-    dry = cli("sweep", "--endpoint-url", url, "--older-than", "0", "--dry-run")
+    dry = cli("sweep", "--endpoint-url", url, "--max-attempts", "1", "--older-than", "0", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "would remove" in dry.stdout
     assert _tagged(url) == leftovers  # a dry run removes nothing
 
-    out = cli("sweep", "--endpoint-url", url, "--older-than", "0")
+    out = cli("sweep", "--endpoint-url", url, "--max-attempts", "1", "--older-than", "0")
     assert out.returncode == 0, out.stdout + out.stderr
     assert _tagged(url) == {"keys": set(), "roles": set()}
     kms = client(url, "kms")
@@ -122,7 +124,7 @@ def _sweep_and_check(url: str, users_key: str, users_role: str, leftovers: dict[
     assert not [a for a in kms.list_aliases()["Aliases"] if a["AliasName"].startswith("alias/kmsc-")]
     assert kms.describe_key(KeyId=users_key)["KeyMetadata"]["KeyState"] == "Enabled"
     assert client(url, "iam").get_role(RoleName=users_role)["Role"]["RoleName"] == users_role
-    again = cli("sweep", "--endpoint-url", url, "--older-than", "0")
+    again = cli("sweep", "--endpoint-url", url, "--max-attempts", "1", "--older-than", "0")
     assert again.returncode == 0, again.stdout + again.stderr
     # A key whose policy denies DescribeKey is judged by its tags alone; moto accepts a second
     # ScheduleKeyDeletion for it (AWS answers KMSInvalidStateException, which the sweep counts as going:
@@ -230,7 +232,7 @@ def test_sweep_finds_the_untagged_aoss_policies_of_a_killed_run(url: str, tmp_pa
     _wait_and_kill(proc, ready)
     _, policy, collection, code = line[-1].split()
     assert policy.startswith("kmsc-") and collection.startswith("kmsc-") and code == "OK", line
-    dry = cli("sweep", "--endpoint-url", url, "--older-than", "0", "--dry-run")
+    dry = cli("sweep", "--endpoint-url", url, "--max-attempts", "1", "--older-than", "0", "--dry-run")
     assert dry.returncode == 0, dry.stderr
     planned = [ln for ln in dry.stdout.splitlines() if ln.startswith("would remove")]
     assert any(f"opensearchserverless encryption-policy {policy} " in ln for ln in planned), dry.stdout
@@ -274,9 +276,9 @@ def test_sweep_json_reports_every_kind_a_real_run_left_on_a_moto_server(url: str
         built.append(make_target(config))
         return _KilledBeforeCleanup(built[-1])
 
-    run(RunOptions(target=TargetConfig(name="aws", endpoint_url=url, run_id="20260101T000000Z-run-e2e0ff"),
-                   rules=RUN_RULES, profile=plumbing_profile(monkeypatch), report_dir=tmp_path / "reports"),
-        build_target=build)
+    killed = TargetConfig(name="aws", endpoint_url=url, run_id="20260101T000000Z-run-e2e0ff", max_attempts=1)
+    run(RunOptions(target=killed, rules=RUN_RULES, profile=plumbing_profile(monkeypatch),
+                   report_dir=tmp_path / "reports"), build_target=build)
     made = created_by(built[0].ledger)
 
     def make(service: str) -> Any:
@@ -284,7 +286,7 @@ def test_sweep_json_reports_every_kind_a_real_run_left_on_a_moto_server(url: str
 
     teams = teams_own_resources(make)
     before = still_there(make)
-    out = cli("sweep", "--endpoint-url", url, "--older-than", "0", "--json")
+    out = cli("sweep", "--endpoint-url", url, "--max-attempts", "1", "--older-than", "0", "--json")
     assert out.returncode == 1, out.stdout + out.stderr
     doc = json.loads(out.stdout)
     planned = {(a["service"], a["kind"], a["id"]) for a in doc["actions"]}
@@ -312,7 +314,7 @@ def test_sweep_json_reports_every_kind_a_real_run_left_on_a_moto_server(url: str
     for service, kind, ident in planned:
         if (service, kind) in after:
             assert (ident in after[(service, kind)]) == ((service, kind) in left_kinds), (service, kind, ident)
-    again = json.loads(cli("sweep", "--endpoint-url", url, "--older-than", "0", "--json").stdout)
+    again = json.loads(cli("sweep", "--endpoint-url", url, "--max-attempts", "1", "--older-than", "0", "--json").stdout)
     assert {(a["service"], a["kind"], a["id"]) for a in again["actions"]} == {
         (*e["kind"].split(" "), e["id"]) for e in doc["left"]}
 

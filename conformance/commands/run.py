@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from kms_conformance.commands.retries import add_retry_options, check_retry_options
 from kms_conformance.errors import UsageError
 
 EPILOG = """\
@@ -89,10 +90,7 @@ def register(subparsers: Any) -> None:
     aws.add_argument("--force-production", action="store_true",
                      help="run even when the account alias looks like production")
     aws.add_argument("--max-keys", type=int, metavar="N", help="cap on KMS keys the run may create")
-    aws.add_argument("--retry-mode", choices=("standard", "adaptive"), default="standard",
-                     help="botocore retry mode (default standard)")
-    aws.add_argument("--max-attempts", type=int, default=5,
-                     help="botocore attempts per call, the first included (default 5)")
+    add_retry_options(aws)
     aws.add_argument("--rate-limit", type=float, metavar="CALLS_PER_SECOND", help="per-service call rate limit")
     aws.add_argument("--permissions-boundary", metavar="POLICY_ARN",
                      help="managed policy set as the permissions boundary of every role the run creates "
@@ -116,8 +114,7 @@ def options_from_args(args: argparse.Namespace, argv: tuple[str, ...] = ()) -> A
         raise UsageError("--workers must be 1 or more")
     if args.max_keys is not None and args.max_keys < 0:
         raise UsageError("--max-keys must be zero or more")
-    if args.max_attempts < 1:
-        raise UsageError("--max-attempts must be 1 or more")
+    check_retry_options(args)
     if args.settle_seconds is not None and args.settle_seconds < 0:
         raise UsageError("--settle-seconds must be zero or more")
     if args.rate_limit is not None and args.rate_limit <= 0:

@@ -8,6 +8,7 @@ import math
 import sys
 from typing import Any
 
+from kms_conformance.commands.retries import add_retry_options, check_retry_options
 from kms_conformance.errors import UsageError
 from kms_conformance.resources import KEY_DELETION_WINDOW_DAYS
 
@@ -34,6 +35,7 @@ def register(subparsers: Any) -> None:
                    help="account id the sweep may write to (also KMS_CONFORMANCE_ALLOW_ACCOUNTS); "
                         "loopback endpoints need none")
     p.add_argument("--force", action="store_true", help="sweep even an account whose alias looks like production")
+    add_retry_options(p)
     p.set_defaults(func=main)
 
 
@@ -56,6 +58,7 @@ def hours(text: str) -> float:
 def main(args: argparse.Namespace) -> int:
     from botocore.exceptions import BotoCoreError, ClientError
 
+    check_retry_options(args)
     if args.endpoint_url is not None:
         from kms_conformance.safety import parse_endpoint
 
@@ -70,15 +73,21 @@ def main(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     import boto3
     from kms_conformance.safety import allowed_accounts, guard_account, prove_emulator
+    from kms_conformance.sessions import share_loader
     from kms_conformance.sweep import Skipped, by_kind, execute, plan_sweep
+    from kms_conformance.targets import TargetConfig, client_config
 
-    session = boto3.session.Session(profile_name=args.aws_profile, region_name=args.region)
+    session = share_loader(boto3.session.Session(profile_name=args.aws_profile, region_name=args.region))
+    # the clients a run's target makes for the same endpoint: its retries, and no per-service endpoint
+    # or host prefix taking a call anywhere else (kms_conformance.targets.client_config)
+    config = client_config(TargetConfig(name="aws", region=args.region, endpoint_url=args.endpoint_url,
+                                        retry_mode=args.retry_mode, max_attempts=args.max_attempts))
     cache: dict[str, Any] = {}
 
     def clients(service: str) -> Any:
         if service not in cache:
             make: Any = session.client  # boto3's overloads want a Literal service name
-            cache[service] = make(service, endpoint_url=args.endpoint_url)
+            cache[service] = make(service, endpoint_url=args.endpoint_url, config=config)
         return cache[service]
 
     identity = clients("sts").get_caller_identity()

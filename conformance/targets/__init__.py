@@ -118,7 +118,9 @@ def make_target(config: TargetConfig, *, session_factory: Callable[..., Any] | N
     raise UsageError(f"unknown target {config.name!r}; one of: {', '.join(TARGETS)}")
 
 
-def _client_config(config: TargetConfig) -> Any:
+def client_config(config: TargetConfig) -> Any:
+    """The botocore ``Config`` of every client the kit makes for ``config`` (the targets', the sweep's):
+    its region, retry mode and attempts, and the endpoint rules below."""
     from botocore.config import Config
 
     if config.retry_mode not in ("standard", "adaptive", "legacy"):
@@ -268,7 +270,7 @@ def _moto_target(config: TargetConfig, scope: MotoScope | None = None) -> Target
         raise
     return BotoTarget(
         "moto", session, region=config.region, run_id=config.run_id, account=str(identity["Account"]),
-        client_config=_client_config(config), max_keys=config.max_keys, rate_limit=config.rate_limit,
+        client_config=client_config(config), max_keys=config.max_keys, rate_limit=config.rate_limit,
         cleanup=False,  # the mock is discarded at the end of the run
         version=str(moto.__version__), notes=(lazy_note,), stop=stop,
         permissions_boundary=config.permissions_boundary,
@@ -311,11 +313,11 @@ def _aws_target(config: TargetConfig, *, session_factory: Callable[..., Any] | N
     check_endpoints_agree(endpoint, per_service)
     config = replace(config, endpoint_url=endpoint)
     emulator = (prove or prove_emulator)(endpoint) if endpoint else None
-    client_config = _client_config(config)
+    botocore_config = client_config(config)
 
     def client(sess: Any, service: str) -> Any:
         return sess.client(service, region_name=config.region, endpoint_url=config.endpoint_url,
-                           config=client_config)
+                           config=botocore_config)
 
     try:
         if config.role_arn:
@@ -346,7 +348,7 @@ def _aws_target(config: TargetConfig, *, session_factory: Callable[..., Any] | N
     notes = () if emulator is not None else (PUBLIC_POLICY_GUARD_NOTE,)
     return BotoTarget(
         "aws", session, region=config.region, run_id=config.run_id, account=str(identity["Account"]),
-        endpoint_url=config.endpoint_url, client_config=client_config, max_keys=config.max_keys,
+        endpoint_url=config.endpoint_url, client_config=botocore_config, max_keys=config.max_keys,
         rate_limit=config.rate_limit, cleanup=True, version=version, notes=notes,
         assume_retry_seconds=0.0 if emulator is not None else 30.0,
         settle_seconds=config.settle_seconds if config.settle_seconds is not None
@@ -379,16 +381,16 @@ def _localstack_target(config: TargetConfig) -> Target:
                                                      aws_secret_access_key=LOCALSTACK_CREDENTIALS[1],
                                                      region_name=config.region))
         # as for any custom endpoint: no host prefix (MWAA's ``api.`` would go to ``api.127.0.0.1``)
-        client_config = _client_config(replace(config, endpoint_url=server.endpoint_url))
+        botocore_config = client_config(replace(config, endpoint_url=server.endpoint_url))
         try:
             identity = session.client("sts", region_name=config.region, endpoint_url=server.endpoint_url,
-                                      config=client_config).get_caller_identity()
+                                      config=botocore_config).get_caller_identity()
         except Exception as exc:  # ClientError, BotoCoreError, a response botocore cannot parse
             first = scrub_text(str(exc)).splitlines()[0] if str(exc) else ""
             raise TargetUnavailable(f"sts on LocalStack: {type(exc).__name__}: {first}") from None
         return BotoTarget(
             "localstack", session, region=config.region, run_id=config.run_id, account=str(identity["Account"]),
-            endpoint_url=server.endpoint_url, client_config=client_config, max_keys=config.max_keys,
+            endpoint_url=server.endpoint_url, client_config=botocore_config, max_keys=config.max_keys,
             rate_limit=config.rate_limit, cleanup=False,  # the server and its state end with the run
             version=server.version, stop=server.stop,
             notes=("LocalStack started for the run on a free loopback port, stopped at its end",),
