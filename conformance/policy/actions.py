@@ -4,6 +4,8 @@ reference lists every API operation's action). Used to expand ``kms:*``-style pa
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from kms_conformance.policy.match import wildcard_match
 
 KMS_ACTIONS: tuple[str, ...] = tuple(
@@ -25,6 +27,7 @@ KMS_ACTIONS: tuple[str, ...] = tuple(
 )
 
 
+@lru_cache(maxsize=4096)  # a pure function of the pattern: the static checks ask the same few again and again
 def expand_kms_actions(pattern: str) -> tuple[str, ...]:
     """The KMS actions an action pattern covers (case-insensitive), e.g. ``kms:ReEncrypt*`` ->
     ``("kms:ReEncryptFrom", "kms:ReEncryptTo")``."""
