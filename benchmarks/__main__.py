@@ -1,4 +1,5 @@
-"""Run the kit's benchmarks: ``python -m benchmarks`` (all) or ``python -m benchmarks evaluator kms run``.
+"""Run the kit's benchmarks: ``python -m benchmarks`` (all but those that run only when named, such as
+``suite``) or ``python -m benchmarks evaluator kms run``.
 
 Each benchmark is a module ``benchmarks/bench_<name>.py`` with ``main(argv) -> int`` that prints
 medians over repeated measurements (the machine is shared and noisy: never a single timing, never a
@@ -19,6 +20,11 @@ def available() -> list[str]:
     return sorted(m.name[len("bench_"):] for m in pkgutil.iter_modules([str(here)]) if m.name.startswith("bench_"))
 
 
+def only_when_named(name: str) -> bool:
+    """Whether benchmark ``name`` runs only when named (its module sets ``ONLY_WHEN_NAMED``)."""
+    return bool(getattr(importlib.import_module(f"benchmarks.bench_{name}"), "ONLY_WHEN_NAMED", False))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
     extra: list[str] = []
@@ -26,7 +32,7 @@ def main(argv: list[str] | None = None) -> int:
         cut = args.index("--")
         args, extra = args[:cut], args[cut + 1:]
     names = available()
-    wanted = args or names
+    wanted = args or [n for n in names if not only_when_named(n)]
     unknown = [w for w in wanted if w not in names]
     if unknown:
         print(f"unknown benchmark(s): {', '.join(unknown)}; available: {', '.join(names)}", file=sys.stderr)

@@ -1,6 +1,6 @@
-"""The batch and strategies benchmarks run as documented (small sizes, no timing asserted: the figures are
-the benchmark's to print, never a test's to judge); the batch benchmark pairs each of the kit's rounds with
-one of the peer's."""
+"""The batch, strategies and suite benchmarks run as documented (small sizes, no timing asserted: the
+figures are the benchmark's to print, never a test's to judge); the batch benchmark pairs each of the kit's
+rounds with one of the peer's; the suite benchmark runs each side's own copy and only when named."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ import contextlib
 import io
 import json
 
-from benchmarks import bench_batch, bench_strategies, gen_batch
+import pytest
+
+from benchmarks import __main__ as benchmarks_main
+from benchmarks import bench_batch, bench_strategies, bench_suite, gen_batch
 
 
 def test_batch_benchmark_runs_without_the_peer() -> None:
@@ -57,3 +60,30 @@ def test_strategies_benchmark_compares_reused_and_fresh_objects() -> None:
     lines = [line for line in out.getvalue().splitlines() if "examples/s" in line]
     assert [line.split()[0] for line in lines] == list(bench_strategies.STRATEGIES), lines
     assert all("reused" in line and "fresh" in line and "x (rounds" in line for line in lines)
+
+
+def test_suite_benchmark_runs_each_sides_copy_and_only_when_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two rounds of one small test file (``-n 0``: the suite's command, its workers turned off), this
+    working tree against HEAD: each run is of its own copy (the test file below reports which
+    ``kms_conformance`` it imported), and the rounds alternate which side goes first."""
+    probe = "tests/test_suite_bench_probe.py"
+    body = ("import kms_conformance\n\ndef test_where():\n    print(kms_conformance.__file__)\n"
+            "    assert 'kms-conformance-bench-suite-' in kms_conformance.__file__\n")
+    seen: list[str] = []
+    run_suite = bench_suite.run_suite
+
+    def recorded(folder, pytest_args):  # type: ignore[no-untyped-def]
+        (folder / probe).write_text(body)  # in each copy only: the repository is left as it is
+        timing = run_suite(folder, pytest_args)
+        seen.append(f"{folder.name} {timing.status}")
+        return timing
+
+    monkeypatch.setattr(bench_suite, "run_suite", recorded)
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        status = bench_suite.main(["--against", "HEAD", "--rounds", "2", "--pytest-args", f"{probe} -n 0"])
+    text = out.getvalue()
+    assert status == 0, text
+    assert seen == ["base 0", "this 0", "this 0", "base 0"], seen
+    assert "this / base: median" in text and text.count("1 passed") == 4, text
+    assert benchmarks_main.only_when_named("suite") and not benchmarks_main.only_when_named("strategies")
