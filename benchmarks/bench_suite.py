@@ -49,6 +49,7 @@ class Timing:
     cpu: float
     summary: str
     status: int
+    failures: tuple[str, ...] = ()
 
 
 def layout(source: Path, into: Path) -> Path:
@@ -97,7 +98,8 @@ def run_suite(folder: Path, pytest_args: list[str]) -> Timing:
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     lines = [line for line in done.stdout.splitlines() if line.strip()]
     summary = re.sub(r"\s+", " ", lines[-1].strip("= ")) if lines else f"(no output; stderr: {done.stderr[-300:]})"
-    return Timing(wall, cpu, summary, done.returncode)
+    failures = tuple(line for line in lines if line.startswith(("FAILED ", "ERROR ")))
+    return Timing(wall, cpu, summary, done.returncode, failures)
 
 
 def main(argv: list[str]) -> int:
@@ -127,6 +129,8 @@ def main(argv: list[str]) -> int:
                 failed = failed or timing.status != 0
                 print(f"round {number + 1} {side:>4}: {timing.wall:7.1f} s wall, {timing.cpu:7.1f} s CPU  "
                       f"[{timing.summary}]", flush=True)
+                for line in timing.failures:
+                    print(f"    {line[:200]}", flush=True)
     for side in ("base", "this"):
         walls = [t.wall for t in timings[side]]
         cpus = [t.cpu for t in timings[side]]
