@@ -1,7 +1,8 @@
 """Suite-wide settings: fake AWS credentials and region, so that no test reaches a real account by
 accident and boto3 never reads a developer's ~/.aws profile; the source pages' folder made absolute;
 a test that leaves a moto mock started fails; botocore's data files read once per process, not once per
-session. Kept minimal: every test file relies on it."""
+session; the slow tests first, and a test left out of its xdist group fails. Kept minimal: every test file
+relies on it."""
 
 from __future__ import annotations
 
@@ -93,7 +94,6 @@ def _no_moto_mock_left_started(request: pytest.FixtureRequest) -> Iterator[None]
     if after != before:
         pytest.fail(f"{after - before} moto mock(s) left started by this test (started {before} before it, {after} "
                     "after): stop what it starts, e.g. close the moto target it made", pytrace=False)
-
 
 
 #: Per xdist worker, the tests marked ``xdist_group`` that pytest-xdist did not group, and why.
