@@ -329,3 +329,34 @@ def test_values_the_report_redacted_come_from_the_earlier_response(results: dict
     path = tmp_path / "repro.py"
     path.write_text(script)
     run_on_model(path, monkeypatch)
+
+
+def test_deep_values_render_each_level_once_and_unrecovered_values_are_counted_once(
+        results: dict[str, dict[str, Any]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parameter value nested 12 levels deep, too long for one line, renders each of its values about
+    once (an item that fits one line is kept when its container breaks into lines: rendering every level
+    twice was exponential in the depth); two redacted values no earlier response gave are counted two,
+    however often the renderer looked at them."""
+    from kms_conformance.report import repro
+
+    result = json.loads(json.dumps(results["KMS-03"]))
+    call = result["findings"][0]["calls"][0]
+    deep: Any = {"Secret": REDACTED, "Other": REDACTED, "Text": "x" * 30}
+    for level in range(12):
+        deep = {f"Level{level}": deep, f"Pad{level}": "y" * 20}
+    call["params"] = {**call["params"], "Deep": deep}
+    rendered: list[Any] = []
+    expr = repro._Renderer.expr
+
+    def counted(self: Any, value: Any, *args: Any, **kwargs: Any) -> str:
+        rendered.append(value)
+        return expr(self, value, *args, **kwargs)
+
+    monkeypatch.setattr(repro._Renderer, "expr", counted)
+    script = repro_script(result, 0, mode="moto", meta=META)
+    nodes = 1 + 12 * 2 + 3  # the containers, their pads, the innermost three values
+    deep_renders = sum(1 for value in rendered if isinstance(value, Mapping) and "Level11" in value)
+    assert deep_renders <= 2, deep_renders
+    assert len(rendered) < 40 * nodes, len(rendered)
+    assert "# 2 parameter value(s) were redacted in the report and came from no earlier response" in script
+    assert script.count(f'"{REDACTED}"') == 2

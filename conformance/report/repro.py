@@ -270,14 +270,11 @@ class _Renderer:
         self.used: set[str] = set()
         #: Parameter name -> the variable of the latest response value of that name the report redacted.
         self.redacted: dict[str, str] = {}
-        self.unrecovered = 0
 
     def _redacted(self, key: str | None) -> str | None:
         var = self.redacted.get(key or "") or self.redacted.get((key or "").removesuffix("s"))
-        if var is None:
-            self.unrecovered += 1
-            return None
-        self.used.add(var)
+        if var is not None:
+            self.used.add(var)
         return var
 
     def pieces(self, text: str) -> list[_Piece]:
@@ -303,13 +300,9 @@ class _Renderer:
         return out
 
     def string(self, text: str, indent: int) -> str:
-        if text[:1] in "{[" and len(text) > 1:
-            try:
-                doc = json.loads(text)
-            except ValueError:
-                doc = None
-            if isinstance(doc, dict | list) and json.dumps(doc) == text:
-                return "json.dumps(" + self.expr(doc, indent) + ")"
+        doc = self._json_doc(text)
+        if doc is not None:
+            return "json.dumps(" + self.expr(doc, indent) + ")"
         pieces = self.pieces(text)
         flat = _chunk_expr(pieces) if pieces else '""'
         if len(flat) <= _WIDTH - indent:
@@ -330,10 +323,45 @@ class _Renderer:
             return "b" + lit(text)
         return f"base64.b64decode({lit(b64)})"
 
+    def _json_doc(self, text: str) -> Any:
+        """The JSON document a string holds when it is one exactly as ``json.dumps`` writes it (rendered
+        as ``json.dumps(...)`` of the document), else None."""
+        if text[:1] in "{[" and len(text) > 1:
+            try:
+                doc = json.loads(text)
+            except ValueError:
+                return None
+            if isinstance(doc, dict | list) and json.dumps(doc) == text:
+                return doc
+        return None
+
+    def flat(self, value: Any, byte_sources: Mapping[str, str] | None = None, key: str | None = None) -> str:
+        """``value`` as :meth:`expr` writes it on one line (what it returns when that fits)."""
+        byte_sources = byte_sources or {}
+        if isinstance(value, Mapping) and set(value) == {"base64"}:
+            return self.bytes_(str(value["base64"]), byte_sources, key)
+        if value == REDACTED:
+            return self._redacted(key) or lit(REDACTED)
+        if isinstance(value, bool) or value is None or isinstance(value, int | float):
+            return repr(value)
+        if isinstance(value, Mapping):
+            inner = ", ".join(f"{lit(str(k))}: " + self.flat(v, byte_sources, str(k)) for k, v in value.items())
+            return "{" + inner + "}"
+        if isinstance(value, list | tuple):
+            return "[" + ", ".join(self.flat(v, byte_sources, key or "") for v in value) + "]"
+        text = value if isinstance(value, str) else str(value)
+        doc = self._json_doc(text)
+        if doc is not None:
+            return "json.dumps(" + self.flat(doc) + ")"
+        pieces = self.pieces(text)
+        return _chunk_expr(pieces) if pieces else '""'
+
     def expr(self, value: Any, indent: int = 0, byte_sources: Mapping[str, str] | None = None,
              key: str | None = None) -> str:
         """A Python expression of ``value`` (``key``: the parameter name it is the value of); on several
-        lines (``indent`` the current column) when long."""
+        lines (``indent`` the current column) when long. Each item of a container that breaks is written
+        on one line when that fits, else broken in turn: every level's one-line form is built once, not
+        once per enclosing level."""
         byte_sources = byte_sources or {}
         if isinstance(value, Mapping) and set(value) == {"base64"}:
             return self.bytes_(str(value["base64"]), byte_sources, key)
@@ -355,16 +383,17 @@ class _Renderer:
             return self.string(str(value), indent)
         if not items:
             return open_ + close
-        inline = [(f"{k}: " if k else "") + self.expr(v, indent, byte_sources, name)
-                  for (k, v), name in zip(items, keys, strict=True)]
-        flat = open_ + ", ".join(inline) + close
-        if "\n" not in flat and len(flat) + indent <= _WIDTH:
+        flats = [self.flat(v, byte_sources, name) for (_k, v), name in zip(items, keys, strict=True)]
+        flat = open_ + ", ".join((f"{k}: " if k else "") + f for (k, _v), f in zip(items, flats, strict=True)) + close
+        if len(flat) + indent <= _WIDTH:
             return flat
         pad = " " * (indent + 4)
         lines = []
-        for (k, v), name in zip(items, keys, strict=True):
+        for (k, v), name, item in zip(items, keys, flats, strict=True):
             head = f"{k}: " if k else ""
-            lines.append(pad + head + self.expr(v, indent + 4, byte_sources, name) + ",")
+            if len(item) + indent + 4 > _WIDTH:
+                item = self.expr(v, indent + 4, byte_sources, name)
+            lines.append(pad + head + item + ",")
         return open_ + "\n" + "\n".join(lines) + "\n" + " " * indent + close
 
 
@@ -538,7 +567,8 @@ def _main_body(calls: Sequence[Mapping[str, Any]], fixed: Sequence[tuple[str, st
         renderer.redacted = dict(redacted)
         rendered.append(_call_lines(n, call, renderer, byte_sources, checks))
         used |= renderer.used
-        unrecovered += renderer.unrecovered
+        # the values that stay redacted: each is the literal alone (a parameter value, or its bytes)
+        unrecovered += sum(line.count(lit(REDACTED)) for line in rendered[-1])
         for src in sources[n - 1]:
             last = next((p for p in reversed(src.path) if isinstance(p, str)), "")
             if src.redacted:
