@@ -335,20 +335,37 @@ class _Renderer:
                 return doc
         return None
 
-    def flat(self, value: Any, byte_sources: Mapping[str, str] | None = None, key: str | None = None) -> str:
-        """``value`` as :meth:`expr` writes it on one line (what it returns when that fits)."""
-        byte_sources = byte_sources or {}
+    def _leaf(self, value: Any, byte_sources: Mapping[str, str], key: str | None) -> str | None:
+        """A value written alike on one line or several (bytes, a redacted value, a number, None); None
+        for a string or a container."""
         if isinstance(value, Mapping) and set(value) == {"base64"}:
             return self.bytes_(str(value["base64"]), byte_sources, key)
         if value == REDACTED:
             return self._redacted(key) or lit(REDACTED)
         if isinstance(value, bool) or value is None or isinstance(value, int | float):
             return repr(value)
+        return None
+
+    @staticmethod
+    def _members(value: Any, key: str | None) -> tuple[str, str, list[tuple[str, Any, str]]] | None:
+        """A container's brackets and, per member, its head (``"Key": `` or nothing), value and parameter
+        name; None for anything else."""
         if isinstance(value, Mapping):
-            inner = ", ".join(f"{lit(str(k))}: " + self.flat(v, byte_sources, str(k)) for k, v in value.items())
-            return "{" + inner + "}"
+            return "{", "}", [(f"{lit(str(k))}: ", v, str(k)) for k, v in value.items()]
         if isinstance(value, list | tuple):
-            return "[" + ", ".join(self.flat(v, byte_sources, key or "") for v in value) + "]"
+            return "[", "]", [("", v, key or "") for v in value]
+        return None
+
+    def flat(self, value: Any, byte_sources: Mapping[str, str] | None = None, key: str | None = None) -> str:
+        """``value`` as :meth:`expr` writes it on one line (what it returns when that fits)."""
+        byte_sources = byte_sources or {}
+        leaf = self._leaf(value, byte_sources, key)
+        if leaf is not None:
+            return leaf
+        members = self._members(value, key)
+        if members is not None:
+            open_, close, items = members
+            return open_ + ", ".join(head + self.flat(v, byte_sources, name) for head, v, name in items) + close
         text = value if isinstance(value, str) else str(value)
         doc = self._json_doc(text)
         if doc is not None:
@@ -359,40 +376,27 @@ class _Renderer:
     def expr(self, value: Any, indent: int = 0, byte_sources: Mapping[str, str] | None = None,
              key: str | None = None) -> str:
         """A Python expression of ``value`` (``key``: the parameter name it is the value of); on several
-        lines (``indent`` the current column) when long. Each item of a container that breaks is written
+        lines (``indent`` the current column) when long. Each member of a container that breaks is written
         on one line when that fits, else broken in turn: every level's one-line form is built once, not
         once per enclosing level."""
         byte_sources = byte_sources or {}
-        if isinstance(value, Mapping) and set(value) == {"base64"}:
-            return self.bytes_(str(value["base64"]), byte_sources, key)
-        if value == REDACTED:
-            return self._redacted(key) or lit(REDACTED)
-        if isinstance(value, str):
-            return self.string(value, indent)
-        if isinstance(value, bool) or value is None or isinstance(value, int | float):
-            return repr(value)
-        if isinstance(value, Mapping):
-            items: list[tuple[str | None, Any]] = [(lit(str(k)), v) for k, v in value.items()]
-            keys = [str(k) for k in value]
-            open_, close = "{", "}"
-        elif isinstance(value, list | tuple):
-            items = [(None, v) for v in value]
-            keys = [key or ""] * len(items)
-            open_, close = "[", "]"
-        else:
-            return self.string(str(value), indent)
+        leaf = self._leaf(value, byte_sources, key)
+        if leaf is not None:
+            return leaf
+        members = self._members(value, key)
+        if members is None:
+            return self.string(value if isinstance(value, str) else str(value), indent)
+        open_, close, items = members
         if not items:
             return open_ + close
-        flats = [self.flat(v, byte_sources, name) for (_k, v), name in zip(items, keys, strict=True)]
-        flat = open_ + ", ".join((f"{k}: " if k else "") + f for (k, _v), f in zip(items, flats, strict=True)) + close
+        flats = [self.flat(v, byte_sources, name) for _head, v, name in items]
+        flat = open_ + ", ".join(head + one for (head, _v, _name), one in zip(items, flats, strict=True)) + close
         if len(flat) + indent <= _WIDTH:
             return flat
         pad = " " * (indent + 4)
         lines = []
-        for (k, v), name, item in zip(items, keys, flats, strict=True):
-            head = f"{k}: " if k else ""
-            if len(item) + indent + 4 > _WIDTH:
-                item = self.expr(v, indent + 4, byte_sources, name)
+        for (head, v, name), one in zip(items, flats, strict=True):
+            item = one if len(one) + indent + 4 <= _WIDTH else self.expr(v, indent + 4, byte_sources, name)
             lines.append(pad + head + item + ",")
         return open_ + "\n" + "\n".join(lines) + "\n" + " " * indent + close
 
