@@ -214,3 +214,25 @@ def test_with_motos_authentication_on_requests_are_signed_in_full(monkeypatch: p
     assert choose(signature_version="bearer") is None
     monkeypatch.setattr(settings, "INITIAL_NO_AUTH_ACTION_COUNT", 3)
     assert choose(signature_version="v4") is None
+
+
+def test_a_session_botocore_refuses_leaves_only_moto_s_own_loader_in_place(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto's own session cannot be made (``AWS_PROFILE`` names no profile): the model loading is still
+    shared, nothing raises at the target's start (moto reports the profile itself when it needs the
+    session), and the undo restores moto."""
+    import moto.core.utils as utils
+    from botocore.exceptions import ProfileNotFound
+    from moto.core.base_backend import AccountSpecificBackend
+
+    if moto_speed.share_service_models.active:
+        pytest.skip("another moto target of this worker is open")
+
+    def refused(cls: Any) -> Any:
+        raise ProfileNotFound(profile="no-such-profile")
+
+    monkeypatch.setattr(AccountSpecificBackend, "get_session", classmethod(refused))
+    original = utils._load_service_model
+    undo = moto_speed.share_service_models()
+    assert utils._load_service_model is not original
+    undo()
+    assert utils._load_service_model is original

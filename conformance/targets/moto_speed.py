@@ -126,7 +126,10 @@ def _apply_shared_models() -> Callable[[], None] | None:
     utils._load_service_model = load
     # moto's own boto3 session (one per process), which lists each service's regions when a backend is
     # first made for an account: its loader is swapped for the shared one while the patch holds
-    core = getattr(get_session(), "_session", None)
+    try:
+        core = getattr(get_session(), "_session", None)
+    except Exception:  # a session botocore refuses (a profile that does not exist): moto says so itself, later
+        core = None
     own_loader = core.get_component("data_loader") if core is not None else None
     if core is not None:
         core.register_component("data_loader", shared_loader(None))
