@@ -31,8 +31,11 @@ def _outcomes(tmp_path: Path, name: str, *args: str, plugin_dir: Path | None = N
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTEST_"))}
     if plugin_dir is not None:
         env["PYTHONPATH"] = str(plugin_dir)
+    # --confcutdir: the user's project has no conftest; without it pytest would also load this suite's
+    # tests/conftest.py (the folder above, under the same rootdir), whose settings are not the user's.
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(SUITE),
-                           f"--junitxml={junit}", "--kms-report-dir", str(tmp_path / name), *args],
+                           f"--confcutdir={SUITE}", f"--junitxml={junit}", "--kms-report-dir", str(tmp_path / name),
+                           *args],
                           cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     assert junit.exists(), proc.stdout + proc.stderr
     out: dict[str, str] = {}
