@@ -208,6 +208,21 @@ def test_wait_healthy_times_out_with_the_log_tail(http_server: tuple[str, type[_
     assert "line 39" in message and "line 20" in message and "line 19" not in message  # the last 20 lines
 
 
+def test_wait_healthy_polls_soon_then_every_poll_seconds() -> None:
+    """The waits between polls double from FIRST_POLL up to ``poll``; the answer ends the wait."""
+    now = [0.0]
+    waits: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    answers = iter([None] * 7 + [{"version": "1"}])
+    assert ls.wait_healthy("http://127.0.0.1:9", timeout=60, fetch=lambda _url: next(answers),
+                           clock=lambda: now[0], sleep=sleep, poll=0.5) == {"version": "1"}
+    assert waits == [ls.FIRST_POLL, 0.1, 0.2, 0.4, 0.5, 0.5, 0.5]
+
+
 def test_wait_healthy_stops_when_the_process_exits(tmp_path: Path) -> None:
     port = ls.free_port()  # nothing listens there
     with pytest.raises(ls.LocalStackError, match="exited before"):
