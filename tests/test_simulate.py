@@ -342,6 +342,8 @@ def test_batch_puts_the_collector_back_and_leaves_no_cycles() -> None:
                        "grants": [{"KeyId": KEY, "GranteePrincipal": ROLE, "Operations": ["Decrypt"]}]})
     bad = json.dumps({"request": request(), "resourcePolicy": {"Statement": [{"Effect": "Maybe"}]}})
     thresholds = gc.get_threshold()
+    frozen = gc.get_freeze_count()
+    gc.unfreeze()  # what the process froze before (this suite's conftest does), collected here
     gc.collect()
     gc.disable()
     try:
@@ -351,6 +353,26 @@ def test_batch_puts_the_collector_back_and_leaves_no_cycles() -> None:
     finally:
         gc.enable()
     assert gc.get_threshold() == thresholds and gc.get_freeze_count() == 0
+    if frozen:
+        gc.freeze()  # the process as it was
+
+
+def test_batch_leaves_what_its_caller_froze_frozen() -> None:
+    """A program that froze its objects (``gc.freeze``) finds them frozen after a batch: Python can only
+    unfreeze everything, so the batch does not unfreeze at its end then."""
+    import gc
+
+    from kms_conformance.commands import simulate
+
+    line = json.dumps({"request": request(), "resourcePolicy": FORECAST_POLICY})
+    held = [[] for _ in range(10)]  # containers of the caller's, alive and frozen
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    try:
+        assert simulate.run_batch([line], io.StringIO()) == 0
+        assert gc.get_freeze_count() >= frozen > len(held)
+    finally:
+        gc.unfreeze()
 
 
 def test_first_evaluation_of_a_policy_decides_as_its_memo_does() -> None:

@@ -472,8 +472,12 @@ def _collector_set_for_batch() -> Iterator[None]:
     hundreds and reference counting frees all but what the bounded memo caches keep (about
     75,000 objects once full); deciding creates no reference cycles, so at the default threshold
     the collector ran several times a line and found nothing. Restored afterwards. No collection
-    first: what is garbage now is collected after the batch."""
+    first: what is garbage now is collected after the batch. A program that had frozen objects itself
+    (``gc.freeze`` before it forks workers, say) finds them still frozen: Python can only unfreeze
+    everything, so the batch's survivors then stay frozen with them (reference counting still frees
+    them)."""
     thresholds = gc.get_threshold()
+    host_froze = gc.get_freeze_count() > 0
     gc.freeze()
     gc.set_threshold(100_000, 50, 100)
     try:
@@ -484,7 +488,8 @@ def _collector_set_for_batch() -> Iterator[None]:
         # rather than being walked by a young collection as soon as the threshold is restored.
         gc.freeze()
         gc.set_threshold(*thresholds)
-        gc.unfreeze()
+        if not host_froze:
+            gc.unfreeze()
 
 
 def _run_lines(lines: Iterable[str | bytes], out: TextIO, source: str, parsed: Parsed) -> int:
