@@ -12,10 +12,11 @@ included) are printed, then the medians and the median of the per-round ratios (
     python -m benchmarks suite -- --against b98ab24 --rounds 3
     python -m benchmarks suite -- --against HEAD~1 --rounds 1 --pytest-args "tests/test_arns.py"
 
-``KMS_CONFORMANCE_DOCS`` must name the source pages (as for the suite). Both copies share the
-repository's ``.hypothesis/`` contents (its Unicode tables: not rebuilt in every copy). A test that
-replaces ``PYTHONPATH`` for a process it starts runs the installed kit there, not the copy's. Not
-part of ``python -m benchmarks`` without names: it takes minutes per round.
+``KMS_CONFORMANCE_DOCS`` must name the source pages (as for the suite; a relative folder is taken from
+where the benchmark starts). Both copies share the repository's ``.hypothesis/`` contents (its Unicode
+tables: not rebuilt in every copy). A test that replaces ``PYTHONPATH`` for a process it starts runs the
+installed kit there, not the copy's. Not part of ``python -m benchmarks`` without names: it takes
+minutes per round.
 """
 
 from __future__ import annotations
@@ -86,9 +87,10 @@ def working_tree(into: Path) -> Path:
     return layout(into, into)
 
 
-def run_suite(folder: Path, pytest_args: list[str]) -> Timing:
-    """The suite of ``folder``, run as the README runs it, with ``folder/pkgs`` first on ``PYTHONPATH``."""
-    env = dict(os.environ, CI="true", PYTHONPATH=str(folder / "pkgs"))
+def run_suite(folder: Path, pytest_args: list[str], docs: Path) -> Timing:
+    """The suite of ``folder``, run as the README runs it, with ``folder/pkgs`` first on ``PYTHONPATH`` and
+    the source pages at ``docs`` (absolute: the run starts in ``folder``)."""
+    env = dict(os.environ, CI="true", PYTHONPATH=str(folder / "pkgs"), KMS_CONFORMANCE_DOCS=str(docs))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", *SUITE_COMMAND, *pytest_args], cwd=folder, env=env,
@@ -114,6 +116,8 @@ def main(argv: list[str]) -> int:
     if not os.environ.get("KMS_CONFORMANCE_DOCS"):
         print("bench_suite: set KMS_CONFORMANCE_DOCS to the source pages' folder, as for the suite", file=sys.stderr)
         return 2
+    # a relative folder names the pages from where the benchmark started, not from each copy's folder
+    docs = Path(os.environ["KMS_CONFORMANCE_DOCS"]).resolve()
     extra = shlex.split(args.pytest_args)
     with tempfile.TemporaryDirectory(prefix="kms-conformance-bench-suite-") as tmp:
         sides = {"base": checkout(args.against, Path(tmp) / "base"), "this": working_tree(Path(tmp) / "this")}
@@ -124,7 +128,7 @@ def main(argv: list[str]) -> int:
         for number in range(args.rounds):
             order = ("base", "this") if number % 2 == 0 else ("this", "base")
             for side in order:
-                timing = run_suite(sides[side], extra)
+                timing = run_suite(sides[side], extra, docs)
                 timings[side].append(timing)
                 failed = failed or timing.status != 0
                 print(f"round {number + 1} {side:>4}: {timing.wall:7.1f} s wall, {timing.cpu:7.1f} s CPU  "

@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import os
 import subprocess
 
 import pytest
@@ -70,18 +71,21 @@ def test_suite_benchmark_runs_each_sides_copy_and_only_when_named(monkeypatch: p
     if subprocess.run(["git", "-C", str(bench_suite.ROOT), "rev-parse", "HEAD"], capture_output=True).returncode:
         pytest.skip("not a git checkout: the suite benchmark compares with a commit")
     probe = "tests/test_suite_bench_probe.py"
-    body = ("import kms_conformance\n\ndef test_where():\n    print(kms_conformance.__file__)\n"
-            "    assert 'kms-conformance-bench-suite-' in kms_conformance.__file__\n")
+    body = ("import os, kms_conformance\n\ndef test_where():\n    print(kms_conformance.__file__)\n"
+            "    assert 'kms-conformance-bench-suite-' in kms_conformance.__file__\n"
+            "    assert os.path.isfile(os.path.join(os.environ['KMS_CONFORMANCE_DOCS'], 'README.md'))\n")
     seen: list[str] = []
     run_suite = bench_suite.run_suite
 
-    def recorded(folder, pytest_args):  # type: ignore[no-untyped-def]
+    def recorded(folder, pytest_args, docs):  # type: ignore[no-untyped-def]
         (folder / probe).write_text(body)  # in each copy only: the repository is left as it is
-        timing = run_suite(folder, pytest_args)
+        timing = run_suite(folder, pytest_args, docs)
         seen.append(f"{folder.name} {timing.status}")
         return timing
 
     monkeypatch.setattr(bench_suite, "run_suite", recorded)
+    # the pages named relative to where the benchmark starts, as the README's command names them
+    monkeypatch.setenv("KMS_CONFORMANCE_DOCS", os.path.relpath(os.environ["KMS_CONFORMANCE_DOCS"]))
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         status = bench_suite.main(["--against", "HEAD", "--rounds", "2", "--pytest-args", f"{probe} -n 0"])
