@@ -126,6 +126,22 @@ def moto_server(address: str = "127.0.0.1") -> Iterator[str]:
             server.stop()
 
 
+class FakeClock:
+    """A monotonic clock and a ``sleep`` that advances it instead of waiting, for code that takes both
+    (``clock=fake.clock, sleep=fake.sleep``); ``slept`` lists every sleep asked for."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
 def client(url: str, service: str) -> Any:
     return boto3.client(service, endpoint_url=url, region_name="us-east-1",
                         aws_access_key_id="testing", aws_secret_access_key="testing")

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e_support import served
+from e2e_support import FakeClock, served
 from kms_conformance.cache import CACHE_ENV
 from kms_conformance.cli import main
 from kms_conformance.targets import TargetConfig, make_target
@@ -210,17 +210,11 @@ def test_wait_healthy_times_out_with_the_log_tail(http_server: tuple[str, type[_
 
 def test_wait_healthy_polls_soon_then_every_poll_seconds() -> None:
     """The waits between polls double from FIRST_POLL up to ``poll``; the answer ends the wait."""
-    now = [0.0]
-    waits: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        waits.append(seconds)
-        now[0] += seconds
-
+    fake = FakeClock()
     answers = iter([None] * 7 + [{"version": "1"}])
     assert ls.wait_healthy("http://127.0.0.1:9", timeout=60, fetch=lambda _url: next(answers),
-                           clock=lambda: now[0], sleep=sleep, poll=0.5) == {"version": "1"}
-    assert waits == [ls.FIRST_POLL, 0.1, 0.2, 0.4, 0.5, 0.5, 0.5]
+                           clock=fake.clock, sleep=fake.sleep, poll=0.5) == {"version": "1"}
+    assert fake.slept == [ls.FIRST_POLL, 0.1, 0.2, 0.4, 0.5, 0.5, 0.5]
 
 
 def test_wait_healthy_stops_when_the_process_exits(tmp_path: Path) -> None:

@@ -244,22 +244,17 @@ def test_max_keys_makes_the_rule_an_error_not_a_crash() -> None:
 
 
 def test_rate_limiter_spaces_calls_per_service() -> None:
+    from e2e_support import FakeClock
     from kms_conformance.targets.boto import _RateLimiter
 
-    now = [0.0]
-    slept: list[float] = []
-
-    def sleep(seconds: float) -> None:
-        slept.append(seconds)
-        now[0] += seconds
-
-    limiter = _RateLimiter(4.0, clock=lambda: now[0], sleep=sleep)
+    fake = FakeClock()
+    limiter = _RateLimiter(4.0, clock=fake.clock, sleep=fake.sleep)
     limiter.wait("kms")
     limiter.wait("kms")
     limiter.wait("iam")  # another service: no wait
-    now[0] += 1.0
+    fake.now += 1.0
     limiter.wait("kms")
-    assert slept == [0.25]
+    assert fake.slept == [0.25]
     assert _RateLimiter(None).interval == 0.0
 
 
