@@ -14,9 +14,10 @@ import importlib
 import io
 import os
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from kms_conformance import __version__, inputs
 from kms_conformance.cache import keep_hypothesis_storage
@@ -63,6 +64,33 @@ def build_parser() -> argparse.ArgumentParser:
     for name in COMMANDS:  # every command ships with the kit: a missing one is a defect, not an option
         importlib.import_module(f"kms_conformance.commands.{name}").register(sub)
     parser.set_defaults(_subparsers=sub)
+    return parser
+
+
+#: The parser of :func:`main`, built once per process (:func:`_parser`), and what to put back before each call.
+_SHARED: list[tuple[argparse.ArgumentParser, tuple[tuple[argparse.ArgumentParser, dict[str, Any],
+                                                        tuple[tuple[argparse.Action, Any], ...]], ...]]] = []
+_SHARED_LOCK = threading.Lock()
+
+
+def _parser() -> argparse.ArgumentParser:
+    """:func:`build_parser`'s parser, built at the first call of the process and reused: building it
+    (seven commands, some two hundred options) took about 3 ms, each time ``main`` was called. Each call
+    gets the commands' defaults as built, before ``config_defaults`` gives them the ``pyproject.toml`` of
+    the folder the call runs in (it sets defaults on the commands' parsers; nothing else changes a
+    parser: parsing fills a new namespace). Call it, and use the parser, under ``_SHARED_LOCK``."""
+    if not _SHARED:
+        parser = build_parser()
+        commands = parser.get_default("_subparsers").choices.values()
+        _SHARED.append((parser, tuple((command, dict(command._defaults),
+                                       tuple((action, action.default) for action in command._actions))
+                                      for command in commands)))
+    parser, pristine = _SHARED[0]
+    for command, defaults, actions in pristine:
+        command._defaults.clear()
+        command._defaults.update(defaults)
+        for action, default in actions:
+            action.default = default
     return parser
 
 
@@ -150,9 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _main(argv: list[str]) -> int:
     debug = "--debug" in argv
     try:
-        parser = build_parser()
-        config_defaults(parser, Path("pyproject.toml"))
-        args = parser.parse_args(argv)
+        with _SHARED_LOCK:
+            parser = _parser()
+            config_defaults(parser, Path("pyproject.toml"))
+            args = parser.parse_args(argv)
         args.cli_words = tuple(argv)  # what was typed, for `run --resume` (which options were given)
         if not getattr(args, "func", None):
             parser.print_help(sys.stderr)

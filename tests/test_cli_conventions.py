@@ -50,6 +50,7 @@ def test_an_internal_error_is_one_line_and_status_3(monkeypatch: pytest.MonkeyPa
         raise ZeroDivisionError("a defect")
 
     monkeypatch.setattr(rules_cmd, "main", boom)
+    monkeypatch.setattr(cli, "_SHARED", [])  # main's parser, built once per process, is built again here
     assert main(["rules"]) == INTERNAL_ERROR
     line = one_line(capsys)
     assert "internal error: ZeroDivisionError: a defect" in line and "please report" in line
@@ -185,7 +186,8 @@ def test_exitfirst_stops_at_the_first_failing_must_rule(tmp_path: Path, capsys: 
 # -- defaults from pyproject.toml ------------------------------------------------------------------
 
 
-def test_pyproject_defaults_and_flags_win(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_pyproject_defaults_and_flags_win(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.kms-conformance]\ntarget = "model"\nrules = "KMS-01"\n'
                                              'region = "eu-west-1"\nprofile = "ci"\n')
     assert main(["run", "--dry-run"]) == 0
@@ -197,6 +199,13 @@ def test_pyproject_defaults_and_flags_win(tmp_path: Path, capsys: pytest.Capture
     args = cli.build_parser()
     cli.config_defaults(args, tmp_path / "pyproject.toml")
     assert args.parse_args(["run"]).region == "eu-west-1"
+    # main's parser is built once per process: a later call elsewhere gets the built-in defaults back
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    assert main(["run", "--dry-run", "--target", "model"]) == 0
+    out = capsys.readouterr().out
+    assert "profile dev" in out and "1 rules" not in out
 
 
 @pytest.mark.parametrize(("table", "says"), [
