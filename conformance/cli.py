@@ -16,6 +16,7 @@ import os
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -67,9 +68,34 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: The parser of :func:`main`, built once per process (:func:`_parser`), and what to put back before each call.
-_SHARED: list[tuple[argparse.ArgumentParser, tuple[tuple[argparse.ArgumentParser, dict[str, Any],
-                                                        tuple[tuple[argparse.Action, Any], ...]], ...]]] = []
+@dataclass(frozen=True)
+class _Built:
+    """A parser of :func:`build_parser` and, per command, its defaults as built: its ``set_defaults``
+    values and each option's default."""
+
+    parser: argparse.ArgumentParser
+    pristine: tuple[tuple[argparse.ArgumentParser, dict[str, Any], tuple[tuple[argparse.Action, Any], ...]], ...]
+
+    @classmethod
+    def build(cls) -> _Built:
+        parser = build_parser()
+        commands = parser.get_default("_subparsers").choices.values()
+        return cls(parser, tuple((command, dict(command._defaults),
+                                  tuple((action, action.default) for action in command._actions))
+                                 for command in commands))
+
+    def as_built(self) -> argparse.ArgumentParser:
+        """The parser, every command's defaults put back as built."""
+        for command, defaults, actions in self.pristine:
+            command._defaults.clear()
+            command._defaults.update(defaults)
+            for action, default in actions:
+                action.default = default
+        return self.parser
+
+
+#: :func:`main`'s parser, built at the process's first call (:func:`_parser`).
+_SHARED: list[_Built] = []
 _SHARED_LOCK = threading.Lock()
 
 
@@ -80,18 +106,8 @@ def _parser() -> argparse.ArgumentParser:
     the folder the call runs in (it sets defaults on the commands' parsers; nothing else changes a
     parser: parsing fills a new namespace). Call it, and use the parser, under ``_SHARED_LOCK``."""
     if not _SHARED:
-        parser = build_parser()
-        commands = parser.get_default("_subparsers").choices.values()
-        _SHARED.append((parser, tuple((command, dict(command._defaults),
-                                       tuple((action, action.default) for action in command._actions))
-                                      for command in commands)))
-    parser, pristine = _SHARED[0]
-    for command, defaults, actions in pristine:
-        command._defaults.clear()
-        command._defaults.update(defaults)
-        for action, default in actions:
-            action.default = default
-    return parser
+        _SHARED.append(_Built.build())
+    return _SHARED[0].as_built()
 
 
 def config_defaults(parser: argparse.ArgumentParser, pyproject: Path) -> None:
