@@ -1,9 +1,9 @@
-"""Suite-wide settings: fake AWS credentials and region, so that no test reaches a real account by
-accident and boto3 never reads a developer's ~/.aws profile; the source pages' folder made absolute;
-a test that leaves a moto mock started fails; botocore's data files read once per process, not once per
-session; the slow tests first, and a test left out of its xdist group fails; fewer full garbage
-collections in the suite's own processes. Kept minimal: every test file
-relies on it."""
+"""Suite-wide settings: fake AWS credentials and region, so that no test reaches a real account by accident
+and boto3 never reads a developer's ~/.aws profile; the source pages' folder made absolute; where the
+processes the suite starts keep their bytecode and Hypothesis's storage; a test that leaves a moto mock
+started fails; botocore's data files read once per process, not once per session; the slow tests first,
+and a test left out of its xdist group fails; fewer full garbage collections in the suite's own
+processes. Kept minimal: every test file relies on it."""
 
 from __future__ import annotations
 
@@ -152,8 +152,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     """The garbage collector of the suite's own processes (each xdist worker, or a plain run): what is
     alive once the tests are collected (modules, botocore's models, Hypothesis's tables) is frozen, out of
     every later collection, and a full collection runs after 200 collections of the middle generation, not
-    10.
-    A worker keeps some 400,000 objects alive; with Python's defaults it ran 30-50 full collections of
+    10. A worker keeps some 400,000 objects alive; with Python's defaults it ran 30-50 full collections of
     0.15-0.25 s each, some 20 s of the two workers' CPU in all, and about 10 s with these settings
     (measured with ``gc.callbacks`` over a whole ``-n 2`` run). Processes the suite starts keep Python's
     defaults."""

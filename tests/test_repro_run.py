@@ -42,7 +42,8 @@ RULES = ("KMS-03", "KMS-04", "KMS-05", "KMS-06", "KMS-07", "KMS-08", "KMS-09", "
          "AOSS-14", "AOSS-15")
 #: The run's profile: ci's, with 12 examples (3 for lifecycle rules) and 10 shrink steps, about 0.6x of its
 #: time. On moto it reaches what ci reaches over :data:`RULES`: every rule nonconformant, as many findings
-#: per rule, KMS-03's two (10 examples miss its Deny one). The tests below fail when it falls short.
+#: per rule, KMS-03's two (10 examples miss its Deny one). The tests below fail when a rule is not found
+#: nonconformant or KMS-03 lacks one of its two.
 PROFILE = Profile("suite-repro", max_examples=12, lifecycle_examples=3, deadline_ms=None, database=False,
                   shrink_budget=10)
 #: Findings tested per rule (1..SLOTS); test_every_finding_has_a_slot fails when a rule has more.
