@@ -108,13 +108,19 @@ def _users_resources(url: str) -> tuple[str, str]:
     return key, "teams-own-role"
 
 
+def _sweep(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``kms-conformance sweep`` of everything the runs left on the server at ``url``, one attempt per call
+    (see the module docstring)."""
+    return cli("sweep", "--endpoint-url", url, "--max-attempts", "1", "--older-than", "0", *extra)
+
+
 def _sweep_and_check(url: str, users_key: str, users_role: str, leftovers: dict[str, set[str]]) -> None:
-    dry = cli("sweep", "--endpoint-url", url, "--max-attempts", "1", "--older-than", "0", "--dry-run")
+    dry = _sweep(url, "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert "would remove" in dry.stdout
     assert _tagged(url) == leftovers  # a dry run removes nothing
 
-    out = cli("sweep", "--endpoint-url", url, "--max-attempts", "1", "--older-than", "0")
+    out = _sweep(url)
     assert out.returncode == 0, out.stdout + out.stderr
     assert _tagged(url) == {"keys": set(), "roles": set()}
     kms = client(url, "kms")
@@ -124,7 +130,7 @@ def _sweep_and_check(url: str, users_key: str, users_role: str, leftovers: dict[
     assert not [a for a in kms.list_aliases()["Aliases"] if a["AliasName"].startswith("alias/kmsc-")]
     assert kms.describe_key(KeyId=users_key)["KeyMetadata"]["KeyState"] == "Enabled"
     assert client(url, "iam").get_role(RoleName=users_role)["Role"]["RoleName"] == users_role
-    again = cli("sweep", "--endpoint-url", url, "--max-attempts", "1", "--older-than", "0")
+    again = _sweep(url)
     assert again.returncode == 0, again.stdout + again.stderr
     # A key whose policy denies DescribeKey is judged by its tags alone; moto accepts a second
     # ScheduleKeyDeletion for it (AWS answers KMSInvalidStateException, which the sweep counts as going:
@@ -232,7 +238,7 @@ def test_sweep_finds_the_untagged_aoss_policies_of_a_killed_run(url: str, tmp_pa
     _wait_and_kill(proc, ready)
     _, policy, collection, code = line[-1].split()
     assert policy.startswith("kmsc-") and collection.startswith("kmsc-") and code == "OK", line
-    dry = cli("sweep", "--endpoint-url", url, "--max-attempts", "1", "--older-than", "0", "--dry-run")
+    dry = _sweep(url, "--dry-run")
     assert dry.returncode == 0, dry.stderr
     planned = [ln for ln in dry.stdout.splitlines() if ln.startswith("would remove")]
     assert any(f"opensearchserverless encryption-policy {policy} " in ln for ln in planned), dry.stdout
@@ -286,7 +292,7 @@ def test_sweep_json_reports_every_kind_a_real_run_left_on_a_moto_server(url: str
 
     teams = teams_own_resources(make)
     before = still_there(make)
-    out = cli("sweep", "--endpoint-url", url, "--max-attempts", "1", "--older-than", "0", "--json")
+    out = _sweep(url, "--json")
     assert out.returncode == 1, out.stdout + out.stderr
     doc = json.loads(out.stdout)
     planned = {(a["service"], a["kind"], a["id"]) for a in doc["actions"]}
@@ -314,7 +320,7 @@ def test_sweep_json_reports_every_kind_a_real_run_left_on_a_moto_server(url: str
     for service, kind, ident in planned:
         if (service, kind) in after:
             assert (ident in after[(service, kind)]) == ((service, kind) in left_kinds), (service, kind, ident)
-    again = json.loads(cli("sweep", "--endpoint-url", url, "--max-attempts", "1", "--older-than", "0", "--json").stdout)
+    again = json.loads(_sweep(url, "--json").stdout)
     assert {(a["service"], a["kind"], a["id"]) for a in again["actions"]} == {
         (*e["kind"].split(" "), e["id"]) for e in doc["left"]}
 
