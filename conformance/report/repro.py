@@ -377,8 +377,9 @@ class _Renderer:
              key: str | None = None) -> str:
         """A Python expression of ``value`` (``key``: the parameter name it is the value of); on several
         lines (``indent`` the current column) when long. Each member of a container that breaks is written
-        on one line when that fits, else broken in turn: every level's one-line form is built once, not
-        once per enclosing level."""
+        on one line when that fits, else broken in turn. A value's one-line form is built once for each
+        enclosing container that breaks (at most its depth times), and each value is broken at most once;
+        rendering every member twice per level, as before, was exponential in the depth."""
         byte_sources = byte_sources or {}
         leaf = self._leaf(value, byte_sources, key)
         if leaf is not None:
