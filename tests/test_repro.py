@@ -263,6 +263,20 @@ def test_command_prints_and_writes(results: dict[str, dict[str, Any]], tmp_path:
     assert "--endpoint-url" in out.read_text()
 
 
+def test_command_reads_the_report_from_standard_input(results: dict[str, dict[str, Any]], tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-`` is standard input, as for every file the kit reads; it can be read only once."""
+    import io
+
+    report = write_report(tmp_path / "report.json", list(results.values()))
+    assert cli_main(["report", "repro", str(report), "KMS-11"]) == 0
+    from_file = capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.StringIO(report.read_text()))
+    assert cli_main(["report", "repro", "-", "KMS-11"]) == 0
+    assert capsys.readouterr().out == from_file
+
+
 @pytest.mark.parametrize(("args", "message"), [
     (["KMS-99"], "no result for rule KMS-99"),
     (["KMS-11", "--finding", "2"], "--finding takes 1 to 1"),

@@ -147,15 +147,18 @@ def matrix_main(args: argparse.Namespace) -> int:
 def repro_main(args: argparse.Namespace) -> int:
     from kms_conformance import inputs
     from kms_conformance.errors import InputError
-    from kms_conformance.report import load_report, write_atomic
+    from kms_conformance.report import report_from_json, write_atomic
     from kms_conformance.report.repro import ReproUnavailable, find_result, repro_script
-    from kms_conformance.verdicts import report_to_dict
+    from kms_conformance.verdicts import Report, report_to_dict
 
-    report = load_report(args.file)  # a readable report (InputError otherwise): its schema is a string
-    if inputs.load_json(args.file).get("schema") == "kms-conformance/report@1":
+    raw = inputs.load_json(args.file)  # read once: `-` (standard input) can be read only once
+    report = report_from_json(raw, source=str(args.file))  # a readable report (InputError otherwise)
+    if raw.get("schema") == "kms-conformance/report@1":
         raise InputError("a report@1 records no calls to reproduce: run the rule again with this kit "
                          "(report@2)", source=args.file, path="schema")
-    data = report_to_dict(report)
+    # The JSON form of the rule's result alone (and the run's meta), not of every result of the run.
+    data = report_to_dict(Report(report.meta, tuple(r for r in report.results
+                                                    if r.rule_id.upper() == args.rule.upper())))
     try:
         result = find_result(data, args.rule)
         text = repro_script(result, args.finding - 1, mode=args.mode, meta=data["meta"])

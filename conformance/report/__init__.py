@@ -14,7 +14,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from kms_conformance import inputs
 from kms_conformance.errors import InputError
@@ -109,8 +109,13 @@ def write_reports(report: Report, directory: Path, formats: Iterable[str] = FORM
 def load_report(path: str | Path) -> Report:
     """Read a ``report.json``; a malformed or wrong-schema file raises ``InputError`` naming the file
     and the JSON path of the first problem."""
-    source = str(path)
-    data = inputs.load_json(path)
+    return report_from_json(inputs.load_json(path), source=str(path))
+
+
+def report_from_json(data: Any, *, source: str) -> Report:
+    """A ``report.json`` already parsed (``data``, read from ``source``: a file name, ``-``), checked as
+    :func:`load_report` checks it; for a command that also needs the parsed form, since ``-`` (standard
+    input) can be read only once."""
     if isinstance(data, dict) and "schema" in data and data["schema"] not in READABLE_SCHEMAS:
         raise InputError(f"not a kms-conformance report of a known version: schema is {data['schema']!r}, "
                          f"this kit reads {', '.join(map(repr, READABLE_SCHEMAS))}", source=source, path="schema")
