@@ -398,20 +398,25 @@ COLLISION_RULES = "KMS-07,KMS-08,KMS-10,KMS-11"
 def test_xdist_workers_share_one_account_without_collisions(pytester: pytest.Pytester) -> None:
     """Two workers against one moto server (the aws target): each has its own run id, so the names
     of the resources they create never collide, and each cleans up after itself. The rules
-    (:data:`COLLISION_RULES`) each create roles, keys and grants by name, two per worker."""
+    (:data:`COLLISION_RULES`) each create roles, keys and grants by name, two per worker. The ``sandbox``
+    profile (three examples, one per lifecycle rule) is enough: names are ``kmsc-<prefix>-<token>-<n>``
+    with ``n`` counted per worker, and what a run creates lives until its end, so two workers sharing a
+    token would collide at their first example."""
     from e2e_support import client, moto_server
 
     with moto_server() as url:
         result = pytester.runpytest_subprocess(
             "--kms-conformance", "--kms-target", "aws", "--kms-endpoint-url", url, "-n", "2",
-            "--kms-rules", COLLISION_RULES, "--kms-report-dir", "aws", "-p", "no:cacheprovider")
+            "--kms-rules", COLLISION_RULES, "--kms-profile", "sandbox", "--kms-report-dir", "aws",
+            "-p", "no:cacheprovider")
         report = json.loads(pytester.path.joinpath("aws", "report.json").read_text())
         assert [r["rule_id"] for r in report["results"]] == COLLISION_RULES.split(",")
         assert not [r for r in report["results"] if r["verdict"] == "error"], result.stdout.str()[-3000:]
         # the same verdicts as one process (a collision would show as a failed setup step)
         single = pytester.runpytest_subprocess(
             "--kms-conformance", "--kms-target", "aws", "--kms-endpoint-url", url,
-            "--kms-rules", COLLISION_RULES, "--kms-report-dir", "one", "-p", "no:cacheprovider")
+            "--kms-rules", COLLISION_RULES, "--kms-profile", "sandbox", "--kms-report-dir", "one",
+            "-p", "no:cacheprovider")
         assert single.ret in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
         alone = json.loads(pytester.path.joinpath("one", "report.json").read_text())
         # verdicts and the first finding's summary (how many further distinct findings the exploration
