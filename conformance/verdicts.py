@@ -190,7 +190,7 @@ class Report:
 
 
 def _result_to_dict(result: RuleResult) -> dict[str, Any]:
-    data = asdict(result)
+    data = asdict(replace(result, findings=()))  # the findings have their own form, built once below
     data["verdict"] = result.verdict.value
     data["kind"] = list(result.kind)
     data["findings"] = [_finding_to_dict(f) for f in result.findings]
@@ -198,7 +198,7 @@ def _result_to_dict(result: RuleResult) -> dict[str, Any]:
 
 
 def _finding_to_dict(finding: Finding) -> dict[str, Any]:
-    data = asdict(finding)
+    data = asdict(replace(finding, calls=()))  # the calls have their own form, built once below
     data["calls"] = [{k: v for k, v in asdict(c).items() if k != "expected" or v is not None}
                      for c in finding.calls]
     if finding.repro is None:
