@@ -9,6 +9,7 @@ import io
 import json
 import os
 import subprocess
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +26,24 @@ def test_batch_benchmark_runs_without_the_peer() -> None:
                 "cases/s on decoded cases (run_case)", "kit in process, parsed once:"):
         assert row in text, text
     assert "peer" not in text.replace("--no-peer", "")  # nothing is said of a peer that was not run
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/status"), reason="the peak is read from /proc")
+def test_the_peak_memory_is_the_batch_process_own(tmp_path: Path) -> None:
+    """The kernel's ``ru_maxrss`` of a child counts the launching process's memory too; this process holds
+    far more than a ``simulate --batch`` of a few lines (a pytest process with the kit, moto and
+    Hypothesis), so a peak near its own would be that count, not the batch's."""
+    import resource
+
+    cases = tmp_path / "cases.jsonl"
+    gen_batch.write(str(cases), 5, 0)
+    ballast = bytearray(200 * 1024 * 1024)  # this process's peak now exceeds 200 MB, whatever it was
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    seconds, peak = bench_batch._run_kit(cases)
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    del ballast
+    assert seconds > 0 and peak is not None
+    assert 10 < peak < 150 < own, (peak, own)
 
 
 def test_each_kit_round_is_followed_by_one_peer_round() -> None:
