@@ -86,6 +86,22 @@ def test_cli_compare_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert [c["rule_id"] for c in data["newly_unsupported"]] == ["R-05"]
 
 
+def test_standard_input_holds_one_report(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``-`` reads standard input, which holds one report: given twice, the second would read nothing."""
+    import io
+
+    old = _write(tmp_path, "old", OLD)
+    monkeypatch.setattr("sys.stdin", io.StringIO(Path(old).read_text()))
+    assert main(["report", "compare", "-", old]) == 0
+    assert "no change" in capsys.readouterr().out
+    for argv in (["compare", "-", "-"], ["matrix", "a=-", "b=-"], ["matrix", "-", old, "-"]):
+        monkeypatch.setattr("sys.stdin", io.StringIO(Path(old).read_text()))
+        assert main(["report", *argv]) == 2, argv
+        err = capsys.readouterr().err
+        assert err == "kms-conformance: error: - (standard input) can be given once: it holds one report\n", err
+
+
 def test_cli_compare_bad_file_is_one_line_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     good = _write(tmp_path, "old", OLD)
     bad = tmp_path / "bad.json"

@@ -16,11 +16,12 @@ from kms_conformance.errors import UsageError
 def register(subparsers: Any) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "report", help="render a report.json as html, md or junit; compare two reports",
-        description="Work with report.json files (schema kms-conformance/report@1).")
+        description="Work with report.json files (schema kms-conformance/report@2; @1 is read too). A file "
+                                 "named - is standard input (one report).")
     sub = p.add_subparsers(dest="report_command", metavar="ACTION")
     r = sub.add_parser("render", help="render a report.json as html, md, junit (or json)",
                        description="Render a report.json in another format; stdout unless -o.")
-    r.add_argument("file", metavar="FILE", help="a report.json")
+    r.add_argument("file", metavar="FILE", help="a report.json (-: standard input)")
     r.add_argument("--format", "-f", required=True, choices=("html", "md", "md-summary", "junit", "json"),
                    help="md: the full Markdown; md-summary: under 60,000 characters, for a CI step summary")
     r.add_argument("-o", "--output", metavar="OUT", help="write here (refuses to overwrite without --force)")
@@ -31,8 +32,8 @@ def register(subparsers: Any) -> None:
                                    "new and removed rules. Exit 1 on a regression, and when NEW is empty, "
                                    "incomplete, lacks (or skips) rules OLD tested, or either report holds a rule "
                                    "id twice; 2 when a report is malformed; 0 otherwise.")
-    c.add_argument("old", metavar="OLD.json")
-    c.add_argument("new", metavar="NEW.json")
+    c.add_argument("old", metavar="OLD.json", help="the earlier report (-: standard input)")
+    c.add_argument("new", metavar="NEW.json", help="the later report (-: standard input, if OLD is not)")
     c.add_argument("--json", action="store_true", help="print the comparison as JSON")
     c.add_argument("--allow-missing", action="store_true",
                    help="do not fail when NEW lacks or skips rules OLD tested (a deliberately narrower run)")
@@ -44,7 +45,8 @@ def register(subparsers: Any) -> None:
                                    "rule), then each report's totals, as Markdown. Exit 0 (report compare is the "
                                    "gate), 2 when a report is missing or unreadable.")
     m.add_argument("files", nargs="+", metavar="[LABEL=]REPORT.json",
-                   help="a report.json, optionally labelled (default label: its folder's name)")
+                   help="a report.json, optionally labelled (default label: its folder's name); "
+                        "-: standard input, once")
     m.add_argument("--all", action="store_true", help="every rule, not only those whose verdicts differ")
     m.add_argument("-o", "--output", metavar="OUT",
                    help="write here; OUT ending in .html: a page with every rule, differing rows highlighted, "
@@ -55,7 +57,7 @@ def register(subparsers: Any) -> None:
                        description="Write the reproduction script of one finding of a nonconformant rule: the "
                                    "recorded calls, replayed with boto3 (under moto's mock_aws, or against "
                                    "an endpoint URL), asserting what the page says. stdout unless -o.")
-    x.add_argument("file", metavar="REPORT.json", help="a report.json that records calls (report@2)")
+    x.add_argument("file", metavar="REPORT.json", help="a report.json that records calls (report@2; -: standard input)")
     x.add_argument("rule", metavar="RULE", help="the rule id (KMS-03)")
     x.add_argument("--finding", type=int, default=1, metavar="N",
                    help="which finding of the rule, as the reports number them (default 1)")
@@ -90,11 +92,18 @@ def render_main(args: argparse.Namespace) -> int:
     return 0
 
 
+def _one_standard_input(*files: str) -> None:
+    """Standard input (``-``) holds one report: a second ``-`` would read it empty."""
+    if sum(1 for f in files if f == "-") > 1:
+        raise UsageError("- (standard input) can be given once: it holds one report")
+
+
 def compare_main(args: argparse.Namespace) -> int:
     from kms_conformance.report import compare, format_comparison, load_report
     from kms_conformance.report.compare import gate_failures
     from kms_conformance.scrub import scrub_text, scrub_value
 
+    _one_standard_input(args.old, args.new)
     old = load_report(args.old)
     new = load_report(args.new)
     comparison = compare(old, new)
@@ -113,6 +122,7 @@ def matrix_main(args: argparse.Namespace) -> int:
     from kms_conformance.report import load_report
     from kms_conformance.report.matrix import Column, format_matrix
 
+    _one_standard_input(*(spec.partition("=")[2] or spec for spec in args.files))
     columns = []
     paths: list[Path] = []
     for spec in args.files:
