@@ -17,7 +17,7 @@ def register(subparsers: Any) -> None:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "report", help="render a report.json as html, md or junit; compare two reports",
         description="Work with report.json files (schema kms-conformance/report@2; @1 is read too). A file "
-                                 "named - is standard input (one report).")
+                    "named - is standard input (one report).")
     sub = p.add_subparsers(dest="report_command", metavar="ACTION")
     r = sub.add_parser("render", help="render a report.json as html, md, junit (or json)",
                        description="Render a report.json in another format; stdout unless -o.")
@@ -122,15 +122,13 @@ def matrix_main(args: argparse.Namespace) -> int:
     from kms_conformance.report import load_report
     from kms_conformance.report.matrix import Column, format_matrix
 
-    _one_standard_input(*(spec.partition("=")[2] or spec for spec in args.files))
-    columns = []
-    paths: list[Path] = []
+    labelled: list[tuple[str, str]] = []
     for spec in args.files:
         label, sep, path = spec.partition("=")
-        if not sep:
-            label, path = Path(spec).parent.name or spec, spec
-        columns.append(Column(label, load_report(path)))
-        paths.append(Path(path))
+        labelled.append((label, path) if sep else (Path(spec).parent.name or spec, spec))
+    _one_standard_input(*(path for _, path in labelled))
+    columns = [Column(label, load_report(path)) for label, path in labelled]
+    paths = [Path(path) for _, path in labelled]
     if not args.output:
         print(format_matrix(columns, every_rule=args.all), end="")
         return 0
