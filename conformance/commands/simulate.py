@@ -460,12 +460,12 @@ def run_batch(lines: Iterable[str | bytes], out: TextIO, *, source: str = "<batc
     return the number of malformed lines (a line that is not UTF-8 or not JSON is one).
     ``parsed`` is the cache of parsed policies (a new bounded one by default)."""
     parsed = Parsed() if parsed is None else parsed
-    with _collector_set_for_batch():
+    with collector_set_for_batch():
         return _run_lines(lines, out, source, parsed)
 
 
 @contextmanager
-def _collector_set_for_batch() -> Iterator[None]:
+def collector_set_for_batch() -> Iterator[None]:
     """What is alive when the batch starts (modules, the operator tables, the caller's data)
     outlives it: keep the cyclic collector from walking it again and again (``gc.freeze``), and
     let it run once 100,000 container objects more are alive, rather than 700. A line allocates
