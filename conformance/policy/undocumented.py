@@ -73,11 +73,16 @@ def request_notes(policies: Sequence[tuple[Policy, bool]], request: Request) -> 
     values (or that is multivalued by nature)."""
     notes: list[str] = []
     context = request.context
+    action = request.action
     for policy, check_principal in policies:
         for stmt in policy.statements:
-            # The conditions first (cheap, and most give no note), the statement's match only then.
+            # The action first: a memoized matcher, where a condition key read from a KMS request's
+            # context may compute the key's value; the conditions then, the principal and resource last.
+            conditions = stmt.conditions
+            if not conditions or not stmt.action_test(action):
+                continue
             found: list[tuple[Condition, str]] = []
-            for cond in stmt.conditions:
+            for cond in conditions:
                 if _any_value_if_exists(cond):
                     if not request.get(cond.key):
                         found.append((cond, ANY_VALUE_IF_EXISTS))
@@ -86,7 +91,7 @@ def request_notes(policies: Sequence[tuple[Policy, bool]], request: Request) -> 
                     values = context.get(key)  # the key's values, when the request gives it
                     if values and (len(values) > 1 or key in MULTIVALUED_KEYS):
                         found.append((cond, PLAIN_OPERATOR_MULTIVALUED))
-            if not found or not stmt.action_test(request.action):
+            if not found:
                 continue
             if check_principal and not principal_applies(stmt, request.principal):
                 continue
