@@ -1,6 +1,7 @@
-"""The batch, strategies and suite benchmarks run as documented (small sizes, no timing asserted: the
+"""The batch, enforce, strategies and suite benchmarks run as documented (small sizes, no timing asserted: the
 figures are the benchmark's to print, never a test's to judge); the batch benchmark pairs each of the kit's
-rounds with one of the peer's; the suite benchmark runs each side's own copy and only when named."""
+rounds with one of the peer's, the enforce benchmark each plain measurement with an enforced one (the
+first of the two alternating); the suite benchmark runs each side's own copy and only when named."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from benchmarks import __main__ as benchmarks_main
-from benchmarks import bench_batch, bench_strategies, bench_suite, gen_batch
+from benchmarks import bench_batch, bench_enforce, bench_strategies, bench_suite, gen_batch
 
 
 def test_batch_benchmark_runs_without_the_peer() -> None:
@@ -64,6 +66,41 @@ def test_each_kit_round_is_followed_by_one_peer_round() -> None:
     assert set(rounds.decisions) <= {"Allowed", "ImplicitlyDenied", "ExplicitlyDenied"}
     alone = bench_batch.kit_in_process(lines, bench_batch.fresh_lines(10, 3, 2))
     assert alone.peer_lines == alone.peer_decoded == alone.kit_decoded == [] and len(alone.kit_lines) == 2
+
+
+def test_the_enforce_benchmark_pairs_the_modes_and_alternates_the_first() -> None:
+    order: list[str] = []
+    mode = ["plain"]
+
+    class Enforcer:
+        last_decision = type("Decision", (), {"allowed": True})()
+
+    @contextlib.contextmanager
+    def enforced_mode() -> Any:
+        mode[0] = "enforced"
+        try:
+            yield Enforcer()
+        finally:
+            mode[0] = "plain"
+
+    def call() -> None:
+        order.append(mode[0])
+
+    plain, enforced = bench_enforce.measure_pairs(call, 2, 4, enforced_mode)
+    assert order == ["plain"] * 2 + ["enforced"] * 4 + ["plain"] * 4 + ["enforced"] * 4 + ["plain"] * 2
+    assert len(plain) == len(enforced) == 4
+    ratios = bench_enforce.paired_ratios([(2.0, 0.0), (4.0, 0.0), (1.0, 0.0)], [(3.0, 0.0), (4.0, 0.0), (1.5, 0.0)])
+    assert ratios == [1.0, 1.5, 1.5]
+
+
+def test_the_enforce_benchmark_prints_the_paired_ratio(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):  # main sets them when absent: undone after
+        monkeypatch.setenv(name, "testing")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert bench_enforce.main(["--calls", "3", "--repeats", "2"]) == 0
+    text = out.getvalue()
+    assert "enforced/plain, paired: " in text and "(repeats " in text and "ratio of the medians: " in text
 
 
 def test_the_decoded_rounds_are_other_cases_than_the_text_rounds() -> None:
