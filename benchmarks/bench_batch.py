@@ -61,7 +61,7 @@ from kms_conformance.commands.simulate import (
     run_case,
 )
 
-from benchmarks import gen_batch
+from benchmarks import gen_batch, ratio_summary
 
 PEER = "@cloud-copilot/iam-simulate"
 PEER_RUNNER = r"""
@@ -383,11 +383,6 @@ def _agreement(decisions: Sequence[str], other: Sequence[str]) -> str:
     return f"{same}/{len(decisions)} cases ({100 * same / len(decisions):.1f}%); peer refused {other.count('error')}"
 
 
-def _ratios(kit: Sequence[float], other: Sequence[float]) -> str:
-    ratios = sorted(a / b for a, b in zip(kit, other, strict=True))
-    return f"{_median(ratios):.2f}x (rounds {ratios[0]:.2f}-{ratios[-1]:.2f}x)"
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n", 1)[0])
     parser.add_argument("--cases", type=int, default=20000)
@@ -427,7 +422,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if folder is not None and cases is not None:
             p_fresh, p_decisions = peer_in_process(cases, folder, args.rounds)
             print(f"  peer whole process (node):           {_median(peer_whole):,.0f} lines/s; kit/peer "
-                  f"{_ratios(kit_whole, peer_whole)}")
+                  f"{ratio_summary(kit_whole, peer_whole)}")
             print(f"  peer in process (runSimulation):     {p_fresh:,.0f} lines/s; kit fresh/peer "
                   f"{fresh / p_fresh:.2f}x")
             if isinstance(core_run, str):
@@ -437,9 +432,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  peer in process (core engine):       {core:,.0f} lines/s; kit fresh/peer "
                       f"{fresh / core:.2f}x (loadPolicy + authorize, no validation; {core_decoded:,.0f}/s on "
                       "decoded cases)")
-                print(f"  kit fresh/peer core engine, paired:  {_ratios(rounds.kit_lines, rounds.peer_lines)} from "
-                      f"text lines; {_ratios(rounds.kit_decoded, rounds.peer_decoded)} on decoded cases (each kit "
-                      "round followed by one of the peer's)")
+                lines_ratio = ratio_summary(rounds.kit_lines, rounds.peer_lines)
+                decoded_ratio = ratio_summary(rounds.kit_decoded, rounds.peer_decoded)
+                print(f"  kit fresh/peer core engine, paired:  {lines_ratio} from text lines; {decoded_ratio} on "
+                      "decoded cases (each kit round followed by one of the peer's)")
             print(f"  same decision, runSimulation:        {_agreement(decisions, p_decisions)}")
             if not isinstance(core_run, str):
                 print(f"  same decision, core engine:          {_agreement(decisions, core_run[2])}")

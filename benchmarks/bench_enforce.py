@@ -14,7 +14,7 @@ their range: on this shared machine the speed of the whole process drifts by a f
 minutes, and a ratio of the two medians alone swung between 0.99x and 1.18x over three invocations
 in one quarter of an hour, where the check itself costs about 1% of a call.
 
-    python benchmarks/bench_enforce.py [--calls 200] [--repeats 7]
+    python -m benchmarks enforce [-- --calls 200 --repeats 7]
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
+
+from benchmarks import ratio_summary
 
 REGION = "us-east-1"
 
@@ -109,11 +111,6 @@ def measure_pairs(call: Callable[[], Any], calls: int, repeats: int,
     return plain, enforced
 
 
-def paired_ratios(plain: Sequence[tuple[float, float]], enforced: Sequence[tuple[float, float]]) -> list[float]:
-    """Enforced / plain wall-clock time of each repeat, sorted."""
-    return sorted(e[0] / p[0] for p, e in zip(plain, enforced, strict=True))
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--calls", type=int, default=200, help="encrypt calls per measurement (default 200)")
@@ -131,9 +128,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         alone = _check_call_alone(call, args.calls, args.repeats)
     p, e = statistics.median(t for t, _ in plain), statistics.median(t for t, _ in enforced)
     pc, ec = statistics.median(c for _, c in plain), statistics.median(c for _, c in enforced)
-    ratios = paired_ratios(plain, enforced)
+    paired = ratio_summary([t for t, _ in enforced], [t for t, _ in plain], "repeats")
     print(f"kms.encrypt through moto in process, {args.calls} calls x {args.repeats} repeats (medians)")
-    print(f"  enforced/plain, paired: {statistics.median(ratios):.2f}x (repeats {ratios[0]:.2f}-{ratios[-1]:.2f}x)")
+    print(f"  enforced/plain, paired: {paired}")
     print(f"  plain moto:  {p * 1e6:9.1f} us/call  (CPU {pc * 1e6:.1f})")
     print(f"  enforced:    {e * 1e6:9.1f} us/call  (CPU {ec * 1e6:.1f})")
     print(f"  ratio of the medians: {e / p:.2f}x  (+{(e - p) * 1e6:.1f} us/call); CPU {ec / pc:.2f}x")

@@ -24,6 +24,8 @@ from kms_conformance.engine.isolation import isolated
 from kms_conformance.strategies import grants, reuse
 from kms_conformance.strategies.policies import condition_blocks, identity_policies, key_policies
 
+from benchmarks import ratio_summary
+
 #: What a user's property test or the kit's rules draw most: name -> the strategy, built per call.
 STRATEGIES: dict[str, Callable[[], SearchStrategy[Any]]] = {
     "key_policies()": key_policies,
@@ -83,10 +85,8 @@ def main(argv: list[str] | None = None) -> int:
             if drawn[0] != drawn[1]:
                 print(f"{name}: reused and fresh objects drew different examples", file=sys.stderr)
                 return 1
-        ratios = [r / f for r, f in zip(reused, fresh, strict=True)]
         print(f"{name:24s} reused {statistics.median(reused):8,.0f} examples/s, "
-              f"fresh {statistics.median(fresh):8,.0f}: {statistics.median(ratios):.2f}x "
-              f"(rounds {min(ratios):.2f}-{max(ratios):.2f}x)")
+              f"fresh {statistics.median(fresh):8,.0f}: {ratio_summary(reused, fresh)}")
     return 0
 
 

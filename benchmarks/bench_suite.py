@@ -35,6 +35,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from benchmarks import paired_ratios
+
 ROOT = Path(__file__).resolve().parents[1]
 #: The README's test command, after ``python -m``.
 SUITE_COMMAND = ("pytest", "-n", "2", "--dist", "loadgroup", "-q", "-p", "no:cacheprovider")
@@ -140,8 +142,8 @@ def main(argv: list[str]) -> int:
         cpus = [t.cpu for t in timings[side]]
         print(f"{side:>4}: median {statistics.median(walls):.1f} s wall ({min(walls):.1f}-{max(walls):.1f}), "
               f"{statistics.median(cpus):.1f} s CPU")
-    ratios = [t.wall / b.wall for t, b in zip(timings["this"], timings["base"], strict=True)]
-    print(f"this / base: median {statistics.median(ratios):.2f}x wall ({min(ratios):.2f}-{max(ratios):.2f})")
+    ratios = paired_ratios([t.wall for t in timings["this"]], [b.wall for b in timings["base"]])
+    print(f"this / base: median {statistics.median(ratios):.2f}x wall ({ratios[0]:.2f}-{ratios[-1]:.2f})")
     if failed:
         print("bench_suite: a run had failures or errors (its line above): the times include them", file=sys.stderr)
     return 1 if failed else 0

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+import benchmarks
 from benchmarks import __main__ as benchmarks_main
 from benchmarks import bench_batch, bench_enforce, bench_strategies, bench_suite, gen_batch
 
@@ -89,8 +90,8 @@ def test_the_enforce_benchmark_pairs_the_modes_and_alternates_the_first() -> Non
     plain, enforced = bench_enforce.measure_pairs(call, 2, 4, enforced_mode)
     assert order == ["plain"] * 2 + ["enforced"] * 4 + ["plain"] * 4 + ["enforced"] * 4 + ["plain"] * 2
     assert len(plain) == len(enforced) == 4
-    ratios = bench_enforce.paired_ratios([(2.0, 0.0), (4.0, 0.0), (1.0, 0.0)], [(3.0, 0.0), (4.0, 0.0), (1.5, 0.0)])
-    assert ratios == [1.0, 1.5, 1.5]
+    assert benchmarks.paired_ratios([3.0, 4.0, 1.5], [2.0, 4.0, 1.0]) == [1.0, 1.5, 1.5]
+    assert benchmarks.ratio_summary([3.0, 4.0, 1.5], [2.0, 4.0, 1.0], "repeats") == "1.50x (repeats 1.00-1.50x)"
 
 
 def test_the_enforce_benchmark_prints_the_paired_ratio(monkeypatch: pytest.MonkeyPatch) -> None:
