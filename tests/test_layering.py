@@ -28,7 +28,7 @@ ROOT_PACKAGE = "kms_conformance"
 #: above. Each entry names modules relative to ``kms_conformance``: ``"report"`` is the module or
 #: package ``kms_conformance.report`` and everything under it; ``""`` is the package root alone.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("faces", ("cli", "__main__", "commands", "pytest_plugin", "fixtures", "progress")),
+    ("faces", ("cli", "__main__", "commands", "pytest_plugin", "fixtures", "progress", "batch_progress")),
     ("runner", ("runner", "engine", "check", "baseline", "report", "iac", "recording", "journal", "workers",
                 "interrupts")),
     ("specs", ("rules", "specs")),

@@ -57,7 +57,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from kms_conformance import inputs
 from kms_conformance import policy as _policy
@@ -68,6 +68,9 @@ from kms_conformance.kms.context import LazyPolicyContext
 from kms_conformance.kms.operations import RESERVED_ALIAS_PREFIX
 from kms_conformance.policy import PolicyError, evaluate, make_request, request_notes
 from kms_conformance.policy.model import Request, builder
+
+if TYPE_CHECKING:
+    from kms_conformance.batch_progress import BatchProgress
 
 
 def register(subparsers: Any) -> None:
@@ -455,13 +458,14 @@ def run_case(raw: Any, parsed: Parsed, source: str) -> Outcome:
 
 
 def run_batch(lines: Iterable[str | bytes], out: TextIO, *, source: str = "<batch>",
-              parsed: Parsed | None = None) -> int:
+              parsed: Parsed | None = None, progress: BatchProgress | None = None) -> int:
     """Decide every line, one at a time (reading, deciding and writing it before the next);
     return the number of malformed lines (a line that is not UTF-8 or not JSON is one).
-    ``parsed`` is the cache of parsed policies (a new bounded one by default)."""
+    ``parsed`` is the cache of parsed policies (a new bounded one by default); ``progress`` is
+    told the number of lines read every 256 lines, and the total at the end."""
     parsed = Parsed() if parsed is None else parsed
     with collector_set_for_batch():
-        return _run_lines(lines, out, source, parsed)
+        return _run_lines(lines, out, source, parsed, progress)
 
 
 @contextmanager
@@ -492,9 +496,12 @@ def collector_set_for_batch() -> Iterator[None]:
             gc.unfreeze()
 
 
-def _run_lines(lines: Iterable[str | bytes], out: TextIO, source: str, parsed: Parsed) -> int:
-    bad = 0
+def _run_lines(lines: Iterable[str | bytes], out: TextIO, source: str, parsed: Parsed,
+               progress: BatchProgress | None) -> int:
+    bad = number = 0
     for number, line in enumerate(lines, start=1):
+        if progress is not None and not number & 255:
+            progress(number)
         if not line or line.isspace():  # what strip() would leave empty, without copying the line
             continue
         try:
@@ -505,12 +512,17 @@ def _run_lines(lines: Iterable[str | bytes], out: TextIO, source: str, parsed: P
             bad += 1
             result = {"line": number, "error": f"{exc.path}: {exc.message}"}
         out.write(json.dumps(result) + "\n")
+    if progress is not None:
+        progress.finish(number)
     return bad
 
 
-def _batch(path: str, out: TextIO) -> int:
+def _batch(path: str, out: TextIO, quiet: bool) -> int:
+    from kms_conformance.batch_progress import BatchProgress
+
+    progress = None if quiet else BatchProgress()
     if path == "-":
-        bad = run_batch(getattr(sys.stdin, "buffer", sys.stdin), out, source="<stdin>")
+        bad = run_batch(getattr(sys.stdin, "buffer", sys.stdin), out, source="<stdin>", progress=progress)
     else:
         inputs.check_regular(path, max_bytes=None)  # a batch streams: any length
         try:
@@ -518,7 +530,7 @@ def _batch(path: str, out: TextIO) -> int:
         except OSError as exc:
             raise InputError(f"cannot read: {exc.strerror or exc}", source=path) from None
         with handle:
-            bad = run_batch(handle, out, source=path)
+            bad = run_batch(handle, out, source=path, progress=progress)
     if bad:
         print(f"kms-conformance: error: {path}: {bad} malformed line(s); see their \"error\" entries",
               file=sys.stderr)
@@ -532,5 +544,5 @@ def main(args: argparse.Namespace) -> int:
     if args.batch and (args.resource_policy or args.identity_policy or args.grant):
         raise UsageError("--batch takes the policies and grants from each line, not from options")
     if args.batch:
-        return _batch(args.batch, sys.stdout)
+        return _batch(args.batch, sys.stdout, getattr(args, "quiet", 0) > 0)
     return _one(args, sys.stdout)
