@@ -134,6 +134,28 @@ def test_explicit_deny_in_identity_policy_beats_key_policy_allow() -> None:
     assert decide("Decrypt", SESSION, key(kp), ids=(deny,)) is Decision.EXPLICITLY_DENIED
 
 
+def test_a_service_principal_has_no_identity_policies_to_read() -> None:
+    """Identity policies given for a service principal are not read, not even a Deny, and the reason
+    says so; a Deny in the key policy still denies the service."""
+    service = "forecast.amazonaws.com"
+    kp = policy({**allow("kms:Decrypt"), "Principal": {"Service": service}})
+    deny = policy({"Effect": "Deny", "Action": "kms:Decrypt", "Resource": "*"})
+    req = KmsRequest(operation="Decrypt", caller=service, key=key(kp), encryption_context={})
+    alone = authorize(req)
+    assert alone.decision is Decision.ALLOWED and "not read" not in alone.reason
+    given = authorize(req, identity_policies=(deny, deny))
+    assert given.decision is Decision.ALLOWED and given.matched == alone.matched
+    assert given.reason == alone.reason + " (a service principal has no identity policies: the 2 given were not read)"
+    # the same identity Deny still denies a role the key policy names
+    assert decide("Decrypt", SESSION, key(policy({**allow("kms:Decrypt"), "Principal": {"AWS": ROLE}})),
+                  ids=(deny,)) is Decision.EXPLICITLY_DENIED
+    key_deny = policy({**allow("kms:Decrypt"), "Principal": {"Service": service}},
+                      {"Effect": "Deny", "Principal": {"Service": service}, "Action": "kms:Decrypt", "Resource": "*"})
+    denied = authorize(KmsRequest(operation="Decrypt", caller=service, key=key(key_deny), encryption_context={}),
+                       identity_policies=(deny,))
+    assert denied.decision is Decision.EXPLICITLY_DENIED and denied.reason.endswith("the 1 given was not read)")
+
+
 def test_explicit_deny_in_key_policy_beats_grant() -> None:
     kp = policy({**allow("kms:*"), "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"}},
                 {"Effect": "Deny", "Principal": {"AWS": ROLE}, "Action": "kms:Decrypt", "Resource": "*"})

@@ -153,6 +153,20 @@ def test_service_principals_are_decided_by_the_resource_policy_alone() -> None:
     assert evaluate(req, resource_policy=root_only).decision is Decision.IMPLICITLY_DENIED
 
 
+def test_identity_policies_given_for_a_service_principal_are_not_read_and_the_reason_says_so() -> None:
+    svc = "logs.us-west-2.amazonaws.com"
+    req = make_request("kms:Decrypt", KEY, svc)
+    for_service = key_policy({"Effect": "Allow", "Principal": {"Service": svc}, "Action": "kms:Decrypt",
+                              "Resource": "*"})
+    ident_deny = identity({"Effect": "Deny", "Action": "*", "Resource": "*"})
+    alone = evaluate(req, resource_policy=for_service)
+    assert alone.reason == "the resource policy allows the service principal"
+    assert evaluate(req, resource_policy=for_service, identity_policies=[ident_deny]).reason == (
+        alone.reason + " (a service principal has no identity policies: the 1 given was not read)")
+    denied = evaluate(req, identity_policies=[identity(ALLOW_DECRYPT), ident_deny])
+    assert denied.decision is Decision.IMPLICITLY_DENIED and denied.reason.endswith("the 2 given were not read)")
+
+
 # --- the source documents' sample statements ------------------------------------------------------
 
 FORECAST_VIA = "forecast.us-east-1.amazonaws.com"

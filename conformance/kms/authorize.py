@@ -5,7 +5,8 @@ accounts to use a KMS key", "Grants in AWS KMS", "Retiring and revoking grants")
 The decision procedure, in full:
 
 1. An explicit ``Deny`` that matches, in the key policy or in an identity policy of the caller,
-   denies. Grants do not override it.
+   denies. Grants do not override it. A service principal has no identity policies: those given
+   for one are not read, and the reason says so (:func:`~kms_conformance.policy.evaluate.ignored_for_service`).
 2. The key policy must allow the request. A statement allows *directly* when its ``Principal``
    names the caller (its ARN, its role for a role session, or ``"*"``); it *delegates* when it
    names only the caller's account (``arn:aws:iam::A:root`` or ``A``), and then an identity
@@ -46,11 +47,12 @@ from kms_conformance.policy import (
     principal_matches,
 )
 from kms_conformance.policy.evaluate import (  # one rule for KMS and the general evaluator
+    ignored_for_service,
     names_directly,  # noqa: F401  (exported by kms_conformance.kms)
     new_evaluation,
     statement_sets,
 )
-from kms_conformance.policy.match import CACHE_SIZE
+from kms_conformance.policy.match import CACHE_SIZE, principal_info
 from kms_conformance.policy.model import PrincipalBlock
 from kms_conformance.policy.request import derived_context
 
@@ -102,6 +104,10 @@ def authorize(req: KmsRequest, *, identity_policies: Sequence[Policy] = (), gran
     grantees are ignored). ``request`` is ``policy_request(req)`` when the caller has built it
     already; otherwise the condition keys are computed only as far as conditions read them
     (:class:`~kms_conformance.kms.context.LazyPolicyContext`)."""
+    if identity_policies and principal_info(req.caller).kind == "Service":
+        # A service principal has no identity policies: decided without them, and the reason says so.
+        ev = authorize(req, grants=grants, request=request)
+        return new_evaluation(ev.decision, ev.matched, ev.reason + ignored_for_service(identity_policies))
     key = req.key
     if request is None:
         action, resource, principal = "kms:" + req.operation, key.arn, req.caller  # req.action

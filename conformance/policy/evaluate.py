@@ -341,6 +341,19 @@ def resource_account_of(request: Request) -> str | None:
     return None
 
 
+def ignored_for_service(identity_policies: Sequence[Policy]) -> str:
+    """What a decision's reason adds when identity policies were given for a service principal's
+    request: they are not read. Identity-based policies are attached to IAM identities (users,
+    groups, roles: "Identity-based policies and resource-based policies"), and a service principal
+    is none; a service is given access by a resource-based policy naming it ("AWS JSON policy
+    elements: Principal", AWS service principals). So nothing of them applies, not even a Deny.
+    Empty when none were given."""
+    n = len(identity_policies)
+    if not n:
+        return ""
+    return f" (a service principal has no identity policies: the {n} given {'was' if n == 1 else 'were'} not read)"
+
+
 def evaluate(
     request: Request,
     *,
@@ -354,7 +367,8 @@ def evaluate(
     same-account.
 
     - An explicit Deny in any policy wins.
-    - A service principal is decided by the resource policy alone.
+    - A service principal is decided by the resource policy alone: identity policies given for it
+      are not read, and the reason says so (:func:`ignored_for_service`).
     - The root user ("How AWS enforcement code logic evaluates requests to allow or deny
       access": every request is implicitly denied "with the exception of the AWS account root
       user, which has full access"): in the resource's own account it is allowed unless a policy
@@ -388,10 +402,12 @@ def evaluate(
     resource_allow = tuple(m for m, _ in resource_pairs)
     identity_allow = tuple(identity_list)
     if service:
+        ignored = ignored_for_service(identity_policies)
         if resource_allow:
-            return Evaluation(Decision.ALLOWED, resource_allow, "the resource policy allows the service principal")
-        return Evaluation(Decision.IMPLICITLY_DENIED, (),
-                          "a service principal is allowed only by the resource policy, which does not allow it")
+            return Evaluation(Decision.ALLOWED, resource_allow,
+                              "the resource policy allows the service principal" + ignored)
+        return Evaluation(Decision.IMPLICITLY_DENIED, (), "a service principal is allowed only by the resource "
+                          "policy, which does not allow it" + ignored)
     res_account = resource_account_of(request)
     same = res_account is None or res_account == who.account
     root = who.kind == "Account"
