@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -492,3 +493,30 @@ def test_request_notes_read_each_key_as_the_set_of_several_did() -> None:
         assert got == reference(policies, request)
         noted += bool(got)
     assert noted > 10
+
+
+def test_evaluation_context_holds_the_derived_keys_and_decides_as_the_request_does() -> None:
+    """``evaluation_context`` is the context ``decide`` evaluates conditions against: the keys given
+    and those derived (``kms:CallerAccount``, ``kms:EncryptionContextKeys``, ``aws:PrincipalAccount``...);
+    a request that gives all of them is decided as the request that gave only its own."""
+    from kms_conformance.commands import simulate
+
+    from benchmarks import gen_batch
+
+    req = simulate.parse_request(request("kms:Decrypt", SESSION, **{"kms:EncryptionContext:Dept": "IT"}), source="t")
+    ctx = simulate.evaluation_context(req)
+    assert ctx["kms:calleraccount"] == (ACCOUNT,) and ctx["kms:encryptioncontextkeys"] == ("Dept",)
+    assert ctx["aws:principalarn"] == (ROLE,) and ctx["kms:encryptioncontext:dept"] == ("IT",)
+    s3 = simulate.parse_request({"action": "s3:GetObject", "resource": "arn:aws:s3:::b/k", "principal": ACCOUNT},
+                                source="t")
+    assert simulate.evaluation_context(s3)["aws:principalaccount"] == (ACCOUNT,)
+    parsed = simulate.Parsed(size=4096)
+    for raw in gen_batch.cases(300, seed=21):
+        req = simulate.parse_request(raw["request"], source="t")
+        rp = raw.get("resourcePolicy")
+        args = (parsed.policy(rp, source="t") if rp is not None else None,
+                [parsed.policy(p, source="t") for p in raw.get("identityPolicies", [])],
+                [parsed.grant(g, source="t") for g in raw.get("grants", [])])
+        given = replace(req, context={k: v if len(v) != 1 else v[0]
+                                      for k, v in simulate.evaluation_context(req).items()})
+        assert simulate.decide(given, *args).decision == simulate.decide(req, *args).decision, raw

@@ -363,32 +363,65 @@ _new_kms_request = builder(KmsRequest)
 _new_request = builder(Request)
 
 
+def _as_account_root(req: SimRequest) -> SimRequest:
+    """An account id as the principal stands for the account (its root user)."""
+    if not is_account_id(req.principal):
+        return req
+    resource = parse_arn(req.resource)
+    return replace(req, principal=root_arn(resource.partition if resource is not None else "aws", req.principal))
+
+
+def _kms_request(req: SimRequest, resource_policy: Any) -> tuple[KmsRequest, Request] | None:
+    """For an action of KMS on a KMS key ARN: the request in KMS's terms (the key's properties from
+    the ``kms:`` keys of the context, or their defaults) and the request the key policy is evaluated
+    against, whose condition keys are computed only as far as conditions read them; None otherwise."""
+    key_arn = key_arn_parts(req.resource) if req.action[:4].lower() == "kms:" else None
+    if key_arn is None:
+        return None
+    ctx = req.context
+    lowered, enc = _lowered_and_encryption_context(ctx)
+    multi = _lookup(lowered, "kms:multiregion")
+    region, account, key_id = key_arn
+    key = _new_key(arn=req.resource, key_id=key_id, account=req.resource_account or account,
+                   region=region, key_spec=_lookup(lowered, "kms:keyspec") or "SYMMETRIC_DEFAULT",
+                   key_usage=_lookup(lowered, "kms:keyusage") or "ENCRYPT_DECRYPT",
+                   origin=_lookup(lowered, "kms:keyorigin") or "AWS_KMS",
+                   multi_region=(multi == "true") if multi is not None else key_id.startswith("mrk-"),
+                   policy=resource_policy)
+    kreq = _new_kms_request(operation=req.action.split(":", 1)[1], caller=req.principal, key=key,
+                            encryption_context=enc, via_service=_lookup(lowered, "kms:viaservice"),
+                            extra_context=dict(ctx))
+    # policy_request(kreq), its condition keys computed only as far as conditions read them
+    return kreq, _new_request(kreq.action, key.arn, kreq.caller, LazyPolicyContext(kreq), key.account)
+
+
+def evaluation_context(req: SimRequest) -> dict[str, tuple[str, ...]]:
+    """The whole context :func:`decide` evaluates ``req``'s conditions against, names case-folded:
+    the keys the request gives, and those AWS sets that the kit derives from the principal
+    (``aws:PrincipalArn``, ``aws:PrincipalAccount``...) and, for KMS, from the request and the key
+    (``kms:CallerAccount``, ``kms:EncryptionContextKeys``, ``kms:GrantIsForAWSResource``...). For
+    comparing the kit with an evaluator that does not derive them: given this context, it decides
+    the same conditions."""
+    req = _as_account_root(req)
+    kms = _kms_request(req, None)
+    if kms is not None:
+        return dict(kms[1].context)
+    return dict(make_request(req.action, req.resource, req.principal, req.context,
+                             resource_account=req.resource_account).context)
+
+
 def decide(req: SimRequest, resource_policy: Any, identity_policies: Sequence[Any], grants: Sequence[Any]) -> Outcome:
     """Decide one request: KMS's rule for a KMS key ARN, the general rule otherwise; a request
     on a reserved alias is never allowed (:func:`reserved_alias`)."""
-    if is_account_id(req.principal):  # an account id stands for the account (its root)
-        resource = parse_arn(req.resource)
-        req = replace(req, principal=root_arn(resource.partition if resource is not None else "aws", req.principal))
-    key_arn = key_arn_parts(req.resource) if req.action[:4].lower() == "kms:" else None
-    if key_arn is not None:
-        ctx = req.context
-        lowered, enc = _lowered_and_encryption_context(ctx)
-        multi = _lookup(lowered, "kms:multiregion")
-        region, account, key_id = key_arn
-        key = _new_key(arn=req.resource, key_id=key_id, account=req.resource_account or account,
-                       region=region, key_spec=_lookup(lowered, "kms:keyspec") or "SYMMETRIC_DEFAULT",
-                       key_usage=_lookup(lowered, "kms:keyusage") or "ENCRYPT_DECRYPT",
-                       origin=_lookup(lowered, "kms:keyorigin") or "AWS_KMS",
-                       multi_region=(multi == "true") if multi is not None else key_id.startswith("mrk-"),
-                       policy=resource_policy)
+    req = _as_account_root(req)
+    kms = _kms_request(req, resource_policy)
+    request: Request
+    if kms is not None:
+        kreq, request = kms
+        key = kreq.key
         # a grant without KeyId ("*") applies to the requested key
         key_grants = [g if g.key_arn == key.arn else replace(g, key_arn=key.arn)
                       for g in grants if g.key_arn in (key.arn, key.key_id, "*")]
-        kreq = _new_kms_request(operation=req.action.split(":", 1)[1], caller=req.principal, key=key,
-                                encryption_context=enc, via_service=_lookup(lowered, "kms:viaservice"),
-                                extra_context=dict(ctx))
-        # policy_request(kreq), its condition keys computed only as far as conditions read them
-        request = _new_request(kreq.action, key.arn, kreq.caller, LazyPolicyContext(kreq), key.account)
         ev = authorize(kreq, identity_policies=identity_policies, grants=key_grants, request=request)
     else:
         request = make_request(req.action, req.resource, req.principal, req.context,  # read, not kept
