@@ -26,10 +26,18 @@ with their range, since a shared machine's load changes from minute to minute) a
 core engine's ``authorize`` after ``loadPolicy`` on every case, :data:`PEER_CORE_RUNNER`; each of the
 kit's fresh-policy rounds is followed by one round of the core engine, and their ratio is given as the
 median of the rounds' ratios, as for the whole process). Grants
-have no counterpart there and are left out of its cases. The share of cases on which the kit and
-each of the peer's loops give the same decision is printed too (they are different evaluators:
-KMS's "the key policy must allow" rule, for one, is the kit's). Without node the peer rows are
-skipped with one line saying so.
+have no counterpart there and are left out of its cases. Without node the peer rows are skipped
+with one line saying so.
+
+The share of cases on which the kit and each of the peer's loops give the same decision is printed
+too, the kit deciding the same grant-less cases; then once more, the core engine given each request
+with the whole context the kit evaluates it against
+(:func:`~kms_conformance.commands.simulate.evaluation_context`: the keys AWS sets that the kit
+derives, which the peer does not, such as ``kms:CallerAccount`` and ``kms:EncryptionContextKeys``),
+the cases still decided apart counted by the kind of caller (:func:`caller_kind`). Those left are
+where the two evaluators apply different rules, not different condition keys: the kit lets the
+root user act in its own account unless a policy denies it, and reads no identity policy for a
+service principal (see benchmarks/README.md, "Agreement with the peer").
 
     python -m benchmarks batch -- [--cases 20000] [--rounds 5] [--no-peer]
 """
@@ -52,10 +60,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kms_conformance.arns import is_account_id
 from kms_conformance.commands.simulate import (
     Parsed,
     collector_set_for_batch,
     decide,
+    evaluation_context,
     parse_request,
     run_batch,
     run_case,
@@ -241,7 +251,6 @@ class InProcess:
     kit_decoded: list[float]
     peer_lines: list[float]
     peer_decoded: list[float]
-    decisions: list[str]
 
 
 def kit_in_process(lines: list[str], fresh: Sequence[list[str]], fresh_decoded: Sequence[list[Any]] = (),
@@ -249,14 +258,12 @@ def kit_in_process(lines: list[str], fresh: Sequence[list[str]], fresh_decoded: 
     """Lines/s of run_batch over each list of ``fresh`` lines, and cases/s of run_case over each list
     of ``fresh_decoded`` cases (policies never seen before in this process: every case parses its
     own; the two lists of a round hold different cases, so neither finds the other's entries in the
-    memo caches), after a pass over ``lines`` that gives the decisions. ``after_round`` (the peer's
+    memo caches), after an untimed pass over ``lines``. ``after_round`` (the peer's
     core engine, :func:`peer_core_round`) runs right after each round and gives its own two rates:
     the two of a round see the same load on a shared machine, so their ratio is steadier than a
     ratio of medians taken minutes apart."""
-    out = io.StringIO()
-    run_batch(lines, out, parsed=Parsed())
-    decisions = [json.loads(x).get("decision", "error") for x in out.getvalue().splitlines()]
-    result = InProcess([], [], [], [], decisions)
+    run_batch(lines, io.StringIO(), parsed=Parsed())
+    result = InProcess([], [], [], [])
     for r, batch in enumerate(fresh):
         start = time.perf_counter()
         run_batch(batch, io.StringIO(), parsed=Parsed())
@@ -379,8 +386,46 @@ def peer_core_round(cases: Path, folder: Path) -> tuple[float, float]:
 
 
 def _agreement(decisions: Sequence[str], other: Sequence[str]) -> str:
-    same = sum(a == b for a, b in zip(decisions, other, strict=False))
+    same = sum(a == b for a, b in zip(decisions, other, strict=True))
     return f"{same}/{len(decisions)} cases ({100 * same / len(decisions):.1f}%); peer refused {other.count('error')}"
+
+
+def caller_kind(principal: str) -> str:
+    """``root user`` (an account's root ARN or a bare account id), ``service principal`` (a
+    service's name) or ``IAM principal`` (any other ARN)."""
+    if is_account_id(principal) or (principal.startswith("arn:") and principal.endswith(":root")):
+        return "root user"
+    return "IAM principal" if principal.startswith("arn:") else "service principal"
+
+
+def kit_decisions(cases: Path) -> list[str]:
+    """The kit's decision on each line of ``cases`` (fresh policies, as any batch)."""
+    parsed = Parsed()
+    return [run_case(json.loads(line), parsed, "<batch>").decision
+            for line in cases.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def with_evaluation_context(cases: Path, target: Path) -> Path:
+    """``cases`` again, each request's context replaced by the kit's whole evaluation context (a
+    single value as a string, several as a list)."""
+    with cases.open(encoding="utf-8") as src, target.open("w", encoding="utf-8") as dst:
+        for line in src:
+            raw = json.loads(line)
+            context = evaluation_context(parse_request(raw["request"], source="bench"))
+            raw["request"]["context"] = {k: v[0] if len(v) == 1 else list(v) for k, v in context.items()}
+            dst.write(json.dumps(raw, separators=(",", ":")) + "\n")
+    return target
+
+
+def apart_by_caller(cases: Path, decisions: Sequence[str], other: Sequence[str]) -> str:
+    """The cases decided apart, counted by :func:`caller_kind` of the request's principal."""
+    principals = [json.loads(line)["request"]["principal"]
+                  for line in cases.read_text(encoding="utf-8").splitlines() if line.strip()]
+    kinds: dict[str, int] = {}
+    for principal, a, b in zip(principals, decisions, other, strict=True):
+        if a != b:
+            kinds[caller_kind(principal)] = kinds.get(caller_kind(principal), 0) + 1
+    return ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items(), key=lambda x: -x[1])) or "none"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -413,7 +458,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         decoded = [[json.loads(x) for x in batch]
                    for batch in fresh_lines(args.cases, args.seed, args.rounds, offset=500)]
         rounds = kit_in_process(lines, fresh_lines(args.cases, args.seed, args.rounds), decoded, paired)
-        decisions = rounds.decisions
         fresh = _median(rounds.kit_lines)
         print(f"  kit in process, fresh policies:      {fresh:,.0f} lines/s (each round on lines never seen); "
               f"{_median(rounds.kit_decoded):,.0f} cases/s on decoded cases (run_case)")
@@ -436,9 +480,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                 decoded_ratio = ratio_summary(rounds.kit_decoded, rounds.peer_decoded)
                 print(f"  kit fresh/peer core engine, paired:  {lines_ratio} from text lines; {decoded_ratio} on "
                       "decoded cases (each kit round followed by one of the peer's)")
-            print(f"  same decision, runSimulation:        {_agreement(decisions, p_decisions)}")
+            same_cases = kit_decisions(cases)  # the peer's cases: no grants
+            print(f"  same decision, runSimulation:        {_agreement(same_cases, p_decisions)}")
             if not isinstance(core_run, str):
-                print(f"  same decision, core engine:          {_agreement(decisions, core_run[2])}")
+                print(f"  same decision, core engine:          {_agreement(same_cases, core_run[2])}; apart: "
+                      f"{apart_by_caller(cases, same_cases, core_run[2])}")
+                derived = with_evaluation_context(cases, folder / "cases_context.jsonl")
+                given = _peer_core_run(derived, folder, 1)
+                if not isinstance(given, str):
+                    told = given["decisions"]
+                    print(f"  same, the kit's context given:       {_agreement(same_cases, told)}; apart: "
+                          f"{apart_by_caller(cases, same_cases, told)}")
     return 0
 
 

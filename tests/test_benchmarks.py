@@ -63,8 +63,6 @@ def test_each_kit_round_is_followed_by_one_peer_round() -> None:
     assert all(rate > 0 for rate in rounds.kit_lines + rounds.kit_decoded)
     assert rounds.peer_lines == [1001.0, 1002.0, 1003.0] and rounds.peer_decoded == [2001.0, 2002.0, 2003.0]
     assert calls == [0, 1, 2]
-    assert len(rounds.decisions) == 20
-    assert set(rounds.decisions) <= {"Allowed", "ImplicitlyDenied", "ExplicitlyDenied"}
     alone = bench_batch.kit_in_process(lines, bench_batch.fresh_lines(10, 3, 2))
     assert alone.peer_lines == alone.peer_decoded == alone.kit_decoded == [] and len(alone.kit_lines) == 2
 
@@ -102,6 +100,31 @@ def test_the_enforce_benchmark_prints_the_paired_ratio(monkeypatch: pytest.Monke
         assert bench_enforce.main(["--calls", "3", "--repeats", "2"]) == 0
     text = out.getvalue()
     assert "enforced/plain, paired: " in text and "(repeats " in text and "ratio of the medians: " in text
+
+
+def test_the_agreement_with_the_peer_is_counted_on_the_same_cases_and_by_caller(tmp_path: Path) -> None:
+    """The kit decides the peer's own (grant-less) cases; the cases are written again with the kit's
+    whole evaluation context; the cases decided apart are counted by the kind of caller."""
+    assert bench_batch.caller_kind("arn:aws:iam::111122223333:root") == "root user"
+    assert bench_batch.caller_kind("111122223333") == "root user"
+    assert bench_batch.caller_kind("forecast.amazonaws.com") == "service principal"
+    assert bench_batch.caller_kind("arn:aws:sts::111122223333:assumed-role/R/s") == "IAM principal"
+    cases = tmp_path / "cases.jsonl"
+    cases.write_text("".join(json.dumps(c) + "\n" for c in gen_batch.cases(30, seed=4)))
+    decisions = bench_batch.kit_decisions(cases)
+    assert len(decisions) == 30 and set(decisions) <= {"Allowed", "ImplicitlyDenied", "ExplicitlyDenied"}
+    given = bench_batch.with_evaluation_context(cases, tmp_path / "context.jsonl")
+    written = [json.loads(x) for x in given.read_text().splitlines()]
+    kms = [c["request"] for c in written
+           if c["request"]["action"].startswith("kms:") and c["request"]["principal"].startswith("arn:")]
+    assert kms and all("kms:calleraccount" in r["context"] for r in kms)
+    assert bench_batch.kit_decisions(given) == decisions  # the kit decides its own context as the request
+    principals = [json.loads(x)["request"]["principal"] for x in cases.read_text().splitlines()]
+    other = [("Allowed" if d != "Allowed" else "ImplicitlyDenied") if bench_batch.caller_kind(p) == "root user" else d
+             for p, d in zip(principals, decisions, strict=True)]
+    roots = sum(bench_batch.caller_kind(p) == "root user" for p in principals)
+    assert bench_batch.apart_by_caller(cases, decisions, other) == (f"root user {roots}" if roots else "none")
+    assert bench_batch.apart_by_caller(cases, decisions, decisions) == "none"
 
 
 def test_the_decoded_rounds_are_other_cases_than_the_text_rounds() -> None:
