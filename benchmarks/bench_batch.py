@@ -385,9 +385,16 @@ def peer_core_round(cases: Path, folder: Path) -> tuple[float, float]:
     return float(figures["rates"][-1]), float(figures["decodedRates"][-1])
 
 
-def _agreement(decisions: Sequence[str], other: Sequence[str]) -> str:
+def agreement(decisions: Sequence[str], other: Sequence[str]) -> str:
     same = sum(a == b for a, b in zip(decisions, other, strict=True))
     return f"{same}/{len(decisions)} cases ({100 * same / len(decisions):.1f}%); peer refused {other.count('error')}"
+
+
+def peer_core_decisions(cases: Path, folder: Path) -> list[str] | str:
+    """The peer's core engine's decision on each line of ``cases`` (one pass), or why it could not
+    be called."""
+    figures = _peer_core_run(cases, folder, 1)
+    return figures if isinstance(figures, str) else list(figures["decisions"])
 
 
 def caller_kind(principal: str) -> str:
@@ -481,15 +488,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"  kit fresh/peer core engine, paired:  {lines_ratio} from text lines; {decoded_ratio} on "
                       "decoded cases (each kit round followed by one of the peer's)")
             same_cases = kit_decisions(cases)  # the peer's cases: no grants
-            print(f"  same decision, runSimulation:        {_agreement(same_cases, p_decisions)}")
+            print(f"  same decision, runSimulation:        {agreement(same_cases, p_decisions)}")
             if not isinstance(core_run, str):
-                print(f"  same decision, core engine:          {_agreement(same_cases, core_run[2])}; apart: "
+                print(f"  same decision, core engine:          {agreement(same_cases, core_run[2])}; apart: "
                       f"{apart_by_caller(cases, same_cases, core_run[2])}")
                 derived = with_evaluation_context(cases, folder / "cases_context.jsonl")
-                given = _peer_core_run(derived, folder, 1)
-                if not isinstance(given, str):
-                    told = given["decisions"]
-                    print(f"  same, the kit's context given:       {_agreement(same_cases, told)}; apart: "
+                told = peer_core_decisions(derived, folder)
+                if not isinstance(told, str):
+                    print(f"  same, the kit's context given:       {agreement(same_cases, told)}; apart: "
                           f"{apart_by_caller(cases, same_cases, told)}")
     return 0
 
