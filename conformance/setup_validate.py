@@ -28,7 +28,8 @@ AWS would reject. So a setup file is read in three passes, each failing with one
 
 4. :func:`validate_identity_policies`: each principal under ``identityPolicies`` is the caller or a
    principal the setup names elsewhere; the rules read no other principal's identity policies. Every key
-   policy statement has a Principal (:func:`validate_key_policy_principals`).
+   policy statement has a Principal, and no identity policy statement has one
+   (:func:`validate_key_policy_principals`, :func:`validate_identity_policy_principals`).
 
 Setups translated from a CloudFormation template or a Terraform plan (``check --from``) are
 built by the translator, not written by hand, and are not passed through these checks.
@@ -36,7 +37,6 @@ built by the translator, not written by hand, and are not passed through these c
 
 from __future__ import annotations
 
-import contextlib
 import difflib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -286,18 +286,34 @@ def validate_identity_policies(setup: Setup) -> None:
 def validate_key_policy_principals(setup: Setup) -> None:
     """Each statement of a key policy has a Principal (or NotPrincipal): a key policy is a resource
     policy, and AWS KMS refuses one whose statement names none (MalformedPolicyDocumentException;
-    "Key policies in AWS KMS", AWS KMS Developer Guide: "Principal ... Required")."""
+    "Key policies in AWS KMS", AWS KMS Developer Guide: "Principal ... Required"). Every key is read,
+    external ones too (:func:`~kms_conformance.policy.principal_element_problem`)."""
+    from kms_conformance.policy import parse_policy, principal_element_problem
+
     for i, key in enumerate(setup.raw.get("keys") or []):
         policy = key.get("policy") if isinstance(key, Mapping) else None
-        if isinstance(policy, str):
-            with contextlib.suppress(ValueError):
-                policy = json.loads(policy)
-        statements = policy.get("Statement") if isinstance(policy, Mapping) else None
-        for j, stmt in enumerate([statements] if isinstance(statements, Mapping) else statements or []):
-            if isinstance(stmt, Mapping) and "Principal" not in stmt and "NotPrincipal" not in stmt:
-                raise InputError("a key policy statement needs a Principal (AWS KMS refuses the policy: "
-                                 "MalformedPolicyDocumentException)", source=setup.source,
-                                 path=f"keys[{i}].policy.Statement[{j}]")
+        if policy is None:
+            continue
+        problem = principal_element_problem(parse_policy(policy), resource_based=True)  # parse_setup read it
+        if problem is not None:
+            raise InputError("a key policy statement needs a Principal (AWS KMS refuses the policy: "
+                             "MalformedPolicyDocumentException)", source=setup.source,
+                             path=f"keys[{i}].policy.{problem[0]}")
+
+
+def validate_identity_policy_principals(setup: Setup) -> None:
+    """No statement of an identity policy has a Principal or NotPrincipal: such a policy applies to
+    the identity it is attached to, and IAM refuses one that names a principal
+    (:func:`~kms_conformance.policy.principal_element_problem`); read anyway, the element would be
+    ignored and the statement would apply to whoever the setup attaches it to."""
+    from kms_conformance.policy import principal_element_problem
+
+    for principal, policies in setup.identity_policies.items():
+        for i, policy in enumerate(policies):
+            problem = principal_element_problem(policy, resource_based=False)
+            if problem is not None:
+                raise InputError(problem[1], source=setup.source,
+                                 path=f"identityPolicies.{principal}[{i}].{problem[0]}")
 
 
 def load_checked_setup(path: str | Path, *, service: str | None = None) -> Setup:
@@ -309,4 +325,5 @@ def load_checked_setup(path: str | Path, *, service: str | None = None) -> Setup
     validate_key_references(setup)
     validate_identity_policies(setup)
     validate_key_policy_principals(setup)
+    validate_identity_policy_principals(setup)
     return setup

@@ -112,6 +112,23 @@ def test_an_external_key_is_declared_not_judged(tmp_path: Path) -> None:
     refused(tmp_path, data, "keys[0].policy", "external key")
 
 
+def test_principal_elements_fit_the_kind_of_policy(tmp_path: Path) -> None:
+    """A key policy statement names a Principal; an identity policy statement names none (AWS refuses
+    either otherwise): the example passes, each mutation is refused at its statement."""
+    assert run(tmp_path, MWAA)[0] in (0, 1)
+    role = next(iter(MWAA["identityPolicies"]))
+    data = copy.deepcopy(MWAA)
+    data["identityPolicies"][role][0]["Statement"][0]["Principal"] = {"AWS": role}
+    refused(tmp_path, data, f"identityPolicies.{role}[0].Statement[0].Principal",
+            "an identity-based policy cannot have Principal")
+    data = copy.deepcopy(MWAA)
+    data["identityPolicies"][role][0]["Statement"][0].update(Effect="Deny", NotPrincipal={"AWS": role})
+    refused(tmp_path, data, f"identityPolicies.{role}[0].Statement[0].NotPrincipal", "cannot have NotPrincipal")
+    data = copy.deepcopy(MWAA)
+    del data["keys"][0]["policy"]["Statement"][1]["Principal"]
+    refused(tmp_path, data, "keys[0].policy.Statement[1]", "needs a Principal", "MalformedPolicyDocumentException")
+
+
 def test_aws_managed_key_is_external_by_nature(tmp_path: Path) -> None:
     data = mwaa(KmsKey="alias/aws/airflow")
     data["keys"] = []

@@ -520,3 +520,40 @@ def test_evaluation_context_holds_the_derived_keys_and_decides_as_the_request_do
         given = replace(req, context={k: v if len(v) != 1 else v[0]
                                       for k, v in simulate.evaluation_context(req).items()})
         assert simulate.decide(given, *args).decision == simulate.decide(req, *args).decision, raw
+
+
+def test_principal_elements_fit_the_kind_of_policy(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A resource policy statement names a Principal; an identity policy statement names none (AWS
+    refuses either otherwise, and read anyway the first applies to nobody and the second's Principal
+    is ignored): such a line is an error line naming the statement, the other lines are decided."""
+    from kms_conformance.policy import parse_policy, principal_element_problem
+
+    allow = {"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*"}
+    named = {**allow, "Principal": {"AWS": ROLE}}
+    assert principal_element_problem(parse_policy({"Statement": [named]}), resource_based=True) is None
+    assert principal_element_problem(parse_policy({"Statement": [allow]}), resource_based=False) is None
+    assert principal_element_problem(parse_policy({"Statement": [named, allow]}), resource_based=True)[0] == \
+        "Statement[1]"  # type: ignore[index]
+    assert principal_element_problem(parse_policy({"Statement": allow}), resource_based=True)[0] == "Statement"  # type: ignore[index]
+    assert principal_element_problem(parse_policy({"Statement": [allow, named]}), resource_based=False)[0] == \
+        "Statement[1].Principal"  # type: ignore[index]
+    lines = [
+        json.dumps({"request": request("kms:Decrypt"), "resourcePolicy": FORECAST_POLICY}),
+        json.dumps({"request": request("kms:Decrypt"), "resourcePolicy": FORECAST_POLICY,
+                    "identityPolicies": [{"Statement": [allow]}, {"Statement": [named]}]}),
+        json.dumps({"request": request("kms:Decrypt"), "resourcePolicy": {"Statement": [named, allow]}}),
+    ]
+    batch = write(tmp_path, "cases.jsonl", "\n".join(lines) + "\n")
+    status, out, err = run(["--batch", batch], capsys)
+    results = [json.loads(x) for x in out.splitlines()]
+    assert status == 2 and "2 malformed line(s)" in err
+    assert "decision" in results[0]
+    assert results[1]["error"].startswith("identityPolicies[1].Statement[0].Principal: an identity-based policy "
+                                          "cannot have Principal")
+    assert results[2]["error"].startswith("resourcePolicy.Statement[1]: a statement of a resource-based policy "
+                                          "needs a Principal")
+    identity = write(tmp_path, "identity.json", {"Version": "2012-10-17", "Statement": [named]})
+    status, out, err = run(["--request", write(tmp_path, "req.json", request("kms:Decrypt")),
+                            "--resource-policy", write(tmp_path, "kp.json", FORECAST_POLICY),
+                            "--identity-policy", identity], capsys)
+    assert status == 2 and out == "" and f"{identity}: Statement[0].Principal: an identity-based policy" in err

@@ -265,23 +265,31 @@ class Parsed:
         if len(cache) > self.size:
             cache.popitem(last=False)
 
-    def policy(self, doc: Any, *, source: str, path: Sequence[str | int] = ()) -> Any:
+    def policy(self, doc: Any, *, source: str, path: Sequence[str | int] = (),
+               resource_based: bool | None = None) -> Any:
+        """The parsed policy of ``doc``. ``resource_based`` True or False also checks that its
+        statements' principal elements fit that kind of policy
+        (:func:`~kms_conformance.policy.principal_element_problem`); None does not."""
         key = None
+        parsed = None
         if not self._skip_key():
             # JSON text is kept apart from decoded values, and the source is part of the key because
             # it names the parsed policy.
             key = (source, doc if isinstance(doc, str) else content_key(doc))
-            cached = self._found(self._policies, key)
-            if cached is not None:
-                return cached
-        try:
-            parsed = _policy.parse_policy(doc, origin=source)  # looked up here: tests count the parses
-        except PolicyError as exc:
-            inner = [] if exc.path in ("", "$") else [exc.path]
-            raise InputError(exc.message, source=source, path=json_path([*path, *inner])) from None
-        self.parses += 1
-        if key is not None:
-            self._remember(self._policies, key, parsed)
+            parsed = self._found(self._policies, key)
+        if parsed is None:
+            try:
+                parsed = _policy.parse_policy(doc, origin=source)  # looked up here: tests count the parses
+            except PolicyError as exc:
+                inner = [] if exc.path in ("", "$") else [exc.path]
+                raise InputError(exc.message, source=source, path=json_path([*path, *inner])) from None
+            self.parses += 1
+            if key is not None:
+                self._remember(self._policies, key, parsed)
+        if resource_based is not None:
+            problem = _policy.principal_element_problem(parsed, resource_based=resource_based)
+            if problem is not None:
+                raise InputError(problem[1], source=source, path=json_path([*path, problem[0]]))
         return parsed
 
     def grant(self, raw: Any, *, source: str, path: Sequence[str | int] = ()) -> Any:
@@ -447,9 +455,9 @@ def _load(path: str) -> Any:
 def _one(args: argparse.Namespace, out: TextIO) -> int:
     parsed = Parsed()
     req = parse_request(_load(args.request), source=args.request)
-    resource_policy = (parsed.policy(_load(args.resource_policy), source=args.resource_policy)
+    resource_policy = (parsed.policy(_load(args.resource_policy), source=args.resource_policy, resource_based=True)
                        if args.resource_policy else None)
-    identity = [parsed.policy(_load(p), source=p) for p in args.identity_policy]
+    identity = [parsed.policy(_load(p), source=p, resource_based=False) for p in args.identity_policy]
     grants = [parsed.grant(_load(g), source=g) for g in args.grant]
     outcome = decide(req, resource_policy, identity, grants)
     if args.json:
@@ -478,11 +486,13 @@ def run_case(raw: Any, parsed: Parsed, source: str) -> Outcome:
         raise InputError("request is missing", source=source, path="request")
     req = parse_request(raw["request"], source=source, prefix=["request"])
     rp = raw.get("resourcePolicy")
-    resource_policy = parsed.policy(rp, source=source, path=["resourcePolicy"]) if rp is not None else None
+    resource_policy = (parsed.policy(rp, source=source, path=["resourcePolicy"], resource_based=True)
+                       if rp is not None else None)
     ids = raw.get("identityPolicies", [])
     if not isinstance(ids, list):
         raise InputError("identityPolicies must be a list of policies", source=source, path="identityPolicies")
-    identity = [parsed.policy(p, source=source, path=["identityPolicies", i]) for i, p in enumerate(ids)]
+    identity = [parsed.policy(p, source=source, path=["identityPolicies", i], resource_based=False)
+                for i, p in enumerate(ids)]
     gs = raw.get("grants", [])
     if not isinstance(gs, list):
         raise InputError("grants must be a list of grants", source=source, path="grants")

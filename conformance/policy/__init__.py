@@ -56,7 +56,13 @@ from kms_conformance.policy.model import (
     Request,
     Statement,
 )
-from kms_conformance.policy.parse import parse_policy, policy_to_dict, serialize_policy, statement_to_dict
+from kms_conformance.policy.parse import (
+    parse_policy,
+    policy_to_dict,
+    principal_element_problem,
+    serialize_policy,
+    statement_to_dict,
+)
 from kms_conformance.policy.request import derived_context, make_request
 from kms_conformance.policy.undocumented import MULTIVALUED_KEYS, policy_notes, request_notes
 
@@ -86,6 +92,7 @@ __all__ = [
     "policy_notes",
     "policy_to_dict",
     "principal_account",
+    "principal_element_problem",
     "principal_info",
     "principal_matches",
     "request_notes",

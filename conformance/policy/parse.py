@@ -424,6 +424,31 @@ def parse_policy(doc: str | bytes | Mapping[str, Any], *, origin: str = "policy"
     return parser.policy(decoded)
 
 
+def principal_element_problem(policy: Policy, *, resource_based: bool) -> tuple[str, str] | None:
+    """Where (``Statement[1].Principal``, inside the policy) and what is wrong when a statement's
+    principal element does not fit the kind of policy it is used as; None when every statement
+    fits. "AWS JSON policy elements: Principal": a resource-based policy (a key policy, a bucket
+    policy) must use the Principal element, and an identity-based policy cannot, for it applies to
+    the identity it is attached to; "AWS JSON policy elements: NotPrincipal": nor NotPrincipal. AWS
+    refuses to save such a policy; read anyway, a resource-policy statement without one would apply
+    to nobody, and an identity-policy statement's Principal would be silently ignored."""
+    for stmt in policy.statements:  # the JSON path is built only when something is wrong
+        if resource_based:
+            if stmt.principal is None and stmt.not_principal is None:
+                return _statement_path(policy, stmt), ("a statement of a resource-based policy needs a Principal (or "
+                                                       "NotPrincipal): AWS refuses the policy without one")
+        elif stmt.principal is not None or stmt.not_principal is not None:
+            element = "Principal" if stmt.principal is not None else "NotPrincipal"
+            return f"{_statement_path(policy, stmt)}.{element}", (
+                f"an identity-based policy cannot have {element}: it applies to the identity it is attached to, "
+                "and IAM refuses it (MalformedPolicyDocument)")
+    return None
+
+
+def _statement_path(policy: Policy, stmt: Statement) -> str:
+    return "Statement" if policy.single_statement else f"Statement[{stmt.index}]"
+
+
 def _one_or_list(values: tuple[str, ...]) -> str | list[str]:
     return values[0] if len(values) == 1 else list(values)
 
