@@ -406,10 +406,11 @@ def caller_kind(principal: str) -> str:
 
 
 def kit_decisions(cases: Path) -> list[str]:
-    """The kit's decision on each line of ``cases`` (fresh policies, as any batch)."""
-    parsed = Parsed()
-    return [run_case(json.loads(line), parsed, "<batch>").decision
-            for line in cases.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The kit's decision on each line of ``cases`` (fresh policies, as any batch); ``error`` for a
+    line the kit refuses, as the peer's runners write for a case they refuse."""
+    out = io.StringIO()
+    run_batch(cases.read_text(encoding="utf-8").splitlines(), out)
+    return [json.loads(x).get("decision", "error") for x in out.getvalue().splitlines()]
 
 
 def with_evaluation_context(cases: Path, target: Path) -> Path:

@@ -125,6 +125,12 @@ def test_the_agreement_with_the_peer_is_counted_on_the_same_cases_and_by_caller(
     roots = sum(bench_batch.caller_kind(p) == "root user" for p in principals)
     assert bench_batch.apart_by_caller(cases, decisions, other) == (f"root user {roots}" if roots else "none")
     assert bench_batch.apart_by_caller(cases, decisions, decisions) == "none"
+    refused = tmp_path / "refused.jsonl"  # a line the kit refuses is an "error", as the peer's runners write
+    refused.write_text(json.dumps({"request": {"action": "s3:GetObject", "resource": "arn:aws:s3:::b/k",
+                                               "principal": "111122223333"},
+                                   "resourcePolicy": {"Statement": [{"Effect": "Allow", "Action": "*",
+                                                                     "Resource": "*"}]}}) + "\n")
+    assert bench_batch.kit_decisions(refused) == ["error"]
 
 
 def test_the_decoded_rounds_are_other_cases_than_the_text_rounds() -> None:
