@@ -287,6 +287,12 @@ def test_iam_and_sts(world: World) -> None:
         {"Effect": "Allow", "Principal": "*", "Action": "kms:*", "Resource": "*"}]})
     assert code(lambda: iam_call(world, world.admin, "PutRolePolicy", {
         "RoleName": "R", "PolicyName": "bad", "PolicyDocument": with_principal})) == "MalformedPolicyDocument"
+    no_principal = json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sts:AssumeRole"}]})
+    assert code(lambda: iam_call(world, world.admin, "CreateRole", {
+        "RoleName": "Y", "AssumeRolePolicyDocument": no_principal})) == "MalformedPolicyDocument"
+    assert code(lambda: new_key(world, Policy=json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "kms:*", "Resource": "*"}]}))) == "MalformedPolicyDocumentException"
     assert code(lambda: iam_call(world, world.admin, "DeleteRole", {"RoleName": "R"})) == "DeleteConflict"
     iam_call(world, world.admin, "DeleteRolePolicy", {"RoleName": "R", "PolicyName": "p"})
     iam_call(world, world.admin, "DeleteRole", {"RoleName": "R"})

@@ -38,7 +38,7 @@ from kms_conformance.kms.keys import (
     state_error,
 )
 from kms_conformance.kms.world import World
-from kms_conformance.policy import Policy, PolicyError, parse_policy
+from kms_conformance.policy import Policy, PolicyError, parse_policy, principal_element_problem
 
 KmsHandler = Callable[[World, str, Mapping[str, Any], "str | None"], dict[str, Any]]
 KMS_HANDLERS: dict[str, KmsHandler] = {}
@@ -142,10 +142,10 @@ def _parse_key_policy(world: World, text: Any) -> tuple[Policy, str]:
         policy = parse_policy(text, origin="key policy")
     except PolicyError as exc:
         raise AwsError("MalformedPolicyDocumentException", f"{exc.path}: {exc.message}") from None
-    for s in policy.statements:
-        if s.principal is None and s.not_principal is None:
-            raise AwsError("MalformedPolicyDocumentException",
-                           f"Statement[{s.index}]: a key policy statement must have a Principal")
+    problem = principal_element_problem(policy, resource_based=True)
+    if problem is not None:
+        raise AwsError("MalformedPolicyDocumentException",
+                       f"{problem[0]}: a key policy statement must have a Principal")
     return policy, text
 
 

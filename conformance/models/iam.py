@@ -25,7 +25,7 @@ from kms_conformance.kms.context import principal_account
 from kms_conformance.kms.errors import AwsError
 from kms_conformance.kms.world import Role, World
 from kms_conformance.models.registry import Operations
-from kms_conformance.policy import Policy, PolicyError, parse_policy
+from kms_conformance.policy import Policy, PolicyError, parse_policy, principal_element_problem
 
 #: The reference model's IAM and STS operations.
 OPERATIONS = Operations()
@@ -68,12 +68,9 @@ def _policy(text: Any, origin: str, *, trust: bool) -> tuple[Policy, str]:
         policy = parse_policy(text, origin=origin)
     except PolicyError as exc:
         raise AwsError("MalformedPolicyDocument", f"{exc.path}: {exc.message}") from None
-    for s in policy.statements:
-        has_principal = s.principal is not None or s.not_principal is not None
-        if trust and not has_principal:
-            raise AwsError("MalformedPolicyDocument", "Missing required field Principal")
-        if not trust and has_principal:
-            raise AwsError("MalformedPolicyDocument", "Policy document should not specify a principal.")
+    if principal_element_problem(policy, resource_based=trust) is not None:  # a trust policy is resource-based
+        raise AwsError("MalformedPolicyDocument", "Missing required field Principal" if trust
+                       else "Policy document should not specify a principal.")
     return policy, text
 
 
