@@ -5,6 +5,7 @@ which needs the report's values: a batch imports only this."""
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from collections.abc import Callable
@@ -19,9 +20,11 @@ class BatchProgress:
 
     def __init__(self, stream: TextIO | None = None, *, tty: bool | None = None, tty_every: float = 1.0,
                  log_every: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
-        self.stream = stream or sys.stderr
+        # Python sets sys.stderr to None when the process starts with it closed: then nothing is
+        # shown (print(file=None) would write to standard output, among the decisions).
+        self.stream: TextIO | None = stream if stream is not None else sys.stderr
         self.tty = bool(getattr(self.stream, "isatty", lambda: False)()) if tty is None else tty
-        self.every = tty_every if self.tty else log_every
+        self.every = math.inf if self.stream is None else tty_every if self.tty else log_every
         self.clock = clock
         self.start = clock()
         self.next = self.start + self.every
@@ -39,19 +42,19 @@ class BatchProgress:
             return
         self.next = now + self.every
         self.shown = True
+        self._show(self._text(lines, now), end="")
+
+    def _show(self, text: str, *, end: str) -> None:
+        stream = self.stream
+        assert stream is not None  # never due without a stream
         if self.tty:
-            self.stream.write(f"\r{self._text(lines, now)}\x1b[K")
-            self.stream.flush()
+            stream.write(f"\r{text}\x1b[K{end}")
+            stream.flush()
         else:
-            print(self._text(lines, now), file=self.stream, flush=True)
+            print(text, file=stream, flush=True)
 
     def finish(self, lines: int) -> None:
         """The batch ended after ``lines`` lines: the total, where progress was shown."""
         if not self.shown:
             return
-        text = self._text(lines, self.clock())
-        if self.tty:
-            self.stream.write(f"\r{text}\x1b[K\n")
-            self.stream.flush()
-        else:
-            print(text, file=self.stream, flush=True)
+        self._show(self._text(lines, self.clock()), end="\n")

@@ -102,3 +102,16 @@ def test_the_command_shows_progress_on_standard_error_unless_quiet(
         assert captured.err == ""
     else:
         assert "simulate: 256 lines read" in captured.err and "simulate: 300 lines read" in captured.err
+
+
+def test_a_closed_standard_error_shows_nothing_and_never_writes_to_standard_output(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Python sets sys.stderr to None when the process starts with it closed; print(file=None)
+    would then write to standard output, among the decisions."""
+    monkeypatch.setattr("sys.stderr", None)
+    clock = Clock()
+    progress = BatchProgress(clock=clock, tty_every=0.0, log_every=0.0)
+    clock.now += 100.0
+    progress(10_000)
+    progress.finish(10_001)
+    assert capsys.readouterr().out == ""
