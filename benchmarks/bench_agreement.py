@@ -156,7 +156,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"agreement: {args.cases} cases (seed {args.seed}{', rich' if args.rich else ''}), the kit and the peer's "
           "core engine")
     peer_read = _write([as_the_peer_reads(c) for c in cases], folder / "agreement-peer-read.jsonl")
-    apart: list[str] = []
     for label, path, kit_path in (
             ("as written", written, written),
             ("given the kit's context",
@@ -171,9 +170,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         print(f"  {label + ':':37s}{bench_batch.agreement(decisions, peer)}; apart: "
               f"{bench_batch.apart_by_caller(written, decisions, peer)}")
-        lines = path.read_text(encoding="utf-8").splitlines()
-        apart = [line for line, kit, other in zip(lines, decisions, peer, strict=True)
-                 if kit != other and _caller(line) == "IAM principal"]
+    # the last pass's cases (the policies as both read them) of IAM principals still decided apart
+    apart = [line for line, kit, other in zip(path.read_text(encoding="utf-8").splitlines(), decisions, peer,
+                                              strict=True)
+             if kit != other and _caller(line) == "IAM principal"]
     if apart:
         out = Path(args.out) if args.out else folder / "agreement-apart.jsonl"
         out.write_text("\n".join(apart) + "\n", encoding="utf-8")

@@ -60,7 +60,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kms_conformance.arns import is_account_id
 from kms_conformance.commands.simulate import (
     Parsed,
     collector_set_for_batch,
@@ -70,6 +69,7 @@ from kms_conformance.commands.simulate import (
     run_batch,
     run_case,
 )
+from kms_conformance.policy import principal_info
 
 from benchmarks import gen_batch, ratio_summary
 
@@ -399,10 +399,10 @@ def peer_core_decisions(cases: Path, folder: Path) -> list[str] | str:
 
 def caller_kind(principal: str) -> str:
     """``root user`` (an account's root ARN or a bare account id), ``service principal`` (a
-    service's name) or ``IAM principal`` (any other ARN)."""
-    if is_account_id(principal) or (principal.startswith("arn:") and principal.endswith(":root")):
-        return "root user"
-    return "IAM principal" if principal.startswith("arn:") else "service principal"
+    service's name) or ``IAM principal`` (any other): the kit's own reading of the principal
+    (:func:`~kms_conformance.policy.principal_info`), in the words the agreement lines use."""
+    kind = principal_info(principal).kind
+    return "root user" if kind == "Account" else "service principal" if kind == "Service" else "IAM principal"
 
 
 def kit_decisions(cases: Path) -> list[str]:
@@ -432,7 +432,8 @@ def apart_by_caller(cases: Path, decisions: Sequence[str], other: Sequence[str])
     kinds: dict[str, int] = {}
     for principal, a, b in zip(principals, decisions, other, strict=True):
         if a != b:
-            kinds[caller_kind(principal)] = kinds.get(caller_kind(principal), 0) + 1
+            kind = caller_kind(principal)
+            kinds[kind] = kinds.get(kind, 0) + 1
     return ", ".join(f"{kind} {n}" for kind, n in sorted(kinds.items(), key=lambda x: -x[1])) or "none"
 
 
